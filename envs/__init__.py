@@ -1,0 +1,6 @@
+"""Ported environments: one package per port, each with a reference adapter, translations and metadata."""
+
+from envs.registry import UnknownPortError, all_ports, get_port, port_names
+from envs.spec import DrawSpec, Port, StateField, Tolerance
+
+__all__ = ["DrawSpec", "Port", "StateField", "Tolerance", "UnknownPortError", "all_ports", "get_port", "port_names"]

@@ -1,0 +1,37 @@
+"""CartPole-v1: Gymnasium's cart-pole, ported to JAX."""
+
+from envs.cartpole import reference
+from envs.gym_reference import make_gym_reference
+from envs.spec import DrawSpec, Port, StateField
+
+GYM_ID = "CartPole-v1"
+
+
+def _make_jax():
+    from envs.cartpole.jax_env import CartPole
+
+    return CartPole()
+
+
+PORT = Port(
+    name="cartpole",
+    gym_id=GYM_ID,
+    description="Cart-pole balancing (Barto, Sutton & Anderson 1983), Euler integration.",
+    reference_entry_point="gymnasium.envs.classic_control.cartpole:CartPoleEnv",
+    make_reference=lambda: make_gym_reference(GYM_ID),
+    get_state=reference.get_state,
+    set_state=reference.set_state,
+    make_jax=_make_jax,
+    jax_module="envs.cartpole.jax_env",
+    state_fields=(
+        StateField("x", "float64", "unwrapped.state[0]", "close", low=-3.0, high=3.0),
+        StateField("x_dot", "float64", "unwrapped.state[1]", "close", low=-5.0, high=5.0),
+        StateField("theta", "float64", "unwrapped.state[2]", "close", low=-0.5, high=0.5),
+        StateField("theta_dot", "float64", "unwrapped.state[3]", "close", low=-5.0, high=5.0),
+        StateField("steps_beyond_terminated", "int64", "unwrapped.steps_beyond_terminated (None = -1)", low=-1, high=3),
+        StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=500),
+    ),
+    draws=(DrawSpec("reset_uniform", "uniform", (4,), "reset", "np_random.uniform(-0.05, 0.05, size=(4,))"),),
+    max_episode_steps=500,
+    aliases=("CartPole",),
+)

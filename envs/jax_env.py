@@ -1,0 +1,107 @@
+"""Base class of the JAX translations: the gymnax 1.0 functional API with explicit draws.
+
+A translation implements the environment's own logic only:
+
+- `sample_reset_draws(key, params)` and `sample_step_draws(key, state, params)`:
+  the random numbers of a reset and of a step, as small dicts of arrays;
+- `reset_det(reset_draws, params) -> (obs, state)`;
+- `transition(state, action, step_draws, params) -> (state, reward, terminated)`;
+- `get_obs(state, params)`, `action_space(params)`, `observation_space(params)`.
+
+This base adds what every environment shares: the step counter and time-limit
+truncation, same-step auto-reset with the final observation in `info`, and the
+key-driven `reset`/`step` that PureJaxRL-style code calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+
+def float_dtype():
+    """The compute float dtype: float64 under jax_enable_x64, float32 otherwise."""
+    return jnp.result_type(float)
+
+
+def int_dtype():
+    """The default integer dtype (int64 under jax_enable_x64, int32 otherwise)."""
+    return jnp.result_type(int)
+
+
+class JaxEnv:
+    """gymnax-style environment whose randomness is an explicit input (DESIGN.md)."""
+
+    name: str = "env"
+
+    # ----- subclass API -------------------------------------------------
+    @property
+    def default_params(self) -> Any:
+        raise NotImplementedError
+
+    def sample_reset_draws(self, key: jax.Array, params) -> dict:
+        raise NotImplementedError
+
+    def sample_step_draws(self, key: jax.Array, state, params) -> dict:
+        """The step's own random numbers; none by default (deterministic dynamics)."""
+        return {}
+
+    def reset_det(self, draws: dict, params) -> tuple[jax.Array, Any]:
+        raise NotImplementedError
+
+    def transition(self, state, action, draws: dict, params) -> tuple[Any, jax.Array, jax.Array]:
+        raise NotImplementedError
+
+    def get_obs(self, state, params) -> jax.Array:
+        raise NotImplementedError
+
+    def action_space(self, params=None):
+        raise NotImplementedError
+
+    def observation_space(self, params=None):
+        raise NotImplementedError
+
+    # ----- shared machinery ---------------------------------------------
+    def sample_draws(self, key: jax.Array, state, params=None) -> dict:
+        """All draws one `step_det` may consume: the step's own and the auto-reset's."""
+        params = self.default_params if params is None else params
+        k_step, k_reset = jax.random.split(key)
+        return {
+            "step": self.sample_step_draws(k_step, state, params),
+            "reset": self.sample_reset_draws(k_reset, params),
+        }
+
+    def step_env_det(self, state, action, draws: dict, params=None):
+        """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
+        params = self.default_params if params is None else params
+        next_state, reward, terminated = self.transition(state, action, draws["step"], params)
+        next_state = next_state.replace(time=state.time + 1)
+        truncated = next_state.time >= params.max_steps_in_episode
+        obs = self.get_obs(next_state, params)
+        return obs, next_state, reward, jnp.asarray(terminated), jnp.asarray(truncated)
+
+    def step_det(self, state, action, draws: dict, params=None):
+        """One step with same-step auto-reset, driven by explicit draws.
+
+        Returns (obs, state, reward, terminated, truncated, info); when the episode
+        ends, obs and state are the next episode's and info['final_obs'] is the last obs.
+        """
+        params = self.default_params if params is None else params
+        obs, next_state, reward, terminated, truncated = self.step_env_det(state, action, draws, params)
+        reset_obs, reset_state = self.reset_det(draws["reset"], params)
+        done = jnp.logical_or(terminated, truncated)
+        state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), reset_state, next_state)
+        obs_out = jnp.where(done, reset_obs, obs)
+        return obs_out, state_out, reward, terminated, truncated, {"final_obs": obs}
+
+    def reset(self, key: jax.Array, params=None):
+        """gymnax API: (obs, state) of a new episode."""
+        params = self.default_params if params is None else params
+        return self.reset_det(self.sample_reset_draws(key, params), params)
+
+    def step(self, key: jax.Array, state, action, params=None):
+        """gymnax 1.0 API: (obs, state, reward, terminated, truncated, info), auto-resetting."""
+        params = self.default_params if params is None else params
+        return self.step_det(state, action, self.sample_draws(key, state, params), params)

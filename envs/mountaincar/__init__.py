@@ -1,0 +1,41 @@
+"""MountainCar-v0: Gymnasium's discrete mountain car, ported to JAX."""
+
+from envs.gym_reference import make_gym_reference
+from envs.mountaincar import reference
+from envs.spec import DrawSpec, Port, StateField
+
+GYM_ID = "MountainCar-v0"
+
+
+def _make_jax():
+    from envs.mountaincar.jax_env import MountainCar
+
+    return MountainCar()
+
+
+def _goal_policy(key, obs):
+    from envs.mountaincar.jax_env import momentum_policy
+
+    return momentum_policy(key, obs)
+
+
+PORT = Port(
+    name="mountaincar",
+    gym_id=GYM_ID,
+    description="Mountain car (Moore 1990) with three discrete pushes.",
+    reference_entry_point="gymnasium.envs.classic_control.mountain_car:MountainCarEnv",
+    make_reference=lambda: make_gym_reference(GYM_ID),
+    get_state=reference.get_state,
+    set_state=reference.set_state,
+    make_jax=_make_jax,
+    jax_module="envs.mountaincar.jax_env",
+    state_fields=(
+        StateField("position", "float64", "unwrapped.state[0]", "close", low=-1.2, high=0.6),
+        StateField("velocity", "float64", "unwrapped.state[1]", "close", low=-0.07, high=0.07),
+        StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=200),
+    ),
+    draws=(DrawSpec("reset_uniform", "uniform", (), "reset", "np_random.uniform(low=-0.6, high=-0.4)"),),
+    max_episode_steps=200,
+    goal_policy=_goal_policy,
+    aliases=("MountainCar",),
+)

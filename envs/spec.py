@@ -1,0 +1,144 @@
+"""The port contract: what envport knows about each ported environment.
+
+A `Port` ties together the real upstream reference, the adapter that reads and
+writes the reference's complete state, the translations, and the metadata the
+verifier needs (state fields with comparison rules, random draws, time limit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+import numpy as np
+
+Rule = Literal["exact", "close"]
+Phase = Literal["reset", "step"]
+
+
+@dataclass(frozen=True)
+class StateField:
+    """One entry of a port's state: same name in the reference adapter and the translation.
+
+    `dtype` is the reference's dtype; `low`/`high` bound the values the L1
+    strategies generate (wider than reachable states on purpose); `ref` says
+    where the value lives in the reference, for reports and readers.
+    """
+
+    name: str
+    dtype: str
+    ref: str
+    rule: Rule = "exact"
+    rtol: float = 0.0
+    atol: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    nullable: bool = False  # NaN stands for the reference's None
+
+    def __post_init__(self):
+        if self.rule == "close" and self.rtol == 0.0 and self.atol == 0.0:
+            object.__setattr__(self, "rtol", 1e-12)
+            object.__setattr__(self, "atol", 1e-12)
+
+    @property
+    def kind(self) -> str:
+        """'float', 'int' or 'bool', from the dtype."""
+        dt = np.dtype(self.dtype)
+        if dt.kind == "f":
+            return "float"
+        if dt.kind == "b":
+            return "bool"
+        return "int"
+
+
+@dataclass(frozen=True)
+class DrawSpec:
+    """One named random draw of a reset or a step (see DESIGN.md, Randomness).
+
+    `kind` is the standard variate the draw holds: 'uniform' numbers in [0, 1),
+    'integers' in [low, high), 'normal' standard normals. The reference's own
+    generator calls are answered from these, in `phase` order.
+    """
+
+    name: str
+    kind: Literal["uniform", "integers", "normal"]
+    shape: tuple[int, ...]
+    phase: Phase
+    used_for: str = ""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Comparison rule for an output that is not a state field (obs, reward)."""
+
+    rule: Rule = "close"
+    rtol: float = 1e-12
+    atol: float = 1e-12
+
+
+@dataclass(frozen=True)
+class Port:
+    """A reference environment and its translations, with the metadata to verify them."""
+
+    name: str
+    gym_id: str
+    description: str
+    reference_entry_point: str
+    make_reference: Callable[[], Any]
+    get_state: Callable[[Any], dict[str, np.ndarray]]
+    set_state: Callable[[Any, dict[str, np.ndarray]], None]
+    make_jax: Callable[[], Any]
+    jax_module: str
+    state_fields: tuple[StateField, ...]
+    draws: tuple[DrawSpec, ...]
+    max_episode_steps: int
+    time_limit: str = "the translation counts steps in state.time; truncated = time >= max_episode_steps, as gymnasium.make's TimeLimit"
+    autoreset: str = "same-step: on terminated or truncated, step returns the next episode's first obs and state; info['final_obs'] holds the last obs"
+    invalid_action: str = "discrete actions outside the space are undefined (the reference asserts); continuous actions are clipped as the reference clips them"
+    # Observations are float32 casts of float64 values: one float64 ulp can move the cast by one float32 ulp.
+    obs_tolerance: Tolerance = Tolerance("close", rtol=3e-7, atol=1e-12)
+    reward_tolerance: Tolerance = Tolerance()
+    swap_rng: Callable[[Any, Any], Any] | None = None  # context manager (env, generator); None: Gymnasium's np_random
+    canonical_state: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None
+    # Set (to the reason) for chaotic dynamics where unavoidable ulp differences grow
+    # along an episode: L3 then compares each step from the reference's state and
+    # reports the free-running drift as a measurement instead of a failure.
+    chaotic: str | None = None
+    goal_policy: Callable | None = None  # JAX fn (key, obs) -> action that reaches rare events
+    aliases: tuple[str, ...] = ()
+    backends: tuple[str, ...] = ("jax",)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def field(self, name: str) -> StateField:
+        """The state field called `name`."""
+        for f in self.state_fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def draws_for(self, phase: Phase) -> tuple[DrawSpec, ...]:
+        """The draws consumed in `phase`, in the order the reference asks for them."""
+        return tuple(d for d in self.draws if d.phase == phase)
+
+    def replace(self, **changes) -> "Port":
+        """A copy with some attributes changed (used to verify alternative translations)."""
+        return dataclasses.replace(self, **changes)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description for `envport list --json`."""
+        return {
+            "name": self.name,
+            "gym_id": self.gym_id,
+            "aliases": list(self.aliases),
+            "description": self.description,
+            "reference": self.reference_entry_point,
+            "backends": list(self.backends),
+            "max_episode_steps": self.max_episode_steps,
+            "autoreset": self.autoreset,
+            "state_fields": [
+                {"name": f.name, "dtype": f.dtype, "rule": f.rule, "rtol": f.rtol, "atol": f.atol, "ref": f.ref}
+                for f in self.state_fields
+            ],
+            "draws": [dataclasses.asdict(d) for d in self.draws],
+        }

@@ -1,0 +1,97 @@
+"""Comparing one step of the reference with one step of a translation, field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from envs.spec import Port, Tolerance
+
+
+@dataclass
+class StepOutcome:
+    """What one reset or step produced, on either side, as numpy values."""
+
+    obs: np.ndarray
+    state: dict[str, np.ndarray]
+    reward: float = 0.0
+    terminated: bool = False
+    truncated: bool = False
+
+
+@dataclass
+class Mismatch:
+    """One output that differs: which, both values, and the rule it broke."""
+
+    field: str
+    expected: Any
+    actual: Any
+    rule: str
+
+    def describe(self) -> str:
+        return f"{self.field}: reference {_fmt(self.expected)} != translation {_fmt(self.actual)} ({self.rule})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "expected": _plain(self.expected), "actual": _plain(self.actual), "rule": self.rule}
+
+
+def _plain(value: Any) -> Any:
+    value = np.asarray(value)
+    return value.item() if value.shape == () else value.tolist()
+
+
+def _fmt(value: Any) -> str:
+    value = np.asarray(value)
+    if value.dtype.kind == "f":
+        return np.array2string(value, precision=17, floatmode="maxprec") if value.shape else repr(float(value))
+    return repr(_plain(value))
+
+
+def values_match(expected, actual, rule: str, rtol: float, atol: float) -> bool:
+    """Exact equality, or closeness within rtol/atol; NaN equals NaN (it stands for None)."""
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    if expected.shape != actual.shape:
+        return False
+    if rule == "exact" or expected.dtype.kind in "biu" and actual.dtype.kind in "biu":
+        return bool(np.array_equal(expected, actual, equal_nan=expected.dtype.kind == "f"))
+    if expected.shape == ():  # the common case, kept out of numpy's slower array path
+        e, a = float(expected), float(actual)
+        if e == a:
+            return True
+        if e != e or a != a:
+            return e != e and a != a
+        return abs(a - e) <= atol + rtol * abs(e)
+    e, a = expected.astype(np.float64), actual.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        close = (a == e) | (np.abs(a - e) <= atol + rtol * np.abs(e))
+    both_nan = np.isnan(e) & np.isnan(a)
+    return bool(np.all(close | both_nan))
+
+
+def _rule_text(tol: Tolerance | Any) -> str:
+    return "exact" if tol.rule == "exact" else f"close, rtol={tol.rtol:g} atol={tol.atol:g}"
+
+
+def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, with_step: bool = True) -> list[Mismatch]:
+    """Every output of `actual` that breaks the port's comparison rules against `expected`."""
+    found: list[Mismatch] = []
+    tol = port.obs_tolerance
+    if not values_match(expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol):
+        found.append(Mismatch("obs", expected.obs, actual.obs, _rule_text(tol)))
+    if with_step:
+        tol = port.reward_tolerance
+        if not values_match(expected.reward, actual.reward, tol.rule, tol.rtol, tol.atol):
+            found.append(Mismatch("reward", expected.reward, actual.reward, _rule_text(tol)))
+        for name in ("terminated", "truncated"):
+            e, a = bool(getattr(expected, name)), bool(getattr(actual, name))
+            if e != a:
+                found.append(Mismatch(name, e, a, "exact"))
+    for f in port.state_fields:
+        e, a = expected.state.get(f.name), actual.state.get(f.name)
+        if a is None:
+            found.append(Mismatch(f"state.{f.name}", e, "<missing>", "present"))
+        elif not values_match(e, a, f.rule, f.rtol, f.atol):
+            found.append(Mismatch(f"state.{f.name}", e, a, _rule_text(f)))
+    return found

@@ -1,0 +1,176 @@
+"""L0 contract: does the translation load and obey the interface?"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import time
+from typing import Any, Callable
+
+import gymnasium
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from envs.spec import Port
+from verify.report import LevelResult
+
+IMPORT_TIMEOUT_S = 120.0
+
+
+def check_import(module: str, timeout: float = IMPORT_TIMEOUT_S) -> str | None:
+    """Import `module` in a fresh interpreter with a time limit; the error text, or None if it loads."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return f"importing {module} did not finish within {timeout:.0f} s (a hang at import time?)"
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
+        return f"importing {module} failed (exit {proc.returncode}):\n{tail}"
+    return None
+
+
+def _spaces_equal(ours: Any, theirs: gymnasium.Space) -> str | None:
+    ours = ours.to_gymnasium()
+    if type(ours) is not type(theirs):
+        return f"{type(ours).__name__} vs the reference's {type(theirs).__name__}"
+    if isinstance(theirs, gymnasium.spaces.Discrete):
+        return None if (ours.n, ours.start) == (theirs.n, theirs.start) else f"{ours} vs the reference's {theirs}"
+    if isinstance(theirs, gymnasium.spaces.Box):
+        same = (
+            ours.shape == theirs.shape
+            and ours.dtype == theirs.dtype
+            and np.array_equal(ours.low, theirs.low)
+            and np.array_equal(ours.high, theirs.high)
+        )
+        return None if same else f"{ours} (low {ours.low}, high {ours.high}) vs the reference's {theirs} (low {theirs.low}, high {theirs.high})"
+    return None if ours == theirs else f"{ours} vs the reference's {theirs}"
+
+
+def _shape_dtype(tree: Any) -> Any:
+    return jax.tree.map(lambda x: (tuple(np.shape(x)), str(np.asarray(x).dtype)), tree)
+
+
+def check_contract(port: Port, env: Any | None = None, reference: Any | None = None) -> LevelResult:
+    """Run the L0 checks: import, metadata, jit, vmap, shapes, dtypes, spaces, adapter round trip."""
+    result = LevelResult("L0")
+    start = time.perf_counter()
+
+    def check(name: str, fn: Callable[[], str | None]) -> None:
+        result.checks += 1
+        try:
+            problem = fn()
+        except Exception as exc:  # the translation is untrusted: any error is a finding
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            result.fail(name, problem)
+
+    check("import", lambda: check_import(port.jax_module))
+    if result.failures:
+        result.passed, result.seconds = False, time.perf_counter() - start
+        return result
+
+    env = port.make_jax() if env is None else env
+    ref = port.make_reference() if reference is None else reference
+    params = env.default_params
+    key = jax.random.PRNGKey(0)
+    ref_obs_space = ref.observation_space
+
+    def metadata_fields():
+        _, state = env.reset(key, params)
+        names = [f.name for f in dataclasses.fields(state)]
+        declared = [f.name for f in port.state_fields]
+        if sorted(names) != sorted(declared):
+            return f"translation state fields {names} != port metadata {declared}"
+        return None
+
+    def metadata_draws():
+        _, state = env.reset(key, params)
+        draws = env.sample_draws(key, state, params)
+        for phase in ("reset", "step"):
+            got = {k: tuple(np.shape(v)) for k, v in draws[phase].items()}
+            want = {d.name: tuple(d.shape) for d in port.draws_for(phase)}
+            if got != want:
+                return f"{phase} draws {got} != port metadata {want}"
+        return None
+
+    def reset_jit():
+        obs, state = jax.jit(env.reset)(key, params)
+        space = ref_obs_space
+        if tuple(obs.shape) != space.shape or np.dtype(obs.dtype) != space.dtype:
+            return f"reset obs has shape {tuple(obs.shape)} dtype {obs.dtype}; the reference's space has {space.shape} {space.dtype}"
+        return None
+
+    def step_jit():
+        _, state = env.reset(key, params)
+        action = env.action_space(params).sample(key)
+        out = jax.jit(env.step)(key, state, action, params)
+        if len(out) != 6:
+            return f"step returned {len(out)} values; the contract is (obs, state, reward, terminated, truncated, info)"
+        obs, state2, reward, terminated, truncated, info = out
+        problems = []
+        if tuple(obs.shape) != ref_obs_space.shape or np.dtype(obs.dtype) != ref_obs_space.dtype:
+            problems.append(f"obs shape {tuple(obs.shape)} dtype {obs.dtype}")
+        if np.shape(reward) != () or np.asarray(reward).dtype.kind != "f":
+            problems.append(f"reward shape {np.shape(reward)} dtype {np.asarray(reward).dtype} (want a float scalar)")
+        for name, flag in (("terminated", terminated), ("truncated", truncated)):
+            if np.shape(flag) != () or np.asarray(flag).dtype != np.bool_:
+                problems.append(f"{name} shape {np.shape(flag)} dtype {np.asarray(flag).dtype} (want a bool scalar)")
+        if _shape_dtype(state2) != _shape_dtype(state):
+            problems.append("the state's shapes or dtypes change across a step (breaks lax.scan)")
+        if "final_obs" not in info:
+            problems.append("info lacks 'final_obs' (same-step auto-reset)")
+        return "; ".join(problems) or None
+
+    def vmap_batch():
+        batch = 8
+        keys = jax.random.split(key, batch)
+        obs, states = jax.jit(jax.vmap(env.reset, in_axes=(0, None)))(keys, params)
+        actions = jax.vmap(env.action_space(params).sample)(keys)
+        obs2, _, reward, terminated, truncated, _ = jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None)))(
+            keys, states, actions, params
+        )
+        want = (batch, *ref_obs_space.shape)
+        if tuple(obs.shape) != want or tuple(obs2.shape) != want:
+            return f"vmapped obs shapes {tuple(obs.shape)}, {tuple(obs2.shape)}; want {want}"
+        if tuple(reward.shape) != (batch,) or tuple(terminated.shape) != (batch,) or tuple(truncated.shape) != (batch,):
+            return "vmapped reward/terminated/truncated are not one value per environment"
+        return None
+
+    def action_space():
+        return _spaces_equal(env.action_space(params), ref.action_space)
+
+    def observation_space():
+        return _spaces_equal(env.observation_space(params), ref_obs_space)
+
+    def reset_obs_in_space():
+        obs, _ = jax.jit(jax.vmap(env.reset, in_axes=(0, None)))(jax.random.split(key, 32), params)
+        outside = [i for i, o in enumerate(np.asarray(obs)) if not ref_obs_space.contains(o)]
+        return f"reset observations {outside} lie outside the reference's observation space" if outside else None
+
+    def adapter_round_trip():
+        ref.reset(seed=1)
+        before = port.get_state(ref)
+        port.set_state(ref, before)
+        after = port.get_state(ref)
+        changed = [k for k in before if not np.array_equal(before[k], after[k], equal_nan=True)]
+        missing = sorted({f.name for f in port.state_fields} - set(before))
+        if missing:
+            return f"the reference adapter does not read state fields {missing}"
+        return f"set_state(get_state()) changed {changed}" if changed else None
+
+    check("metadata.state_fields", metadata_fields)
+    check("metadata.draws", metadata_draws)
+    check("reset.jit", reset_jit)
+    check("step.jit", step_jit)
+    check("vmap", vmap_batch)
+    check("spaces.action", action_space)
+    check("spaces.observation", observation_space)
+    check("reset.obs_in_space", reset_obs_in_space)
+    check("adapter.round_trip", adapter_round_trip)
+    result.passed = not result.failures
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,152 @@
+"""L1 properties: from any state, does one step of the translation match the reference?
+
+Hypothesis draws states (from the field metadata, and from states harvested from
+rollouts) and actions; from the same state, with the same draws, the reference
+and the translation each take one step, and next state, observation, reward,
+terminated and truncated are compared. A failure is shrunk to a small
+counterexample that names the fields that differ.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import jax
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
+from hypothesis import strategies as st
+
+from envs.spec import Port, StateField
+from verify.compare import compare_outcomes
+from verify.lockstep import Lockstep
+from verify.report import LevelResult
+from verify.rollouts import harvest_states
+from verify.tape import TapeError
+
+
+def field_strategy(f: StateField) -> st.SearchStrategy:
+    """Values for one state field, from its dtype and bounds."""
+    if f.kind == "bool":
+        return st.booleans().map(np.bool_)
+    if f.kind == "int":
+        low = -(2**31) if f.low is None else int(f.low)
+        high = 2**31 - 1 if f.high is None else int(f.high)
+        return st.integers(low, high).map(lambda v: np.asarray(v, f.dtype))
+    width = 32 if np.dtype(f.dtype) == np.float32 else 64
+    low = -1e6 if f.low is None else f.low
+    high = 1e6 if f.high is None else f.high
+    values = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
+    if f.nullable:
+        values = st.one_of(st.just(math.nan), values)
+    return values.map(lambda v: np.asarray(v, f.dtype))
+
+
+def state_strategy(port: Port, harvested: list[dict[str, np.ndarray]]) -> st.SearchStrategy:
+    """States from field metadata, or visited in rollouts, made canonical by the port."""
+    generated = st.fixed_dictionaries({f.name: field_strategy(f) for f in port.state_fields})
+    choices = st.one_of(generated, st.sampled_from(harvested)) if harvested else generated
+    return choices.map(port.canonical_state) if port.canonical_state else choices
+
+
+def action_strategy(space: Any) -> st.SearchStrategy:
+    """Actions: every discrete action; continuous ones up to 1.5x beyond the bounds (the reference clips)."""
+    if hasattr(space, "n"):
+        return st.integers(0, space.n - 1).map(lambda a: np.asarray(a, np.int32))
+    low = np.broadcast_to(np.asarray(space.low, np.float32), space.shape)
+    high = np.broadcast_to(np.asarray(space.high, np.float32), space.shape)
+    span = high - low
+    elems = [
+        st.floats(float(l - 0.25 * s), float(h + 0.25 * s), width=32, allow_nan=False)
+        for l, h, s in zip(low.ravel(), high.ravel(), span.ravel())
+    ]
+    return st.tuples(*elems).map(lambda v: np.asarray(v, np.float32).reshape(space.shape))
+
+
+def counterexample_code(port: Port, state: dict, action: Any, draws: dict) -> str:
+    """Python that reproduces a failing step on both sides."""
+    state_src = ", ".join(f"{k!r}: np.asarray({np.asarray(v).tolist()!r}, {str(np.asarray(v).dtype)!r})" for k, v in state.items())
+    return (
+        "import numpy as np\n"
+        "from envs import get_port\n"
+        "from verify.precision import enable_verification_numerics; enable_verification_numerics()\n"
+        "from verify.lockstep import Lockstep\n"
+        f"lock = Lockstep(get_port({port.name!r}))\n"
+        f"state = {{{state_src}}}\n"
+        f"action = np.asarray({np.asarray(action).tolist()!r}, {str(np.asarray(action).dtype)!r})\n"
+        f"draws = {jax.tree.map(lambda x: np.asarray(x).tolist(), draws)!r}\n"
+        "print(lock.reference_step(state, action, draws['step']))\n"
+        "print(lock.translation_step(state, action, draws))\n"
+    )
+
+
+def check_properties(lock: Lockstep, max_examples: int = 200, seed: int = 0, harvest: int = 64) -> LevelResult:
+    """Run L1 with Hypothesis: one-step agreement from generated and harvested states."""
+    result = LevelResult("L1")
+    start = time.perf_counter()
+    port = lock.port
+    harvested = harvest_states(lock, harvest, seed) if harvest else []
+    space = lock.env.action_space(lock.params)
+    failing: dict[str, Any] = {}
+    examples = [0]
+
+    @hyp_seed(seed)
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=(Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(state=state_strategy(port, harvested), action=action_strategy(space), key_seed=st.integers(0, 2**31 - 1))
+    def one_step_agrees(state, action, key_seed):
+        examples[0] += 1
+        draws = lock.draws_for_state(jax.random.PRNGKey(key_seed), state)
+        actual = lock.translation_step(state, action, draws)
+        try:
+            expected = lock.reference_step(state, action, draws["step"])
+        except TapeError as exc:
+            failing.update(state=state, action=action, draws=draws, message=str(exc), mismatches=[])
+            raise
+        mismatches = compare_outcomes(port, expected, actual)
+        if mismatches:
+            failing.update(
+                state=state,
+                action=action,
+                draws=draws,
+                message="; ".join(m.describe() for m in mismatches),
+                mismatches=[m.to_dict() for m in mismatches],
+            )
+            raise AssertionError(failing["message"])
+
+    try:
+        one_step_agrees()
+    except Exception as exc:
+        if not failing:  # an error outside the comparison (the translation crashed, say)
+            result.fail("one_step", f"{type(exc).__name__}: {exc}")
+        else:
+            first = failing["mismatches"][0] if failing["mismatches"] else {"field": "draws"}
+            result.fail(
+                "one_step",
+                f"from state {_fmt_state(failing['state'])} with action {np.asarray(failing['action']).tolist()}: {failing['message']}",
+                field=first["field"],
+                expected=first.get("expected"),
+                actual=first.get("actual"),
+                mismatches=failing["mismatches"],
+                state={k: np.asarray(v).tolist() for k, v in failing["state"].items()},
+                action=np.asarray(failing["action"]).tolist(),
+                reproduce=counterexample_code(port, failing["state"], failing["action"], failing["draws"]),
+                hypothesis_notes=str(exc).splitlines()[-12:],
+            )
+    result.checks = examples[0]
+    result.notes.append(f"{examples[0]} examples ({len(harvested)} harvested rollout states in the pool)")
+    result.passed = not result.failures
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _fmt_state(state: dict) -> str:
+    return "{" + ", ".join(f"{k}={np.asarray(v).tolist()!r}" for k, v in state.items()) + "}"

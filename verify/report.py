@@ -1,0 +1,116 @@
+"""Verification results: plain dataclasses that serialise to the JSON report (the source of truth)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+LEVEL_ORDER = ("L0", "L1", "L2", "L3", "L4")
+LEVEL_TITLES = {
+    "L0": "contract",
+    "L1": "properties",
+    "L2": "interaction",
+    "L3": "rollouts",
+    "L4": "policy transfer",
+}
+
+
+@dataclass
+class LevelResult:
+    """The outcome of one level: how many checks ran, which failed and why."""
+
+    level: str
+    passed: bool | None = None  # None: skipped
+    checks: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    skipped_reason: str | None = None
+
+    @property
+    def title(self) -> str:
+        return LEVEL_TITLES.get(self.level, self.level)
+
+    def fail(self, check: str, message: str, **details: Any) -> None:
+        """Record a failed check."""
+        self.failures.append({"check": check, "message": message, **details})
+
+
+@dataclass
+class VerificationReport:
+    """Everything one `envport verify` run found, for one port and backend."""
+
+    env: str
+    backend: str
+    levels: dict[str, LevelResult] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+    seconds: float = 0.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        ran = [r for r in self.levels.values() if r.passed is not None]
+        return bool(ran) and all(r.passed for r in ran) and all(r.passed is not None for r in self.levels.values())
+
+    def first_failure(self) -> tuple[LevelResult, dict[str, Any]] | None:
+        """The lowest failing level and its first failure: what a repair should fix first."""
+        for level in LEVEL_ORDER:
+            result = self.levels.get(level)
+            if result is not None and result.passed is False and result.failures:
+                return result, result.failures[0]
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report."""
+        first = self.first_failure()
+        return {
+            "env": self.env,
+            "backend": self.backend,
+            "passed": self.passed,
+            "first_failure": None if first is None else {"level": first[0].level, **first[1]},
+            "levels": {name: dataclasses.asdict(r) for name, r in self.levels.items()},
+            "started": self.started,
+            "seconds": round(self.seconds, 3),
+            "options": self.options,
+            "environment": environment_description(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    try:
+        import numpy as np
+
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        if isinstance(value, np.generic):
+            return value.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return repr(value)
+
+
+def environment_description() -> dict[str, Any]:
+    """Machine and package versions, so a report says where it was made."""
+    versions = {}
+    for package in ("envport", "jax", "jaxlib", "numpy", "gymnasium", "hypothesis"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    import os
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "versions": versions,
+    }

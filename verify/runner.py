@@ -1,0 +1,77 @@
+"""Run the verification levels on one port and collect a report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from envs.spec import Port
+from verify.contract import check_contract
+from verify.lockstep import Lockstep
+from verify.precision import enable_verification_numerics, verification_numerics_enabled
+from verify.properties import check_properties
+from verify.report import LevelResult, VerificationReport
+from verify.rollouts import check_rollouts
+
+AVAILABLE_LEVELS = ("L0", "L1", "L3")
+
+
+@dataclass
+class VerifyOptions:
+    """How hard each level looks."""
+
+    examples: int = 200  # L1 Hypothesis examples
+    episodes: int = 100  # L3 episodes per policy
+    policies: tuple[str, ...] = ("uniform", "sticky", "goal")
+    seed: int = 0
+
+
+def parse_levels(text: str) -> tuple[str, ...]:
+    """'L0,L1,L3' -> ('L0', 'L1', 'L3'), rejecting unknown levels."""
+    levels = tuple(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
+    unknown = [l for l in levels if l not in AVAILABLE_LEVELS]
+    if unknown or not levels:
+        raise ValueError(f"unknown level(s) {unknown or text!r}; available: {', '.join(AVAILABLE_LEVELS)}")
+    return levels
+
+
+def verify_port(
+    port: Port,
+    levels: tuple[str, ...] = AVAILABLE_LEVELS,
+    options: VerifyOptions | None = None,
+    env: Any | None = None,
+    progress: Callable[[str], None] = lambda msg: None,
+) -> VerificationReport:
+    """Verify the JAX translation of `port` (or `env`, another translation of it) at `levels`."""
+    options = options or VerifyOptions()
+    if not verification_numerics_enabled():
+        enable_verification_numerics()
+    report = VerificationReport(port.name, "jax", options=dict(vars(options), levels=list(levels)))
+    start = time.perf_counter()
+    contract_ok = True
+    if "L0" in levels:
+        progress(f"{port.name}: L0 contract")
+        report.levels["L0"] = check_contract(port, env)
+        contract_ok = bool(report.levels["L0"].passed)
+    lock = None
+    for level in ("L1", "L3"):
+        if level not in levels:
+            continue
+        if not contract_ok:
+            report.levels[level] = LevelResult(level, skipped_reason="L0 failed: fix the contract first")
+            continue
+        try:
+            lock = lock or Lockstep(port, env)
+            if level == "L1":
+                progress(f"{port.name}: L1 properties ({options.examples} examples)")
+                report.levels[level] = check_properties(lock, options.examples, options.seed)
+            else:
+                progress(f"{port.name}: L3 rollouts ({options.episodes} episodes x {len(options.policies)} policies)")
+                report.levels[level] = check_rollouts(lock, options.episodes, options.policies, options.seed)
+        except Exception as exc:  # untrusted translation: report, don't crash
+            failed = LevelResult(level, passed=False, checks=1)
+            failed.fail("run", f"{type(exc).__name__}: {exc}")
+            report.levels[level] = failed
+    report.seconds = time.perf_counter() - start
+    return report

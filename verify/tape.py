@@ -1,0 +1,133 @@
+"""A stand-in for a reference's random generator that answers from a translation's draws.
+
+While verifying, the reference's `np_random` is swapped for a `TapeGenerator`
+holding the draws the translation used for the same reset or step, so both sides
+consume the same random numbers (DESIGN.md, Randomness). Draws hold standard
+variates: 'uniform' numbers in [0, 1), 'integers' as the drawn integers,
+'normal' standard normals; the tape maps them the way numpy does
+(`uniform(low, high)` is `low + (high - low) * u`).
+
+A call the tape cannot answer, a draw of the wrong kind or shape, or draws left
+over all raise `TapeError`, naming the call: it means the two implementations
+consume randomness differently.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from envs.spec import DrawSpec
+
+
+class TapeError(AssertionError):
+    """The reference asked for randomness the translation's draws do not provide (or left some unused)."""
+
+
+class TapeGenerator:
+    """Answers numpy Generator / RandomState calls from a list of recorded draws, in order."""
+
+    def __init__(self, entries: Sequence[tuple[DrawSpec, Any]], label: str = "step"):
+        self._entries = [(spec, np.asarray(value)) for spec, value in entries]
+        self._label = label
+        self.calls: list[str] = []
+
+    # ----- bookkeeping ----------------------------------------------------
+    def _take(self, call: str, kind: str, shape: tuple[int, ...]) -> np.ndarray:
+        self.calls.append(call)
+        if not self._entries:
+            raise TapeError(
+                f"the reference called np_random.{call} during {self._label}, "
+                "but the translation's draws are used up: the translation draws fewer random numbers"
+            )
+        spec, value = self._entries.pop(0)
+        if spec.kind != kind:
+            raise TapeError(
+                f"the reference called np_random.{call} during {self._label}, but the next draw "
+                f"{spec.name!r} holds {spec.kind} numbers, not {kind}"
+            )
+        if tuple(value.shape) != tuple(shape):
+            raise TapeError(
+                f"the reference called np_random.{call} during {self._label} for shape {tuple(shape)}, "
+                f"but draw {spec.name!r} has shape {tuple(value.shape)}"
+            )
+        return value
+
+    def finish(self) -> None:
+        """Fail if draws are left: the translation drew random numbers the reference never used."""
+        if self._entries:
+            names = ", ".join(spec.name for spec, _ in self._entries)
+            raise TapeError(f"draws left unused after {self._label}: {names} (the reference made calls {self.calls})")
+
+    @staticmethod
+    def _shape(size, *params) -> tuple[int, ...]:
+        if size is None:
+            return np.broadcast(*[np.asarray(p) for p in params]).shape if params else ()
+        return (size,) if np.isscalar(size) else tuple(size)
+
+    @staticmethod
+    def _out(value: np.ndarray, size) -> Any:
+        return value.item() if size is None and value.shape == () else value
+
+    # ----- numpy.random.Generator ------------------------------------------
+    def random(self, size=None, dtype=np.float64, out=None):
+        u = self._take(f"random(size={size})", "uniform", self._shape(size))
+        return self._out(np.asarray(u, np.float64), size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        low_a, high_a = np.asarray(low, np.float64), np.asarray(high, np.float64)
+        u = self._take(f"uniform(low={low}, high={high}, size={size})", "uniform", self._shape(size, low_a, high_a))
+        return self._out(low_a + (high_a - low_a) * np.asarray(u, np.float64), size)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        if high is None:
+            low, high = 0, low
+        top = np.asarray(high) + (1 if endpoint else 0)
+        call = f"integers(low={low}, high={high}, size={size}, endpoint={endpoint})"
+        value = self._take(call, "integers", self._shape(size, low, high))
+        if np.any(value < low) or np.any(value >= top):
+            raise TapeError(f"draw for np_random.{call} holds {value}, outside [{low}, {top})")
+        return self._out(np.asarray(value, dtype), size)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        loc_a, scale_a = np.asarray(loc, np.float64), np.asarray(scale, np.float64)
+        z = self._take(f"normal(loc={loc}, scale={scale}, size={size})", "normal", self._shape(size, loc_a, scale_a))
+        return self._out(loc_a + scale_a * np.asarray(z, np.float64), size)
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self.normal(0.0, 1.0, size)
+
+    def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
+        n = int(a) if np.isscalar(a) else len(a)
+        index = self._take(f"choice(a={a!r}, size={size}, p={p})", "integers", self._shape(size))
+        if np.any(index < 0) or np.any(index >= n):
+            raise TapeError(f"draw for np_random.choice over {n} items holds index {index}")
+        return self._out(np.asarray(index), size) if np.isscalar(a) else np.asarray(a)[index]
+
+    # ----- numpy.random.RandomState aliases ----------------------------------
+    def rand(self, *shape):
+        return self.random(shape if shape else None)
+
+    def random_sample(self, size=None):
+        return self.random(size)
+
+    def randint(self, low, high=None, size=None, dtype=int):
+        return self.integers(low, high, size, dtype)
+
+    def randn(self, *shape):
+        return self.normal(0.0, 1.0, shape if shape else None)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise TapeError(f"the reference called np_random.{name}(), which the randomness tape cannot answer")
+
+
+def tape_for(port, phase: str, draws: dict) -> TapeGenerator:
+    """A tape holding `draws` (a dict name -> array) in the order the port's metadata gives for `phase`."""
+    specs = port.draws_for(phase)
+    missing = [s.name for s in specs if s.name not in draws]
+    if missing:
+        raise TapeError(f"the translation's {phase} draws lack {missing} named in the port metadata")
+    return TapeGenerator([(s, draws[s.name]) for s in specs], label=phase)
