@@ -76,10 +76,14 @@ def _rule_text(tol: Tolerance | Any) -> str:
 
 def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, with_step: bool = True) -> list[Mismatch]:
     """Every output of `actual` that breaks the port's comparison rules against `expected`."""
+    # State first: it is the cause; observation, reward and flags follow from it.
     found: list[Mismatch] = []
-    tol = port.obs_tolerance
-    if not values_match(expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol):
-        found.append(Mismatch("obs", expected.obs, actual.obs, _rule_text(tol)))
+    for f in port.state_fields:
+        e, a = expected.state.get(f.name), actual.state.get(f.name)
+        if a is None:
+            found.append(Mismatch(f"state.{f.name}", e, "<missing>", "present"))
+        elif not values_match(e, a, f.rule, f.rtol, f.atol):
+            found.append(Mismatch(f"state.{f.name}", e, a, _rule_text(f)))
     if with_step:
         tol = port.reward_tolerance
         if not values_match(expected.reward, actual.reward, tol.rule, tol.rtol, tol.atol):
@@ -88,10 +92,7 @@ def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, wit
             e, a = bool(getattr(expected, name)), bool(getattr(actual, name))
             if e != a:
                 found.append(Mismatch(name, e, a, "exact"))
-    for f in port.state_fields:
-        e, a = expected.state.get(f.name), actual.state.get(f.name)
-        if a is None:
-            found.append(Mismatch(f"state.{f.name}", e, "<missing>", "present"))
-        elif not values_match(e, a, f.rule, f.rtol, f.atol):
-            found.append(Mismatch(f"state.{f.name}", e, a, _rule_text(f)))
+    tol = port.obs_tolerance
+    if not values_match(expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol):
+        found.append(Mismatch("obs", expected.obs, actual.obs, _rule_text(tol)))
     return found

@@ -38,6 +38,8 @@ def field_strategy(f: StateField) -> st.SearchStrategy:
     low = -1e6 if f.low is None else f.low
     high = 1e6 if f.high is None else f.high
     values = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
+    # Bounds are where clipping and termination bugs hide: offer them often.
+    values = st.one_of(st.sampled_from([low, high]), values)
     if f.nullable:
         values = st.one_of(st.just(math.nan), values)
     return values.map(lambda v: np.asarray(v, f.dtype))

@@ -1,0 +1,1 @@
+"""The envport pipeline and its command line."""

@@ -1,0 +1,133 @@
+"""The `envport` command: list ports, verify translations (translate, bench, train, report to come)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Translate slow RL environments into verified JAX and Rust ports, then benchmark and train on them.",
+)
+out = Console()  # results
+err = Console(stderr=True)  # progress and errors
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _usage_error(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+@app.command("list")
+def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the registered ports and their backends."""
+    from envs import all_ports
+
+    ports = all_ports()
+    if as_json:
+        sys.stdout.write(json.dumps([p.summary() for p in ports], indent=2) + "\n")
+        return
+    table = Table(title="envport ports")
+    for column in ("name", "gym id", "backends", "episode limit", "reference"):
+        table.add_column(column, overflow="fold")
+    for p in ports:
+        table.add_row(p.name, p.gym_id, ", ".join(p.backends), str(p.max_episode_steps), p.reference_entry_point)
+    out.print(table)
+
+
+@app.command()
+def verify(
+    name: Optional[str] = typer.Argument(None, help="Port name or Gymnasium id (cartpole, CartPole-v1, ...); 'all' for every port."),
+    backend: str = typer.Option("jax", help="Which translation to verify."),
+    levels: str = typer.Option("L0,L1,L3", help="Comma-separated levels."),
+    all_ports_flag: bool = typer.Option(False, "--all", help="Verify every registered port."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here (a list with --all)."),
+    examples: int = typer.Option(200, min=1, help="L1: Hypothesis examples."),
+    episodes: int = typer.Option(100, min=1, help="L3: episodes per policy."),
+    seed: int = typer.Option(0, help="Seed of the L1 search and the L3 rollouts."),
+) -> None:
+    """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage."""
+    from envs import UnknownPortError, all_ports, get_port
+    from verify.runner import VerifyOptions, parse_levels
+
+    try:
+        level_tuple = parse_levels(levels)
+    except ValueError as exc:
+        raise _usage_error(str(exc))
+    if all_ports_flag or (name or "").lower() == "all":
+        ports = all_ports()
+    elif name is None:
+        raise _usage_error("name an environment (see `envport list`) or pass --all")
+    else:
+        try:
+            ports = [get_port(name)]
+        except UnknownPortError as exc:
+            raise _usage_error(f"{exc}. Run `envport list` to see them.")
+    for port in ports:
+        if backend not in port.backends:
+            raise _usage_error(f"backend {backend!r} is not available for {port.name}; available: {', '.join(port.backends)}")
+
+    from verify.precision import enable_verification_numerics
+    from verify.runner import verify_port
+
+    enable_verification_numerics()
+    options = VerifyOptions(examples=examples, episodes=episodes, seed=seed)
+    reports = []
+    with err.status("verifying") as status:
+        for port in ports:
+            report = verify_port(port, level_tuple, options, progress=lambda msg: status.update(msg))
+            err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
+            reports.append(report)
+    _print_reports(reports, level_tuple)
+    if json_path is not None:
+        data = [r.to_dict() for r in reports] if len(reports) > 1 or all_ports_flag else reports[0].to_dict()
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(data, indent=2, default=str))
+    raise typer.Exit(EXIT_OK if all(r.passed for r in reports) else EXIT_FAILED)
+
+
+def _print_reports(reports, levels) -> None:
+    table = Table(title="envport verify")
+    table.add_column("env")
+    table.add_column("backend")
+    for level in levels:
+        table.add_column(level)
+    table.add_column("result")
+    table.add_column("seconds", justify="right")
+    for r in reports:
+        cells = []
+        for level in levels:
+            result = r.levels.get(level)
+            if result is None or result.passed is None:
+                cells.append("[yellow]skipped")
+            else:
+                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})")
+        table.add_row(r.env, r.backend, *cells, "[green]PASS" if r.passed else "[red]FAIL", f"{r.seconds:.1f}")
+    out.print(table)
+    for r in reports:
+        first = r.first_failure()
+        if first is not None:
+            level, failure = first
+            out.print(f"[red]{r.env}[/] lowest failing level {level.level} ({level.title}), check {failure['check']}:")
+            out.print(failure["message"], markup=False, highlight=False)
+            if "reproduce" in failure:
+                out.print("reproduce with:", markup=False)
+                out.print(failure["reproduce"], markup=False, highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The registry resolves names; the CLI lists ports and reports verification with the documented exit codes."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from envs import UnknownPortError, get_port, port_names
+from recipe.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("name, expected", [("cartpole", "cartpole"), ("CartPole-v1", "cartpole"), ("pendulum-v1", "pendulum"), ("MountainCarContinuous-v0", "mountaincar-continuous")])
+def test_get_port_accepts_names_and_gym_ids(name, expected):
+    assert get_port(name).name == expected
+
+
+def test_unknown_name_lists_the_known_ports():
+    with pytest.raises(UnknownPortError) as info:
+        get_port("cartpol")
+    for name in port_names():
+        assert name in str(info.value)
+
+
+def test_list_json_lists_every_port_with_its_backends():
+    result = runner.invoke(app, ["list", "--json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.stdout)
+    assert [p["name"] for p in listed] == port_names()
+    assert all("jax" in p["backends"] for p in listed)
+    assert {p["gym_id"] for p in listed} >= {"CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["verify", "cartpol"], "unknown environment 'cartpol'"),
+        (["verify", "cartpole", "--levels", "L0,L7"], "unknown level"),
+        (["verify", "cartpole", "--backend", "cobol"], "backend 'cobol' is not available"),
+        (["verify"], "name an environment"),
+    ],
+)
+def test_bad_usage_exits_2_with_a_message(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output.replace("\n", " ")
+
+
+def test_verify_writes_a_json_report_and_exits_0(tmp_path):
+    path = tmp_path / "report.json"
+    result = runner.invoke(app, ["verify", "CartPole-v1", "--levels", "L0,L3", "--episodes", "3", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(path.read_text())
+    assert report["passed"] is True and report["env"] == "cartpole"
+    assert report["levels"]["L0"]["passed"] and report["levels"]["L0"]["checks"] >= 10
+    assert report["levels"]["L3"]["passed"] and report["levels"]["L3"]["checks"] > 3
