@@ -95,7 +95,9 @@ class Port:
     max_episode_steps: int
     time_limit: str = "the translation counts steps in state.time; truncated = time >= max_episode_steps, as gymnasium.make's TimeLimit"
     autoreset: str = "same-step: on terminated or truncated, step returns the next episode's first obs and state; info['final_obs'] holds the last obs"
-    invalid_action: str = "discrete actions outside the space are undefined (the reference asserts); continuous actions are clipped as the reference clips them"
+    # How actions outside the space behave, tested by L2: where the reference accepts one the
+    # translation must match it; where the reference rejects one, the translation stays finite.
+    invalid_action: str = "continuous actions are clipped as the reference clips them"
     # Observations are float32 casts of float64 values: one float64 ulp can move the cast by one float32 ulp.
     obs_tolerance: Tolerance = Tolerance("close", rtol=3e-7, atol=1e-12)
     reward_tolerance: Tolerance = Tolerance()

@@ -48,10 +48,11 @@ def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON in
 def verify(
     name: Optional[str] = typer.Argument(None, help="Port name or Gymnasium id (cartpole, CartPole-v1, ...); 'all' for every port."),
     backend: str = typer.Option("jax", help="Which translation to verify."),
-    levels: str = typer.Option("L0,L1,L3", help="Comma-separated levels."),
+    levels: str = typer.Option("L0,L1,L2,L3,F32", help="Comma-separated levels: L0 contract, L1 properties, L2 interaction, L3 rollouts, F32 float32 production check."),
     all_ports_flag: bool = typer.Option(False, "--all", help="Verify every registered port."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here (a list with --all)."),
     examples: int = typer.Option(200, min=1, help="L1: Hypothesis examples."),
+    programs: int = typer.Option(30, min=1, help="L2: Hypothesis rule programs."),
     episodes: int = typer.Option(100, min=1, help="L3: episodes per policy."),
     seed: int = typer.Option(0, help="Seed of the L1 search and the L3 rollouts."),
 ) -> None:
@@ -80,7 +81,7 @@ def verify(
     from verify.runner import verify_port
 
     enable_verification_numerics()
-    options = VerifyOptions(examples=examples, episodes=episodes, seed=seed)
+    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed)
     reports = []
     with err.status("verifying") as status:
         for port in ports:
@@ -97,7 +98,7 @@ def verify(
 
 def _print_reports(reports, levels) -> None:
     table = Table(title="envport verify")
-    table.add_column("env")
+    table.add_column("env", no_wrap=True)
     table.add_column("backend")
     for level in levels:
         table.add_column(level)

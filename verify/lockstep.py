@@ -44,6 +44,7 @@ class Lockstep:
             return obs, [getattr(nxt, n) for n in self._names], reward, terminated, truncated
 
         self._step_values = jax.jit(step_from_values)
+        self._step_values_batch = jax.jit(jax.vmap(step_from_values, in_axes=(0, 0, 0, None)))
 
     # ----- conversions -----------------------------------------------------
     def state_to_dict(self, state: Any) -> dict[str, np.ndarray]:
@@ -98,6 +99,22 @@ class Lockstep:
         return StepOutcome(
             np.asarray(obs), dict(zip(self._names, next_values)), float(reward), bool(terminated), bool(truncated)
         )
+
+    def translation_steps(self, states: list[dict], actions: np.ndarray, draws: dict, pad_to: int) -> list[StepOutcome]:
+        """One step from each of `states` at once (vmapped); inputs are padded to `pad_to` to compile once."""
+        n = len(states)
+        padded = states + [states[-1]] * (pad_to - n)
+        values = [np.stack([np.asarray(s[name], dt) for s in padded]) for name, dt in zip(self._names, self._dtypes)]
+        pad = lambda x: np.concatenate([x, np.repeat(x[-1:], pad_to - n, axis=0)]) if pad_to > n else x
+        actions = pad(np.asarray(actions)[:n])
+        draws = jax.tree.map(lambda x: pad(np.asarray(x)[:n]), draws)
+        obs, next_values, reward, terminated, truncated = jax.device_get(
+            self._step_values_batch(values, actions, draws, self.params)
+        )
+        return [
+            StepOutcome(obs[i], {name: v[i] for name, v in zip(self._names, next_values)}, float(reward[i]), bool(terminated[i]), bool(truncated[i]))
+            for i in range(n)
+        ]
 
     def draws_for_state(self, key: jax.Array, state: dict) -> dict:
         """The draws the translation samples for one step from `state` (numpy leaves)."""

@@ -33,7 +33,8 @@ def field_strategy(f: StateField) -> st.SearchStrategy:
     if f.kind == "int":
         low = -(2**31) if f.low is None else int(f.low)
         high = 2**31 - 1 if f.high is None else int(f.high)
-        return st.integers(low, high).map(lambda v: np.asarray(v, f.dtype))
+        edges = sorted({low, min(low + 1, high), max(high - 2, low), max(high - 1, low), high})
+        return st.one_of(st.sampled_from(edges), st.integers(low, high)).map(lambda v: np.asarray(v, f.dtype))
     width = 32 if np.dtype(f.dtype) == np.float32 else 64
     low = -1e6 if f.low is None else f.low
     high = 1e6 if f.high is None else f.high
@@ -141,7 +142,7 @@ def check_properties(lock: Lockstep, max_examples: int = 200, seed: int = 0, har
                 state={k: np.asarray(v).tolist() for k, v in failing["state"].items()},
                 action=np.asarray(failing["action"]).tolist(),
                 reproduce=counterexample_code(port, failing["state"], failing["action"], failing["draws"]),
-                hypothesis_notes=str(exc).splitlines()[-12:],
+                hypothesis_notes=[n for n in getattr(exc, "__notes__", []) if n.strip()][-20:],
             )
     result.checks = examples[0]
     result.notes.append(f"{examples[0]} examples ({len(harvested)} harvested rollout states in the pool)")

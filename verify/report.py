@@ -31,6 +31,7 @@ class LevelResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     skipped_reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # series for plots (e.g. float32 drift)
 
     @property
     def title(self) -> str:

@@ -102,6 +102,12 @@ def check_rollouts(
             lengths[name].append(length)
         if result.failures:
             break
+    drift = result.data.get("free_running_divergence", [])
+    if drift:
+        result.notes.append(
+            f"chaotic port, steps compared from the reference's states; the free-running translation left the "
+            f"tolerance in {len(drift)} episodes, first at step {min(d['step'] for d in drift)} ({port.chaotic})"
+        )
     for name, ls in lengths.items():
         if ls:
             result.notes.append(
@@ -116,57 +122,93 @@ def check_rollouts(
 def _replay_episode(lock: Lockstep, run: dict, ep: int, result: LevelResult) -> tuple[dict | None, int]:
     """Replay episode `ep` on the reference, comparing every step: (failure or None, episode length).
 
-    For a chaotic port the translation's step is recomputed from the reference's
-    previous state (shadowing), and where the free-running translation first
+    The reference plays the whole episode first. For a chaotic port the
+    translation's steps are then recomputed from the reference's states
+    (shadowing, one vmapped call), and where the free-running translation first
     leaves the tolerance is recorded in `result.notes` as drift.
     """
     port = lock.port
     traj = run["traj"]
-    history: list[dict] = []
-    drift_noted = False
+    reference: list[StepOutcome] = []  # after reset (index 0) and after each step
     try:
-        expected = lock.reference_reset(_index(run["reset_draws"], ep))
+        reference.append(lock.reference_reset(_index(run["reset_draws"], ep)))
     except TapeError as exc:
         return {"message": f"reset: {exc}", "step": 0, "field": "draws"}, 0
-    actual = StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep))
-    result.checks += 1
-    mismatches = compare_outcomes(port, expected, actual, with_step=False)
-    if mismatches:
-        return _divergence(ep, 0, mismatches, history, "after reset"), 0
     for t in range(port.max_episode_steps):
-        action = traj["action"][ep, t]
         try:
-            expected = lock.reference_step(None, action, _index(traj["step_draws"], ep, t))
+            outcome = lock.reference_step(None, traj["action"][ep, t], _index(traj["step_draws"], ep, t))
         except TapeError as exc:
             return {"message": f"step {t + 1}: {exc}", "step": t + 1, "field": "draws"}, t + 1
-        free_running = StepOutcome(
-            traj["obs"][ep, t],
-            _state_dict(lock, traj["state"], ep, t),
-            float(traj["reward"][ep, t]),
-            bool(traj["terminated"][ep, t]),
-            bool(traj["truncated"][ep, t]),
-        )
-        actual = free_running
-        if port.chaotic:
-            previous = history[-1]["state"] if history else _state_dict(lock, run["reset_state"], ep)
-            draws = {"step": _index(traj["step_draws"], ep, t), "reset": _index(run["reset_draws"], ep)}
-            actual = lock.translation_step(previous, action, draws)
-            if not drift_noted and compare_outcomes(port, expected, free_running):
-                drift_noted = True
-                result.notes.append(f"drift: free-running episode {ep} leaves the tolerance at step {t + 1}")
+        reference.append(outcome)
+        if outcome.terminated or outcome.truncated:
+            break
+    length = len(reference) - 1
+
+    actual = StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep))
+    result.checks += 1
+    mismatches = compare_outcomes(port, reference[0], actual, with_step=False)
+    if mismatches:
+        return _divergence(lock, run, ep, 0, mismatches, reference, "after reset"), 0
+    shadow = None
+    if port.chaotic:
+        draws = {"step": _index(traj["step_draws"], ep), "reset": jax.tree.map(lambda x: np.repeat(x[None], length, 0), _index(run["reset_draws"], ep))}
+        shadow = lock.translation_steps([r.state for r in reference[:-1]], traj["action"][ep], draws, port.max_episode_steps)
+    drift_noted = False
+    for t in range(length):
+        free_running = _translation_outcome(lock, run, ep, t + 1)
+        actual = free_running if shadow is None else shadow[t]
+        if shadow is not None and not drift_noted and compare_outcomes(port, reference[t + 1], free_running):
+            drift_noted = True
+            result.data.setdefault("free_running_divergence", []).append({"episode": ep, "step": t + 1})
         result.checks += 1
-        mismatches = compare_outcomes(port, expected, actual)
+        mismatches = compare_outcomes(port, reference[t + 1], actual)
         if mismatches:
-            return _divergence(ep, t + 1, mismatches, history, f"after action {np.asarray(action).tolist()}"), t + 1
-        history.append({"step": t + 1, "action": np.asarray(action).tolist(), "state": expected.state})
-        history = history[-CONTEXT_STEPS:]
-        if expected.terminated or expected.truncated:
-            return None, t + 1
-    return None, port.max_episode_steps
+            action = np.asarray(traj["action"][ep, t]).tolist()
+            return _divergence(lock, run, ep, t + 1, mismatches, reference, f"after action {action}"), t + 1
+    return None, length
 
 
-def _divergence(ep: int, step: int, mismatches: list, history: list[dict], when: str) -> dict:
+SERIES_BEFORE, SERIES_AFTER = 30, 10
+
+
+def _value(outcome: StepOutcome, field: str) -> Any:
+    if field.startswith("state."):
+        return outcome.state[field[len("state."):]]
+    return getattr(outcome, field)
+
+
+def _translation_outcome(lock: Lockstep, run: dict, ep: int, step: int) -> StepOutcome:
+    traj = run["traj"]
+    if step == 0:
+        return StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep))
+    t = step - 1
+    return StepOutcome(
+        traj["obs"][ep, t], _state_dict(lock, traj["state"], ep, t), float(traj["reward"][ep, t]),
+        bool(traj["terminated"][ep, t]), bool(traj["truncated"][ep, t]),
+    )
+
+
+def _divergence(lock: Lockstep, run: dict, ep: int, step: int, mismatches: list, reference: list, when: str) -> dict:
+    """The failure record: message, the first differing field, the steps before, and both series around it."""
     first = mismatches[0]
+    last = run["traj"]["action"].shape[1]
+    steps = list(range(max(0, step - SERIES_BEFORE), min(step + SERIES_AFTER, last) + 1))
+    component = None
+    if first.field == "obs":
+        diff = np.abs(np.asarray(first.expected, np.float64) - np.asarray(first.actual, np.float64))
+        component = int(np.argmax(diff))
+
+    def pick(value):
+        value = np.asarray(value, np.float64)
+        return float(value[component] if component is not None else value)
+
+    preceding = []
+    for s in range(max(1, step - CONTEXT_STEPS), step):
+        preceding.append({
+            "step": s,
+            "action": np.asarray(run["traj"]["action"][ep, s - 1]).tolist(),
+            "state": {k: np.asarray(v).tolist() for k, v in reference[s].state.items()},
+        })
     return {
         "message": f"episode {ep}, step {step} ({when}): " + "; ".join(m.describe() for m in mismatches),
         "step": step,
@@ -174,7 +216,11 @@ def _divergence(ep: int, step: int, mismatches: list, history: list[dict], when:
         "expected": first.to_dict()["expected"],
         "actual": first.to_dict()["actual"],
         "mismatches": [m.to_dict() for m in mismatches],
-        "preceding_steps": [
-            {**h, "state": {k: np.asarray(v).tolist() for k, v in h["state"].items()}} for h in history
-        ],
+        "preceding_steps": preceding,
+        "series": {
+            "field": first.field if component is None else f"obs[{component}]",
+            "steps": steps,
+            "reference": [pick(_value(reference[s], first.field)) if s < len(reference) else None for s in steps],
+            "translation": [pick(_value(_translation_outcome(lock, run, ep, s), first.field)) for s in steps],
+        },
     }

@@ -8,13 +8,15 @@ from typing import Any, Callable
 
 from envs.spec import Port
 from verify.contract import check_contract
+from verify.float32 import run_float32_check
+from verify.interaction import check_interaction
 from verify.lockstep import Lockstep
 from verify.precision import enable_verification_numerics, verification_numerics_enabled
 from verify.properties import check_properties
 from verify.report import LevelResult, VerificationReport
 from verify.rollouts import check_rollouts
 
-AVAILABLE_LEVELS = ("L0", "L1", "L3")
+AVAILABLE_LEVELS = ("L0", "L1", "L2", "L3", "F32")
 
 
 @dataclass
@@ -22,7 +24,9 @@ class VerifyOptions:
     """How hard each level looks."""
 
     examples: int = 200  # L1 Hypothesis examples
+    programs: int = 30  # L2 Hypothesis rule programs
     episodes: int = 100  # L3 episodes per policy
+    float32_samples: int = 300  # F32 one-step comparisons
     policies: tuple[str, ...] = ("uniform", "sticky", "goal")
     seed: int = 0
 
@@ -55,17 +59,27 @@ def verify_port(
         report.levels["L0"] = check_contract(port, env)
         contract_ok = bool(report.levels["L0"].passed)
     lock = None
-    for level in ("L1", "L3"):
+    for level in ("L1", "L2", "L3", "F32"):
         if level not in levels:
             continue
         if not contract_ok:
             report.levels[level] = LevelResult(level, skipped_reason="L0 failed: fix the contract first")
             continue
+        if level == "F32" and env is not None:
+            report.levels[level] = LevelResult(level, skipped_reason="the float32 check runs registered translations only")
+            continue
         try:
+            if level == "F32":
+                progress(f"{port.name}: float32 production check ({options.float32_samples} samples)")
+                report.levels[level] = run_float32_check(port.name, options.float32_samples, options.seed)
+                continue
             lock = lock or Lockstep(port, env)
             if level == "L1":
                 progress(f"{port.name}: L1 properties ({options.examples} examples)")
                 report.levels[level] = check_properties(lock, options.examples, options.seed)
+            elif level == "L2":
+                progress(f"{port.name}: L2 interaction ({options.programs} programs)")
+                report.levels[level] = check_interaction(lock, options.programs, seed=options.seed)
             else:
                 progress(f"{port.name}: L3 rollouts ({options.episodes} episodes x {len(options.policies)} policies)")
                 report.levels[level] = check_rollouts(lock, options.episodes, options.policies, options.seed)

@@ -37,5 +37,6 @@ PORT = Port(
     draws=(DrawSpec("reset_uniform", "uniform", (), "reset", "np_random.uniform(low=-0.6, high=-0.4)"),),
     max_episode_steps=200,
     goal_policy=_goal_policy,
+    invalid_action="the reference rejects actions outside {0, 1, 2} (assert); the translation extrapolates the push (action - 1) * force and stays finite",
     aliases=("MountainCar",),
 )

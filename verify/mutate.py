@@ -1,0 +1,761 @@
+"""Mutation analysis: how strong is the verifier?
+
+Small, plausible bugs (mutants) are planted one at a time in a port's JAX
+translation; each mutant is verified in its own subprocess (verify/mutate_worker.py)
+with the levels run cheapest first, and a mutant is *killed* when a level fails.
+The kill rate over the non-equivalent mutants measures what the verifier catches;
+the survivors, listed with their diffs, show what it misses.
+
+Mutants come from the translation's source through Python's `ast`:
+
+- only code the environment runs is mutated: the methods of the environment
+  class (not the spaces, not `name`), the module-level functions and constants
+  they reach, and the defaults of `Params`; never docstrings, imports or
+  annotations, nor helpers the environment never calls (the ports' goal
+  policies, which steer the verifier's rollouts, are not part of the environment);
+- each mutant is one textual edit at the node's position in the source, so the
+  diff shows exactly one change, and the edited source is checked to parse to
+  exactly the intended mutated syntax tree.
+
+Operators: `arith` (+ <-> -, * <-> /), `compare` (< <-> <=, > <-> >=, == <-> !=,
+< <-> >), `sign` (drop a unary minus, or add one to a name/attribute/call operand),
+`constant` (floats x1.01 and x0.5, ints +1 and -1), `drop_term` (a + b or a - b
+becomes a, or b), `where_swap` (swap the branches of jnp.where / lax.select),
+`logical` (& <-> |) and `float32` (float_dtype() -> jnp.float32).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+OPERATORS = ("arith", "compare", "sign", "constant", "drop_term", "where_swap", "logical", "float32")
+
+# Methods of the environment class that are not mutated: the spaces are declared
+# data checked once by L0, not dynamics.
+SKIPPED_METHODS = frozenset({"action_space", "observation_space"})
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_BINOP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&", ast.BitOr: "|"}
+_CMP_SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_ARITH_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
+_LOGICAL_SWAP = {ast.BitAnd: ast.BitOr, ast.BitOr: ast.BitAnd}
+_CMP_SWAPS = {
+    ast.Lt: (ast.LtE, ast.Gt),
+    ast.LtE: (ast.Lt,),
+    ast.Gt: (ast.GtE, ast.Lt),
+    ast.GtE: (ast.Gt,),
+    ast.Eq: (ast.NotEq,),
+    ast.NotEq: (ast.Eq,),
+}
+_OPERATOR_TOKENS = ("<=", ">=", "==", "!=", "**", "//", "<", ">", "+", "-", "*", "/", "&", "|", "%", "@", "^")
+
+
+@dataclass
+class Mutant:
+    """One planted bug: where, what, and the edited source."""
+
+    id: str
+    operator: str
+    line: int
+    description: str
+    diff: str
+    source: str
+    equivalent: str | None = None  # the reason, when a rule proves the mutant equivalent
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, without the (long) source."""
+        out = {"id": self.id, "operator": self.operator, "line": self.line, "description": self.description, "diff": self.diff}
+        if self.equivalent:
+            out["equivalent"] = self.equivalent
+        return out
+
+
+@dataclass
+class GeneratedMutants:
+    """The mutants of one source, and what generation left out and why."""
+
+    mutants: list[Mutant]
+    skipped: list[str] = field(default_factory=list)
+
+
+# ----- source positions -------------------------------------------------------
+
+
+class _Text:
+    """Source text with ast (line, byte column) positions converted to string offsets."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.lines = source.splitlines(keepends=True)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+
+    def offset(self, lineno: int, col: int) -> int:
+        line = self.lines[lineno - 1]
+        return self.starts[lineno - 1] + len(line.encode("utf-8")[:col].decode("utf-8"))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset)
+
+    def segment(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.source[start:end]
+
+    def find_operator(self, start: int, end: int, symbol: str) -> tuple[int, int] | None:
+        """The position of operator `symbol` between two operands (skipping parentheses, blanks, comments)."""
+        i = start
+        text = self.source
+        while i < end:
+            ch = text[i]
+            if ch == "#":
+                while i < end and text[i] != "\n":
+                    i += 1
+                continue
+            if ch in " \t\r\n\\()":
+                i += 1
+                continue
+            for token in _OPERATOR_TOKENS:
+                if text.startswith(token, i):
+                    return (i, i + len(token)) if token == symbol else None
+            return None
+        return None
+
+
+Edit = tuple[int, int, str]  # (start, end, replacement) in string offsets
+
+
+def _apply(source: str, edits: list[Edit]) -> str:
+    for start, end, text in sorted(edits, reverse=True):
+        source = source[:start] + text + source[end:]
+    return source
+
+
+def _same_tree(a: ast.AST, b: ast.AST) -> bool:
+    return ast.dump(a) == ast.dump(b)
+
+
+# ----- what may be mutated ----------------------------------------------------
+
+
+def _names_used(nodes: list[ast.AST]) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _env_class(tree: ast.Module, class_name: str | None) -> ast.ClassDef:
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    if class_name is not None:
+        for c in classes:
+            if c.name == class_name:
+                return c
+        raise ValueError(f"no class {class_name!r} in the translation")
+    for c in classes:
+        bases = {ast.unparse(b).split(".")[-1] for b in c.bases}
+        if "JaxEnv" in bases:
+            return c
+    raise ValueError("no environment class (a JaxEnv subclass) in the translation")
+
+
+def _mutable_roots(tree: ast.Module, class_name: str | None) -> tuple[list[ast.AST], list[str]]:
+    """The subtrees whose expressions may be mutated, and notes on what was left out."""
+    env_cls = _env_class(tree, class_name)
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    constants = {
+        t.id: n
+        for n in tree.body
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name) and not t.id.startswith("__")
+    }
+    methods = [m for m in env_cls.body if isinstance(m, ast.FunctionDef) and m.name not in SKIPPED_METHODS]
+    roots: list[ast.AST] = list(methods)
+    params_cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Params"), None)
+    if params_cls is not None:
+        roots.append(params_cls)
+    # Module-level functions and constants reached from the environment, transitively.
+    reached: set[str] = set()
+    frontier = _names_used(roots)
+    while frontier:
+        name = frontier.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        if name in functions:
+            frontier |= _names_used([functions[name]]) - reached
+        elif name in constants:
+            frontier |= _names_used([constants[name].value]) - reached
+    extra = [functions[n] for n in functions if n in reached] + [constants[n] for n in constants if n in reached]
+    notes = [
+        f"function {n!r} is not reached from {env_cls.name} (not part of the environment): not mutated"
+        for n in functions
+        if n not in reached
+    ]
+    notes += [f"methods {sorted(SKIPPED_METHODS & {m.name for m in env_cls.body if isinstance(m, ast.FunctionDef)})} declare the spaces: not mutated"]
+    return roots + extra, notes
+
+
+def _mutable_expressions(root: ast.AST) -> Iterator[ast.AST]:
+    """Expression nodes under `root`, skipping docstrings, imports, annotations and decorators."""
+    if isinstance(root, ast.ClassDef):  # Params: the default values of its fields
+        for stmt in root.body:
+            if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                yield from ast.walk(stmt.value)
+            elif isinstance(stmt, ast.Assign):
+                yield from ast.walk(stmt.value)
+        return
+    if isinstance(root, ast.Assign):  # a module-level constant
+        yield from ast.walk(root.value)
+        return
+    body = list(root.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        body = body[1:]
+    for default in root.args.defaults + [d for d in root.args.kw_defaults if d is not None]:
+        yield from ast.walk(default)
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue  # a bare string: documentation
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if isinstance(node, ast.Lambda):
+                yield node
+                stack.extend(reversed([node.body]))
+                continue
+            inner = list(node.body)
+            if inner and isinstance(inner[0], ast.Expr) and isinstance(inner[0].value, ast.Constant) and isinstance(inner[0].value.value, str):
+                inner = inner[1:]
+            stack.extend(reversed(inner + node.args.defaults))
+            continue
+        if isinstance(node, ast.expr):
+            yield node
+        for name, value in ast.iter_fields(node):
+            if name in ("annotation", "returns", "decorator_list", "type_comment"):
+                continue
+            if isinstance(node, ast.AnnAssign) and name == "target":
+                continue
+            children = value if isinstance(value, list) else [value]
+            stack.extend(reversed([c for c in children if isinstance(c, ast.AST)]))
+
+
+# ----- the operators ----------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    operator: str
+    node: ast.AST
+    description: str
+    apply: Callable[[ast.AST], ast.AST]  # (copy of node) -> replacement node
+    edits: Callable[[_Text], list[Edit] | None]  # the preferred minimal text edits
+
+
+def _is_float(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is float
+
+
+def _is_int(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _constant_node(value: float | int) -> ast.expr:
+    if value < 0 or (type(value) is float and str(value).startswith("-")):
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+    return ast.Constant(value=value)
+
+
+def _constant_text(value: float | int) -> str:
+    return repr(value)
+
+
+def _call_name(node: ast.Call) -> str:
+    try:
+        return ast.unparse(node.func)
+    except Exception:  # pragma: no cover
+        return ""
+
+
+def _candidates(node: ast.AST, parent: ast.AST | None) -> Iterator[_Candidate]:
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SYMBOL:
+        symbol = _BINOP_SYMBOL[type(node.op)]
+
+        def op_edit(new_symbol, n=node, s=symbol):
+            def edits(text: _Text):
+                _, left_end = text.span(n.left)
+                right_start, _ = text.span(n.right)
+                pos = text.find_operator(left_end, right_start, s)
+                return None if pos is None else [(pos[0], pos[1], new_symbol)]
+
+            return edits
+
+        def op_apply(new_op):
+            def apply(n):
+                n.op = new_op()
+                return n
+
+            return apply
+
+        swaps = [("arith", _ARITH_SWAP)] if type(node.op) in _ARITH_SWAP else [("logical", _LOGICAL_SWAP)] if type(node.op) in _LOGICAL_SWAP else []
+        for operator, table in swaps:
+            new_op = table[type(node.op)]
+            new_symbol = _BINOP_SYMBOL[new_op]
+            yield _Candidate(operator, node, f"'{symbol}' -> '{new_symbol}'", op_apply(new_op), op_edit(new_symbol))
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            for keep, side in (("left", node.left), ("right", node.right)):
+                yield _Candidate(
+                    "drop_term",
+                    node,
+                    f"'{ast.unparse(node)}' -> '{ast.unparse(side)}'",
+                    lambda n, keep=keep: getattr(n, keep),
+                    lambda text, n=node, keep=keep: [(*text.span(n), text.segment(getattr(n, keep)))],
+                )
+        # Adding a minus to an operand: names, attributes and calls; not the right operand
+        # of + or - (that duplicates the arith swap).
+        for side in ("left", "right"):
+            operand = getattr(node, side)
+            if side == "right" and isinstance(node.op, (ast.Add, ast.Sub)):
+                continue
+            if isinstance(operand, (ast.Name, ast.Attribute, ast.Call)):
+                yield _add_minus(node, side, operand)
+    elif isinstance(node, ast.Compare):
+        operands = [node.left, *node.comparators]
+        for i, op in enumerate(node.ops):
+            for new_op in _CMP_SWAPS.get(type(op), ()):
+                symbol, new_symbol = _CMP_SYMBOL[type(op)], _CMP_SYMBOL[new_op]
+
+                def apply(n, i=i, new_op=new_op):
+                    n.ops[i] = new_op()
+                    return n
+
+                def edits(text, n=node, i=i, symbol=symbol, new_symbol=new_symbol):
+                    left = n.left if i == 0 else n.comparators[i - 1]
+                    _, left_end = text.span(left)
+                    right_start, _ = text.span(n.comparators[i])
+                    pos = text.find_operator(left_end, right_start, symbol)
+                    return None if pos is None else [(pos[0], pos[1], new_symbol)]
+
+                yield _Candidate("compare", node, f"'{symbol}' -> '{new_symbol}'", apply, edits)
+        for i, operand in enumerate(operands):
+            if isinstance(operand, (ast.Name, ast.Attribute, ast.Call)):
+                yield _add_minus(node, ("left", None) if i == 0 else ("comparators", i - 1), operand)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        if not isinstance(node.operand, ast.Constant):
+            yield _Candidate(
+                "sign",
+                node,
+                f"'{ast.unparse(node)}' -> '{ast.unparse(node.operand)}'",
+                lambda n: n.operand,
+                lambda text, n=node: [(*text.span(n), text.segment(n.operand))],
+            )
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        value = node.value
+        if type(value) is float:
+            changes = [(value * 1.01, "x1.01"), (value * 0.5, "x0.5")]
+        else:
+            changes = [(value + 1, "+1"), (value - 1, "-1")]
+        for new, label in changes:
+            if new == value:  # 0.0 scaled: no change
+                continue
+            yield _Candidate(
+                "constant",
+                node,
+                f"{value!r} -> {new!r} ({label})",
+                lambda n, new=new: _constant_node(new),
+                lambda text, n=node, new=new: [(*text.span(n), _constant_text(new))],
+            )
+    elif isinstance(node, ast.Call):
+        name = _call_name(node)
+        if name in ("jnp.where", "jax.numpy.where", "jax.lax.select", "lax.select") and len(node.args) == 3 and not node.keywords:
+
+            def swap(n):
+                n.args[1], n.args[2] = n.args[2], n.args[1]
+                return n
+
+            def edits(text, n=node):
+                a, b = n.args[1], n.args[2]
+                return [(*text.span(a), text.segment(b)), (*text.span(b), text.segment(a))]
+
+            yield _Candidate("where_swap", node, f"{name}: branches swapped", swap, edits)
+        if name == "float_dtype" and not node.args and not node.keywords:
+            yield _Candidate(
+                "float32",
+                node,
+                "float_dtype() -> jnp.float32",
+                lambda n: ast.Attribute(value=ast.Name(id="jnp", ctx=ast.Load()), attr="float32", ctx=ast.Load()),
+                lambda text, n=node: [(*text.span(n), "jnp.float32")],
+            )
+
+
+def _add_minus(parent: ast.AST, where: Any, operand: ast.AST) -> _Candidate:
+    """A candidate that puts a unary minus on `operand` (a child of `parent`)."""
+
+    def apply(n):
+        if isinstance(where, tuple):
+            field_name, index = where
+            if field_name == "left":
+                n.left = ast.UnaryOp(op=ast.USub(), operand=n.left)
+            else:
+                n.comparators[index] = ast.UnaryOp(op=ast.USub(), operand=n.comparators[index])
+        else:
+            setattr(n, where, ast.UnaryOp(op=ast.USub(), operand=getattr(n, where)))
+        return n
+
+    def edits(text: _Text):
+        start, end = text.span(operand)
+        return [(start, end, "-" + text.segment(operand))]
+
+    return _Candidate("sign", parent, f"'{ast.unparse(operand)}' -> '-{ast.unparse(operand)}'", apply, edits)
+
+
+# ----- generation -------------------------------------------------------------
+
+
+def _replace_in_tree(tree: ast.Module, index: int, apply: Callable[[ast.AST], ast.AST]) -> ast.Module:
+    """A copy of `tree` with the node at walk position `index` replaced by apply(copy of it)."""
+    new_tree = copy.deepcopy(tree)
+    nodes = list(ast.walk(new_tree))
+    target = nodes[index]
+    for parent in nodes:
+        for name, value in ast.iter_fields(parent):
+            if value is target:
+                setattr(parent, name, apply(target))
+                return new_tree
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is target:
+                        value[i] = apply(target)
+                        return new_tree
+    raise ValueError("node has no parent")  # pragma: no cover
+
+
+def _unified_diff(original: str, mutated: str, filename: str) -> str:
+    lines = difflib.unified_diff(
+        original.splitlines(keepends=True), mutated.splitlines(keepends=True), f"a/{filename}", f"b/{filename}", n=0
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _params_fields(tree: ast.Module) -> dict[str, ast.AnnAssign]:
+    params = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Params"), None)
+    if params is None:
+        return {}
+    return {s.target.id: s for s in params.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+
+
+def _equivalence(tree: ast.Module, candidate: _Candidate, mutated_tree: ast.Module) -> str | None:
+    """The reason a mutant is provably equivalent, or None (when unsure: not equivalent)."""
+    if _same_tree(tree, mutated_tree):
+        return "the mutated source is identical to the original after parsing"
+    # A Params default that nothing in the module reads can change no behaviour.
+    fields = _params_fields(tree)
+    read = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    for name, stmt in fields.items():
+        if name not in read and any(n is candidate.node for n in ast.walk(stmt.value)):
+            return f"Params.{name} is never read by the translation"
+    # x * 1 and x / 1 are both exactly x in IEEE arithmetic.
+    node = candidate.node
+    if candidate.operator == "arith" and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        if isinstance(node.right, ast.Constant) and node.right.value == 1 and type(node.right.value) in (int, float):
+            return "x * 1 and x / 1 are both exactly x"
+    return None
+
+
+def generate_mutants(source: str, *, class_name: str | None = None, filename: str = "jax_env.py") -> GeneratedMutants:
+    """Every mutant of a translation's source, in source order."""
+    tree = ast.parse(source)
+    text = _Text(source)
+    roots, skipped = _mutable_roots(tree, class_name)
+    index_of = {id(n): i for i, n in enumerate(ast.walk(tree))}
+    seen: set[int] = set()
+    candidates: list[_Candidate] = []
+    for root in roots:
+        for node in _mutable_expressions(root):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            candidates.extend(_candidates(node, None))
+    candidates.sort(key=lambda c: (c.node.lineno, c.node.col_offset, OPERATORS.index(c.operator)))
+    mutants: list[Mutant] = []
+    unchanged = 0
+    for cand in candidates:
+        intended = _replace_in_tree(tree, index_of[id(cand.node)], cand.apply)
+        mutated = None
+        edits = cand.edits(text)
+        if edits is not None:
+            attempt = _apply(source, edits)
+            try:
+                if _same_tree(ast.parse(attempt), intended):
+                    mutated = attempt
+            except SyntaxError:
+                pass
+        if mutated is None:  # precedence: render the mutated node in parentheses instead
+            new_node = cand.apply(copy.deepcopy(cand.node))
+            attempt = _apply(source, [(*text.span(cand.node), "(" + ast.unparse(new_node) + ")")])
+            try:
+                if _same_tree(ast.parse(attempt), intended):
+                    mutated = attempt
+            except SyntaxError:
+                pass
+        if mutated is None:
+            skipped.append(f"line {cand.node.lineno}: {cand.operator} {cand.description}: no text edit reproduces it")
+            continue
+        if mutated == source:
+            unchanged += 1
+            continue
+        mutants.append(
+            Mutant(
+                id=f"M{len(mutants) + 1:03d}",
+                operator=cand.operator,
+                line=cand.node.lineno,
+                description=cand.description,
+                diff=_unified_diff(source, mutated, filename),
+                source=mutated,
+                equivalent=_equivalence(tree, cand, intended),
+            )
+        )
+    if unchanged:
+        skipped.append(f"{unchanged} candidate edits left the text unchanged")
+    return GeneratedMutants(mutants, skipped)
+
+
+def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutant]:
+    """At most `max_mutants`, spread evenly over the source (deterministic)."""
+    if max_mutants is None or max_mutants >= len(mutants):
+        return list(mutants)
+    if max_mutants <= 0:
+        return []
+    step = len(mutants) / max_mutants
+    return [mutants[int(i * step)] for i in range(max_mutants)]
+
+
+# ----- running mutants in subprocesses ----------------------------------------
+
+
+@dataclass
+class WorkerOutcome:
+    killed: bool
+    level: str | None
+    message: str
+    seconds: float
+    level_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_worker(
+    port_name: str,
+    source: str,
+    *,
+    class_name: str | None = None,
+    timeout_s: float = 300.0,
+    examples: int = 100,
+    episodes: int = 20,
+    policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
+    seed: int = 0,
+    levels: tuple[str, ...] = ("L0", "L1", "L3"),
+    work_dir: Path | None = None,
+) -> WorkerOutcome:
+    """Verify one translation source in a fresh subprocess with a time limit (its process group is killed on timeout)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="envport_mutant_", dir=work_dir) as tmp:
+        path = Path(tmp) / "mutant_source.py"
+        path.write_text(source)
+        cmd = [
+            sys.executable, "-m", "verify.mutate_worker", port_name, str(path),
+            "--examples", str(examples), "--episodes", str(episodes), "--policies", ",".join(policies),
+            "--seed", str(seed), "--levels", ",".join(levels), "--module-dir", str(Path(tmp) / "modules"),
+        ]
+        if class_name:
+            cmd += ["--class-name", class_name]
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.communicate()
+            return WorkerOutcome(True, "timeout", f"verification did not finish within {timeout_s:.0f} s", time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    for line in reversed(stdout.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "killed" in out:
+                return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
+    tail = "\n".join((stderr or "").strip().splitlines()[-8:])
+    return WorkerOutcome(True, "error", f"the worker exited with {proc.returncode} and no result:\n{tail}", seconds)
+
+
+def _status(outcome: WorkerOutcome) -> str:
+    return "killed" if outcome.killed else "survived"
+
+
+def run_mutation_analysis(
+    port: Any,
+    *,
+    max_mutants: int | None = None,
+    timeout_s: float | None = None,
+    workers: int = 2,
+    options: Any | None = None,
+    progress: Callable[[str], None] = lambda msg: None,
+    check_original: bool = True,
+) -> dict[str, Any]:
+    """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
+
+    `options` is a verify.runner.VerifyOptions (defaults: 100 L1 examples, 20 L3
+    episodes per policy). `timeout_s` bounds each mutant's verification; None sets
+    it from the unmutated translation's own time (4x + 60 s, at most 600 s).
+    With `check_original`, the unmutated source is verified first through the same
+    worker, and the analysis stops if it does not pass (every kill would be void).
+    """
+    from verify.variants import translation_source
+
+    start = time.perf_counter()
+    if options is None:
+        from verify.runner import VerifyOptions
+
+        options = VerifyOptions(examples=100, episodes=20)
+    source = translation_source(port)
+    class_name = type(port.make_jax()).__name__
+    generated = generate_mutants(source, class_name=class_name, filename=port.jax_module.replace(".", "/") + ".py")
+    selected = select_mutants(generated.mutants, max_mutants)
+    worker_args = dict(
+        class_name=class_name,
+        examples=options.examples,
+        episodes=options.episodes,
+        policies=tuple(options.policies),
+        seed=options.seed,
+    )
+    original = None
+    if check_original:
+        progress(f"{port.name}: verifying the unmutated translation through the worker")
+        baseline = run_worker(port.name, source, timeout_s=timeout_s or 600.0, **worker_args)
+        original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
+        if baseline.killed:
+            raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
+        if timeout_s is None:
+            timeout_s = min(600.0, 4 * baseline.seconds + 60.0)
+    if timeout_s is None:
+        timeout_s = 300.0
+    progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
+
+    lock = threading.Lock()
+    done = [0]
+
+    def run_one(m: Mutant) -> dict[str, Any]:
+        outcome = run_worker(port.name, m.source, timeout_s=timeout_s, **worker_args)
+        status = _status(outcome)
+        record = {
+            **m.to_dict(),
+            "status": status,
+            "level": outcome.level,
+            "message": outcome.message,
+            "seconds": round(outcome.seconds, 2),
+        }
+        if m.equivalent:
+            if outcome.killed:  # the rule was wrong for this one: count it as killed, and say so
+                record["equivalence_contradicted"] = m.equivalent
+                record.pop("equivalent", None)
+            else:
+                record["status"] = "equivalent"
+        with lock:
+            done[0] += 1
+            progress(f"{port.name}: [{done[0]}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
+                     + (f" ({outcome.level})" if outcome.killed else ""))
+        return record
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(run_one, selected))
+
+    killed = [r for r in results if r["status"] == "killed"]
+    equivalent = [r for r in results if r["status"] == "equivalent"]
+    survived = [r for r in results if r["status"] == "survived"]
+    by_level = {level: 0 for level in ("L0", "L1", "L3", "timeout", "error")}
+    for r in killed:
+        by_level[r["level"]] = by_level.get(r["level"], 0) + 1
+    by_operator: dict[str, dict[str, int]] = {}
+    for r in results:
+        counts = by_operator.setdefault(r["operator"], {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0})
+        counts["mutants"] += 1
+        counts[r["status"]] += 1
+    countable = len(results) - len(equivalent)
+    return {
+        "env": port.name,
+        "backend": "jax",
+        "mutants": len(results),
+        "generated": len(generated.mutants),
+        "killed": len(killed),
+        "equivalent": len(equivalent),
+        "survived": len(survived),
+        "timeouts": by_level["timeout"],
+        "kill_rate": (len(killed) / countable) if countable else None,
+        "killed_by_level": by_level,
+        "by_operator": by_operator,
+        "survivors": [{k: r[k] for k in ("id", "operator", "line", "description", "diff")} for r in survived],
+        "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in equivalent],
+        "results": results,
+        "skipped": generated.skipped,
+        "original": original,
+        "options": {**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s, "workers": workers},
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenience for running by hand
+    """python -m verify.mutate NAME [--max-mutants N] [--timeout S] [--json FILE] [--workers W]"""
+    import argparse
+
+    from envs import get_port
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("name")
+    parser.add_argument("--max-mutants", type=int, default=None)
+    parser.add_argument("--timeout", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--list", action="store_true", help="only list the mutants")
+    args = parser.parse_args(argv)
+    port = get_port(args.name)
+    if args.list:
+        from verify.variants import translation_source
+
+        gen = generate_mutants(translation_source(port), class_name=type(port.make_jax()).__name__)
+        for m in gen.mutants:
+            print(f"{m.id} {m.operator:10s} line {m.line:4d} {m.description}" + (f"  [equivalent: {m.equivalent}]" if m.equivalent else ""))
+        for note in gen.skipped:
+            print("skipped:", note)
+        return 0
+    result = run_mutation_analysis(
+        port, max_mutants=args.max_mutants, timeout_s=args.timeout, workers=args.workers, progress=lambda m: print(m, flush=True)
+    )
+    text = json.dumps(result, indent=2)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text)
+    print(json.dumps({k: result[k] for k in ("env", "mutants", "killed", "equivalent", "survived", "timeouts", "kill_rate", "killed_by_level")}))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Verify one mutant of a translation, in its own process: `python -m verify.mutate_worker PORT SOURCE_FILE`.
+
+The parent (verify/mutate.py) starts this in a fresh interpreter with a time limit
+and kills its process group when the limit passes. The levels run cheapest first
+and the first failing one kills the mutant:
+
+- L0: the mutant's source is imported here (a syntax error, a name error or a
+  hang at import kills it at L0), the translation class is instantiated, and
+  `verify.contract.check_contract` runs its other checks on the mutant
+  instance (metadata, jit, vmap, shapes, dtypes, spaces, adapter). Its own
+  import check would import `port.jax_module`, the *original* module, in a new
+  interpreter; here the port's `jax_module` names the mutant module instead (its
+  directory is put on PYTHONPATH, so even a fresh interpreter imports the
+  mutant), and since this process already is a fresh interpreter that just
+  imported the mutant under the parent's time limit, the import check is
+  answered from that import rather than by importing it a second time.
+- L1: `check_properties` (one-step agreement from generated and harvested states);
+- L3: `check_rollouts` (whole episodes in lockstep).
+
+The last line on stdout is the result as JSON:
+{"killed": bool, "level": "L0"|"L1"|"L3"|null, "message": str, "level_seconds": {...}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+MESSAGE_LIMIT = 1500
+
+
+def _first_failure(result) -> str:
+    if not result.failures:
+        return "failed"
+    failure = result.failures[0]
+    text = f"{failure.get('check', '?')}: {failure.get('message', '')}"
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
+def verify_mutant(
+    port_name: str,
+    source: str,
+    *,
+    class_name: str | None = None,
+    examples: int = 100,
+    episodes: int = 20,
+    policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
+    seed: int = 0,
+    levels: tuple[str, ...] = ("L0", "L1", "L3"),
+    module_dir: Path,
+) -> dict:
+    """Run the levels on the translation in `source`; stop at the first failing level."""
+    from verify.precision import enable_verification_numerics
+
+    enable_verification_numerics()  # before JAX computes anything
+
+    from envs import get_port
+    from verify import contract
+    from verify.variants import load_module_from_source
+
+    port = get_port(port_name)
+    if class_name is None:
+        class_name = type(port.make_jax()).__name__
+    seconds: dict[str, float] = {}
+
+    def killed(level: str, message: str) -> dict:
+        if len(message) > MESSAGE_LIMIT:
+            message = message[: MESSAGE_LIMIT - 3] + "..."
+        return {"killed": True, "level": level, "message": message, "level_seconds": seconds}
+
+    # ----- L0: import, instantiate, contract -----
+    start = time.perf_counter()
+    try:
+        module = load_module_from_source(source, module_dir, port.name.replace("-", "_"))
+        cls = getattr(module, class_name)
+        env = cls()
+    except BaseException as exc:  # noqa: BLE001 - any failure to load is a finding
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        seconds["L0"] = time.perf_counter() - start
+        return killed("L0", f"import: {type(exc).__name__}: {exc}")
+    # A fresh interpreter importing port.jax_module must find the mutant, not the original.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(module_dir), os.environ.get("PYTHONPATH", "")) if p)
+    mutant_port = port.replace(jax_module=module.__name__, make_jax=cls)
+
+    def import_done_here(name: str, timeout: float = 0.0) -> str | None:
+        return None if name in sys.modules else f"{name} was not imported"
+
+    contract.check_import = import_done_here  # this process is the fresh interpreter; see the module docstring
+    if "L0" in levels:
+        try:
+            result = contract.check_contract(mutant_port, env)
+        except Exception as exc:  # noqa: BLE001
+            seconds["L0"] = time.perf_counter() - start
+            return killed("L0", f"contract: {type(exc).__name__}: {exc}")
+        seconds["L0"] = time.perf_counter() - start
+        if not result.passed:
+            return killed("L0", _first_failure(result))
+
+    # ----- L1, L3 -----
+    from verify.lockstep import Lockstep
+    from verify.properties import check_properties
+    from verify.rollouts import check_rollouts
+
+    lock = None
+    for level in ("L1", "L3"):
+        if level not in levels:
+            continue
+        start = time.perf_counter()
+        try:
+            lock = lock or Lockstep(mutant_port, env)
+            if level == "L1":
+                result = check_properties(lock, examples, seed)
+            else:
+                result = check_rollouts(lock, episodes, policies, seed)
+        except Exception as exc:  # noqa: BLE001 - an untrusted translation crashing is a finding
+            seconds[level] = time.perf_counter() - start
+            return killed(level, f"run: {type(exc).__name__}: {exc}")
+        seconds[level] = time.perf_counter() - start
+        if not result.passed:
+            return killed(level, _first_failure(result))
+    return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Verify one mutant of a port's JAX translation.")
+    parser.add_argument("port")
+    parser.add_argument("source", type=Path, help="the mutant's source file")
+    parser.add_argument("--class-name", default=None)
+    parser.add_argument("--examples", type=int, default=100)
+    parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--policies", default="uniform,sticky,goal")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--levels", default="L0,L1,L3")
+    parser.add_argument("--module-dir", type=Path, default=None, help="where to write the module (default: beside the source)")
+    args = parser.parse_args(argv)
+    try:
+        out = verify_mutant(
+            args.port,
+            args.source.read_text(),
+            class_name=args.class_name,
+            examples=args.examples,
+            episodes=args.episodes,
+            policies=tuple(p for p in args.policies.split(",") if p),
+            seed=args.seed,
+            levels=tuple(l for l in args.levels.split(",") if l),
+            module_dir=args.module_dir or args.source.parent / "modules",
+        )
+    except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
+        out = {"killed": True, "level": "error", "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
+    out["level_seconds"] = {k: round(v, 2) for k, v in out.get("level_seconds", {}).items()}
+    sys.stdout.flush()
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
