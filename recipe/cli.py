@@ -48,7 +48,7 @@ def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON in
 def verify(
     name: Optional[str] = typer.Argument(None, help="Port name or Gymnasium id (cartpole, CartPole-v1, ...); 'all' for every port."),
     backend: str = typer.Option("jax", help="Which translation to verify."),
-    levels: str = typer.Option("L0,L1,L2,L3,F32", help="Comma-separated levels: L0 contract, L1 properties, L2 interaction, L3 rollouts, F32 float32 production check."),
+    levels: str = typer.Option("L0,D,L1,L2,L3,F32", help="Comma-separated levels: L0 contract, D draw distribution, L1 properties, L2 interaction, L3 rollouts, F32 float32 production check."),
     all_ports_flag: bool = typer.Option(False, "--all", help="Verify every registered port."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here (a list with --all)."),
     examples: int = typer.Option(200, min=1, help="L1: Hypothesis examples."),

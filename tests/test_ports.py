@@ -81,3 +81,28 @@ def test_batched_envs_are_independent_under_vmap(lock):
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
         np.testing.assert_array_equal(np.asarray(x)[0], np.asarray(y)[0])
         np.testing.assert_array_equal(np.asarray(x)[2:], np.asarray(y)[2:])
+
+
+def test_interaction_L2(lock):
+    from verify.interaction import check_interaction
+
+    result = check_interaction(lock, programs=8, steps_per_program=10, seed=3)
+    assert result.passed, _explain(result)
+    assert result.checks >= 8
+
+
+def test_draw_distribution_matches_the_reference_generator(lock):
+    from verify.distribution import check_distribution
+
+    result = check_distribution(lock, samples=20_000, seed=4)
+    assert result.passed, _explain(result)
+    assert result.checks == sum(int(np.prod(d.shape)) for d in lock.port.draws_for("reset"))
+
+
+def test_float32_production_build_agrees_within_float32_tolerance(lock):
+    from verify.float32 import run_float32_check
+
+    result = run_float32_check(lock.port.name, samples=100, seed=5)
+    assert result.passed, _explain(result)
+    assert result.checks == 100
+    assert result.data["drift"]["steps"], "the drift series is measured"

@@ -264,6 +264,11 @@ class _Candidate:
     description: str
     apply: Callable[[ast.AST], ast.AST]  # (copy of node) -> replacement node
     edits: Callable[[_Text], list[Edit] | None]  # the preferred minimal text edits
+    anchor: ast.AST | None = None  # the node whose line is reported and that sorts the mutant (default: node)
+
+    @property
+    def at(self) -> ast.AST:
+        return self.anchor if self.anchor is not None else self.node
 
 
 def _is_float(node: ast.AST) -> bool:
@@ -325,14 +330,21 @@ def _candidates(node: ast.AST, parent: ast.AST | None) -> Iterator[_Candidate]:
                     lambda n, keep=keep: getattr(n, keep),
                     lambda text, n=node, keep=keep: [(*text.span(n), text.segment(getattr(n, keep)))],
                 )
-        # Adding a minus to an operand: names, attributes and calls; not the right operand
-        # of + or - (that duplicates the arith swap).
-        for side in ("left", "right"):
-            operand = getattr(node, side)
-            if side == "right" and isinstance(node.op, (ast.Add, ast.Sub)):
-                continue
-            if isinstance(operand, (ast.Name, ast.Attribute, ast.Call)):
-                yield _add_minus(node, side, operand)
+        # Adding a minus to a name/attribute/call operand. Not to the right operand of + or -
+        # (that is the arith swap again). In a product (a chain of * and /) a minus on any
+        # factor gives bit-identical results, so one mutant per chain: on its first factor that
+        # is a name/attribute/call, and none where a factor already carries a minus (dropping
+        # that one is the same mutant).
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            if isinstance(node.left, (ast.Name, ast.Attribute, ast.Call)):
+                yield _add_minus(node, "left", node.left)
+        elif isinstance(node.op, (ast.Mult, ast.Div)) and not _in_product(node, parent):
+            factors = list(_factors(node))
+            if not any(isinstance(f, ast.UnaryOp) and isinstance(f.op, ast.USub) for _, _, f in factors):
+                for owner, side, factor in factors:
+                    if isinstance(factor, (ast.Name, ast.Attribute, ast.Call)):
+                        yield _add_minus(owner, side, factor, anchor=node)
+                        break
     elif isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
         for i, op in enumerate(node.ops):
@@ -402,8 +414,22 @@ def _candidates(node: ast.AST, parent: ast.AST | None) -> Iterator[_Candidate]:
             )
 
 
-def _add_minus(parent: ast.AST, where: Any, operand: ast.AST) -> _Candidate:
-    """A candidate that puts a unary minus on `operand` (a child of `parent`)."""
+def _in_product(node: ast.AST, parent: ast.AST | None) -> bool:
+    return isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Mult, ast.Div))
+
+
+def _factors(node: ast.AST) -> Iterator[tuple[ast.BinOp, str, ast.AST]]:
+    """(owner, side, factor) for the factors of a chain of * and /, left to right."""
+    for side in ("left", "right"):
+        child = getattr(node, side)
+        if isinstance(child, ast.BinOp) and isinstance(child.op, (ast.Mult, ast.Div)):
+            yield from _factors(child)
+        else:
+            yield node, side, child
+
+
+def _add_minus(parent: ast.AST, where: Any, operand: ast.AST, anchor: ast.AST | None = None) -> _Candidate:
+    """A candidate that puts a unary minus on `operand` (a child of `parent`); `anchor`: the node reported."""
 
     def apply(n):
         if isinstance(where, tuple):
@@ -420,7 +446,7 @@ def _add_minus(parent: ast.AST, where: Any, operand: ast.AST) -> _Candidate:
         start, end = text.span(operand)
         return [(start, end, "-" + text.segment(operand))]
 
-    return _Candidate("sign", parent, f"'{ast.unparse(operand)}' -> '-{ast.unparse(operand)}'", apply, edits)
+    return _Candidate("sign", parent, f"'{ast.unparse(operand)}' -> '-{ast.unparse(operand)}'", apply, edits, anchor)
 
 
 # ----- generation -------------------------------------------------------------
@@ -446,7 +472,7 @@ def _replace_in_tree(tree: ast.Module, index: int, apply: Callable[[ast.AST], as
 
 def _unified_diff(original: str, mutated: str, filename: str) -> str:
     lines = difflib.unified_diff(
-        original.splitlines(keepends=True), mutated.splitlines(keepends=True), f"a/{filename}", f"b/{filename}", n=0
+        original.splitlines(keepends=True), mutated.splitlines(keepends=True), f"a/{filename}", f"b/{filename}", n=1
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
@@ -458,30 +484,73 @@ def _params_fields(tree: ast.Module) -> dict[str, ast.AnnAssign]:
     return {s.target.id: s for s in params.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
 
 
-def _equivalence(tree: ast.Module, candidate: _Candidate, mutated_tree: ast.Module) -> str | None:
-    """The reason a mutant is provably equivalent, or None (when unsure: not equivalent)."""
+_REFLECTIVE_ACCESS = ("getattr(", "fields(", "vars(", "asdict(", "astuple(", "__dict__")
+
+
+def _equivalence(
+    tree: ast.Module, candidate: _Candidate, mutated_tree: ast.Module, context: tuple[ast.Module, ...]
+) -> str | None:
+    """The reason a mutant is provably equivalent, or None (when unsure: not equivalent).
+
+    `context`: the parsed modules of the translation's base classes, which read Params too.
+    """
     if _same_tree(tree, mutated_tree):
         return "the mutated source is identical to the original after parsing"
-    # A Params default that nothing in the module reads can change no behaviour.
-    fields = _params_fields(tree)
-    read = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    for name, stmt in fields.items():
-        if name not in read and any(n is candidate.node for n in ast.walk(stmt.value)):
-            return f"Params.{name} is never read by the translation"
+    # A Params default that neither the module nor its base classes read (by attribute name,
+    # with no reflective access anywhere) can change no behaviour.
+    modules = (tree, *context)
+    reflective = any(marker in ast.unparse(m) for m in modules for marker in _REFLECTIVE_ACCESS)
+    if not reflective:
+        read = {n.attr for m in modules for n in ast.walk(m) if isinstance(n, ast.Attribute)}
+        for name, stmt in _params_fields(tree).items():
+            if name not in read and any(n is candidate.node for n in ast.walk(stmt.value)):
+                return f"Params.{name} is read neither by the translation nor by its base classes"
     # x * 1 and x / 1 are both exactly x in IEEE arithmetic.
     node = candidate.node
     if candidate.operator == "arith" and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-        if isinstance(node.right, ast.Constant) and node.right.value == 1 and type(node.right.value) in (int, float):
+        if isinstance(node.right, ast.Constant) and type(node.right.value) in (int, float) and node.right.value == 1:
             return "x * 1 and x / 1 are both exactly x"
     return None
 
 
-def generate_mutants(source: str, *, class_name: str | None = None, filename: str = "jax_env.py") -> GeneratedMutants:
-    """Every mutant of a translation's source, in source order."""
+def _operands(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
+    return []
+
+
+def _parenthesize(text: _Text, node: ast.AST) -> list[Edit]:
+    """Edits that wrap `node` in parentheses (none for atoms, which need none)."""
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.Subscript)):
+        return []
+    start, end = text.span(node)
+    return [(start, start, "("), (end, end, ")")]
+
+
+def _parent_map(tree: ast.AST) -> dict[int, ast.AST]:
+    return {id(child): parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+
+
+def generate_mutants(
+    source: str,
+    *,
+    class_name: str | None = None,
+    filename: str = "jax_env.py",
+    context_sources: tuple[str, ...] = (),
+) -> GeneratedMutants:
+    """Every mutant of a translation's source, in source order.
+
+    `context_sources`: the source of the modules defining the translation's base
+    classes (they read Params fields too; used only to decide equivalence).
+    """
     tree = ast.parse(source)
+    context = tuple(ast.parse(c) for c in context_sources)
     text = _Text(source)
     roots, skipped = _mutable_roots(tree, class_name)
     index_of = {id(n): i for i, n in enumerate(ast.walk(tree))}
+    parents = _parent_map(tree)
     seen: set[int] = set()
     candidates: list[_Candidate] = []
     for root in roots:
@@ -489,31 +558,41 @@ def generate_mutants(source: str, *, class_name: str | None = None, filename: st
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            candidates.extend(_candidates(node, None))
-    candidates.sort(key=lambda c: (c.node.lineno, c.node.col_offset, OPERATORS.index(c.operator)))
+            candidates.extend(_candidates(node, parents.get(id(node))))
+    candidates.sort(key=lambda c: (c.at.lineno, c.at.col_offset, OPERATORS.index(c.operator)))
     mutants: list[Mutant] = []
     unchanged = 0
     for cand in candidates:
         intended = _replace_in_tree(tree, index_of[id(cand.node)], cand.apply)
-        mutated = None
+        mutated, first = None, None
         edits = cand.edits(text)
         if edits is not None:
             attempt = _apply(source, edits)
             try:
                 if _same_tree(ast.parse(attempt), intended):
-                    mutated = attempt
+                    mutated, first = attempt, min(e[0] for e in edits)
             except SyntaxError:
                 pass
-        if mutated is None:  # precedence: render the mutated node in parentheses instead
-            new_node = cand.apply(copy.deepcopy(cand.node))
-            attempt = _apply(source, [(*text.span(cand.node), "(" + ast.unparse(new_node) + ")")])
+        if mutated is None and edits is not None and cand.operator in ("arith", "logical", "compare", "sign"):
+            # precedence (a | b & c): the same edit with the node's operands in parentheses
+            wrapped = edits + [e for child in _operands(cand.node) for e in _parenthesize(text, child)]
+            attempt = _apply(source, wrapped)
             try:
                 if _same_tree(ast.parse(attempt), intended):
-                    mutated = attempt
+                    mutated, first = attempt, min(e[0] for e in wrapped)
+            except SyntaxError:
+                pass
+        if mutated is None:  # render the mutated node in parentheses instead
+            new_node = cand.apply(copy.deepcopy(cand.node))
+            span = text.span(cand.node)
+            attempt = _apply(source, [(*span, "(" + ast.unparse(new_node) + ")")])
+            try:
+                if _same_tree(ast.parse(attempt), intended):
+                    mutated, first = attempt, span[0]
             except SyntaxError:
                 pass
         if mutated is None:
-            skipped.append(f"line {cand.node.lineno}: {cand.operator} {cand.description}: no text edit reproduces it")
+            skipped.append(f"line {cand.at.lineno}: {cand.operator} {cand.description}: no text edit reproduces it")
             continue
         if mutated == source:
             unchanged += 1
@@ -522,16 +601,46 @@ def generate_mutants(source: str, *, class_name: str | None = None, filename: st
             Mutant(
                 id=f"M{len(mutants) + 1:03d}",
                 operator=cand.operator,
-                line=cand.node.lineno,
+                line=source.count("\n", 0, first) + 1,
                 description=cand.description,
                 diff=_unified_diff(source, mutated, filename),
                 source=mutated,
-                equivalent=_equivalence(tree, cand, intended),
+                equivalent=_equivalence(tree, cand, intended, context),
             )
         )
     if unchanged:
         skipped.append(f"{unchanged} candidate edits left the text unchanged")
     return GeneratedMutants(mutants, skipped)
+
+
+def context_sources_for(env: Any) -> tuple[str, ...]:
+    """The sources of the modules that define `env`'s base classes (not its own module)."""
+    import inspect
+
+    own = type(env).__module__
+    sources: dict[str, str] = {}
+    for cls in type(env).__mro__[1:]:
+        module = inspect.getmodule(cls)
+        if module is None or module.__name__ in (own, "builtins") or module.__name__ in sources:
+            continue
+        try:
+            sources[module.__name__] = inspect.getsource(module)
+        except (OSError, TypeError):
+            continue
+    return tuple(sources.values())
+
+
+def mutants_for_port(port: Any) -> GeneratedMutants:
+    """The mutants of a port's JAX translation."""
+    from verify.variants import translation_source
+
+    env = port.make_jax()
+    return generate_mutants(
+        translation_source(port),
+        class_name=type(env).__name__,
+        filename=port.jax_module.replace(".", "/") + ".py",
+        context_sources=context_sources_for(env),
+    )
 
 
 def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutant]:
@@ -638,7 +747,7 @@ def run_mutation_analysis(
         options = VerifyOptions(examples=100, episodes=20)
     source = translation_source(port)
     class_name = type(port.make_jax()).__name__
-    generated = generate_mutants(source, class_name=class_name, filename=port.jax_module.replace(".", "/") + ".py")
+    generated = mutants_for_port(port)
     selected = select_mutants(generated.mutants, max_mutants)
     worker_args = dict(
         class_name=class_name,
@@ -672,6 +781,7 @@ def run_mutation_analysis(
             "level": outcome.level,
             "message": outcome.message,
             "seconds": round(outcome.seconds, 2),
+            "level_seconds": outcome.level_seconds,
         }
         if m.equivalent:
             if outcome.killed:  # the rule was wrong for this one: count it as killed, and say so
@@ -738,9 +848,7 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
     args = parser.parse_args(argv)
     port = get_port(args.name)
     if args.list:
-        from verify.variants import translation_source
-
-        gen = generate_mutants(translation_source(port), class_name=type(port.make_jax()).__name__)
+        gen = mutants_for_port(port)
         for m in gen.mutants:
             print(f"{m.id} {m.operator:10s} line {m.line:4d} {m.description}" + (f"  [equivalent: {m.equivalent}]" if m.equivalent else ""))
         for note in gen.skipped:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-LEVEL_ORDER = ("L0", "L1", "L2", "L3", "L4")
+LEVEL_ORDER = ("L0", "D", "L1", "L2", "L3", "F32", "L4")
 LEVEL_TITLES = {
     "L0": "contract",
+    "D": "draw distribution",
+    "F32": "float32 production",
     "L1": "properties",
     "L2": "interaction",
     "L3": "rollouts",

@@ -11,11 +11,13 @@ import base64
 import html
 import io
 import math
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from verify.report_render import (
     as_report_list,
@@ -24,9 +26,10 @@ from verify.report_render import (
     float32_drift,
     format_seconds,
     format_value,
+    level_heading,
+    level_label,
     level_names,
     level_status,
-    level_title,
     lowest_failure,
     one_step_errors,
     ordered_levels,
@@ -38,6 +41,7 @@ from verify.report_render import (
 COLORS = {"pass": "#2e7d32", "fail": "#c62828", "skipped": "#9e9e9e"}
 LABELS = {"pass": "pass", "fail": "FAIL", "skipped": "skipped"}
 MAX_OTHER_FAILURES = 20
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f2328;
@@ -105,7 +109,7 @@ def render_html(report_json: dict | list) -> str:
 
 def _summary_table(reports: list[dict]) -> str:
     names = level_names(reports)
-    head = "".join(f"<th>{_e(_level_label(n))}</th>" for n in names)
+    head = "".join(f"<th>{_e(level_label(n))}</th>" for n in names)
     rows = [f"<table><tr><th>env</th><th>backend</th><th>result</th>{head}<th>seconds</th></tr>"]
     for i, report in enumerate(reports):
         levels = dict(ordered_levels(report))
@@ -162,7 +166,7 @@ def _levels_table(report: dict) -> str:
         status = level_status(level)
         failures = len(failures_of(level)) if status == "fail" else ""
         rows.append(
-            f"<tr><td>{_e(_level_label(name))}</td><td>{_badge(status)}</td>"
+            f"<tr><td>{_e(level_label(name))}</td><td>{_badge(status)}</td>"
             f'<td class="num">{_e(level.get("checks", ""))}</td><td class="num">{failures}</td>'
             f'<td class="num">{_e(format_seconds(level.get("seconds")))}</td>'
             f"<td>{_e(level.get('skipped_reason') or '')}</td></tr>"
@@ -173,7 +177,7 @@ def _levels_table(report: dict) -> str:
 def _failure_detail(level: str, failure: dict) -> str:
     parts = [
         '<div class="failure">',
-        f"<h3>Lowest failing level: {_e(level)} ({_e(level_title(level))}), check "
+        f"<h3>Lowest failing level: {_e(level_heading(level))}, check "
         f"<code>{_e(failure.get('check', '?'))}</code></h3>",
         f'<pre class="message">{_e(failure.get("message", ""))}</pre>',
     ]
@@ -252,7 +256,7 @@ def _float32_section(report: dict) -> str:
         if errors:
             rows = "".join(f"<tr><td><code>{_e(k)}</code></td><td class='num'>{_e(format_value(v, 40))}</td></tr>"
                            for k, v in errors.items())
-            parts.append(f"<table><tr><th>field</th><th>one-step max abs error</th></tr>{rows}</table>")
+            parts.append(f"<table><tr><th>field</th><th>one-step max error</th></tr>{rows}</table>")
     return "\n".join(parts)
 
 
@@ -291,17 +295,13 @@ def _environment_section(reports: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def _level_label(name: str) -> str:
-    title = level_title(name)
-    return name if title == name else f"{name} {title}"
-
-
 def _badge(status: str) -> str:
     return f'<span class="badge {status}">{LABELS[status]}</span>'
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """Report text as HTML text or attribute value; control characters (bar tab and newline) as U+FFFD."""
+    return html.escape(_CONTROL.sub("\ufffd", str(value)), quote=True)
 
 
 # ---------------------------------------------------------------- plots
@@ -326,7 +326,7 @@ def _levels_chart(report: dict) -> Figure | None:
     levels = ordered_levels(report)
     if not levels:
         return None
-    labels = [_mpl(_level_label(name)) for name, _ in levels][::-1]
+    labels = [_mpl(level_label(name)) for name, _ in levels][::-1]
     statuses = [level_status(level) for _, level in levels][::-1]
     checks = [max(0.0, _number(level.get("checks"))) for _, level in levels][::-1]
     seconds = [level.get("seconds") for _, level in levels][::-1]
@@ -340,6 +340,7 @@ def _levels_chart(report: dict) -> Figure | None:
         text = "skipped" if status == "skipped" else f"{LABELS[status]} · {n:g} checks · {format_seconds(secs)} s"
         ax.text(n, y, "  " + text, va="center", fontsize=8.5, color=COLORS[status])
     ax.set_xlabel("checks")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
     return figure
 

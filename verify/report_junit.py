@@ -12,8 +12,8 @@ from verify.report_render import (
     as_report_list,
     failures_of,
     format_value,
+    level_label,
     level_status,
-    level_title,
     ordered_levels,
     report_name,
 )
@@ -55,7 +55,7 @@ def _suite(report: dict) -> ET.Element:
         counts["tests"] += 1
         case = ET.SubElement(
             suite, "testcase", classname=_clean(f"envport.{name}"),
-            name=_clean(f"{name}.{level_name} {level_title(level_name)}"), time=_time(level.get("seconds")),
+            name=_clean(f"{name}.{level_label(level_name)}"), time=_time(level.get("seconds")),
         )
         if status == "fail":
             counts["failures"] += 1

@@ -15,9 +15,10 @@ from verify.report_render import (
     float32_drift,
     format_seconds,
     format_value,
+    level_heading,
+    level_label,
     level_names,
     level_status,
-    level_title,
     lowest_failure,
     one_step_errors,
     ordered_levels,
@@ -27,6 +28,7 @@ from verify.report_render import (
 
 MAX_OTHER_FAILURES = 20
 SERIES_CONTEXT = 5  # rows either side of the divergence step in the series table
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 STATUS_TEXT = {"pass": "pass", "fail": "**FAIL**", "skipped": "skipped"}
 
 
@@ -42,7 +44,9 @@ def render_markdown(report_json: dict | list) -> str:
     for report in reports:
         lines += [""] + _report_section(report)
     lines += [""] + _environment_section(reports)
-    return "\n".join(lines).rstrip() + "\n"
+    # Sections end in a blank line; drop the repeats (fenced text is one element, so it is kept verbatim).
+    kept = [line for i, line in enumerate(lines) if line or i == 0 or lines[i - 1]]
+    return "\n".join(kept).rstrip() + "\n"
 
 
 def _summary_table(reports: list[dict]) -> list[str]:
@@ -82,7 +86,7 @@ def _report_section(report: dict) -> list[str]:
 
 def _failure_detail(level: str, failure: dict) -> list[str]:
     lines = [
-        f"### Lowest failing level: {_text(level)} ({_text(level_title(level))}), check {_code(failure.get('check', '?'))}",
+        f"### Lowest failing level: {_text(level_heading(level))}, check {_code(failure.get('check', '?'))}",
         "",
     ]
     lines += _fenced(str(failure.get("message", "")), "text") + [""]
@@ -176,7 +180,7 @@ def _levels_table(report: dict) -> list[str]:
     for name, level in ordered_levels(report):
         status = level_status(level)
         lines.append(_row([
-            _text(name if level_title(name) == name else f"{name} {level_title(name)}"),
+            _text(level_label(name)),
             STATUS_TEXT[status],
             _text(level.get("checks", "")),
             str(len(failures_of(level))) if status == "fail" else "",
@@ -254,13 +258,13 @@ def _number(value: Any) -> str:
 
 def _text(value: Any) -> str:
     """Backslash-escape Markdown (and inline HTML) punctuation, on one line."""
-    text = " ".join(str(value).split())
+    text = " ".join(_printable(value).split())
     return re.sub(r"([\\`*_\[\]<>~#!])", r"\\\1", text)
 
 
 def _code(value: Any) -> str:
     """An inline code span holding `value` verbatim, on one line."""
-    text = " ".join(str(value).split())
+    text = " ".join(_printable(value).split())
     if not text:
         return ""
     ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -270,5 +274,11 @@ def _code(value: Any) -> str:
 
 def _fenced(text: str, language: str) -> list[str]:
     """A fenced block whose fence is longer than any backtick run inside `text`."""
+    text = _printable(text)
     fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     return [fence + language, text, fence]
+
+
+def _printable(value: Any) -> str:
+    """`value` as text with control characters (other than tab and newline) shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", str(value))

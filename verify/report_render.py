@@ -12,10 +12,10 @@ import math
 from pathlib import Path
 from typing import Any, Iterable
 
-from verify.report import LEVEL_TITLES
+from verify.report import LEVEL_ORDER, LEVEL_TITLES
 
 # Known levels in the order a repair should follow; unknown levels come after, as they appear.
-KNOWN_LEVELS = ("L0", "L1", "L2", "L3", "F32", "L4")
+KNOWN_LEVELS = tuple(dict.fromkeys((*LEVEL_ORDER, "L0", "L1", "L2", "L3", "F32", "L4")))
 EXTRA_TITLES = {"F32": "float32"}
 FORMATS = {"md": ".md", "html": ".html", "junit": ".xml"}
 
@@ -86,6 +86,18 @@ def level_names(reports: list[dict]) -> list[str]:
 def level_title(name: str) -> str:
     """'L1' -> 'properties'; an unknown level is its own title."""
     return LEVEL_TITLES.get(name) or EXTRA_TITLES.get(name) or name
+
+
+def level_label(name: str) -> str:
+    """'L1' -> 'L1 properties'; an unknown level is just its name."""
+    title = level_title(name)
+    return name if title == name else f"{name} {title}"
+
+
+def level_heading(name: str) -> str:
+    """'L1' -> 'L1 (properties)'; an unknown level is just its name."""
+    title = level_title(name)
+    return name if title == name else f"{name} ({title})"
 
 
 def level_status(level: dict | None) -> str:

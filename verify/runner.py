@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from envs.spec import Port
 from verify.contract import check_contract
+from verify.distribution import check_distribution
 from verify.float32 import run_float32_check
 from verify.interaction import check_interaction
 from verify.lockstep import Lockstep
@@ -16,7 +17,7 @@ from verify.properties import check_properties
 from verify.report import LevelResult, VerificationReport
 from verify.rollouts import check_rollouts
 
-AVAILABLE_LEVELS = ("L0", "L1", "L2", "L3", "F32")
+AVAILABLE_LEVELS = ("L0", "D", "L1", "L2", "L3", "F32")
 
 
 @dataclass
@@ -59,7 +60,7 @@ def verify_port(
         report.levels["L0"] = check_contract(port, env)
         contract_ok = bool(report.levels["L0"].passed)
     lock = None
-    for level in ("L1", "L2", "L3", "F32"):
+    for level in ("D", "L1", "L2", "L3", "F32"):
         if level not in levels:
             continue
         if not contract_ok:
@@ -74,7 +75,10 @@ def verify_port(
                 report.levels[level] = run_float32_check(port.name, options.float32_samples, options.seed)
                 continue
             lock = lock or Lockstep(port, env)
-            if level == "L1":
+            if level == "D":
+                progress(f"{port.name}: draw distribution")
+                report.levels[level] = check_distribution(lock, seed=options.seed)
+            elif level == "L1":
                 progress(f"{port.name}: L1 properties ({options.examples} examples)")
                 report.levels[level] = check_properties(lock, options.examples, options.seed)
             elif level == "L2":
