@@ -25,6 +25,7 @@ from verify.report_render import (
     failures_of,
     float32_drift,
     format_seconds,
+    format_short,
     format_value,
     level_heading,
     level_label,
@@ -253,8 +254,11 @@ def _float32_section(report: dict) -> str:
         parts.append(f"<h3>Float32 drift ({_e(name)})</h3>")
         if drift is not None:
             parts.append(_plot(_drift_plot, drift, "float32 absolute error per field over steps"))
+            flat = [k for k, v in drift[1].items() if not any(x > 0 for x in v)]
+            if flat:
+                parts.append(f"<p class='muted'>no drift (not drawn on the log scale): {_e(', '.join(flat))}</p>")
         if errors:
-            rows = "".join(f"<tr><td><code>{_e(k)}</code></td><td class='num'>{_e(format_value(v, 40))}</td></tr>"
+            rows = "".join(f"<tr><td><code>{_e(k)}</code></td><td class='num'>{_e(format_short(v))}</td></tr>"
                            for k, v in errors.items())
             parts.append(f"<table><tr><th>field</th><th>one-step max error</th></tr>{rows}</table>")
     return "\n".join(parts)
@@ -329,18 +333,25 @@ def _levels_chart(report: dict) -> Figure | None:
     labels = [_mpl(level_label(name)) for name, _ in levels][::-1]
     statuses = [level_status(level) for _, level in levels][::-1]
     checks = [max(0.0, _number(level.get("checks"))) for _, level in levels][::-1]
-    seconds = [level.get("seconds") for _, level in levels][::-1]
     figure = Figure(figsize=(5.0, 0.34 * len(levels) + 0.75), layout="constrained")
     ax = figure.add_subplot()
+    top = max(checks + [1.0])
+    positive = [n for n in checks if n > 0]
+    log = bool(positive) and top / min(positive) > 30  # e.g. 2 draw checks next to 800 rollout steps
     ax.barh(range(len(levels)), checks, color=[COLORS[s] for s in statuses], height=0.6)
     ax.set_ylim(-0.6, max(len(levels), 2) - 0.4)  # keep one level's bar from filling the chart
     ax.set_yticks(range(len(levels)), labels)
-    ax.set_xlim(0, max(checks + [1.0]) * 1.45)
-    for y, (status, n, secs) in enumerate(zip(statuses, checks, seconds)):
-        text = "skipped" if status == "skipped" else f"{LABELS[status]} · {n:g} checks · {format_seconds(secs)} s"
-        ax.text(n, y, "  " + text, va="center", fontsize=8.5, color=COLORS[status])
-    ax.set_xlabel("checks")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(0.7, top * 4)
+    else:
+        ax.set_xlim(0, top * 1.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    left = ax.get_xlim()[0]
+    for y, (status, n) in enumerate(zip(statuses, checks)):
+        text = "skipped" if status == "skipped" else f"{n:g}" + ("" if status == "pass" else " FAIL")
+        ax.text(max(n, left), y, " " + text, va="center", fontsize=8.5, color=COLORS[status])
+    ax.set_xlabel("checks" + (" (log scale)" if log else ""))
     ax.spines[["top", "right"]].set_visible(False)
     return figure
 

@@ -14,6 +14,7 @@ from verify.report_render import (
     failures_of,
     float32_drift,
     format_seconds,
+    format_short,
     format_value,
     level_heading,
     level_label,
@@ -205,9 +206,9 @@ def _float32_section(report: dict) -> list[str]:
             finite = [x for x in series if x == x]
             lines.append(_row([
                 _code(field),
-                _number(errors.get(field)) if field in errors else "",
-                _number(max(finite)) if finite else "",
-                _number(series[-1]) if series else "",
+                _text(format_short(errors[field])) if field in errors else "",
+                _text(format_short(max(finite))) if finite else "",
+                _text(format_short(series[-1])) if series else "",
             ]))
         lines.append("")
     return lines

@@ -206,6 +206,13 @@ def format_value(value: Any, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def format_short(value: Any) -> str:
+    """A number to 3 significant digits, for summaries (failure values keep full precision)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.3g}"
+    return format_value(value, 40)
+
+
 def format_seconds(value: Any) -> str:
     """Seconds as '1.23' ('' when not a number)."""
     seconds = as_float(value)
