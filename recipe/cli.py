@@ -17,7 +17,7 @@ app = typer.Typer(
     help="Translate slow RL environments into verified JAX and Rust ports, then benchmark and train on them.",
 )
 out = Console()  # results
-err = Console(stderr=True)  # progress and errors
+err = Console(stderr=True, soft_wrap=True)  # progress and errors
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -55,6 +55,10 @@ def verify(
     programs: int = typer.Option(30, min=1, help="L2: Hypothesis rule programs."),
     episodes: int = typer.Option(100, min=1, help="L3: episodes per policy."),
     seed: int = typer.Option(0, help="Seed of the L1 search and the L3 rollouts."),
+    candidate: Optional[str] = typer.Option(
+        None, help="Verify a third-party implementation instead: gymnax:ENV_ID, module:object, or an adapter file path (.py)."
+    ),
+    load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
 ) -> None:
     """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage."""
     from envs import UnknownPortError, all_ports, get_port
@@ -76,6 +80,28 @@ def verify(
     for port in ports:
         if backend not in port.backends:
             raise _usage_error(f"backend {backend!r} is not available for {port.name}; available: {', '.join(port.backends)}")
+    candidates = {}
+    if candidate is not None:
+        from verify.candidates import CandidateError, load_candidate
+        from verify.precision import enable_verification_numerics
+
+        if len(ports) != 1:
+            raise _usage_error("--candidate verifies one environment: name it instead of --all")
+        from verify.contract import check_loads
+
+        # Load it in a subprocess first: a candidate that hangs or crashes at import must not take envport with it.
+        problem = check_loads(ports[0].name, candidate, load_timeout)
+        if problem is not None and problem.usage:
+            raise _usage_error(str(problem))
+        if problem is not None:
+            err.print(f"[bold red]error:[/] candidate {candidate} for {ports[0].name}: ", end="")
+            err.print(problem, markup=False, highlight=False)
+            raise typer.Exit(EXIT_FAILED)
+        enable_verification_numerics()
+        try:
+            candidates[ports[0].name] = load_candidate(ports[0], candidate)
+        except CandidateError as exc:
+            raise _usage_error(str(exc))
 
     from verify.precision import enable_verification_numerics
     from verify.runner import verify_port
@@ -85,7 +111,9 @@ def verify(
     reports = []
     with err.status("verifying") as status:
         for port in ports:
-            report = verify_port(port, level_tuple, options, progress=lambda msg: status.update(msg))
+            report = verify_port(
+                port, level_tuple, options, progress=lambda msg: status.update(msg), candidate=candidates.get(port.name)
+            )
             err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
             reports.append(report)
     _print_reports(reports, level_tuple)

@@ -17,19 +17,41 @@ from envs.spec import Port
 from verify.report import LevelResult
 
 IMPORT_TIMEOUT_S = 120.0
+SMOKE_USAGE_EXIT = 2  # verify.smoke's exit status for a candidate spec that names nothing usable
+# Checks without which the higher levels cannot run; other L0 failures (a space's bounds,
+# say) are reported but the comparison of behaviour still goes ahead.
+BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit"})
 
 
-def check_import(module: str, timeout: float = IMPORT_TIMEOUT_S) -> str | None:
-    """Import `module` in a fresh interpreter with a time limit; the error text, or None if it loads."""
+def contract_blocks(result: LevelResult) -> bool:
+    """Whether L0's failures prevent running the higher levels."""
+    return any(f["check"] in BLOCKING_CHECKS for f in result.failures)
+
+
+class LoadProblem(str):
+    """Why a translation did not load; `usage` marks a candidate spec that names nothing usable."""
+
+    usage: bool = False
+
+
+def check_loads(port_name: str, candidate: str | None = None, timeout: float = IMPORT_TIMEOUT_S) -> LoadProblem | None:
+    """Import the translation in a fresh interpreter and take one reset and step, with a time limit.
+
+    Returns the problem (a string), or None when it loads and steps.
+    """
+    cmd = [sys.executable, "-m", "verify.smoke", port_name] + (["--candidate", candidate] if candidate else [])
+    what = candidate or f"the {port_name} translation"
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=timeout
-        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return f"importing {module} did not finish within {timeout:.0f} s (a hang at import time?)"
+        return LoadProblem(f"loading {what} and taking one step did not finish within {timeout:.0f} s (a hang at import or in reset/step?)")
+    if proc.returncode == SMOKE_USAGE_EXIT:
+        problem = LoadProblem(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"{what} is not usable")
+        problem.usage = True
+        return problem
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
-        return f"importing {module} failed (exit {proc.returncode}):\n{tail}"
+        return LoadProblem(f"loading {what} failed (exit {proc.returncode}):\n{tail}")
     return None
 
 
@@ -54,8 +76,14 @@ def _shape_dtype(tree: Any) -> Any:
     return jax.tree.map(lambda x: (tuple(np.shape(x)), str(np.asarray(x).dtype)), tree)
 
 
-def check_contract(port: Port, env: Any | None = None, reference: Any | None = None) -> LevelResult:
-    """Run the L0 checks: import, metadata, jit, vmap, shapes, dtypes, spaces, adapter round trip."""
+def check_contract(
+    port: Port, env: Any | None = None, reference: Any | None = None, candidate: str | None = None,
+    timeout: float = IMPORT_TIMEOUT_S,
+) -> LevelResult:
+    """Run the L0 checks: loads in a subprocess, metadata, jit, vmap, shapes, dtypes, spaces, adapter round trip.
+
+    `candidate` names a third-party candidate spec to load in the subprocess instead of the port's translation.
+    """
     result = LevelResult("L0")
     start = time.perf_counter()
 
@@ -68,7 +96,7 @@ def check_contract(port: Port, env: Any | None = None, reference: Any | None = N
         if problem:
             result.fail(name, problem)
 
-    check("import", lambda: check_import(port.jax_module))
+    check("import", lambda: check_loads(port.name, candidate, timeout))
     if result.failures:
         result.passed, result.seconds = False, time.perf_counter() - start
         return result

@@ -265,6 +265,7 @@ class _Candidate:
     apply: Callable[[ast.AST], ast.AST]  # (copy of node) -> replacement node
     edits: Callable[[_Text], list[Edit] | None]  # the preferred minimal text edits
     anchor: ast.AST | None = None  # the node whose line is reported and that sorts the mutant (default: node)
+    new_op: type | None = None  # compare: the operator put in
 
     @property
     def at(self) -> ast.AST:
@@ -362,7 +363,7 @@ def _candidates(node: ast.AST, parent: ast.AST | None) -> Iterator[_Candidate]:
                     pos = text.find_operator(left_end, right_start, symbol)
                     return None if pos is None else [(pos[0], pos[1], new_symbol)]
 
-                yield _Candidate("compare", node, f"'{symbol}' -> '{new_symbol}'", apply, edits)
+                yield _Candidate("compare", node, f"'{symbol}' -> '{new_symbol}'", apply, edits, new_op=new_op)
         for i, operand in enumerate(operands):
             if isinstance(operand, (ast.Name, ast.Attribute, ast.Call)):
                 yield _add_minus(node, ("left", None) if i == 0 else ("comparators", i - 1), operand)
@@ -488,7 +489,11 @@ _REFLECTIVE_ACCESS = ("getattr(", "fields(", "vars(", "asdict(", "astuple(", "__
 
 
 def _equivalence(
-    tree: ast.Module, candidate: _Candidate, mutated_tree: ast.Module, context: tuple[ast.Module, ...]
+    tree: ast.Module,
+    candidate: _Candidate,
+    mutated_tree: ast.Module,
+    context: tuple[ast.Module, ...],
+    parents: dict[int, ast.AST],
 ) -> str | None:
     """The reason a mutant is provably equivalent, or None (when unsure: not equivalent).
 
@@ -507,9 +512,64 @@ def _equivalence(
                 return f"Params.{name} is read neither by the translation nor by its base classes"
     # x * 1 and x / 1 are both exactly x in IEEE arithmetic.
     node = candidate.node
+    reason = _boundary_equivalence(candidate, parents)
+    if reason:
+        return reason
     if candidate.operator == "arith" and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
         if isinstance(node.right, ast.Constant) and type(node.right.value) in (int, float) and node.right.value == 1:
             return "x * 1 and x / 1 are both exactly x"
+    return None
+
+
+def _number(node: ast.AST) -> float | None:
+    """The value of a numeric literal (or its negation), else None."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+_STRICTNESS_PAIRS = ({ast.Lt, ast.LtE}, {ast.Gt, ast.GtE})
+_BOOLEAN_GLUE = (ast.BitAnd, ast.BitOr)
+
+
+def _boundary_equivalence(candidate: _Candidate, parents: dict[int, ast.AST]) -> str | None:
+    """`x < k` vs `x <= k` (or > vs >=) in the condition of jnp.where(cond, k, x) / jnp.where(cond, x, k).
+
+    The two comparisons differ only where x == k, and there both branches of the
+    where hold the same number (k, possibly as 0.0 against -0.0, which compare
+    equal), so the result cannot change.
+    """
+    node = candidate.node
+    if candidate.operator != "compare" or not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        return None
+    if {type(node.ops[0]), candidate.new_op} not in _STRICTNESS_PAIRS:
+        return None
+    x, k = node.left, node.comparators[0]
+    k_value = _number(k)
+    if k_value is None or not isinstance(x, (ast.Name, ast.Attribute)):
+        return None
+    child, parent = node, parents.get(id(node))
+    while isinstance(parent, ast.BinOp) and isinstance(parent.op, _BOOLEAN_GLUE) or (
+        isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Invert)
+    ):
+        child, parent = parent, parents.get(id(parent))
+    if not (
+        isinstance(parent, ast.Call)
+        and _call_name(parent) in ("jnp.where", "jax.numpy.where")
+        and len(parent.args) == 3
+        and parent.args[0] is child
+    ):
+        return None
+    a, b = parent.args[1], parent.args[2]
+    same = lambda e: ast.dump(e) == ast.dump(x)  # noqa: E731
+    if (same(a) and _number(b) == k_value) or (same(b) and _number(a) == k_value):
+        return (
+            f"'{ast.unparse(node)}' changes only where {ast.unparse(x)} == {k_value!r}, where both branches "
+            f"of the jnp.where give that value"
+        )
     return None
 
 
@@ -605,7 +665,7 @@ def generate_mutants(
                 description=cand.description,
                 diff=_unified_diff(source, mutated, filename),
                 source=mutated,
-                equivalent=_equivalence(tree, cand, intended, context),
+                equivalent=_equivalence(tree, cand, intended, context, parents),
             )
         )
     if unchanged:
@@ -716,10 +776,6 @@ def run_worker(
     return WorkerOutcome(True, "error", f"the worker exited with {proc.returncode} and no result:\n{tail}", seconds)
 
 
-def _status(outcome: WorkerOutcome) -> str:
-    return "killed" if outcome.killed else "survived"
-
-
 def run_mutation_analysis(
     port: Any,
     *,
@@ -774,21 +830,16 @@ def run_mutation_analysis(
 
     def run_one(m: Mutant) -> dict[str, Any]:
         outcome = run_worker(port.name, m.source, timeout_s=timeout_s, **worker_args)
-        status = _status(outcome)
-        record = {
-            **m.to_dict(),
-            "status": status,
-            "level": outcome.level,
-            "message": outcome.message,
-            "seconds": round(outcome.seconds, 2),
-            "level_seconds": outcome.level_seconds,
-        }
-        if m.equivalent:
-            if outcome.killed:  # the rule was wrong for this one: count it as killed, and say so
-                record["equivalence_contradicted"] = m.equivalent
-                record.pop("equivalent", None)
-            else:
-                record["status"] = "equivalent"
+        record = classify(
+            {
+                **m.to_dict(),
+                "level": outcome.level if outcome.killed else None,
+                "message": outcome.message,
+                "seconds": round(outcome.seconds, 2),
+                "level_seconds": outcome.level_seconds,
+            },
+            m.equivalent,
+        )
         with lock:
             done[0] += 1
             progress(f"{port.name}: [{done[0]}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
@@ -797,7 +848,48 @@ def run_mutation_analysis(
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         results = list(pool.map(run_one, selected))
+    return summarize(
+        port.name,
+        results,
+        generated=len(generated.mutants),
+        skipped=generated.skipped,
+        original=original,
+        options={**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s, "workers": workers},
+        seconds=time.perf_counter() - start,
+    )
 
+
+def classify(record: dict[str, Any], equivalent: str | None) -> dict[str, Any]:
+    """Set a mutant's status from the worker's verdict (`level`: None if it survived) and its equivalence reason.
+
+    A mutant a rule calls equivalent is still verified: if a level kills it anyway, the
+    rule was wrong for it, and it counts as killed with the contradiction recorded.
+    """
+    record = {k: v for k, v in record.items() if k not in ("equivalent", "equivalence_contradicted", "status")}
+    killed = record.get("level") is not None
+    if killed:
+        record["status"] = "killed"
+        if equivalent:
+            record["equivalence_contradicted"] = equivalent
+    elif equivalent:
+        record["status"] = "equivalent"
+        record["equivalent"] = equivalent
+    else:
+        record["status"] = "survived"
+    return record
+
+
+def summarize(
+    env: str,
+    results: list[dict[str, Any]],
+    *,
+    generated: int,
+    skipped: list[str],
+    original: dict[str, Any] | None,
+    options: dict[str, Any],
+    seconds: float,
+) -> dict[str, Any]:
+    """The analysis result from the per-mutant records."""
     killed = [r for r in results if r["status"] == "killed"]
     equivalent = [r for r in results if r["status"] == "equivalent"]
     survived = [r for r in results if r["status"] == "survived"]
@@ -811,10 +903,10 @@ def run_mutation_analysis(
         counts[r["status"]] += 1
     countable = len(results) - len(equivalent)
     return {
-        "env": port.name,
+        "env": env,
         "backend": "jax",
         "mutants": len(results),
-        "generated": len(generated.mutants),
+        "generated": generated,
         "killed": len(killed),
         "equivalent": len(equivalent),
         "survived": len(survived),
@@ -825,11 +917,34 @@ def run_mutation_analysis(
         "survivors": [{k: r[k] for k in ("id", "operator", "line", "description", "diff")} for r in survived],
         "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in equivalent],
         "results": results,
-        "skipped": generated.skipped,
+        "skipped": skipped,
         "original": original,
-        "options": {**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s, "workers": workers},
-        "seconds": round(time.perf_counter() - start, 2),
+        "options": options,
+        "seconds": round(seconds, 2),
     }
+
+
+def reclassify(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
+    """`analysis` with every mutant's equivalence decided again by the current rules (no mutant is re-run).
+
+    Mutants are matched by id and diff, so the generator must be unchanged since the run.
+    """
+    current = {m.id: m for m in mutants_for_port(port).mutants}
+    results = []
+    for r in analysis["results"]:
+        m = current.get(r["id"])
+        if m is None or m.diff != r["diff"]:
+            raise ValueError(f"mutant {r['id']} is not generated the same way any more: re-run the analysis")
+        results.append(classify(r, m.equivalent))
+    return summarize(
+        analysis["env"],
+        results,
+        generated=analysis["generated"],
+        skipped=analysis["skipped"],
+        original=analysis["original"],
+        options=analysis["options"],
+        seconds=analysis["seconds"],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenience for running by hand

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from envs.spec import Port
-from verify.contract import check_contract
+from verify.candidates import Candidate
+from verify.contract import check_contract, contract_blocks
 from verify.distribution import check_distribution
 from verify.float32 import run_float32_check
 from verify.interaction import check_interaction
@@ -47,27 +48,37 @@ def verify_port(
     options: VerifyOptions | None = None,
     env: Any | None = None,
     progress: Callable[[str], None] = lambda msg: None,
+    candidate: Candidate | None = None,
 ) -> VerificationReport:
-    """Verify the JAX translation of `port` (or `env`, another translation of it) at `levels`."""
+    """Verify the JAX translation of `port` (or `env`, another translation of it, or a third-party `candidate`)."""
     options = options or VerifyOptions()
     if not verification_numerics_enabled():
         enable_verification_numerics()
-    report = VerificationReport(port.name, "jax", options=dict(vars(options), levels=list(levels)))
+    backend = "jax"
+    if candidate is not None:
+        port, env, backend = candidate.port_view(port), candidate.env, candidate.spec
+    report = VerificationReport(port.name, backend, options=dict(vars(options), levels=list(levels)))
+    if candidate is not None and candidate.ignored:
+        report.options["not_compared"] = sorted(candidate.ignored)
     start = time.perf_counter()
     contract_ok = True
     if "L0" in levels:
         progress(f"{port.name}: L0 contract")
-        report.levels["L0"] = check_contract(port, env)
-        contract_ok = bool(report.levels["L0"].passed)
+        report.levels["L0"] = check_contract(port, env, candidate=None if candidate is None else candidate.spec)
+        if candidate is not None and candidate.ignored:
+            report.levels["L0"].notes.append(
+                f"{candidate.spec} does not model {', '.join(sorted(candidate.ignored))}: not compared"
+            )
+        contract_ok = not contract_blocks(report.levels["L0"])
     lock = None
     for level in ("D", "L1", "L2", "L3", "F32"):
         if level not in levels:
             continue
         if not contract_ok:
-            report.levels[level] = LevelResult(level, skipped_reason="L0 failed: fix the contract first")
+            report.levels[level] = LevelResult(level, skipped_reason="L0 failed in a way that stops the comparison (it does not load, reset or step, or its state or draws differ from the metadata): fix the contract first")
             continue
         if level == "F32" and env is not None:
-            report.levels[level] = LevelResult(level, skipped_reason="the float32 check runs registered translations only")
+            report.levels[level] = LevelResult(level, skipped_reason="the float32 check runs registered translations only (it needs a fresh float32 process)")
             continue
         try:
             if level == "F32":

@@ -1,0 +1,7 @@
+"""An adapter file for cartpole whose translation keeps its state under other names (a wrong layout)."""
+
+from envs.mountaincar.jax_env import MountainCar
+
+
+def make_candidate(port):
+    return MountainCar()
