@@ -59,6 +59,7 @@ def verify(
         None, help="Verify a third-party implementation instead: gymnax:ENV_ID, module:object, or an adapter file path (.py)."
     ),
     load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
+    report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write the report as JSON, Markdown, HTML and JUnit XML here."),
 ) -> None:
     """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage."""
     from envs import UnknownPortError, all_ports, get_port
@@ -117,11 +118,50 @@ def verify(
             err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
             reports.append(report)
     _print_reports(reports, level_tuple)
+    data = [r.to_dict() for r in reports] if len(reports) > 1 or all_ports_flag else reports[0].to_dict()
+    text = json.dumps(data, indent=2, default=str)
     if json_path is not None:
-        data = [r.to_dict() for r in reports] if len(reports) > 1 or all_ports_flag else reports[0].to_dict()
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(data, indent=2, default=str))
+        json_path.write_text(text)
+    if report_dir is not None:
+        from verify.report_render import render_all
+
+        stem = "verify-all" if len(reports) > 1 else f"verify-{reports[0].env}"
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / f"{stem}.json").write_text(text)
+        written = render_all(json.loads(text), report_dir, stem)
+        err.print("reports: " + ", ".join(str(p) for p in [report_dir / f"{stem}.json", *written.values()]))
     raise typer.Exit(EXIT_OK if all(r.passed for r in reports) else EXIT_FAILED)
+
+
+@app.command()
+def report(
+    run_json: Path = typer.Argument(..., help="A JSON report written by `envport verify --json` (one report or a list)."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML page with plots here."),
+    md: Optional[Path] = typer.Option(None, "--md", help="Write Markdown here."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+) -> None:
+    """Render a JSON verification report as HTML, Markdown or JUnit XML (Markdown to stdout when no option is given)."""
+    from verify.report_html import render_html
+    from verify.report_junit import render_junit
+    from verify.report_md import render_markdown
+    from verify.report_render import load_report
+
+    try:
+        data = load_report(run_json)
+    except FileNotFoundError:
+        raise _usage_error(f"{run_json} does not exist; write one with `envport verify NAME --json {run_json}`")
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise _usage_error(f"{run_json} is not a JSON report: {exc}")
+    targets = [(html, render_html), (md, render_markdown), (junit, render_junit)]
+    if not any(path for path, _ in targets):
+        sys.stdout.write(render_markdown(data))
+        return
+    for path, render in targets:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render(data))
+            err.print(f"wrote {path}")
 
 
 def _print_reports(reports, levels) -> None:

@@ -55,3 +55,20 @@ def test_verify_writes_a_json_report_and_exits_0(tmp_path):
     assert report["passed"] is True and report["env"] == "cartpole"
     assert report["levels"]["L0"]["passed"] and report["levels"]["L0"]["checks"] >= 10
     assert report["levels"]["L3"]["passed"] and report["levels"]["L3"]["checks"] > 3
+
+
+def test_report_dir_holds_all_formats_and_report_renders_them(tmp_path):
+    result = runner.invoke(app, ["verify", "mountaincar", "--levels", "L0,D", "--report-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["verify-mountaincar.html", "verify-mountaincar.json", "verify-mountaincar.md", "verify-mountaincar.xml"]
+    html = tmp_path / "again.html"
+    rendered = runner.invoke(app, ["report", str(tmp_path / "verify-mountaincar.json"), "--html", str(html)])
+    assert rendered.exit_code == 0 and html.read_text().startswith("<!DOCTYPE html>")
+    markdown = runner.invoke(app, ["report", str(tmp_path / "verify-mountaincar.json")])
+    assert "mountaincar" in markdown.stdout and "L0" in markdown.stdout
+
+
+def test_report_of_a_missing_file_exits_2(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path / "nothing.json")])
+    assert result.exit_code == 2 and "does not exist" in result.output
