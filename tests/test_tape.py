@@ -71,3 +71,27 @@ def test_unused_draws_fail_with_their_names():
     tape = TapeGenerator([(spec("reset_uniform", "uniform", (4,)), np.zeros(4))], label="reset")
     with pytest.raises(TapeError, match="draws left unused after reset: reset_uniform"):
         tape.finish()
+
+
+def test_shuffle_and_permutation_apply_the_recorded_order():
+    tape = TapeGenerator([(spec("p", "integers", (3,)), np.array([2, 0, 1])), (spec("q", "integers", (3,)), np.array([1, 2, 0]))])
+    np.testing.assert_array_equal(tape.permutation(np.array([10, 20, 30])), [30, 10, 20])
+    items = [10, 20, 30]
+    tape.shuffle(items)
+    assert items == [20, 30, 10]
+
+
+def test_a_non_permutation_draw_is_rejected():
+    tape = TapeGenerator([(spec("p", "integers", (3,)), np.array([0, 0, 1]))])
+    with pytest.raises(TapeError, match="not a permutation"):
+        tape.permutation(3)
+
+
+def test_python_random_tape_uses_python_semantics():
+    from verify.tape import PythonRandomTape
+
+    tape = PythonRandomTape([(spec("a", "integers", ()), np.int64(6)), (spec("b", "integers", ()), np.int64(2)), (spec("c", "uniform", ()), 0.5)])
+    assert tape.randint(1, 6) == 6  # inclusive upper end, unlike numpy's
+    assert tape.choice("xyz") == "z"
+    assert tape.random() == 0.5
+    tape.finish()

@@ -105,6 +105,21 @@ class TapeGenerator:
             raise TapeError(f"draw for np_random.choice over {n} items holds index {index}")
         return self._out(np.asarray(index), size) if np.isscalar(a) else np.asarray(a)[index]
 
+    def permutation(self, x):
+        n = int(x) if np.isscalar(x) else len(x)
+        order = self._permutation_draw(f"permutation({x if np.isscalar(x) else f'<{n} items>'})", n)
+        return order if np.isscalar(x) else np.asarray(x)[order]
+
+    def shuffle(self, x, axis=0):
+        order = self._permutation_draw(f"shuffle(<{len(x)} items>)", len(x))
+        x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
+
+    def _permutation_draw(self, call: str, n: int) -> np.ndarray:
+        order = np.asarray(self._take(call, "integers", (n,)))
+        if sorted(order.tolist()) != list(range(n)):
+            raise TapeError(f"draw for np_random.{call} holds {order.tolist()}, not a permutation of 0..{n - 1}")
+        return order
+
     # ----- numpy.random.RandomState aliases ----------------------------------
     def rand(self, *shape):
         return self.random(shape if shape else None)
@@ -122,6 +137,31 @@ class TapeGenerator:
         if name.startswith("__"):
             raise AttributeError(name)
         raise TapeError(f"the reference called np_random.{name}(), which the randomness tape cannot answer")
+
+
+class PythonRandomTape(TapeGenerator):
+    """The tape for references that use Python's `random` module (`random.Random` methods)."""
+
+    def randint(self, a, b):
+        """Python's randint: both ends included."""
+        return self.integers(a, b, endpoint=True)
+
+    def randrange(self, start, stop=None, step=1):
+        if stop is None:
+            start, stop = 0, start
+        if step != 1:
+            raise TapeError(f"the reference called random.randrange({start}, {stop}, {step}); the tape answers step 1 only")
+        return self.integers(start, stop)
+
+    def choice(self, seq):
+        return seq[self.integers(0, len(seq))]
+
+    def gauss(self, mu=0.0, sigma=1.0):
+        return self.normal(mu, sigma)
+
+    def shuffle(self, x):
+        order = self._permutation_draw(f"shuffle(<{len(x)} items>)", len(x))
+        x[:] = [x[i] for i in order]
 
 
 def tape_for(port, phase: str, draws: dict) -> TapeGenerator:
