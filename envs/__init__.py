@@ -3,4 +3,6 @@
 from envs.registry import UnknownPortError, all_ports, get_port, port_names
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
+from envs import rust_backend as _rust_backend  # noqa: E402,F401  registers envport/<gym id> with Gymnasium
+
 __all__ = ["DrawSpec", "Port", "StateField", "Tolerance", "UnknownPortError", "all_ports", "get_port", "port_names"]

@@ -16,7 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Translate slow RL environments into verified JAX and Rust ports, then benchmark and train on them.",
 )
-out = Console()  # results
+out = Console() if sys.stdout.isatty() else Console(width=150)  # results (wide when piped, so tables stay readable)
 err = Console(stderr=True, soft_wrap=True)  # progress and errors
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -81,6 +81,13 @@ def verify(
     for port in ports:
         if backend not in port.backends:
             raise _usage_error(f"backend {backend!r} is not available for {port.name}; available: {', '.join(port.backends)}")
+    if backend == "rust":
+        from envs.rust_backend import rust_available
+
+        if not rust_available():
+            raise _usage_error("the Rust backend is not built: run `bash setup.sh` (it builds rust_envs/ with maturin)")
+        if candidate is not None:
+            raise _usage_error("--candidate verifies JAX-contract implementations; drop --backend rust")
     candidates = {}
     if candidate is not None:
         from verify.candidates import CandidateError, load_candidate
@@ -113,7 +120,8 @@ def verify(
     with err.status("verifying") as status:
         for port in ports:
             report = verify_port(
-                port, level_tuple, options, progress=lambda msg: status.update(msg), candidate=candidates.get(port.name)
+                port, level_tuple, options, progress=lambda msg: status.update(msg),
+                candidate=candidates.get(port.name), backend=backend,
             )
             err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
             reports.append(report)

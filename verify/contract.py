@@ -34,13 +34,16 @@ class LoadProblem(str):
     usage: bool = False
 
 
-def check_loads(port_name: str, candidate: str | None = None, timeout: float = IMPORT_TIMEOUT_S) -> LoadProblem | None:
+def check_loads(
+    port_name: str, candidate: str | None = None, timeout: float = IMPORT_TIMEOUT_S, backend: str = "jax"
+) -> LoadProblem | None:
     """Import the translation in a fresh interpreter and take one reset and step, with a time limit.
 
     Returns the problem (a string), or None when it loads and steps.
     """
-    cmd = [sys.executable, "-m", "verify.smoke", port_name] + (["--candidate", candidate] if candidate else [])
-    what = candidate or f"the {port_name} translation"
+    cmd = [sys.executable, "-m", "verify.smoke", port_name, "--backend", backend]
+    cmd += ["--candidate", candidate] if candidate else []
+    what = candidate or f"the {backend} translation of {port_name}"
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -113,14 +113,41 @@ def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[fl
     return float(stats.ks_2samp(ours, theirs).pvalue), "Kolmogorov-Smirnov"
 
 
-def check_distribution(lock: Lockstep, samples: int = 50_000, seed: int = 0) -> LevelResult:
-    """Run the draw-distribution level for the port's reset draws (step draws: see notes)."""
+def jax_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.ndarray]:
+    """`samples` reset draws from the JAX translation's `sample_reset_draws`."""
+    keys = jax.random.split(jax.random.PRNGKey(seed + 1), samples)
+    return jax.tree.map(np.asarray, jax.jit(jax.vmap(lock.env.sample_reset_draws, in_axes=(0, None)))(keys, lock.params))
+
+
+def rust_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.ndarray]:
+    """The Rust env's own reset randomness: its initial states mapped back to standard uniforms."""
+    from types import SimpleNamespace
+
+    from envs.rust_backend import make_rust_single
+    from verify.candidates import RESET_INVERSES
+
+    if lock.port.name not in RESET_INVERSES:
+        raise LookupError(f"no inverse reset map for {lock.port.name}")
+    env = make_rust_single(lock.port, seed=seed + 1)
+    states = []
+    for _ in range(samples):
+        env.reset()
+        states.append(env.get_state())
+    columns = SimpleNamespace(**{k: np.array([s[k] for s in states], np.float64) for k in states[0] if k != "time"})
+    draws = RESET_INVERSES[lock.port.name](columns)
+    return {k: np.moveaxis(np.asarray(v), 0, -1) if np.ndim(v) > 1 else np.asarray(v) for k, v in draws.items()}
+
+
+def check_distribution(lock: Lockstep, samples: int = 50_000, seed: int = 0, sampler=jax_reset_draws) -> LevelResult:
+    """Run the draw-distribution level for the port's reset draws (step draws: see notes).
+
+    `sampler(lock, samples, seed)` gives the translation's reset draws (JAX by default).
+    """
     result = LevelResult("D")
     start = time.perf_counter()
-    port, env, params = lock.port, lock.env, lock.params
+    port = lock.port
     theirs = _reference_reset_samples(lock, samples, seed)
-    keys = jax.random.split(jax.random.PRNGKey(seed + 1), samples)
-    ours = jax.tree.map(np.asarray, jax.jit(jax.vmap(env.sample_reset_draws, in_axes=(0, None)))(keys, params))
+    ours = sampler(lock, samples, seed)
     for spec in port.draws_for("reset"):
         a = np.asarray(ours[spec.name]).reshape(samples, -1)
         b = np.stack(theirs[spec.name]).reshape(samples, -1)

@@ -116,7 +116,103 @@ class Lockstep:
             for i in range(n)
         ]
 
+    def rollouts(self, policy, episodes: int, steps: int, key: jax.Array) -> dict:
+        """Free-running episodes of the translation (see `verify.rollouts.translation_rollouts`)."""
+        from verify.rollouts import translation_rollouts
+
+        return translation_rollouts(self.env, self.params, policy, episodes, steps, key)
+
     def draws_for_state(self, key: jax.Array, state: dict) -> dict:
         """The draws the translation samples for one step from `state` (numpy leaves)."""
         draws = self.env.sample_draws(key, self.dict_to_state(state), self.params)
         return jax.tree.map(np.asarray, draws)
+
+
+def _flat_reset_draws(port: Port, draws: dict) -> np.ndarray:
+    return np.concatenate([np.asarray(draws[d.name], np.float64).reshape(-1) for d in port.draws_for("reset")])
+
+
+class RustLockstep(Lockstep):
+    """The reference and the port's Rust translation side by side.
+
+    The JAX translation still supplies what is backend-independent: the action
+    space, the draws (explicit inputs of the contract) and the policies.
+    """
+
+    backend = "rust"
+
+    def __init__(self, port: Port, rust_env: Any | None = None):
+        super().__init__(port)
+        from envs.rust_backend import make_rust_single
+
+        self.rust = make_rust_single(port) if rust_env is None else rust_env
+
+    def _outcome(self, obs, reward=0.0, terminated=False, truncated=False) -> StepOutcome:
+        state = {k: np.asarray(np.nan if v is None else v) for k, v in self.rust.get_state().items()}
+        return StepOutcome(np.asarray(obs, np.float32), state, float(reward), bool(terminated), bool(truncated))
+
+    def _rust_state(self, state: dict) -> dict:
+        return {f.name: np.asarray(state[f.name]).item() for f in self.port.state_fields}
+
+    def _rust_action(self, action: Any) -> Any:
+        action = np.asarray(action)
+        return int(action) if action.dtype.kind in "iu" else action.astype(np.float32).reshape(-1)
+
+    def translation_reset(self, reset_draws: dict) -> StepOutcome:
+        return self._outcome(self.rust.reset_det(_flat_reset_draws(self.port, reset_draws)))
+
+    def translation_step(self, state: dict, action: Any, draws: dict) -> StepOutcome:
+        self.rust.set_state(self._rust_state(state))
+        return self._outcome(*self.rust.step(self._rust_action(action)))
+
+    def translation_steps(self, states: list[dict], actions: np.ndarray, draws: dict, pad_to: int) -> list[StepOutcome]:
+        return [self.translation_step(s, a, {}) for s, a in zip(states, np.asarray(actions)[: len(states)])]
+
+    def rollouts(self, policy, episodes: int, steps: int, key: jax.Array) -> dict:
+        """Episodes of the Rust env in a Python loop, laid out like `translation_rollouts`' output."""
+        from types import SimpleNamespace
+
+        env, params, port = self.env, self.params, self.port
+        names = [f.name for f in port.state_fields]
+        act = jax.jit(policy)
+        k_reset, k_run = jax.random.split(key)
+        reset_draws = jax.tree.map(np.asarray, jax.vmap(env.sample_reset_draws, in_axes=(0, None))(jax.random.split(k_reset, episodes), params))
+        first_action = np.asarray(env.action_space(params).sample(k_reset))
+        obs_dim = int(np.prod(env.observation_space(params).shape))
+        out = {
+            "action": np.zeros((episodes, steps, *first_action.shape), first_action.dtype),
+            "obs": np.zeros((episodes, steps, obs_dim), np.float32),
+            "reward": np.zeros((episodes, steps)),
+            "terminated": np.zeros((episodes, steps), bool),
+            "truncated": np.zeros((episodes, steps), bool),
+        }
+        states = {n: np.zeros((episodes, steps)) for n in names}
+        reset_obs = np.zeros((episodes, obs_dim), np.float32)
+        reset_states = {n: np.zeros(episodes) for n in names}
+        for ep in range(episodes):
+            first = self.translation_reset(jax.tree.map(lambda x: x[ep], reset_draws))
+            reset_obs[ep] = first.obs
+            for n in names:
+                reset_states[n][ep] = first.state[n]
+            obs, prev = first.obs, first_action
+            keys = np.asarray(jax.random.split(jax.random.fold_in(k_run, ep), steps))
+            for t in range(steps):
+                action = np.asarray(act(keys[t], obs, prev))
+                o, r, term, trunc = self.rust.step(self._rust_action(action))
+                state = self.rust.get_state()
+                out["action"][ep, t], out["obs"][ep, t], out["reward"][ep, t] = action, o, r
+                out["terminated"][ep, t], out["truncated"][ep, t] = term, trunc
+                for n in names:
+                    states[n][ep, t] = np.nan if state[n] is None else state[n]
+                obs, prev = np.asarray(o, np.float32), action
+                if term or trunc:
+                    for k in out:
+                        out[k][ep, t + 1 :] = out[k][ep, t]
+                    for n in names:
+                        states[n][ep, t + 1 :] = states[n][ep, t]
+                    break
+        dtypes = {f.name: np.dtype(f.dtype) for f in port.state_fields}
+        as_tree = lambda d: SimpleNamespace(**{n: v.astype(dtypes[n]) for n, v in d.items()})
+        traj = {**out, "state": as_tree(states), "step_draws": {}}
+        traj["step_draws"] = {d.name: np.zeros((episodes, steps, *d.shape)) for d in port.draws_for("step")}
+        return {"reset_draws": reset_draws, "reset_obs": reset_obs, "reset_state": as_tree(reset_states), "traj": traj}

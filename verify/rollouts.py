@@ -71,7 +71,7 @@ def harvest_states(lock: Lockstep, count: int, seed: int = 0) -> list[dict[str, 
     states: list[dict[str, np.ndarray]] = []
     rng = np.random.default_rng(seed)
     for i, policy in enumerate(policies_for(lock.port, lock.env, lock.params).values()):
-        run = translation_rollouts(lock.env, lock.params, policy, 8, lock.port.max_episode_steps, jax.random.PRNGKey(seed + i))
+        run = lock.rollouts(policy, 8, lock.port.max_episode_steps, jax.random.PRNGKey(seed + i))
         alive = ~np.logical_or.accumulate(run["traj"]["terminated"] | run["traj"]["truncated"], axis=1)
         eps, ts = np.nonzero(alive)
         for j in rng.choice(len(eps), size=min(count, len(eps)), replace=False):
@@ -92,7 +92,7 @@ def check_rollouts(
     port, steps = lock.port, lock.port.max_episode_steps
     lengths: dict[str, list[int]] = {}
     for p_index, (name, policy) in enumerate(policies_for(port, lock.env, lock.params, policies).items()):
-        run = translation_rollouts(lock.env, lock.params, policy, episodes, steps, jax.random.PRNGKey(seed * 1000 + p_index))
+        run = lock.rollouts(policy, episodes, steps, jax.random.PRNGKey(seed * 1000 + p_index))
         lengths[name] = []
         for ep in range(episodes):
             failure, length = _replay_episode(lock, run, ep, result)

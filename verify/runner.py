@@ -49,12 +49,14 @@ def verify_port(
     env: Any | None = None,
     progress: Callable[[str], None] = lambda msg: None,
     candidate: Candidate | None = None,
+    backend: str = "jax",
 ) -> VerificationReport:
     """Verify the JAX translation of `port` (or `env`, another translation of it, or a third-party `candidate`)."""
     options = options or VerifyOptions()
     if not verification_numerics_enabled():
         enable_verification_numerics()
-    backend = "jax"
+    if backend == "rust":
+        return _verify_rust(port, levels, options, progress)
     if candidate is not None:
         port, env, backend = candidate.port_view(port), candidate.env, candidate.spec
     report = VerificationReport(port.name, backend, options=dict(vars(options), levels=list(levels)))
@@ -99,6 +101,48 @@ def verify_port(
                 progress(f"{port.name}: L3 rollouts ({options.episodes} episodes x {len(options.policies)} policies)")
                 report.levels[level] = check_rollouts(lock, options.episodes, options.policies, options.seed)
         except Exception as exc:  # untrusted translation: report, don't crash
+            failed = LevelResult(level, passed=False, checks=1)
+            failed.fail("run", f"{type(exc).__name__}: {exc}")
+            report.levels[level] = failed
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _verify_rust(port: Port, levels: tuple[str, ...], options: VerifyOptions, progress) -> VerificationReport:
+    """The Rust translation: its own L0 and L2, the shared L1 and L3, D on its own RNG; F32 does not apply."""
+    from verify.distribution import rust_reset_draws
+    from verify.lockstep import RustLockstep
+    from verify.rust_levels import check_rust_contract, check_rust_interaction
+
+    report = VerificationReport(port.name, "rust", options=dict(vars(options), levels=list(levels)))
+    start = time.perf_counter()
+    contract_ok = True
+    if "L0" in levels:
+        progress(f"{port.name}: L0 contract (rust)")
+        report.levels["L0"] = check_rust_contract(port)
+        contract_ok = not contract_blocks(report.levels["L0"])
+    lock = None
+    for level in ("D", "L1", "L2", "L3", "F32"):
+        if level not in levels:
+            continue
+        if level == "F32":
+            report.levels[level] = LevelResult(level, skipped_reason="the Rust translation computes in float64 only: there is no float32 build to check")
+            continue
+        if not contract_ok:
+            report.levels[level] = LevelResult(level, skipped_reason="L0 failed: fix the contract first")
+            continue
+        try:
+            lock = lock or RustLockstep(port)
+            progress(f"{port.name}: {level} (rust)")
+            if level == "D":
+                report.levels[level] = check_distribution(lock, seed=options.seed, sampler=rust_reset_draws)
+            elif level == "L1":
+                report.levels[level] = check_properties(lock, options.examples, options.seed)
+            elif level == "L2":
+                report.levels[level] = check_rust_interaction(lock, seed=options.seed)
+            else:
+                report.levels[level] = check_rollouts(lock, options.episodes, options.policies, options.seed)
+        except Exception as exc:
             failed = LevelResult(level, passed=False, checks=1)
             failed.fail("run", f"{type(exc).__name__}: {exc}")
             report.levels[level] = failed

@@ -16,7 +16,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("port")
     parser.add_argument("--candidate", default=None)
+    parser.add_argument("--backend", default="jax", choices=("jax", "rust"))
     args = parser.parse_args(argv)
+    if args.backend == "rust":
+        from envs import get_port
+        from envs.rust_backend import make_rust_single
+
+        env = make_rust_single(get_port(args.port))
+        env.reset(0)
+        env.step(env.action_space[1] - 1 if env.action_space[0] == "discrete" else __import__("numpy").zeros(1, "float32"))
+        print("ok")
+        return 0
 
     import jax
 

@@ -50,5 +50,6 @@ PORT = Port(
     chaotic="libm pow(x, 2) rounds differently from x*x in ~0.1% of squares; chaos amplifies these ulps along an episode",
     goal_policy=_goal_policy,
     invalid_action="the reference indexes a Python list: action -1 means torque +1 and 3 or more raise IndexError; the translation matches -1 and stays finite (clamped index) beyond",
+    backends=("jax", "rust"),
     aliases=("Acrobot",),
 )

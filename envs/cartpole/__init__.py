@@ -34,5 +34,6 @@ PORT = Port(
     draws=(DrawSpec("reset_uniform", "uniform", (4,), "reset", "np_random.uniform(-0.05, 0.05, size=(4,))"),),
     max_episode_steps=500,
     invalid_action="the reference rejects actions outside {0, 1} (assert); the translation, which cannot raise under jit, treats every action other than 1 as a push left",
+    backends=("jax", "rust"),
     aliases=("CartPole",),
 )

@@ -38,5 +38,6 @@ PORT = Port(
     max_episode_steps=200,
     goal_policy=_goal_policy,
     invalid_action="the reference rejects actions outside {0, 1, 2} (assert); the translation extrapolates the push (action - 1) * force and stays finite",
+    backends=("jax", "rust"),
     aliases=("MountainCar",),
 )

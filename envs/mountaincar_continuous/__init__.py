@@ -40,5 +40,6 @@ PORT = Port(
     canonical_state=reference.canonical_state,
     goal_policy=_goal_policy,
     invalid_action="actions outside [-1, 1] are clipped for the force, as the reference does; the reward uses the unclipped action, as the reference does",
+    backends=("jax", "rust"),
     aliases=("MountainCarContinuous", "mountaincar_continuous"),
 )

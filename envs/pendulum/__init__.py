@@ -37,5 +37,6 @@ PORT = Port(
     # is off by one float32 ulp from u*u in about 1 case in 1000: up to ~5e-10 in the reward.
     reward_tolerance=Tolerance("close", rtol=1e-12, atol=1e-9),
     invalid_action="torques outside [-2, 2] are clipped, as the reference clips them",
+    backends=("jax", "rust"),
     aliases=("Pendulum",),
 )

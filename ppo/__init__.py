@@ -1,0 +1,1 @@
+"""PPO trainers and throughput benchmarks."""

@@ -1,0 +1,228 @@
+"""Verification levels specific to the Rust backend: its contract (L0) and its vector env (L2).
+
+L1 and L3 are the backend-independent levels, run through `verify.lockstep.RustLockstep`.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import gymnasium
+import numpy as np
+
+from envs.rust_backend import RustEnv, make_rust_single, make_rust_vector
+from envs.spec import Port
+from verify.compare import compare_outcomes
+from verify.contract import check_loads
+from verify.lockstep import RustLockstep
+from verify.report import LevelResult
+
+VECTOR_SIZE = 300  # above the Rust vector env's parallel threshold (256), so threads really split the batch
+
+
+def _run_checks(result: LevelResult, checks) -> None:
+    for name, fn in checks:
+        result.checks += 1
+        try:
+            problem = fn()
+        except Exception as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            result.fail(name, problem)
+
+
+def _random_actions(space: gymnasium.Space, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    if isinstance(space, gymnasium.spaces.Discrete):
+        return rng.integers(0, space.n, shape).astype(np.int64)
+    return rng.uniform(space.low, space.high, (*shape, *space.shape)).astype(np.float32)
+
+
+def check_rust_contract(port: Port) -> LevelResult:
+    """L0 for Rust: loads in a subprocess, metadata and spaces agree, check_env, vector shapes, errors raise."""
+    result = LevelResult("L0")
+    start = time.perf_counter()
+    _run_checks(result, [("import", lambda: check_loads(port.name, backend="rust"))])
+    if result.failures:
+        result.passed, result.seconds = False, time.perf_counter() - start
+        return result
+    ref = port.make_reference()
+    rust = make_rust_single(port)
+
+    def metadata():
+        problems = []
+        declared = [f.name for f in port.state_fields]
+        if list(rust.state_fields) != declared:
+            problems.append(f"Rust state fields {list(rust.state_fields)} != port metadata {declared}")
+        draws = sum(int(np.prod(d.shape)) for d in port.draws_for("reset"))
+        if rust.num_reset_draws != draws:
+            problems.append(f"Rust takes {rust.num_reset_draws} reset draws; the metadata names {draws}")
+        if rust.max_episode_steps != port.max_episode_steps:
+            problems.append(f"Rust episode limit {rust.max_episode_steps} != {port.max_episode_steps}")
+        return "; ".join(problems) or None
+
+    def spaces():
+        space = ref.action_space
+        declared = tuple(rust.action_space)
+        if isinstance(space, gymnasium.spaces.Discrete):
+            ok = declared == ("discrete", int(space.n))
+        else:
+            ok = declared[0] == "box" and np.allclose(declared[1], space.low) and np.allclose(declared[2], space.high)
+        if not ok:
+            return f"Rust action space {declared} vs the reference's {space}"
+        if rust.obs_dim != int(np.prod(ref.observation_space.shape)):
+            return f"Rust observation size {rust.obs_dim} vs the reference's {ref.observation_space.shape}"
+        return None
+
+    def env_checker():
+        from gymnasium.utils.env_checker import check_env
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_env(RustEnv(port), skip_render_check=True)
+        return None
+
+    def vector_shapes():
+        vec = make_rust_vector(port, 8, seed=0)
+        if vec.metadata.get("autoreset_mode") != gymnasium.vector.AutoresetMode.SAME_STEP:
+            return "metadata['autoreset_mode'] is not SAME_STEP"
+        obs, _ = vec.reset(seed=1)
+        actions = _random_actions(vec.single_action_space, (8,), np.random.default_rng(0))
+        obs2, reward, terminated, truncated, _ = vec.step(actions)
+        want = (8, *ref.observation_space.shape)
+        problems = []
+        for name, array, shape, kind in (("obs", obs2, want, "f"), ("reward", reward, (8,), "f"), ("terminated", terminated, (8,), "b"), ("truncated", truncated, (8,), "b")):
+            if array.shape != shape or array.dtype.kind != kind:
+                problems.append(f"{name} has shape {array.shape} dtype {array.dtype}; want {shape} kind {kind}")
+        if obs.dtype != np.float32:
+            problems.append(f"obs dtype {obs.dtype}, not float32")
+        made = gymnasium.make_vec(f"envport/{port.gym_id}", num_envs=2, vectorization_mode="vector_entry_point")
+        if not isinstance(made, gymnasium.vector.VectorEnv):
+            problems.append("gymnasium.make_vec did not build the Rust vector env")
+        return "; ".join(problems) or None
+
+    def errors_raise():
+        vec = make_rust_vector(port, 4, seed=0)
+        vec.reset()
+        discrete = isinstance(vec.single_action_space, gymnasium.spaces.Discrete)
+        bad = {"wrong shape": np.zeros(3, np.int64) if discrete else np.zeros((3, 1), np.float32)}
+        if discrete:
+            bad["wrong dtype"] = np.zeros(4, np.float32)
+            bad["out of range"] = np.full(4, vec.single_action_space.n, np.int64)
+        else:
+            bad["wrong dtype"] = np.zeros((4, 1), np.float64)
+        silent = []
+        for what, actions in bad.items():
+            try:
+                vec.step(actions)
+            except (ValueError, TypeError):
+                continue
+            silent.append(what)
+        return f"no Python exception for a {', '.join(silent)} action array" if silent else None
+
+    _run_checks(
+        result,
+        [
+            ("metadata", metadata),
+            ("spaces", spaces),
+            ("check_env", env_checker),
+            ("vector.shapes", vector_shapes),
+            ("errors", errors_raise),
+        ],
+    )
+    result.passed = not result.failures
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def check_rust_interaction(lock: RustLockstep, steps: int = 300, seed: int = 0) -> LevelResult:
+    """L2 for Rust: thread-count determinism, batch independence, auto-reset against the single env, time limits."""
+    result = LevelResult("L2")
+    start = time.perf_counter()
+    port = lock.port
+    rng = np.random.default_rng(seed)
+    space = make_rust_vector(port, 1).single_action_space
+    actions = _random_actions(space, (steps, VECTOR_SIZE), rng)
+
+    def trajectory(num_threads, acts):
+        vec = make_rust_vector(port, VECTOR_SIZE, seed=seed, num_threads=num_threads)
+        vec.reset(seed=seed)
+        out = []
+        for t in range(steps):
+            obs, reward, terminated, truncated, _ = vec.step(acts[t])
+            out.append((obs.copy(), reward.copy(), terminated.copy(), truncated.copy()))
+        return out
+
+    def threads_agree():
+        base = trajectory(1, actions)
+        for threads in (2, None):
+            other = trajectory(threads, actions)
+            for t, (a, b) in enumerate(zip(base, other)):
+                for name, x, y in zip(("obs", "reward", "terminated", "truncated"), a, b):
+                    if not np.array_equal(x, y, equal_nan=True):
+                        rows = np.flatnonzero(np.any(np.atleast_2d((x != y).reshape(VECTOR_SIZE, -1)), axis=1))
+                        return f"{name} differs at step {t + 1} between 1 and {threads or 'all'} threads (envs {rows[:5].tolist()})"
+        return None
+
+    def batch_independent():
+        changed = actions.copy()
+        changed[:, 1:] = _random_actions(space, (steps, VECTOR_SIZE - 1), np.random.default_rng(seed + 1))
+        a, b = trajectory(2, actions), trajectory(2, changed)
+        for t, (x, y) in enumerate(zip(a, b)):
+            for name, u, v in zip(("obs", "reward", "terminated", "truncated"), x, y):
+                if not np.array_equal(u[0], v[0], equal_nan=True):
+                    return f"env 0's {name} changed at step {t + 1} when only the other envs' actions changed"
+        return None
+
+    def autoreset_matches_single_env():
+        """Each vector step, env by env, equals the single env stepped from the same state; ends reset to time 0."""
+        n = 16
+        vec = make_rust_vector(port, n, seed=seed)
+        vec.reset(seed=seed)
+        single = make_rust_single(port)
+        for t in range(min(steps, port.max_episode_steps + 5)):
+            before = [vec.rust.get_state(i) for i in range(n)]
+            acts = actions[t, :n]
+            obs, reward, terminated, truncated, info = vec.step(acts)
+            for i in range(n):
+                single.set_state(before[i])
+                o, r, te, tr = single.step(lock._rust_action(acts[i]))
+                last = info["final_obs"][i] if info and info["_final_obs"][i] else obs[i]
+                if not (np.array_equal(np.asarray(o, np.float32), last) and r == reward[i] and te == terminated[i] and tr == truncated[i]):
+                    return f"step {t + 1}, env {i}: vector env ({last.tolist()}, {reward[i]}, {terminated[i]}, {truncated[i]}) != single env ({list(o)}, {r}, {te}, {tr})"
+                if (te or tr) and vec.rust.get_state(i)["time"] != 0:
+                    return f"step {t + 1}, env {i}: the episode ended but the env was not reset (time {vec.rust.get_state(i)['time']})"
+        return None
+
+    def time_limit_against_reference():
+        """Hold one action through the time limit in lockstep with the reference: same truncation step."""
+        import jax
+
+        draws = jax.tree.map(np.asarray, lock.env.sample_reset_draws(jax.random.PRNGKey(seed), lock.params))
+        expected = lock.reference_reset(draws)
+        state = expected.state
+        action = _random_actions(space, (), rng)
+        for t in range(port.max_episode_steps + 1):
+            e = lock.reference_step(state, action, {})
+            a = lock.translation_step(state, action, {})
+            mismatches = compare_outcomes(port, e, a)
+            if mismatches:
+                return f"step {t + 1} holding action {np.asarray(action).tolist()}: " + "; ".join(m.describe() for m in mismatches)
+            if e.terminated or e.truncated:
+                return None
+            state = e.state
+        return "the reference never ended the episode"
+
+    _run_checks(
+        result,
+        [
+            ("threads_agree", threads_agree),
+            ("batch_independence", batch_independent),
+            ("autoreset", autoreset_matches_single_env),
+            ("time_limit", time_limit_against_reference),
+        ],
+    )
+    result.notes.append(f"vector env of {VECTOR_SIZE} envs over {steps} steps with 1, 2 and all threads")
+    result.passed = not result.failures
+    result.seconds = time.perf_counter() - start
+    return result
