@@ -35,6 +35,9 @@ class StateField:
     low: float | None = None
     high: float | None = None
     nullable: bool = False  # NaN stands for the reference's None
+    # Values where behaviour changes (termination thresholds, goals): L1 offers them and
+    # their close neighbours often, since bugs in thresholds only show right there.
+    edges: tuple[float, ...] = ()
 
     def __post_init__(self):
         if self.rule == "close" and self.rtol == 0.0 and self.atol == 0.0:

@@ -1,5 +1,7 @@
 """CartPole-v1: Gymnasium's cart-pole, ported to JAX."""
 
+import math
+
 from envs.cartpole import reference
 from envs.gym_reference import make_gym_reference
 from envs.spec import DrawSpec, Port, StateField
@@ -24,9 +26,9 @@ PORT = Port(
     make_jax=_make_jax,
     jax_module="envs.cartpole.jax_env",
     state_fields=(
-        StateField("x", "float64", "unwrapped.state[0]", "close", low=-3.0, high=3.0),
+        StateField("x", "float64", "unwrapped.state[0]", "close", low=-3.0, high=3.0, edges=(-2.4, 2.4)),
         StateField("x_dot", "float64", "unwrapped.state[1]", "close", low=-5.0, high=5.0),
-        StateField("theta", "float64", "unwrapped.state[2]", "close", low=-0.5, high=0.5),
+        StateField("theta", "float64", "unwrapped.state[2]", "close", low=-0.5, high=0.5, edges=(-12 * 2 * math.pi / 360, 12 * 2 * math.pi / 360)),
         StateField("theta_dot", "float64", "unwrapped.state[3]", "close", low=-5.0, high=5.0),
         StateField("steps_beyond_terminated", "int64", "unwrapped.steps_beyond_terminated (None = -1)", low=-1, high=3),
         StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=500),

@@ -30,8 +30,8 @@ PORT = Port(
     make_jax=_make_jax,
     jax_module="envs.mountaincar_continuous.jax_env",
     state_fields=(
-        StateField("position", "float64", "unwrapped.state[0]", "close", low=-1.2, high=0.6),
-        StateField("velocity", "float64", "unwrapped.state[1]", "close", low=-0.07, high=0.07),
+        StateField("position", "float64", "unwrapped.state[0]", "close", low=-1.2, high=0.6, edges=(0.45, -1.2)),
+        StateField("velocity", "float64", "unwrapped.state[1]", "close", low=-0.07, high=0.07, edges=(0.0,)),
         StateField("state_f32", "bool", "unwrapped.state.dtype == float32"),
         StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=999),
     ),

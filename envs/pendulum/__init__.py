@@ -27,7 +27,7 @@ PORT = Port(
     jax_module="envs.pendulum.jax_env",
     state_fields=(
         StateField("theta", "float64", "unwrapped.state[0]", "close", low=-4 * math.pi, high=4 * math.pi),
-        StateField("theta_dot", "float64", "unwrapped.state[1]", "close", low=-8.0, high=8.0),
+        StateField("theta_dot", "float64", "unwrapped.state[1]", "close", low=-8.0, high=8.0, edges=(-8.0, 8.0)),
         StateField("last_u", "float32", "unwrapped.last_u (None = NaN)", "close", low=-2.0, high=2.0, nullable=True),
         StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=200),
     ),
