@@ -5,7 +5,8 @@
 - `RustVectorEnv`: a batch as a `gymnasium.vector.VectorEnv`, auto-reset mode
   SAME_STEP, the final observations in `info["final_obs"]` / `info["_final_obs"]`
   as Gymnasium's own vector envs report them. Stepping writes into numpy buffers
-  allocated once by Rust, with the GIL released and rayon over chunks of envs.
+  allocated once by Rust, with the GIL released and rayon over chunks of envs. The
+  arrays returned are those buffers (views, overwritten by the next step): copy what you keep.
 
 Both register under `envport/<gym id>` (e.g. `gymnasium.make_vec("envport/CartPole-v1",
 num_envs=512, vectorization_mode="vector_entry_point")`).
@@ -109,13 +110,11 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
             raise TypeError(f"actions for {self.port.gym_id} must be integers, got dtype {actions.dtype}")
         obs, reward, terminated, truncated, final_obs = self.rust.step(actions)
         done = terminated | truncated
-        info: dict[str, Any] = {}
-        if done.any():
-            objects = np.empty(self.num_envs, dtype=object)
-            for i in np.flatnonzero(done):
-                objects[i] = final_obs[i].copy()
-            info = {"final_obs": objects, "_final_obs": done.copy(), "final_info": {}, "_final_info": done.copy()}
-        return obs, reward, terminated, truncated, info
+        if not done.any():
+            return obs, reward, terminated, truncated, {}
+        # Gymnasium's layout for array infos: a dense (num_envs, ...) array plus a `_key` mask.
+        # final_obs is the Rust buffer itself (rows that did not end hold their obs).
+        return obs, reward, terminated, truncated, {"final_obs": final_obs, "_final_obs": done, "final_info": {}, "_final_info": done}
 
 
 def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None) -> RustVectorEnv:

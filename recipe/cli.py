@@ -172,6 +172,51 @@ def report(
             err.print(f"wrote {path}")
 
 
+@app.command()
+def bench(
+    name: str = typer.Argument(..., help="Port name or Gymnasium id."),
+    backend: str = typer.Option("reference,jax,rust,gymnax,envpool", help="Comma-separated backends to measure in this one run."),
+    batch_sizes: str = typer.Option("32,128,512,2048,8192", help="Comma-separated batch sizes."),
+    repeats: int = typer.Option(3, min=1, help="Measurements per point; the median is reported."),
+    budget: int = typer.Option(1_000_000, min=1000, help="Environment steps per measurement (about)."),
+    threads: Optional[int] = typer.Option(None, min=1, help="Threads for the Rust and EnvPool backends (default: all cores)."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the rows as JSON here."),
+) -> None:
+    """Random-action steps per second per backend and batch size, with ratios to the reference, in one run."""
+    from envs import UnknownPortError, get_port
+    from ppo.bench import BACKENDS, machine_description, run_bench
+
+    try:
+        port = get_port(name)
+    except UnknownPortError as exc:
+        raise _usage_error(f"{exc}. Run `envport list` to see them.")
+    backends = tuple(b.strip() for b in backend.split(",") if b.strip())
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown or not backends:
+        raise _usage_error(f"unknown backend(s) {unknown}; known: {', '.join(BACKENDS)}")
+    try:
+        sizes = tuple(int(b) for b in batch_sizes.split(",") if b.strip())
+    except ValueError:
+        raise _usage_error(f"--batch-sizes must be comma-separated integers, got {batch_sizes!r}")
+    if not sizes or min(sizes) < 1:
+        raise _usage_error("--batch-sizes must be positive integers")
+    machine = machine_description()
+    with err.status("benchmarking") as status:
+        rows = run_bench(port, backends, sizes, repeats, budget, num_threads=threads, progress=lambda m: status.update(m))
+    table = Table(title=f"envport bench {port.name}: random actions, median of {repeats}")
+    for column in ("backend", "batch", "steps/s", "x reference", "note"):
+        table.add_column(column, justify="right" if column in ("batch", "steps/s", "x reference") else "left")
+    for r in rows:
+        sps = f"{r['steps_per_second'] / 1e6:.3f}M" if r["steps_per_second"] else "-"
+        ratio = f"{r['ratio_to_reference']:.1f}" if r.get("ratio_to_reference") else "-"
+        table.add_row(r["backend"], str(r["batch_size"] or "-"), sps, ratio, r.get("skipped", ""))
+    out.print(table)
+    out.print(f"machine: {machine['cpu']}, {machine['cores']} cores; jax {machine['jax']} on {', '.join(machine['jax_devices'])}")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2, default=str))
+
+
 def _print_reports(reports, levels) -> None:
     table = Table(title="envport verify")
     table.add_column("env", no_wrap=True)

@@ -72,3 +72,20 @@ def test_report_dir_holds_all_formats_and_report_renders_them(tmp_path):
 def test_report_of_a_missing_file_exits_2(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path / "nothing.json")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_bench_measures_each_backend_in_one_run(tmp_path):
+    path = tmp_path / "bench.json"
+    result = runner.invoke(app, ["bench", "cartpole", "--backend", "reference,jax", "--batch-sizes", "32", "--repeats", "1", "--budget", "2000", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    rows = {r["backend"]: r for r in data["rows"]}
+    assert set(rows) == {"reference", "jax"}
+    assert rows["jax"]["batch_size"] == 32 and rows["jax"]["steps_per_second"] > 0
+    assert rows["reference"]["ratio_to_reference"] == 1.0
+    assert data["machine"]["cores"] >= 1
+
+
+def test_bench_rejects_an_unknown_backend():
+    result = runner.invoke(app, ["bench", "cartpole", "--backend", "jax,cuda"])
+    assert result.exit_code == 2 and "unknown backend" in result.output
