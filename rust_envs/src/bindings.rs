@@ -13,15 +13,16 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use numpy::{
-    PyArray1, PyArray2, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
+    PyArray1, PyArray2, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
+    PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::envs::{
-    Acrobot, ActionSpace, CartPole, ClassicEnv, FieldKind, MountainCar, MountainCarContinuous, Pendulum, StateValue,
-    MAX_RESET_DRAWS,
+    Acrobot, ActionSpace, CartPole, ClassicEnv, FieldKind, MountainCar, MountainCarContinuous,
+    Pendulum, StateValue, MAX_RESET_DRAWS,
 };
 use crate::rng::Rng;
 use crate::vector::{StepBuffers, VecEnv, PAR_THRESHOLD};
@@ -40,7 +41,10 @@ fn panic_message(e: &(dyn Any + Send)) -> String {
 }
 
 fn panic_to_err(e: Box<dyn Any + Send>) -> PyErr {
-    PyRuntimeError::new_err(format!("envport_rust internal error (Rust panic): {}", panic_message(&*e)))
+    PyRuntimeError::new_err(format!(
+        "envport_rust internal error (Rust panic): {}",
+        panic_message(&*e)
+    ))
 }
 
 /// Run `f`, turning a Rust panic into a Python `RuntimeError`.
@@ -52,17 +56,26 @@ fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn dtype_name(arr: &Bound<'_, PyUntypedArray>) -> String {
-    arr.dtype().str().map(|s| s.to_string()).unwrap_or_else(|_| "?".into())
+    arr.dtype()
+        .str()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
 
 // ---------------------------------------------------------------------------
 // state dicts
 
-fn state_to_dict<'py, E: ClassicEnv>(py: Python<'py>, values: &[StateValue]) -> PyResult<Bound<'py, PyDict>> {
+fn state_to_dict<'py, E: ClassicEnv>(
+    py: Python<'py>,
+    values: &[StateValue],
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (f, v) in E::FIELDS.iter().zip(values) {
         match *v {
@@ -75,7 +88,11 @@ fn state_to_dict<'py, E: ClassicEnv>(py: Python<'py>, values: &[StateValue]) -> 
 }
 
 fn expected_keys<E: ClassicEnv>() -> String {
-    E::FIELDS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+    E::FIELDS
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn dict_to_state<E: ClassicEnv>(state: &Bound<'_, PyAny>) -> PyResult<Vec<StateValue>> {
@@ -89,7 +106,9 @@ fn dict_to_state<E: ClassicEnv>(state: &Bound<'_, PyAny>) -> PyResult<Vec<StateV
     for (k, _) in d.iter() {
         let name: String = k
             .cast::<PyString>()
-            .map_err(|_| PyKeyError::new_err(format!("state keys must be str, got {}", type_name(&k))))?
+            .map_err(|_| {
+                PyKeyError::new_err(format!("state keys must be str, got {}", type_name(&k)))
+            })?
             .to_string();
         if !E::FIELDS.iter().any(|f| f.name == name) {
             return Err(PyKeyError::new_err(format!(
@@ -116,7 +135,11 @@ fn dict_to_state<E: ClassicEnv>(state: &Bound<'_, PyAny>) -> PyResult<Vec<StateV
             continue;
         }
         let bad = |what: &str| {
-            PyTypeError::new_err(format!("state field '{}' must be {what}, got {}", f.name, type_name(&v)))
+            PyTypeError::new_err(format!(
+                "state field '{}' must be {what}, got {}",
+                f.name,
+                type_name(&v)
+            ))
         };
         let sv = match f.kind {
             FieldKind::Float => StateValue::Float(v.extract::<f64>().map_err(|_| bad("a float"))?),
@@ -140,7 +163,12 @@ fn dict_to_state<E: ClassicEnv>(state: &Bound<'_, PyAny>) -> PyResult<Vec<StateV
 trait PyAction: Copy + Send + Sync + Sized + 'static {
     fn parse_single(obj: &Bound<'_, PyAny>, space: ActionSpace) -> PyResult<Self>;
     /// Validate and copy a batch of `n` actions into `buf` (cleared first).
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()>;
+    fn parse_batch(
+        obj: &Bound<'_, PyAny>,
+        n: usize,
+        space: ActionSpace,
+        buf: &mut Vec<Self>,
+    ) -> PyResult<()>;
 }
 
 fn discrete_n(space: ActionSpace) -> u32 {
@@ -152,13 +180,17 @@ fn discrete_n(space: ActionSpace) -> u32 {
 
 fn check_discrete(v: i128, n: u32, what: &str) -> PyResult<u32> {
     if v < 0 || v >= n as i128 {
-        Err(PyValueError::new_err(format!("{what} = {v} out of range for Discrete({n}): must be in 0..{n}")))
+        Err(PyValueError::new_err(format!(
+            "{what} = {v} out of range for Discrete({n}): must be in 0..{n}"
+        )))
     } else {
         Ok(v as u32)
     }
 }
 
-/// Copy an integer numpy array of any integer dtype; `None` if the dtype is not integer.
+/// Copy a discrete-action numpy array of any integer dtype into `buf`,
+/// checking the range. Evaluates to `false` if the dtype is not one of the
+/// listed integer types.
 macro_rules! copy_int_array {
     ($obj:expr, $n:expr, $buf:expr, $($t:ty),*) => {{
         let mut done = false;
@@ -166,8 +198,25 @@ macro_rules! copy_int_array {
             if !done {
                 if let Ok(a) = $obj.cast::<PyArrayDyn<$t>>() {
                     let ro = a.try_readonly().map_err(|e| PyRuntimeError::new_err(format!("cannot read actions: {e}")))?;
-                    for (i, &v) in ro.as_array().iter().enumerate() {
-                        $buf.push(check_discrete(v as i128, $n, &format!("actions[{i}]"))?);
+                    let mut push = |i: usize, v: $t| -> PyResult<()> {
+                        let w = v as i128;
+                        if w < 0 || w >= $n as i128 {
+                            return Err(check_discrete(w, $n, &format!("actions[{i}]")).unwrap_err());
+                        }
+                        $buf.push(w as u32);
+                        Ok(())
+                    };
+                    match ro.as_slice() {
+                        Ok(sl) => {
+                            for (i, &v) in sl.iter().enumerate() {
+                                push(i, v)?;
+                            }
+                        }
+                        Err(_) => {
+                            for (i, &v) in ro.as_array().iter().enumerate() {
+                                push(i, v)?;
+                            }
+                        }
                     }
                     done = true;
                 }
@@ -198,18 +247,31 @@ impl PyAction for u32 {
             return check_discrete(v, n, "action");
         }
         if obj.is_instance_of::<PyFloat>() {
-            return Err(PyTypeError::new_err(format!("discrete action must be an int, got float {obj}")));
+            return Err(PyTypeError::new_err(format!(
+                "discrete action must be an int, got float {obj}"
+            )));
         }
-        let v: i128 = obj
-            .extract()
-            .map_err(|_| PyTypeError::new_err(format!("discrete action must be an int, got {}", type_name(obj))))?;
+        let v: i128 = obj.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "discrete action must be an int, got {}",
+                type_name(obj)
+            ))
+        })?;
         check_discrete(v, n, "action")
     }
 
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()> {
+    fn parse_batch(
+        obj: &Bound<'_, PyAny>,
+        n: usize,
+        space: ActionSpace,
+        buf: &mut Vec<Self>,
+    ) -> PyResult<()> {
         let k = discrete_n(space);
         let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
-            PyTypeError::new_err(format!("actions must be a numpy int64/int32 array of shape ({n},), got {}", type_name(obj)))
+            PyTypeError::new_err(format!(
+                "actions must be a numpy int64/int32 array of shape ({n},), got {}",
+                type_name(obj)
+            ))
         })?;
         if arr.shape() != [n] {
             return Err(PyValueError::new_err(format!(
@@ -233,7 +295,10 @@ impl PyAction for f32 {
     fn parse_single(obj: &Bound<'_, PyAny>, _space: ActionSpace) -> PyResult<Self> {
         if let Ok(arr) = obj.cast::<PyUntypedArray>() {
             let a = obj.cast::<PyArrayDyn<f32>>().map_err(|_| {
-                PyTypeError::new_err(format!("action array must have dtype float32, got {}", dtype_name(arr)))
+                PyTypeError::new_err(format!(
+                    "action array must have dtype float32, got {}",
+                    dtype_name(arr)
+                ))
             })?;
             if arr.len() != 1 || arr.ndim() > 1 {
                 return Err(PyValueError::new_err(format!(
@@ -241,12 +306,16 @@ impl PyAction for f32 {
                     arr.shape()
                 )));
             }
-            let ro = a.try_readonly().map_err(|e| PyRuntimeError::new_err(format!("cannot read action: {e}")))?;
+            let ro = a
+                .try_readonly()
+                .map_err(|e| PyRuntimeError::new_err(format!("cannot read action: {e}")))?;
             let v = *ro.as_array().iter().next().expect("size checked");
             return Ok(v);
         }
         if obj.is_instance_of::<PyBool>() {
-            return Err(PyTypeError::new_err("continuous action must be a float32 array of shape (1,) or a float, got bool"));
+            return Err(PyTypeError::new_err(
+                "continuous action must be a float32 array of shape (1,) or a float, got bool",
+            ));
         }
         let v: f64 = obj.extract().map_err(|_| {
             PyTypeError::new_err(format!(
@@ -257,9 +326,17 @@ impl PyAction for f32 {
         Ok(v as f32)
     }
 
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, _space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()> {
+    fn parse_batch(
+        obj: &Bound<'_, PyAny>,
+        n: usize,
+        _space: ActionSpace,
+        buf: &mut Vec<Self>,
+    ) -> PyResult<()> {
         let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
-            PyTypeError::new_err(format!("actions must be a numpy float32 array of shape ({n}, 1), got {}", type_name(obj)))
+            PyTypeError::new_err(format!(
+                "actions must be a numpy float32 array of shape ({n}, 1), got {}",
+                type_name(obj)
+            ))
         })?;
         let shape = arr.shape();
         if !(shape == [n, 1] || shape == [n]) {
@@ -268,11 +345,19 @@ impl PyAction for f32 {
             )));
         }
         let a = obj.cast::<PyArrayDyn<f32>>().map_err(|_| {
-            PyTypeError::new_err(format!("actions must have dtype float32, got {}", dtype_name(arr)))
+            PyTypeError::new_err(format!(
+                "actions must have dtype float32, got {}",
+                dtype_name(arr)
+            ))
         })?;
-        let ro = a.try_readonly().map_err(|e| PyRuntimeError::new_err(format!("cannot read actions: {e}")))?;
+        let ro = a
+            .try_readonly()
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot read actions: {e}")))?;
         buf.clear();
-        buf.extend(ro.as_array().iter().copied());
+        match ro.as_slice() {
+            Ok(sl) => buf.extend_from_slice(sl),
+            Err(_) => buf.extend(ro.as_array().iter().copied()),
+        }
         Ok(())
     }
 }
@@ -282,7 +367,10 @@ fn parse_draws<E: ClassicEnv>(draws: &Bound<'_, PyAny>) -> PyResult<[f64; MAX_RE
     let mut out = [0.0f64; MAX_RESET_DRAWS];
     let vals: Vec<f64> = if let Ok(arr) = draws.cast::<PyUntypedArray>() {
         let a = draws.cast::<PyArrayDyn<f64>>().map_err(|_| {
-            PyTypeError::new_err(format!("draws must be a float64 array, got dtype {}", dtype_name(arr)))
+            PyTypeError::new_err(format!(
+                "draws must be a float64 array, got dtype {}",
+                dtype_name(arr)
+            ))
         })?;
         if arr.ndim() != 1 {
             return Err(PyValueError::new_err(format!(
@@ -290,10 +378,14 @@ fn parse_draws<E: ClassicEnv>(draws: &Bound<'_, PyAny>) -> PyResult<[f64; MAX_RE
                 arr.shape()
             )));
         }
-        let ro = a.try_readonly().map_err(|e| PyRuntimeError::new_err(format!("cannot read draws: {e}")))?;
+        let ro = a
+            .try_readonly()
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot read draws: {e}")))?;
         ro.as_array().iter().copied().collect()
     } else if draws.is_instance_of::<PyList>() || draws.is_instance_of::<PyTuple>() {
-        draws.extract().map_err(|_| PyTypeError::new_err("draws must be a sequence of floats"))?
+        draws
+            .extract()
+            .map_err(|_| PyTypeError::new_err("draws must be a sequence of floats"))?
     } else {
         return Err(PyTypeError::new_err(format!(
             "draws must be a float64 numpy array (or list) of {k} uniforms, got {}",
@@ -301,7 +393,11 @@ fn parse_draws<E: ClassicEnv>(draws: &Bound<'_, PyAny>) -> PyResult<[f64; MAX_RE
         )));
     };
     if vals.len() != k {
-        return Err(PyValueError::new_err(format!("{} needs {k} reset draws, got {}", E::ID, vals.len())));
+        return Err(PyValueError::new_err(format!(
+            "{} needs {k} reset draws, got {}",
+            E::ID,
+            vals.len()
+        )));
     }
     out[..k].copy_from_slice(&vals);
     Ok(out)
@@ -309,7 +405,13 @@ fn parse_draws<E: ClassicEnv>(draws: &Bound<'_, PyAny>) -> PyResult<[f64; MAX_RE
 
 fn action_space_tuple<'py>(py: Python<'py>, space: ActionSpace) -> PyResult<Bound<'py, PyTuple>> {
     match space {
-        ActionSpace::Discrete(n) => PyTuple::new(py, [PyString::new(py, "discrete").into_any(), PyInt::new(py, n).into_any()]),
+        ActionSpace::Discrete(n) => PyTuple::new(
+            py,
+            [
+                PyString::new(py, "discrete").into_any(),
+                PyInt::new(py, n).into_any(),
+            ],
+        ),
         ActionSpace::Box { low, high, dim } => PyTuple::new(
             py,
             [
@@ -344,7 +446,11 @@ where
             Some(s) => Rng::new(s, 0),
             None => Rng::from_entropy(),
         };
-        Single { env: E::new(), rng, ready: false }
+        Single {
+            env: E::new(),
+            rng,
+            ready: false,
+        }
     }
 
     fn obs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
@@ -353,14 +459,22 @@ where
         PyArray1::from_slice(py, &o[..E::OBS_DIM])
     }
 
-    fn reset_det<'py>(&mut self, py: Python<'py>, draws: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    fn reset_det<'py>(
+        &mut self,
+        py: Python<'py>,
+        draws: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let d = parse_draws::<E>(draws)?;
         self.env.reset_det(&d[..E::NUM_RESET_DRAWS]);
         self.ready = true;
         Ok(self.obs(py))
     }
 
-    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    fn reset<'py>(
+        &mut self,
+        py: Python<'py>,
+        seed: Option<u64>,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         if let Some(s) = seed {
             self.rng = Rng::new(s, 0);
         }
@@ -377,7 +491,9 @@ where
         action: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyArray1<f32>>, f64, bool, bool)> {
         if !self.ready {
-            return Err(PyRuntimeError::new_err("call reset(), reset_det() or set_state() before step()"));
+            return Err(PyRuntimeError::new_err(
+                "call reset(), reset_det() or set_state() before step()",
+            ));
         }
         let a = E::Action::parse_single(action, E::ACTION_SPACE)?;
         let (r, te, tr) = self.env.step(a);
@@ -427,7 +543,12 @@ impl<E: ClassicEnv> VecCore<E>
 where
     E::Action: PyAction,
 {
-    fn new(py: Python<'_>, num_envs: usize, seed: Option<u64>, num_threads: Option<usize>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        num_envs: usize,
+        seed: Option<u64>,
+        num_threads: Option<usize>,
+    ) -> PyResult<Self> {
         let seed = seed.unwrap_or_else(Rng::entropy_seed);
         let inner = VecEnv::<E>::new(num_envs, seed, num_threads).map_err(PyValueError::new_err)?;
         let od = E::OBS_DIM;
@@ -446,18 +567,26 @@ where
         let n = self.inner.num_envs() as i64;
         let j = if i < 0 { i + n } else { i };
         if j < 0 || j >= n {
-            Err(PyIndexError::new_err(format!("env index {i} out of range for {n} envs")))
+            Err(PyIndexError::new_err(format!(
+                "env index {i} out of range for {n} envs"
+            )))
         } else {
             Ok(j as usize)
         }
     }
 
-    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    fn reset<'py>(
+        &mut self,
+        py: Python<'py>,
+        seed: Option<u64>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let obs = self.obs.bind(py).clone();
         let fobs = self.final_obs.bind(py).clone();
         {
             let mut o = obs.try_readwrite().map_err(|e| borrow_err("obs", e))?;
-            let mut f = fobs.try_readwrite().map_err(|e| borrow_err("final_obs", e))?;
+            let mut f = fobs
+                .try_readwrite()
+                .map_err(|e| borrow_err("final_obs", e))?;
             let o = o.as_slice_mut().map_err(|e| borrow_err("obs", e))?;
             let f = f.as_slice_mut().map_err(|e| borrow_err("final_obs", e))?;
             let inner = &mut self.inner;
@@ -472,7 +601,11 @@ where
         Ok(obs)
     }
 
-    fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<VecStepOut<'py>> {
+    fn step<'py>(
+        &mut self,
+        py: Python<'py>,
+        actions: &Bound<'py, PyAny>,
+    ) -> PyResult<VecStepOut<'py>> {
         if self.inner.needs_reset() {
             return Err(PyRuntimeError::new_err("call reset() before step()"));
         }
@@ -485,10 +618,18 @@ where
         let final_obs = self.final_obs.bind(py).clone();
         {
             let mut o = obs.try_readwrite().map_err(|e| borrow_err("obs", e))?;
-            let mut r = reward.try_readwrite().map_err(|e| borrow_err("reward", e))?;
-            let mut te = terminated.try_readwrite().map_err(|e| borrow_err("terminated", e))?;
-            let mut tr = truncated.try_readwrite().map_err(|e| borrow_err("truncated", e))?;
-            let mut f = final_obs.try_readwrite().map_err(|e| borrow_err("final_obs", e))?;
+            let mut r = reward
+                .try_readwrite()
+                .map_err(|e| borrow_err("reward", e))?;
+            let mut te = terminated
+                .try_readwrite()
+                .map_err(|e| borrow_err("terminated", e))?;
+            let mut tr = truncated
+                .try_readwrite()
+                .map_err(|e| borrow_err("truncated", e))?;
+            let mut f = final_obs
+                .try_readwrite()
+                .map_err(|e| borrow_err("final_obs", e))?;
             let bufs = StepBuffers {
                 obs: o.as_slice_mut().map_err(|e| borrow_err("obs", e))?,
                 reward: r.as_slice_mut().map_err(|e| borrow_err("reward", e))?,
@@ -498,7 +639,8 @@ where
             };
             let inner = &mut self.inner;
             let acts = &self.actions[..];
-            py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.step(acts, |a| a, bufs)))).map_err(panic_to_err)?;
+            py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.step(acts, bufs))))
+                .map_err(panic_to_err)?;
         }
         Ok((obs, reward, terminated, truncated, final_obs))
     }
@@ -549,7 +691,9 @@ macro_rules! py_envs {
             #[new]
             #[pyo3(signature = (seed = None))]
             fn new(seed: Option<u64>) -> Self {
-                $single { core: Single::new(seed) }
+                $single {
+                    core: Single::new(seed),
+                }
             }
 
             /// Reset from explicit uniform draws; returns the first observation (float32).
@@ -563,7 +707,11 @@ macro_rules! py_envs {
 
             /// Reset with draws from the env's RNG (re-seeded first when `seed` is given).
             #[pyo3(signature = (seed = None))]
-            fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Bound<'py, PyArray1<f32>>> {
+            fn reset<'py>(
+                &mut self,
+                py: Python<'py>,
+                seed: Option<u64>,
+            ) -> PyResult<Bound<'py, PyArray1<f32>>> {
                 guard(|| self.core.reset(py, seed))
             }
 
@@ -640,18 +788,35 @@ macro_rules! py_envs {
         impl $vec {
             #[new]
             #[pyo3(signature = (num_envs, seed = None, num_threads = None))]
-            fn new(py: Python<'_>, num_envs: usize, seed: Option<u64>, num_threads: Option<usize>) -> PyResult<Self> {
-                guard(|| Ok($vec { core: VecCore::new(py, num_envs, seed, num_threads)? }))
+            fn new(
+                py: Python<'_>,
+                num_envs: usize,
+                seed: Option<u64>,
+                num_threads: Option<usize>,
+            ) -> PyResult<Self> {
+                guard(|| {
+                    Ok($vec {
+                        core: VecCore::new(py, num_envs, seed, num_threads)?,
+                    })
+                })
             }
 
             /// Reset every env (re-seeding env i from `(seed, i)` when `seed` is given).
             #[pyo3(signature = (seed = None))]
-            fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+            fn reset<'py>(
+                &mut self,
+                py: Python<'py>,
+                seed: Option<u64>,
+            ) -> PyResult<Bound<'py, PyArray2<f32>>> {
                 guard(|| self.core.reset(py, seed))
             }
 
             /// Step all envs; returns the internal `(obs, reward, terminated, truncated, final_obs)` buffers.
-            fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<VecStepOut<'py>> {
+            fn step<'py>(
+                &mut self,
+                py: Python<'py>,
+                actions: &Bound<'py, PyAny>,
+            ) -> PyResult<VecStepOut<'py>> {
                 guard(|| self.core.step(py, actions))
             }
 
@@ -661,7 +826,12 @@ macro_rules! py_envs {
             }
 
             /// Overwrite the state of env `i` (also refreshes row `i` of the obs buffer).
-            fn set_state(&mut self, py: Python<'_>, i: i64, state: &Bound<'_, PyAny>) -> PyResult<()> {
+            fn set_state(
+                &mut self,
+                py: Python<'_>,
+                i: i64,
+                state: &Bound<'_, PyAny>,
+            ) -> PyResult<()> {
                 guard(|| self.core.set_state(py, i, state))
             }
 
@@ -704,15 +874,32 @@ macro_rules! py_envs {
             }
 
             fn __repr__(&self) -> String {
-                format!("{}(num_envs={}, num_threads={})", $vec_name, self.core.inner.num_envs(), self.core.inner.num_threads())
+                format!(
+                    "{}(num_envs={}, num_threads={})",
+                    $vec_name,
+                    self.core.inner.num_envs(),
+                    self.core.inner.num_threads()
+                )
             }
         }
     };
 }
 
-py_envs!(CartPole, PyCartPole, "CartPole", PyCartPoleVec, "CartPoleVec");
+py_envs!(
+    CartPole,
+    PyCartPole,
+    "CartPole",
+    PyCartPoleVec,
+    "CartPoleVec"
+);
 py_envs!(Acrobot, PyAcrobot, "Acrobot", PyAcrobotVec, "AcrobotVec");
-py_envs!(MountainCar, PyMountainCar, "MountainCar", PyMountainCarVec, "MountainCarVec");
+py_envs!(
+    MountainCar,
+    PyMountainCar,
+    "MountainCar",
+    PyMountainCarVec,
+    "MountainCarVec"
+);
 py_envs!(
     MountainCarContinuous,
     PyMountainCarContinuous,
@@ -720,10 +907,33 @@ py_envs!(
     PyMountainCarContinuousVec,
     "MountainCarContinuousVec"
 );
-py_envs!(Pendulum, PyPendulum, "Pendulum", PyPendulumVec, "PendulumVec");
+py_envs!(
+    Pendulum,
+    PyPendulum,
+    "Pendulum",
+    PyPendulumVec,
+    "PendulumVec"
+);
+
+/// Test hook: panic inside Rust (with the GIL held, or released when
+/// `detached`); the panic must surface as a `RuntimeError`.
+#[pyfunction]
+#[pyo3(signature = (detached = false))]
+fn _debug_panic(py: Python<'_>, detached: bool) -> PyResult<()> {
+    guard(|| {
+        if detached {
+            py.detach(|| catch_unwind(|| -> () { panic!("debug panic (GIL released)") }))
+                .map_err(panic_to_err)?;
+        } else {
+            panic!("debug panic");
+        }
+        Ok(())
+    })
+}
 
 #[pymodule]
 fn envport_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
     m.add_class::<PyCartPole>()?;
     m.add_class::<PyAcrobot>()?;
     m.add_class::<PyMountainCar>()?;

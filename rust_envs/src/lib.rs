@@ -14,5 +14,8 @@ pub mod vector;
 #[cfg(feature = "python")]
 mod bindings;
 
-pub use envs::{Acrobot, ActionSpace, CartPole, ClassicEnv, Field, FieldKind, MountainCar, MountainCarContinuous, Pendulum, StateValue};
+pub use envs::{
+    Acrobot, ActionSpace, CartPole, ClassicEnv, Field, FieldKind, MountainCar,
+    MountainCarContinuous, Pendulum, StateValue,
+};
 pub use vector::{StepBuffers, VecEnv};

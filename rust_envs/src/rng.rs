@@ -25,7 +25,12 @@ impl Rng {
         let mut b = stream ^ 0xD6E8_FEB8_6659_FD93;
         let k2 = splitmix64(&mut b);
         let mut sm = k1 ^ k2.rotate_left(17);
-        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
+        let s = [
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+        ];
         // all-zero state is the one invalid state of xoshiro
         let s = if s == [0; 4] { [1, 2, 3, 4] } else { s };
         Rng { s }

@@ -1,18 +1,30 @@
 //! Batched vector environment, generic over [`ClassicEnv`].
 //!
 //! * `N` environments, each with its own [`Rng`] seeded from `(seed, i)`, so
-//!   results never depend on the number of threads or on chunking.
-//! * [`VecEnv::step`] writes into caller-provided buffers ([`StepBuffers`]) and
-//!   allocates nothing.
+//!   results never depend on the number of threads or on how the batch is
+//!   split.
+//! * [`VecEnv::step`] writes into caller-provided buffers ([`StepBuffers`]);
+//!   our code allocates nothing per step.
 //! * Auto-reset mode is Gymnasium's `AutoresetMode.SAME_STEP`: when env `i`
 //!   terminates or truncates, it is reset inside the same `step` call;
 //!   `obs[i]` holds the first observation of the new episode and
 //!   `final_obs[i]` the last observation of the finished one. For envs that
 //!   did not finish, `final_obs[i] == obs[i]` (so `final_obs` is always the
 //!   true next observation s_{t+1}).
-//! * With at least `PAR_THRESHOLD` envs and more than one thread, the batch
-//!   is split into contiguous chunks stepped in parallel with rayon, on a
-//!   dedicated pool when a thread count was given, else on rayon's global pool.
+//! * Parallel stepping (at least [`PAR_THRESHOLD`] envs and more than one
+//!   thread): the batch is cut into blocks of contiguous envs that threads
+//!   claim one at a time from a shared atomic counter. The calling thread
+//!   claims blocks too, and `num_threads - 1` helper jobs are spawned on
+//!   rayon (a dedicated `ThreadPool` when `num_threads` is given, else the
+//!   global pool). The caller only ever waits for blocks a helper has already
+//!   claimed, never for a helper to wake up: when helpers are late (asleep, or
+//!   the machine is busy) the caller simply steps every block itself, so a
+//!   parallel step is never much slower than a serial one. Rayon boxes one
+//!   small job per helper per step (`spawn`).
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use crate::envs::{ClassicEnv, StateValue, MAX_RESET_DRAWS};
 use crate::rng::Rng;
@@ -35,41 +47,9 @@ pub struct StepBuffers<'a> {
     pub final_obs: &'a mut [f32],
 }
 
-impl<'a> StepBuffers<'a> {
-    fn split_at(self, envs: usize, obs_dim: usize) -> (StepBuffers<'a>, StepBuffers<'a>) {
-        let (o1, o2) = self.obs.split_at_mut(envs * obs_dim);
-        let (r1, r2) = self.reward.split_at_mut(envs);
-        let (te1, te2) = self.terminated.split_at_mut(envs);
-        let (tr1, tr2) = self.truncated.split_at_mut(envs);
-        let (f1, f2) = self.final_obs.split_at_mut(envs * obs_dim);
-        (
-            StepBuffers { obs: o1, reward: r1, terminated: te1, truncated: tr1, final_obs: f1 },
-            StepBuffers { obs: o2, reward: r2, terminated: te2, truncated: tr2, final_obs: f2 },
-        )
-    }
-}
-
-enum Exec {
-    Serial,
-    Global,
-    Pool(rayon::ThreadPool),
-}
-
-pub struct VecEnv<E: ClassicEnv> {
-    slots: Vec<Slot<E>>,
-    exec: Exec,
-    threads: usize,
-    needs_reset: bool,
-}
-
-/// Step envs `slots` with `actions`, serially.
+/// Step the envs of `slots` (one action each), serially, writing rows of `b`.
 #[inline]
-fn step_serial<E: ClassicEnv, A: Copy>(
-    slots: &mut [Slot<E>],
-    actions: &[A],
-    conv: &(impl Fn(A) -> E::Action + Sync),
-    b: StepBuffers<'_>,
-) {
+fn step_serial<E: ClassicEnv>(slots: &mut [Slot<E>], actions: &[E::Action], b: StepBuffers<'_>) {
     let od = E::OBS_DIM;
     let rows = slots
         .iter_mut()
@@ -80,7 +60,7 @@ fn step_serial<E: ClassicEnv, A: Copy>(
         .zip(b.terminated.iter_mut())
         .zip(b.truncated.iter_mut());
     for ((((((slot, &a), obs), fobs), rew), term), trunc) in rows {
-        let (r, te, tr) = slot.env.step(conv(a));
+        let (r, te, tr) = slot.env.step(a);
         slot.env.write_obs(fobs);
         if te || tr {
             let mut draws = [0.0f64; MAX_RESET_DRAWS];
@@ -97,56 +77,200 @@ fn step_serial<E: ClassicEnv, A: Copy>(
     }
 }
 
-/// Recursive split into `leaf`-sized chunks with `rayon::join` (no allocation).
-fn step_par<E: ClassicEnv, A: Copy + Sync>(
-    slots: &mut [Slot<E>],
-    actions: &[A],
-    conv: &(impl Fn(A) -> E::Action + Sync),
-    b: StepBuffers<'_>,
-    leaf: usize,
-) {
-    let n = slots.len();
-    if n <= leaf {
-        step_serial(slots, actions, conv, b);
-        return;
-    }
-    let mid = n / 2;
-    let (s1, s2) = slots.split_at_mut(mid);
-    let (a1, a2) = actions.split_at(mid);
-    let (b1, b2) = b.split_at(mid, E::OBS_DIM);
-    rayon::join(|| step_par(s1, a1, conv, b1, leaf), || step_par(s2, a2, conv, b2, leaf));
+// ---------------------------------------------------------------------------
+// block-claiming parallel step
+
+/// Raw view of one step's inputs and outputs, shared with helper threads.
+struct Job<E: ClassicEnv> {
+    slots: *mut Slot<E>,
+    actions: *const E::Action,
+    obs: *mut f32,
+    reward: *mut f64,
+    terminated: *mut bool,
+    truncated: *mut bool,
+    final_obs: *mut f32,
+    n: usize,
+    block: usize,
 }
 
+impl<E: ClassicEnv> Clone for Job<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: ClassicEnv> Copy for Job<E> {}
+
+impl<E: ClassicEnv> Job<E> {
+    /// Step block `b`.
+    ///
+    /// # Safety
+    /// The pointers must be valid for the current step and block `b` must be
+    /// claimed by exactly one thread (blocks are disjoint ranges of envs and
+    /// rows).
+    unsafe fn run_block(&self, b: usize) {
+        let start = b * self.block;
+        let len = self.block.min(self.n - start);
+        let od = E::OBS_DIM;
+        let slots = std::slice::from_raw_parts_mut(self.slots.add(start), len);
+        let actions = std::slice::from_raw_parts(self.actions.add(start), len);
+        let bufs = StepBuffers {
+            obs: std::slice::from_raw_parts_mut(self.obs.add(start * od), len * od),
+            reward: std::slice::from_raw_parts_mut(self.reward.add(start), len),
+            terminated: std::slice::from_raw_parts_mut(self.terminated.add(start), len),
+            truncated: std::slice::from_raw_parts_mut(self.truncated.add(start), len),
+            final_obs: std::slice::from_raw_parts_mut(self.final_obs.add(start * od), len * od),
+        };
+        step_serial(slots, actions, bufs);
+    }
+}
+
+/// State shared between a vector env and its helper jobs; lives as long as
+/// the last helper job (`Arc`), while the job pointers are only dereferenced
+/// by a thread that claimed a block of the current epoch.
+struct Shared<E: ClassicEnv> {
+    /// high 32 bits: epoch (step number), low 32 bits: next unclaimed block
+    claim: AtomicU64,
+    /// number of blocks of the current epoch
+    nblocks: AtomicUsize,
+    /// blocks finished in the current epoch
+    done: AtomicUsize,
+    /// a helper panicked while stepping a block
+    panicked: AtomicBool,
+    job: UnsafeCell<Option<Job<E>>>,
+}
+
+// SAFETY: `job` is written only by the owning thread between epochs, when
+// every block of the previous epoch is done (so no helper holds a claim), and
+// before the new epoch is published with a Release store of `claim`; helpers
+// read it only after winning a claim for the current epoch (Acquire CAS).
+// The raw pointers it holds point to data the owner keeps borrowed until all
+// blocks of the epoch are done.
+unsafe impl<E: ClassicEnv> Sync for Shared<E> {}
+unsafe impl<E: ClassicEnv> Send for Shared<E> {}
+
+impl<E: ClassicEnv> Shared<E> {
+    fn new() -> Self {
+        Shared {
+            claim: AtomicU64::new(0),
+            nblocks: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            job: UnsafeCell::new(None),
+        }
+    }
+
+    /// Claim and step blocks of `epoch` until none is left. Returns the
+    /// number of blocks this thread stepped.
+    fn work(&self, epoch: u32) -> usize {
+        let mut count = 0;
+        let mut cur = self.claim.load(Ordering::Acquire);
+        loop {
+            if (cur >> 32) as u32 != epoch {
+                return count;
+            }
+            let idx = (cur & 0xFFFF_FFFF) as usize;
+            if idx >= self.nblocks.load(Ordering::Acquire) {
+                return count;
+            }
+            match self.claim.compare_exchange_weak(
+                cur,
+                cur + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    // SAFETY: we own block `idx` of the current epoch, whose
+                    // job was published before the epoch; the owner waits for
+                    // this block before touching `job` or the data again.
+                    let job = unsafe { (*self.job.get()).expect("job published before claims") };
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+                        job.run_block(idx)
+                    }));
+                    if r.is_err() {
+                        self.panicked.store(true, Ordering::Release);
+                    }
+                    self.done.fetch_add(1, Ordering::AcqRel);
+                    count += 1;
+                    cur = self.claim.load(Ordering::Acquire);
+                }
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+}
+
+enum Exec {
+    Serial,
+    Global,
+    Pool(rayon::ThreadPool),
+}
+
+pub struct VecEnv<E: ClassicEnv> {
+    slots: Vec<Slot<E>>,
+    exec: Exec,
+    threads: usize,
+    needs_reset: bool,
+    shared: Arc<Shared<E>>,
+    epoch: u32,
+}
+
+/// Busy-wait iterations before the caller starts yielding its time slice
+/// while waiting for blocks still being stepped by helpers.
+const SPIN_LIMIT: u32 = 1 << 14;
+
 impl<E: ClassicEnv> VecEnv<E> {
-    /// `num_threads`: `None` uses rayon's global pool, `Some(1)` steps
-    /// serially on the calling thread, `Some(k)` builds a dedicated pool of
-    /// `k` threads.
+    /// `num_threads`: `None` uses rayon's global pool (as many threads as it
+    /// has), `Some(1)` steps serially on the calling thread, `Some(k)` builds
+    /// a dedicated pool of `k - 1` helper threads; in both parallel cases the
+    /// calling thread steps blocks too.
     pub fn new(num_envs: usize, seed: u64, num_threads: Option<usize>) -> Result<Self, String> {
         if num_envs == 0 {
             return Err("num_envs must be >= 1".into());
         }
+        if num_envs > u32::MAX as usize {
+            return Err("num_envs is too large".into());
+        }
         let (exec, threads) = match num_threads {
-            Some(0) => return Err("num_threads must be >= 1 (or None for rayon's global pool)".into()),
+            Some(0) => {
+                return Err("num_threads must be >= 1 (or None for rayon's global pool)".into())
+            }
             Some(1) => (Exec::Serial, 1),
             Some(k) => {
                 let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(k)
+                    .num_threads(k - 1)
                     .thread_name(|i| format!("envport-vec-{i}"))
                     .build()
-                    .map_err(|e| format!("could not build a thread pool of {k} threads: {e}"))?;
+                    .map_err(|e| {
+                        format!("could not build a thread pool of {} threads: {e}", k - 1)
+                    })?;
                 (Exec::Pool(pool), k)
             }
-            None => (Exec::Global, rayon::current_num_threads()),
+            None => {
+                let t = rayon::current_num_threads();
+                (if t > 1 { Exec::Global } else { Exec::Serial }, t)
+            }
         };
-        let slots = (0..num_envs).map(|i| Slot { env: E::new(), rng: Rng::new(seed, i as u64) }).collect();
-        Ok(VecEnv { slots, exec, threads, needs_reset: true })
+        let slots = (0..num_envs)
+            .map(|i| Slot {
+                env: E::new(),
+                rng: Rng::new(seed, i as u64),
+            })
+            .collect();
+        Ok(VecEnv {
+            slots,
+            exec,
+            threads,
+            needs_reset: true,
+            shared: Arc::new(Shared::new()),
+            epoch: 0,
+        })
     }
 
     pub fn num_envs(&self) -> usize {
         self.slots.len()
     }
 
-    /// Number of threads used for large batches (1 = serial).
+    /// Number of threads used for large batches (1 = serial), the caller included.
     pub fn num_threads(&self) -> usize {
         self.threads
     }
@@ -159,8 +283,17 @@ impl<E: ClassicEnv> VecEnv<E> {
     /// from `(seed, i)` first; with `None` they continue their streams.
     /// Writes the first observations into `obs` (`[N, OBS_DIM]`).
     pub fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
-        assert_eq!(obs.len(), self.slots.len() * E::OBS_DIM, "obs buffer has the wrong length");
-        for (i, (slot, o)) in self.slots.iter_mut().zip(obs.chunks_exact_mut(E::OBS_DIM)).enumerate() {
+        assert_eq!(
+            obs.len(),
+            self.slots.len() * E::OBS_DIM,
+            "obs buffer has the wrong length"
+        );
+        for (i, (slot, o)) in self
+            .slots
+            .iter_mut()
+            .zip(obs.chunks_exact_mut(E::OBS_DIM))
+            .enumerate()
+        {
             if let Some(s) = seed {
                 slot.rng = Rng::new(s, i as u64);
             }
@@ -173,15 +306,9 @@ impl<E: ClassicEnv> VecEnv<E> {
         self.needs_reset = false;
     }
 
-    /// Step every env with its action (`conv` maps the caller's action
-    /// element type to the env's; actions must already be validated).
-    /// Panics if a buffer has the wrong length.
-    pub fn step<A: Copy + Sync>(
-        &mut self,
-        actions: &[A],
-        conv: impl Fn(A) -> E::Action + Sync,
-        bufs: StepBuffers<'_>,
-    ) {
+    /// Step every env with its action (actions must already be valid for
+    /// the action space). Panics if a buffer has the wrong length.
+    pub fn step(&mut self, actions: &[E::Action], bufs: StepBuffers<'_>) {
         let n = self.slots.len();
         let od = E::OBS_DIM;
         assert_eq!(actions.len(), n, "actions has the wrong length");
@@ -193,17 +320,71 @@ impl<E: ClassicEnv> VecEnv<E> {
                 && bufs.truncated.len() == n,
             "output buffer has the wrong length"
         );
-        let threads = self.threads;
-        if n < PAR_THRESHOLD || threads <= 1 {
-            step_serial(&mut self.slots, actions, &conv, bufs);
-            return;
+        if n < PAR_THRESHOLD || self.threads <= 1 || matches!(self.exec, Exec::Serial) {
+            step_serial(&mut self.slots, actions, bufs);
+        } else {
+            self.step_parallel(actions, bufs);
         }
-        let leaf = n.div_ceil(threads);
-        let slots = &mut self.slots;
-        match &self.exec {
-            Exec::Serial => step_serial(slots, actions, &conv, bufs),
-            Exec::Global => step_par(slots, actions, &conv, bufs, leaf),
-            Exec::Pool(pool) => pool.install(|| step_par(slots, actions, &conv, bufs, leaf)),
+    }
+
+    fn step_parallel(&mut self, actions: &[E::Action], bufs: StepBuffers<'_>) {
+        let n = self.slots.len();
+        let threads = self.threads;
+        // about four blocks per thread, at least 32 envs each
+        let block = (n / (threads * 4)).clamp(32, 4096);
+        let nblocks = n.div_ceil(block);
+        let job = Job::<E> {
+            slots: self.slots.as_mut_ptr(),
+            actions: actions.as_ptr(),
+            obs: bufs.obs.as_mut_ptr(),
+            reward: bufs.reward.as_mut_ptr(),
+            terminated: bufs.terminated.as_mut_ptr(),
+            truncated: bufs.truncated.as_mut_ptr(),
+            final_obs: bufs.final_obs.as_mut_ptr(),
+            n,
+            block,
+        };
+        self.epoch = self.epoch.wrapping_add(1);
+        let epoch = self.epoch;
+        let shared = &*self.shared;
+        // SAFETY: every block of the previous epoch is done (we waited for
+        // them), so no helper reads `job` now; see `Shared`.
+        unsafe { *shared.job.get() = Some(job) };
+        shared.nblocks.store(nblocks, Ordering::Relaxed);
+        shared.done.store(0, Ordering::Relaxed);
+        shared.panicked.store(false, Ordering::Relaxed);
+        // publish the new epoch with block counter 0
+        shared.claim.store((epoch as u64) << 32, Ordering::Release);
+        for _ in 0..threads - 1 {
+            let sh = Arc::clone(&self.shared);
+            let helper = move || {
+                sh.work(epoch);
+            };
+            match &self.exec {
+                Exec::Pool(pool) => pool.spawn(helper),
+                Exec::Global => rayon::spawn(helper),
+                Exec::Serial => unreachable!(),
+            }
+        }
+        shared.work(epoch);
+        // wait for blocks claimed by helpers that are still running
+        let mut spins = 0u32;
+        while shared.done.load(Ordering::Acquire) < nblocks {
+            if spins < SPIN_LIMIT {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        // close the epoch so late helpers cannot claim anything
+        shared
+            .claim
+            .store(((epoch as u64) << 32) | 0xFFFF_FFFF, Ordering::Release);
+        if shared.panicked.load(Ordering::Acquire) {
+            panic!(
+                "an environment panicked during a parallel step (see the message printed above)"
+            );
         }
     }
 
@@ -219,12 +400,18 @@ impl<E: ClassicEnv> VecEnv<E> {
     }
 
     pub fn get_state(&self, i: usize) -> Result<Vec<StateValue>, String> {
-        self.slots.get(i).map(|s| s.env.get_state()).ok_or_else(|| self.index_error(i))
+        self.slots
+            .get(i)
+            .map(|s| s.env.get_state())
+            .ok_or_else(|| self.index_error(i))
     }
 
     pub fn set_state(&mut self, i: usize, values: &[StateValue]) -> Result<(), String> {
         let n = self.slots.len();
-        let slot = self.slots.get_mut(i).ok_or_else(|| format!("env index {i} out of range for {n} envs"))?;
+        let slot = self
+            .slots
+            .get_mut(i)
+            .ok_or_else(|| format!("env index {i} out of range for {n} envs"))?;
         slot.env.set_state(values)
     }
 
@@ -270,11 +457,15 @@ mod tests {
     fn lcg_actions(t: usize, n: usize, k: u64) -> Vec<u32> {
         (0..n)
             .map(|i| {
-                let x = (t as u64 * 1_000_003 + i as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let x = (t as u64 * 1_000_003 + i as u64)
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((x >> 33) % k) as u32
             })
             .collect()
     }
+
+    type StepRecord = (Vec<f32>, Vec<f64>, Vec<bool>, Vec<bool>, Vec<f32>);
 
     /// Run a discrete vector env and return every step's outputs.
     fn run_discrete<E: ClassicEnv<Action = u32>>(
@@ -282,15 +473,21 @@ mod tests {
         threads: Option<usize>,
         steps: usize,
         k: u64,
-    ) -> Vec<(Vec<f32>, Vec<f64>, Vec<bool>, Vec<bool>, Vec<f32>)> {
+    ) -> Vec<StepRecord> {
         let mut v = VecEnv::<E>::new(n, 123, threads).unwrap();
         let mut b = Owned::new(n, E::OBS_DIM);
         v.reset(None, &mut b.obs);
         let mut out = vec![];
         for t in 0..steps {
             let acts = lcg_actions(t, n, k);
-            v.step(&acts, |a| a, b.bufs());
-            out.push((b.obs.clone(), b.reward.clone(), b.terminated.clone(), b.truncated.clone(), b.final_obs.clone()));
+            v.step(&acts, b.bufs());
+            out.push((
+                b.obs.clone(),
+                b.reward.clone(),
+                b.terminated.clone(),
+                b.truncated.clone(),
+                b.final_obs.clone(),
+            ));
         }
         out
     }
@@ -305,6 +502,17 @@ mod tests {
         let a = run_discrete::<Acrobot>(260, Some(1), 30, 3);
         let b = run_discrete::<Acrobot>(260, Some(2), 30, 3);
         assert!(a == b);
+    }
+
+    #[test]
+    fn many_parallel_steps_with_odd_sizes_match_serial() {
+        // exercises the block claiming across thousands of epochs (races would show up as
+        // differences or hangs)
+        for (n, th) in [(257usize, 2usize), (1000, 4), (300, 3)] {
+            let a = run_discrete::<CartPole>(n, Some(1), 1500, 2);
+            let b = run_discrete::<CartPole>(n, Some(th), 1500, 2);
+            assert!(a == b, "n={n} threads={th}");
+        }
     }
 
     #[test]
@@ -330,10 +538,14 @@ mod tests {
         let mut episodes = 0;
         for t in 0..600 {
             let acts = lcg_actions(t, n, 2);
-            v.step(&acts, |a| a, b.bufs());
+            v.step(&acts, b.bufs());
             let (r, te, tr) = single.step(acts[i]);
             single.write_obs(&mut o);
-            assert_eq!(&b.final_obs[i * 4..i * 4 + 4], &o, "final_obs is the last obs of the step");
+            assert_eq!(
+                &b.final_obs[i * 4..i * 4 + 4],
+                &o,
+                "final_obs is the last obs of the step"
+            );
             assert_eq!((b.reward[i], b.terminated[i], b.truncated[i]), (r, te, tr));
             if te || tr {
                 episodes += 1;
@@ -368,7 +580,7 @@ mod tests {
             ],
         )
         .unwrap();
-        v.step(&[0u32, 1, 0, 1], |a| a, b.bufs());
+        v.step(&[0u32, 1, 0, 1], b.bufs());
         assert_eq!(b.terminated, vec![false, true, false, false]);
         assert_eq!(b.truncated, vec![false, false, true, false]);
         assert_eq!(b.reward, vec![1.0; 4]);
@@ -396,7 +608,10 @@ mod tests {
         v.reset(None, &mut o2);
         assert_ne!(o1, o2, "unseeded reset continues the stream");
         v.reset(Some(5), &mut o3);
-        assert_eq!(o1, o3, "re-seeding with the constructor seed restarts the stream");
+        assert_eq!(
+            o1, o3,
+            "re-seeding with the constructor seed restarts the stream"
+        );
         // rows differ from each other
         assert_ne!(&o1[0..3], &o1[3..6]);
     }
@@ -410,14 +625,79 @@ mod tests {
             v.reset(None, &mut b.obs);
             let mut rew = vec![];
             for t in 0..1100 {
-                let acts: Vec<f32> = (0..n).map(|i| (((t * 31 + i * 17) % 41) as f32 - 20.0) / 8.0).collect();
-                v.step(&acts, |a| a, b.bufs());
+                let acts: Vec<f32> = (0..n)
+                    .map(|i| (((t * 31 + i * 17) % 41) as f32 - 20.0) / 8.0)
+                    .collect();
+                v.step(&acts, b.bufs());
                 rew.extend_from_slice(&b.reward);
             }
             (b.obs.clone(), rew)
         }
         assert_eq!(run::<Pendulum>(Some(1)), run::<Pendulum>(Some(2)));
-        assert_eq!(run::<MountainCarContinuous>(Some(1)), run::<MountainCarContinuous>(Some(4)));
+        assert_eq!(
+            run::<MountainCarContinuous>(Some(1)),
+            run::<MountainCarContinuous>(Some(4))
+        );
+    }
+
+    /// An env that panics on action 1, to check panics on helper threads
+    /// reach the caller (instead of aborting or hanging).
+    #[derive(Clone, Debug)]
+    struct Bomb(i64);
+    impl ClassicEnv for Bomb {
+        const ID: &'static str = "Bomb";
+        const OBS_DIM: usize = 1;
+        const NUM_RESET_DRAWS: usize = 1;
+        const MAX_EPISODE_STEPS: i64 = 1000;
+        const ACTION_SPACE: crate::envs::ActionSpace = crate::envs::ActionSpace::Discrete(2);
+        const FIELDS: &'static [crate::envs::Field] = &[crate::envs::Field::int("time")];
+        type Action = u32;
+        fn new() -> Self {
+            Bomb(0)
+        }
+        fn reset_det(&mut self, _d: &[f64]) {
+            self.0 = 0;
+        }
+        fn step(&mut self, a: u32) -> (f64, bool, bool) {
+            assert!(a != 1, "boom");
+            self.0 += 1;
+            (0.0, false, false)
+        }
+        fn write_obs(&self, out: &mut [f32]) {
+            out[0] = self.0 as f32;
+        }
+        fn get_state(&self) -> Vec<StateValue> {
+            vec![StateValue::Int(self.0)]
+        }
+        fn set_state(&mut self, v: &[StateValue]) -> Result<(), String> {
+            self.0 = crate::envs::as_i64(&v[0]);
+            Ok(())
+        }
+        fn time(&self) -> i64 {
+            self.0
+        }
+    }
+
+    #[test]
+    fn panics_on_any_thread_reach_the_caller() {
+        let n = 1024;
+        for threads in [Some(2), Some(4), None] {
+            let mut v = VecEnv::<Bomb>::new(n, 0, threads).unwrap();
+            let mut b = Owned::new(n, 1);
+            v.reset(None, &mut b.obs);
+            let mut acts = vec![0u32; n];
+            v.step(&acts, b.bufs());
+            // a bomb in every block, so whichever thread steps one of them panics
+            for i in (0..n).step_by(16) {
+                acts[i] = 1;
+            }
+            let r =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| v.step(&acts, b.bufs())));
+            assert!(r.is_err(), "panic was swallowed");
+            // the env is still usable afterwards
+            let acts = vec![0u32; n];
+            v.step(&acts, b.bufs());
+        }
     }
 
     #[test]

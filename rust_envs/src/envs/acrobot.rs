@@ -65,7 +65,13 @@ fn dsdt(s: &[f64; 5]) -> [f64; 5] {
 #[inline]
 fn axpy(y: &[f64; 5], a: f64, k: &[f64; 5]) -> [f64; 5] {
     // y + a * k, elementwise (numpy: y0 + dt2 * k1)
-    [y[0] + a * k[0], y[1] + a * k[1], y[2] + a * k[2], y[3] + a * k[3], y[4] + a * k[4]]
+    [
+        y[0] + a * k[0],
+        y[1] + a * k[1],
+        y[2] + a * k[2],
+        y[3] + a * k[3],
+        y[4] + a * k[4],
+    ]
 }
 
 /// gymnasium's `rk4(derivs, y0, [0, dt])`, returning the first four components.
@@ -131,7 +137,13 @@ impl ClassicEnv for Acrobot {
     type Action = u32;
 
     fn new() -> Self {
-        Acrobot { theta1: 0.0, theta2: 0.0, dtheta1: 0.0, dtheta2: 0.0, time: 0 }
+        Acrobot {
+            theta1: 0.0,
+            theta2: 0.0,
+            dtheta1: 0.0,
+            dtheta2: 0.0,
+            time: 0,
+        }
     }
 
     fn reset_det(&mut self, draws: &[f64]) {
@@ -189,7 +201,13 @@ impl ClassicEnv for Acrobot {
         check_state_values(Self::FIELDS, v)?;
         let f = |i: usize| super::as_f64(&v[i]);
         let time = check_time(super::as_i64(&v[4]))?;
-        *self = Acrobot { theta1: f(0), theta2: f(1), dtheta1: f(2), dtheta2: f(3), time };
+        *self = Acrobot {
+            theta1: f(0),
+            theta2: f(1),
+            dtheta1: f(2),
+            dtheta2: f(3),
+            time,
+        };
         Ok(())
     }
 
@@ -214,7 +232,11 @@ mod tests {
         e.reset_det(&[0.1, 0.2, 0.3, 0.9]);
         let exp = (-0.1 + 0.2 * 0.1) as f32 as f64;
         assert_eq!(e.theta1, exp);
-        assert_ne!(e.theta1, -0.1 + 0.2 * 0.1, "value must be rounded through f32");
+        assert_ne!(
+            e.theta1,
+            -0.1 + 0.2 * 0.1,
+            "value must be rounded through f32"
+        );
         assert_eq!(e.dtheta2, (-0.1 + (0.1 - -0.1) * 0.9) as f32 as f64);
     }
 
@@ -225,7 +247,10 @@ mod tests {
         for (o, r, te, tr) in &traj {
             // cos(-pi/2) is 6e-17, not 0: the rest state drifts only at round-off level
             let want = [1.0, 0.0, 1.0, 0.0, 0.0, 0.0];
-            assert!(o.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12), "{o:?}");
+            assert!(
+                o.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12),
+                "{o:?}"
+            );
             assert_eq!((*r, *te, *tr), (-1.0, false, false));
         }
     }
@@ -247,7 +272,10 @@ mod tests {
         assert_eq!(wrap(3.5, -PI, PI), 3.5 - 2.0 * PI);
         assert_eq!(wrap(-3.5, -PI, PI), -3.5 + (PI - -PI));
         assert_eq!(wrap(1.0, -PI, PI), 1.0);
-        assert_eq!(wrap(7.0 * PI, -PI, PI), 7.0 * PI - 2.0 * PI - 2.0 * PI - 2.0 * PI);
+        assert_eq!(
+            wrap(7.0 * PI, -PI, PI),
+            7.0 * PI - 2.0 * PI - 2.0 * PI - 2.0 * PI
+        );
         assert_eq!(bound(100.0, -MAX_VEL_1, MAX_VEL_1), MAX_VEL_1);
         assert_eq!(bound(-100.0, -MAX_VEL_2, MAX_VEL_2), -MAX_VEL_2);
         assert_eq!(bound(0.25, -1.0, 1.0), 0.25);

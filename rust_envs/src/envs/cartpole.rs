@@ -43,7 +43,14 @@ impl ClassicEnv for CartPole {
     type Action = u32;
 
     fn new() -> Self {
-        CartPole { x: 0.0, x_dot: 0.0, theta: 0.0, theta_dot: 0.0, steps_beyond_terminated: -1, time: 0 }
+        CartPole {
+            x: 0.0,
+            x_dot: 0.0,
+            theta: 0.0,
+            theta_dot: 0.0,
+            steps_beyond_terminated: -1,
+            time: 0,
+        }
     }
 
     fn reset_det(&mut self, draws: &[f64]) {
@@ -117,10 +124,19 @@ impl ClassicEnv for CartPole {
         let f = |i: usize| super::as_f64(&v[i]);
         let sbt = super::as_i64(&v[4]);
         if sbt < -1 {
-            return Err(format!("state field 'steps_beyond_terminated' must be >= -1 (-1 = None), got {sbt}"));
+            return Err(format!(
+                "state field 'steps_beyond_terminated' must be >= -1 (-1 = None), got {sbt}"
+            ));
         }
         let time = check_time(super::as_i64(&v[5]))?;
-        *self = CartPole { x: f(0), x_dot: f(1), theta: f(2), theta_dot: f(3), steps_beyond_terminated: sbt, time };
+        *self = CartPole {
+            x: f(0),
+            x_dot: f(1),
+            theta: f(2),
+            theta_dot: f(3),
+            steps_beyond_terminated: sbt,
+            time,
+        };
         Ok(())
     }
 
@@ -165,7 +181,10 @@ mod tests {
         assert_eq!(e.theta, 0.0);
         assert_eq!(e.x_dot, 0.02 * xacc);
         assert_eq!(e.theta_dot, 0.02 * thetaacc);
-        assert!(e.theta_dot < 0.0 && e.x_dot > 0.0, "pushing right tips the pole left");
+        assert!(
+            e.theta_dot < 0.0 && e.x_dot > 0.0,
+            "pushing right tips the pole left"
+        );
     }
 
     #[test]
@@ -177,8 +196,14 @@ mod tests {
         // constant push from the upright rest state: falls within a couple of dozen steps
         assert!((5..30).contains(&first), "fell at {first}");
         assert!(traj[..first].iter().all(|t| t.1 == 1.0 && !t.2));
-        assert_eq!(traj[first].1, 1.0, "reward 1.0 on the step that first terminates");
-        assert!(traj[first + 1..].iter().all(|t| t.1 == 0.0 && t.2), "reward 0.0 after termination");
+        assert_eq!(
+            traj[first].1, 1.0,
+            "reward 1.0 on the step that first terminates"
+        );
+        assert!(
+            traj[first + 1..].iter().all(|t| t.1 == 0.0 && t.2),
+            "reward 0.0 after termination"
+        );
         assert_eq!(e.steps_beyond_terminated, (40 - first - 1) as i64);
         // the pole fell to the right (theta > threshold) because the cart was pushed left
         assert!(traj[first].0[2] > THETA_THRESHOLD_RADIANS as f32);
@@ -223,7 +248,11 @@ mod tests {
         e.reset_det(&[0.3, 0.6, 0.45, 0.55]);
         let mut steps = 0;
         loop {
-            let a = if e.theta + 0.5 * e.theta_dot > 0.0 { 1 } else { 0 };
+            let a = if e.theta + 0.5 * e.theta_dot > 0.0 {
+                1
+            } else {
+                0
+            };
             let (r, te, tr) = e.step(a);
             steps += 1;
             assert_eq!(r, 1.0);

@@ -47,21 +47,41 @@ pub struct Field {
 
 impl Field {
     pub const fn float(name: &'static str) -> Self {
-        Field { name, kind: FieldKind::Float, nullable: false }
+        Field {
+            name,
+            kind: FieldKind::Float,
+            nullable: false,
+        }
     }
     pub const fn int(name: &'static str) -> Self {
-        Field { name, kind: FieldKind::Int, nullable: false }
+        Field {
+            name,
+            kind: FieldKind::Int,
+            nullable: false,
+        }
     }
     pub const fn boolean(name: &'static str) -> Self {
-        Field { name, kind: FieldKind::Bool, nullable: false }
+        Field {
+            name,
+            kind: FieldKind::Bool,
+            nullable: false,
+        }
     }
     /// Float field whose `None` is stored as NaN.
     pub const fn nullable_float(name: &'static str) -> Self {
-        Field { name, kind: FieldKind::Float, nullable: true }
+        Field {
+            name,
+            kind: FieldKind::Float,
+            nullable: true,
+        }
     }
     /// Int field whose `None` is stored as -1.
     pub const fn nullable_int(name: &'static str) -> Self {
-        Field { name, kind: FieldKind::Int, nullable: true }
+        Field {
+            name,
+            kind: FieldKind::Int,
+            nullable: true,
+        }
     }
     /// The value standing for Python `None` (only for nullable fields).
     pub fn none_value(&self) -> Option<StateValue> {

@@ -37,11 +37,19 @@ impl ClassicEnv for MountainCar {
     const NUM_RESET_DRAWS: usize = 1;
     const MAX_EPISODE_STEPS: i64 = 200;
     const ACTION_SPACE: ActionSpace = ActionSpace::Discrete(3);
-    const FIELDS: &'static [Field] = &[Field::float("position"), Field::float("velocity"), Field::int("time")];
+    const FIELDS: &'static [Field] = &[
+        Field::float("position"),
+        Field::float("velocity"),
+        Field::int("time"),
+    ];
     type Action = u32;
 
     fn new() -> Self {
-        MountainCar { position: 0.0, velocity: 0.0, time: 0 }
+        MountainCar {
+            position: 0.0,
+            velocity: 0.0,
+            time: 0,
+        }
     }
 
     fn reset_det(&mut self, draws: &[f64]) {
@@ -56,9 +64,9 @@ impl ClassicEnv for MountainCar {
         let mut position = self.position;
         let mut velocity = self.velocity;
         // `velocity += rhs` evaluates the whole right-hand side first
-        velocity = velocity + ((action as i64 - 1) as f64 * FORCE + (3.0 * position).cos() * (-GRAVITY));
+        velocity += (action as i64 - 1) as f64 * FORCE + (3.0 * position).cos() * (-GRAVITY);
         velocity = np_clip(velocity, -MAX_SPEED, MAX_SPEED);
-        position = position + velocity;
+        position += velocity;
         position = np_clip(position, MIN_POSITION, MAX_POSITION);
         if position == MIN_POSITION && velocity < 0.0 {
             velocity = 0.0;
@@ -78,13 +86,21 @@ impl ClassicEnv for MountainCar {
     }
 
     fn get_state(&self) -> Vec<StateValue> {
-        vec![StateValue::Float(self.position), StateValue::Float(self.velocity), StateValue::Int(self.time)]
+        vec![
+            StateValue::Float(self.position),
+            StateValue::Float(self.velocity),
+            StateValue::Int(self.time),
+        ]
     }
 
     fn set_state(&mut self, v: &[StateValue]) -> Result<(), String> {
         check_state_values(Self::FIELDS, v)?;
         let time = check_time(super::as_i64(&v[2]))?;
-        *self = MountainCar { position: super::as_f64(&v[0]), velocity: super::as_f64(&v[1]), time };
+        *self = MountainCar {
+            position: super::as_f64(&v[0]),
+            velocity: super::as_f64(&v[1]),
+            time,
+        };
         Ok(())
     }
 
@@ -114,7 +130,11 @@ mod tests {
 
     #[test]
     fn one_step_by_hand() {
-        let mut e = MountainCar { position: -0.5, velocity: 0.01, time: 0 };
+        let mut e = MountainCar {
+            position: -0.5,
+            velocity: 0.01,
+            time: 0,
+        };
         let (r, te, tr) = e.step(2);
         let v = 0.01 + (1.0 * 0.001 + (3.0f64 * -0.5).cos() * -0.0025);
         assert_eq!(e.velocity, v);
@@ -124,14 +144,26 @@ mod tests {
 
     #[test]
     fn velocity_clipped_and_left_wall_stops_car() {
-        let mut e = MountainCar { position: -1.19, velocity: -0.069, time: 0 };
+        let mut e = MountainCar {
+            position: -1.19,
+            velocity: -0.069,
+            time: 0,
+        };
         e.step(0);
         assert_eq!(e.position, MIN_POSITION);
         assert_eq!(e.velocity, 0.0, "hitting the left wall zeroes the velocity");
-        let mut e = MountainCar { position: 0.0, velocity: 0.0699, time: 0 };
+        let mut e = MountainCar {
+            position: 0.0,
+            velocity: 0.0699,
+            time: 0,
+        };
         e.step(2);
         assert!(e.velocity <= MAX_SPEED);
-        let mut e = MountainCar { position: -0.5, velocity: 0.5, time: 0 };
+        let mut e = MountainCar {
+            position: -0.5,
+            velocity: 0.5,
+            time: 0,
+        };
         e.step(1);
         assert_eq!(e.velocity, MAX_SPEED);
     }

@@ -45,6 +45,7 @@ pub struct MountainCarContinuous {
 impl MountainCarContinuous {
     /// Reference arithmetic with a float64 state.
     #[inline]
+    #[allow(clippy::manual_clamp)] // the reference's two `if`s, kept verbatim
     fn step_f64_state(&self, a0: f32, force_py: Option<f64>) -> (f64, f64, bool) {
         let mut position = self.position;
         let mut velocity = self.velocity;
@@ -53,14 +54,14 @@ impl MountainCarContinuous {
             None => (a0 * (POWER as f32) - (0.0025 * c) as f32) as f64,
             Some(force) => force * POWER - 0.0025 * c,
         };
-        velocity = velocity + x;
+        velocity += x;
         if velocity > MAX_SPEED {
             velocity = MAX_SPEED;
         }
         if velocity < -MAX_SPEED {
             velocity = -MAX_SPEED;
         }
-        position = position + velocity;
+        position += velocity;
         if position > MAX_POSITION {
             position = MAX_POSITION;
         }
@@ -114,7 +115,11 @@ impl ClassicEnv for MountainCarContinuous {
     const OBS_DIM: usize = 2;
     const NUM_RESET_DRAWS: usize = 1;
     const MAX_EPISODE_STEPS: i64 = 999;
-    const ACTION_SPACE: ActionSpace = ActionSpace::Box { low: MIN_ACTION, high: MAX_ACTION, dim: 1 };
+    const ACTION_SPACE: ActionSpace = ActionSpace::Box {
+        low: MIN_ACTION,
+        high: MAX_ACTION,
+        dim: 1,
+    };
     const FIELDS: &'static [Field] = &[
         Field::float("position"),
         Field::float("velocity"),
@@ -124,7 +129,12 @@ impl ClassicEnv for MountainCarContinuous {
     type Action = f32;
 
     fn new() -> Self {
-        MountainCarContinuous { position: 0.0, velocity: 0.0, state_f32: false, time: 0 }
+        MountainCarContinuous {
+            position: 0.0,
+            velocity: 0.0,
+            state_f32: false,
+            time: 0,
+        }
     }
 
     fn reset_det(&mut self, draws: &[f64]) {
@@ -146,8 +156,11 @@ impl ClassicEnv for MountainCarContinuous {
         } else {
             None // float32 a0 itself (also for NaN)
         };
-        let (position, velocity, terminated) =
-            if self.state_f32 { self.step_f32_state(a0, force_py) } else { self.step_f64_state(a0, force_py) };
+        let (position, velocity, terminated) = if self.state_f32 {
+            self.step_f32_state(a0, force_py)
+        } else {
+            self.step_f64_state(a0, force_py)
+        };
         let base = if terminated { 100.0 } else { 0.0 };
         // math.pow(a0, 2): the square of a float32 is exact in float64
         let a = a0 as f64;
@@ -185,7 +198,12 @@ impl ClassicEnv for MountainCarContinuous {
             position = position as f32 as f64;
             velocity = velocity as f32 as f64;
         }
-        *self = MountainCarContinuous { position, velocity, state_f32, time };
+        *self = MountainCarContinuous {
+            position,
+            velocity,
+            state_f32,
+            time,
+        };
         Ok(())
     }
 
@@ -200,7 +218,12 @@ mod tests {
     use crate::envs::test_util::generic_checks;
 
     fn env(position: f64, velocity: f64, state_f32: bool) -> MountainCarContinuous {
-        MountainCarContinuous { position, velocity, state_f32, time: 0 }
+        MountainCarContinuous {
+            position,
+            velocity,
+            state_f32,
+            time: 0,
+        }
     }
 
     #[test]
@@ -243,7 +266,10 @@ mod tests {
         let x = 1.0 * 0.0015 - 0.0025 * c; // float64 path
         assert_eq!(a.velocity, x as f32 as f64);
         // float32 path with force 1.0f32 gives a different rounding than the float64 path
-        assert_eq!(b.velocity, (1.0f32 * 0.0015f32 - (0.0025 * c) as f32) as f64 as f32 as f64);
+        assert_eq!(
+            b.velocity,
+            (1.0f32 * 0.0015f32 - (0.0025 * c) as f32) as f64 as f32 as f64
+        );
         assert_eq!(ra, -(9.0 * 0.1), "penalty uses the unclipped action");
     }
 
@@ -269,7 +295,7 @@ mod tests {
         let (pos, vel, te) = hit.expect("no velocity lands exactly on float32(0.45)");
         assert!(vel > 0.0);
         assert!(te, "float32 comparison must terminate");
-        assert!(!(pos >= 0.45), "a float64 comparison would not");
+        assert!(pos < 0.45, "a float64 comparison would not terminate");
         let mut e = env(p32 as f64, v32 as f64, true);
         let (r, te, _) = e.step(0.0);
         assert!(te);
@@ -279,10 +305,10 @@ mod tests {
     #[test]
     fn clamps() {
         // at -pi/6 the slope term vanishes: 0.0699 + 0.0015 is clamped to 0.07
-        let mut e = env(-0.5236, 0.0699, true);
+        let mut e = env(-std::f64::consts::FRAC_PI_6, 0.0699, true);
         e.step(1.0);
         assert_eq!(e.velocity, 0.07f32 as f64);
-        let mut e = env(-0.5236, -0.0699, false);
+        let mut e = env(-std::f64::consts::FRAC_PI_6, -0.0699, false);
         e.step(-1.5);
         assert_eq!(e.velocity, -0.07f32 as f64);
         let mut e = env(-1.19, -0.0699, true);

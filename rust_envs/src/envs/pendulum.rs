@@ -6,7 +6,10 @@
 //! promoted to float64 when added to the float64 terms. `x**2` on the float64
 //! terms is libm `pow(x, 2)`.
 
-use super::{check_state_values, check_time, py_pow2, py_pow2_f32, ActionSpace, ClassicEnv, Field, StateValue};
+use super::{
+    check_state_values, check_time, py_pow2, py_pow2_f32, ActionSpace, ClassicEnv, Field,
+    StateValue,
+};
 use crate::envs::mountain_car::np_clip;
 use std::f64::consts::PI;
 
@@ -65,7 +68,11 @@ impl ClassicEnv for Pendulum {
     const OBS_DIM: usize = 3;
     const NUM_RESET_DRAWS: usize = 2;
     const MAX_EPISODE_STEPS: i64 = 200;
-    const ACTION_SPACE: ActionSpace = ActionSpace::Box { low: -MAX_TORQUE, high: MAX_TORQUE, dim: 1 };
+    const ACTION_SPACE: ActionSpace = ActionSpace::Box {
+        low: -MAX_TORQUE,
+        high: MAX_TORQUE,
+        dim: 1,
+    };
     const FIELDS: &'static [Field] = &[
         Field::float("theta"),
         Field::float("theta_dot"),
@@ -75,7 +82,12 @@ impl ClassicEnv for Pendulum {
     type Action = f32;
 
     fn new() -> Self {
-        Pendulum { theta: 0.0, theta_dot: 0.0, last_u: f32::NAN, time: 0 }
+        Pendulum {
+            theta: 0.0,
+            theta_dot: 0.0,
+            last_u: f32::NAN,
+            time: 0,
+        }
     }
 
     fn reset_det(&mut self, draws: &[f64]) {
@@ -159,7 +171,10 @@ mod tests {
         assert_eq!(angle_normalize(0.0), 0.0);
         assert!((angle_normalize(2.0 * PI + 0.5) - 0.5).abs() < 1e-12);
         assert!((angle_normalize(-0.5) + 0.5).abs() < 1e-15);
-        assert!((angle_normalize(3.0 * PI) - PI).abs() < 1e-12 || (angle_normalize(3.0 * PI) + PI).abs() < 1e-12);
+        assert!(
+            (angle_normalize(3.0 * PI) - PI).abs() < 1e-12
+                || (angle_normalize(3.0 * PI) + PI).abs() < 1e-12
+        );
     }
 
     #[test]
@@ -173,7 +188,12 @@ mod tests {
 
     #[test]
     fn one_step_by_hand() {
-        let mut e = Pendulum { theta: 0.5, theta_dot: -0.25, last_u: f32::NAN, time: 0 };
+        let mut e = Pendulum {
+            theta: 0.5,
+            theta_dot: -0.25,
+            last_u: f32::NAN,
+            time: 0,
+        };
         let (r, te, tr) = e.step(1.5);
         let costs = 0.5 * 0.5 + 0.1 * (0.25 * 0.25) + (0.001f32 * 2.25f32) as f64;
         assert!((r + costs).abs() < 1e-15);
@@ -186,14 +206,24 @@ mod tests {
 
     #[test]
     fn torque_and_speed_are_clipped() {
-        let mut a = Pendulum { theta: 1.0, theta_dot: 0.0, last_u: f32::NAN, time: 0 };
+        let mut a = Pendulum {
+            theta: 1.0,
+            theta_dot: 0.0,
+            last_u: f32::NAN,
+            time: 0,
+        };
         let mut b = a.clone();
         let ra = a.step(10.0);
         let rb = b.step(2.0);
         assert_eq!(ra, rb);
         assert_eq!(a, b);
         assert_eq!(a.last_u, 2.0);
-        let mut c = Pendulum { theta: 1.0, theta_dot: 7.99, last_u: f32::NAN, time: 0 };
+        let mut c = Pendulum {
+            theta: 1.0,
+            theta_dot: 7.99,
+            last_u: f32::NAN,
+            time: 0,
+        };
         c.step(2.0);
         assert_eq!(c.theta_dot, 8.0);
         assert_eq!(c.theta, 1.0 + 8.0 * 0.05);

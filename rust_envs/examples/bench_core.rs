@@ -1,0 +1,72 @@
+//! Core (no Python) throughput of the vector envs:
+//! `cargo run --release --example bench_core -- [num_envs] [steps]`
+use envport_rust::envs::*;
+use envport_rust::vector::{StepBuffers, VecEnv};
+use std::time::Instant;
+
+fn run<E: ClassicEnv>(
+    n: usize,
+    steps: usize,
+    threads: Option<usize>,
+    act: impl Fn(u64) -> E::Action,
+) -> f64 {
+    let mut v = VecEnv::<E>::new(n, 0, threads).unwrap();
+    let od = E::OBS_DIM;
+    let (mut obs, mut fin) = (vec![0f32; n * od], vec![0f32; n * od]);
+    let (mut rew, mut te, mut tr) = (vec![0f64; n], vec![false; n], vec![false; n]);
+    v.reset(None, &mut obs);
+    // 64 pre-drawn random action batches
+    let mut x = 0x9E3779B97F4A7C15u64;
+    let pool: Vec<Vec<E::Action>> = (0..64)
+        .map(|_| {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    act(x)
+                })
+                .collect()
+        })
+        .collect();
+    let mut best = 0.0f64;
+    for rep in 0..4 {
+        let t0 = Instant::now();
+        for s in 0..steps {
+            v.step(
+                &pool[s & 63],
+                StepBuffers {
+                    obs: &mut obs,
+                    reward: &mut rew,
+                    terminated: &mut te,
+                    truncated: &mut tr,
+                    final_obs: &mut fin,
+                },
+            );
+        }
+        let sps = (n * steps) as f64 / t0.elapsed().as_secs_f64();
+        if rep > 0 {
+            best = best.max(sps);
+        }
+    }
+    best
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let n = *args.first().unwrap_or(&512);
+    let steps = *args.get(1).unwrap_or(&20000);
+    for th in [Some(1), Some(2)] {
+        let m = |x: f64| x / 1e6;
+        println!("threads={th:?} CartPole {:.2} Acrobot {:.2} MountainCar {:.2} MCC {:.2} Pendulum {:.2}  (M steps/s)",
+            m(run::<CartPole>(n, steps, th, |x| (x & 1) as u32)),
+            m(run::<Acrobot>(n, steps / 10, th, |x| (x % 3) as u32)),
+            m(run::<MountainCar>(n, steps, th, |x| (x % 3) as u32)),
+            m(run::<MountainCarContinuous>(n, steps, th, |x| ((x >> 11) as f64 / (1u64 << 53) as f64 * 4.0 - 2.0) as f32)),
+            m(run::<Pendulum>(n, steps, th, |x| ((x >> 11) as f64 / (1u64 << 53) as f64 * 6.0 - 3.0) as f32)),
+        );
+    }
+}
