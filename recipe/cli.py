@@ -217,6 +217,51 @@ def bench(
         json_path.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2, default=str))
 
 
+@app.command()
+def mutate(
+    name: str = typer.Argument(..., help="Port name or Gymnasium id."),
+    backend: str = typer.Option("jax", help="Which translation to mutate (jax)."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the full result (every mutant, survivors with diffs) here."),
+    max_mutants: Optional[int] = typer.Option(None, min=1, help="Verify at most this many mutants (spread over the operators)."),
+    timeout_s: Optional[float] = typer.Option(None, "--timeout", min=1.0, help="Seconds per mutant (default: from the original's verification time)."),
+    workers: int = typer.Option(2, min=1, help="Mutants verified in parallel, each in its own process."),
+    min_kill_rate: float = typer.Option(0.0, min=0.0, max=1.0, help="Exit 1 when the kill rate is below this."),
+) -> None:
+    """Mutation analysis: how many systematic bugs planted in the translation does the verifier catch, and where?"""
+    from envs import UnknownPortError, get_port
+    from verify.mutate import run_mutation_analysis
+
+    try:
+        port = get_port(name)
+    except UnknownPortError as exc:
+        raise _usage_error(f"{exc}. Run `envport list` to see them.")
+    if backend != "jax":
+        raise _usage_error(f"mutation analysis mutates the JAX translation's Python source; backend {backend!r} is not supported")
+    try:
+        with err.status("mutating") as status:
+            result = run_mutation_analysis(port, max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, progress=lambda m: status.update(m))
+    except RuntimeError as exc:  # the unmutated translation fails: every kill would be meaningless
+        err.print(f"[bold red]error:[/] {exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    table = Table(title=f"envport mutate {port.name} ({backend})")
+    for column in ("mutants", "killed", *[f"by {k}" for k in result["killed_by_level"]], "equivalent", "survived", "kill rate"):
+        table.add_column(column, justify="right")
+    rate = result["kill_rate"]
+    table.add_row(
+        str(result["mutants"]), str(result["killed"]), *[str(v) for v in result["killed_by_level"].values()],
+        str(result["equivalent"]), str(result["survived"]), "-" if rate is None else f"{rate:.1%}",
+    )
+    out.print(table)
+    for survivor in result["survivors"]:
+        out.print(f"survived: {survivor['operator']} at line {survivor['line']}", markup=False)
+        out.print(survivor["diff"], markup=False, highlight=False)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(result, indent=2, default=str))
+    if rate is not None and rate < min_kill_rate:
+        raise typer.Exit(EXIT_FAILED)
+
+
 def _print_reports(reports, levels) -> None:
     table = Table(title="envport verify")
     table.add_column("env", no_wrap=True)
