@@ -55,7 +55,7 @@ def test_wrong_translation_fails_L3_naming_field_and_step(tmp_path, name, old, n
 def test_wrong_translation_fails_L1_with_a_reproducer(tmp_path, name, old, new, fields, step):
     port = get_port(name)
     wrong = edited_translation(port, old, new, tmp_path)
-    report = verify_port(port, ("L1",), VerifyOptions(examples=50), env=wrong)
+    report = verify_port(port, ("L1",), VerifyOptions(examples=200), env=wrong)
     level, failure = report.first_failure()
     assert level.level == "L1"
     assert failure["field"] in fields

@@ -39,13 +39,15 @@ def field_strategy(f: StateField) -> st.SearchStrategy:
     low = -1e6 if f.low is None else f.low
     high = 1e6 if f.high is None else f.high
     values = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
-    # Bounds and thresholds are where clipping and termination bugs hide: offer them often,
-    # with neighbours a little below and above (a step moves the value a little).
-    special = [low, high]
-    for edge in f.edges:
-        special += [edge * (1 + d) + d for d in (-1e-2, -1e-3, -1e-6, 0.0, 1e-6, 1e-3, 1e-2)]
-    special = sorted({min(max(v, low), high) for v in special})
-    values = st.one_of(st.sampled_from(special), values)
+    # Bounds and thresholds are where clipping and termination bugs hide: offer each often,
+    # thresholds with neighbours a little below and above (a step moves the value a little).
+    choices = [st.sampled_from([low, high])]
+    near_edges = sorted(
+        {min(max(edge * (1 + d) + d, low), high) for edge in f.edges for d in (-1e-2, -1e-3, -1e-6, 0.0, 1e-6, 1e-3, 1e-2)}
+    )
+    if near_edges:
+        choices.append(st.sampled_from(near_edges))
+    values = st.one_of(*choices, values)
     if f.nullable:
         values = st.one_of(st.just(math.nan), values)
     return values.map(lambda v: np.asarray(v, f.dtype))
