@@ -22,16 +22,36 @@ Operators: `arith` (+ <-> -, * <-> /), `compare` (< <-> <=, > <-> >=, == <-> !=,
 `constant` (floats x1.01 and x0.5, ints +1 and -1), `drop_term` (a + b or a - b
 becomes a, or b), `where_swap` (swap the branches of jnp.where / lax.select),
 `logical` (& <-> |) and `float32` (float_dtype() -> jnp.float32).
+
+Equivalent mutants (not counted in the kill rate) are decided by rules, each with
+its reason recorded, and are still verified (a kill overrides the rule, recorded
+as `equivalence_contradicted`):
+
+- the mutated source parses to the original tree;
+- a Params default that neither the module nor its base classes read;
+- x * 1 vs x / 1;
+- `x < k` vs `x <= k` (or > / >=) in the condition of jnp.where(cond, k, x): both
+  branches agree where the two comparisons differ;
+- a sign change that reaches only the argument of an even function (cos, abs, square,
+  even powers) through products and float casts;
+- a sign change on a comparison operand that is zero (-0.0 == 0.0), also a Params
+  field whose default is zero;
+- at the default Params (the only ones the verifier runs) the mutated expression folds
+  to exactly the original value (m * l**2 vs m / l**2 with m = l = 1);
+- the mutant traces to exactly the original's jaxprs, constants and default Params
+  (`program_fingerprints`, computed in a subprocess).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import difflib
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -273,14 +293,6 @@ class _Candidate:
         return self.anchor if self.anchor is not None else self.node
 
 
-def _is_float(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) is float
-
-
-def _is_int(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) is int
-
-
 def _constant_node(value: float | int) -> ast.expr:
     if value < 0 or (type(value) is float and str(value).startswith("-")):
         return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
@@ -498,6 +510,7 @@ def _equivalence(
     mutated_tree: ast.Module,
     context: tuple[ast.Module, ...],
     parents: dict[int, ast.AST],
+    index_of: dict[int, int],
 ) -> str | None:
     """The reason a mutant is provably equivalent, or None (when unsure: not equivalent).
 
@@ -526,7 +539,126 @@ def _equivalence(
     if candidate.operator == "arith" and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
         if isinstance(node.right, ast.Constant) and type(node.right.value) in (int, float) and node.right.value == 1:
             return "x * 1 and x / 1 are both exactly x"
-    return None
+    return _folding_equivalence(tree, candidate, mutated_tree, parents, index_of)
+
+
+_EXACT_SCALE = 2**20  # folded values: multiples of 2**-20 below 2**20 that float32 holds, exact in any float arithmetic
+
+
+def _exact(value: Any) -> bool:
+    """Whether `value` is a multiple of 2**-20 below 2**20 that float32 holds exactly."""
+    if type(value) not in (int, float) or value != value or abs(value) >= _EXACT_SCALE:
+        return False
+    scaled = value * _EXACT_SCALE
+    return scaled == int(scaled) and struct.unpack("f", struct.pack("f", value))[0] == value
+
+
+def _fold(node: ast.AST, env: dict[str, float]) -> float | int | None:
+    """The value of a constant arithmetic expression, if every intermediate value is exact; else None."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        value = node.value
+    elif isinstance(node, ast.Name):
+        value = env.get(node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        value = env.get(f"{node.value.id}.{node.attr}")
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _fold(node.operand, env)
+        value = None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
+        left, right = _fold(node.left, env), _fold(node.right, env)
+        if left is None or right is None:
+            return None
+        try:
+            if isinstance(node.op, ast.Add):
+                value = left + right
+            elif isinstance(node.op, ast.Sub):
+                value = left - right
+            elif isinstance(node.op, ast.Mult):
+                value = left * right
+            elif isinstance(node.op, ast.Div):
+                value = left / right
+            else:
+                if type(right) is not int or not 0 <= right <= 8:
+                    return None
+                value = left**right
+        except (ZeroDivisionError, OverflowError):
+            return None
+    else:
+        return None
+    return value if value is not None and _exact(value) else None
+
+
+def _folding_env(tree: ast.Module, node: ast.AST, parents: dict[int, ast.AST]) -> dict[str, float]:
+    """Known values around `node`: Params defaults (as params.NAME) and the enclosing function's
+    locals that are assigned once, at its top level, from such values."""
+    env: dict[str, float] = {}
+    for name, stmt in _params_fields(tree).items():
+        value = _fold(stmt.value, env) if stmt.value is not None else None
+        if value is not None:
+            env[f"params.{name}"] = value
+    func = parents.get(id(node))
+    while func is not None and not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        func = parents.get(id(func))
+    if func is None:
+        return env
+    stores: dict[str, int] = {}
+    for n in ast.walk(func):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+        elif isinstance(n, ast.arg):
+            stores[n.arg] = stores.get(n.arg, 0) + 1
+    for stmt in func.body:
+        if not isinstance(stmt, ast.Assign):
+            continue
+        for target in stmt.targets:
+            pairs = []
+            if isinstance(target, ast.Name):
+                pairs = [(target, stmt.value)]
+            elif isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and len(target.elts) == len(stmt.value.elts):
+                pairs = list(zip(target.elts, stmt.value.elts))
+            for t, v in pairs:
+                if isinstance(t, ast.Name) and stores.get(t.id) == 1:
+                    value = _fold(v, env)
+                    if value is not None:
+                        env[t.id] = value
+    return env
+
+
+def _folding_equivalence(
+    tree: ast.Module, candidate: _Candidate, mutated_tree: ast.Module, parents: dict[int, ast.AST], index_of: dict[int, int]
+) -> str | None:
+    """The mutated expression, folded with the default Params, gives exactly the original value.
+
+    From the mutated node, climb to the largest enclosing arithmetic expression whose
+    value is known in both versions (literals, Params defaults, locals assigned once
+    from them) and compare: e.g. m * l**2 vs m / l**2 with m = l = 1. Every
+    intermediate value must be a short dyadic number, so any float arithmetic, in any
+    precision, computes it exactly. Such a mutant differs only for other Params.
+    """
+    if candidate.operator not in ("arith", "constant", "sign", "drop_term"):
+        return None
+    env = _folding_env(tree, candidate.node, parents)
+    mutated_nodes = list(ast.walk(mutated_tree))
+    node, best = candidate.node, None
+    while isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Attribute)):
+        before = _fold(node, env)
+        after = _fold(mutated_nodes[index_of[id(node)]], env)
+        if before is None or after is None:
+            break
+        best = (node, before, mutated_nodes[index_of[id(node)]], after)
+        parent = parents.get(id(node))
+        if not isinstance(parent, (ast.BinOp, ast.UnaryOp)):
+            break
+        node = parent
+    if best is None:
+        return None
+    original, before, mutated, after = best
+    if before != after or type(before) is not type(after) and not (isinstance(before, float) or isinstance(after, float)):
+        return None
+    return (
+        f"with the default Params '{ast.unparse(original)}' and the mutant's '{ast.unparse(mutated)}' both equal "
+        f"{before!r} exactly; they differ only for other Params (the verifier runs the defaults)"
+    )
 
 
 def _number(node: ast.AST) -> float | None:
@@ -729,7 +861,7 @@ def generate_mutants(
                 description=cand.description,
                 diff=_unified_diff(source, mutated, filename),
                 source=mutated,
-                equivalent=_equivalence(tree, cand, intended, context, parents),
+                equivalent=_equivalence(tree, cand, intended, context, parents, index_of),
             )
         )
     if unchanged:
@@ -801,8 +933,17 @@ def run_worker(
     seed: int = 0,
     levels: tuple[str, ...] = ("L0", "L1", "L3"),
     work_dir: Path | None = None,
+    compile_cache: Path | None = None,
 ) -> WorkerOutcome:
-    """Verify one translation source in a fresh subprocess with a time limit (its process group is killed on timeout)."""
+    """Verify one translation source in a fresh subprocess with a time limit (its process group is killed on timeout).
+
+    `compile_cache`: a directory for JAX's persistent compilation cache, shared by the
+    workers of one analysis. Mutants differ from one another in a single function, so
+    most of what a worker compiles (the reset, the policies, the unmutated helpers) was
+    compiled by an earlier worker: about a third of the time is saved. The cache is
+    keyed by the compiled program, its options and the XLA flags, so a hit returns the
+    same executable a fresh compilation would.
+    """
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="envport_mutant_", dir=work_dir) as tmp:
         path = Path(tmp) / "mutant_source.py"
@@ -814,8 +955,15 @@ def run_worker(
         ]
         if class_name:
             cmd += ["--class-name", class_name]
+        env = dict(os.environ)
+        if compile_cache is not None:
+            env.update(
+                JAX_COMPILATION_CACHE_DIR=str(compile_cache),
+                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
+            )
         proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env
         )
         try:
             stdout, stderr = proc.communicate(timeout=timeout_s)
@@ -840,6 +988,64 @@ def run_worker(
     return WorkerOutcome(True, "error", f"the worker exited with {proc.returncode} and no result:\n{tail}", seconds)
 
 
+ORIGINAL_ID = "__original__"
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+SAME_PROGRAM = "the mutant traces to exactly the original's JAX programs (draws, reset, step: jaxprs, constants, output structure) and default Params"
+
+
+def program_fingerprints(
+    port_name: str, sources: dict[str, str], *, class_name: str | None = None, timeout_s: float | None = None
+) -> dict[str, str | None]:
+    """A digest of the programs each source traces to (verify.mutate_worker.program_fingerprint),
+    computed in one subprocess with a time limit; None where tracing failed or did not finish."""
+    timeout_s = timeout_s if timeout_s is not None else 120.0 + 2.0 * len(sources)
+    found: dict[str, str | None] = {name: None for name in sources}
+    with tempfile.TemporaryDirectory(prefix="envport_fingerprints_") as tmp:
+        for name, source in sources.items():
+            (Path(tmp) / f"{name}.py").write_text(source)
+        cmd = [sys.executable, "-m", "verify.mutate_worker", "--fingerprints", port_name, tmp]
+        if class_name:
+            cmd.append(class_name)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
+        )
+        try:
+            stdout, _ = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            stdout, _ = proc.communicate()
+    for line in (stdout or "").splitlines():
+        try:
+            out = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        name = str(out.get("file", ""))[: -len(".py")]
+        if name in found:
+            found[name] = out.get("fingerprint")
+    return found
+
+
+def same_program_mutants(port: Any, source: str, mutants: list[Mutant], class_name: str | None = None) -> set[str]:
+    """The ids of the mutants whose programs are identical to the original's (see SAME_PROGRAM)."""
+    if not mutants:
+        return set()
+    prints = program_fingerprints(port.name, {"original": source, **{m.id: m.source for m in mutants}}, class_name=class_name)
+    original = prints.pop("original")
+    if original is None:
+        return set()
+    return {mid for mid, fp in prints.items() if fp == original}
+
+
 def run_mutation_analysis(
     port: Any,
     *,
@@ -849,6 +1055,7 @@ def run_mutation_analysis(
     options: Any | None = None,
     progress: Callable[[str], None] = lambda msg: None,
     check_original: bool = True,
+    journal: str | Path | None = None,
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
 
@@ -857,6 +1064,9 @@ def run_mutation_analysis(
     it from the unmutated translation's own time (4x + 60 s, at most 600 s).
     With `check_original`, the unmutated source is verified first through the same
     worker, and the analysis stops if it does not pass (every kill would be void).
+    `journal`: a file to which every verdict is appended as a JSON line as soon as it is
+    known; a run given the journal of an interrupted run reuses its verdicts (matched by
+    mutant id and diff) and verifies only the rest.
     """
     from verify.variants import translation_source
 
@@ -869,7 +1079,51 @@ def run_mutation_analysis(
     class_name = type(port.make_jax()).__name__
     generated = mutants_for_port(port)
     selected = select_mutants(generated.mutants, max_mutants)
+    progress(f"{port.name}: tracing {len(selected)} mutants to find those that compute exactly what the original does")
+    same = same_program_mutants(port, source, [m for m in selected if m.equivalent is None], class_name)
+    selected = [dataclasses.replace(m, equivalent=SAME_PROGRAM) if m.id in same else m for m in selected]
+    with tempfile.TemporaryDirectory(prefix="envport_mutation_jax_cache_") as cache:
+        return _analyse(
+            port, source, class_name, generated, selected,
+            timeout_s=timeout_s, workers=workers, options=options, progress=progress,
+            check_original=check_original, compile_cache=Path(cache), start=start,
+            journal=Path(journal) if journal is not None else None,
+        )
+
+
+def _analyse(
+    port: Any,
+    source: str,
+    class_name: str,
+    generated: GeneratedMutants,
+    selected: list[Mutant],
+    *,
+    timeout_s: float | None,
+    workers: int,
+    options: Any,
+    progress: Callable[[str], None],
+    check_original: bool,
+    compile_cache: Path,
+    start: float,
+    journal: Path | None = None,
+) -> dict[str, Any]:
+    known: dict[str, dict[str, Any]] = {}
+    if journal is not None and journal.exists():
+        for line in journal.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short when the run was interrupted
+            known[entry.get("id", "")] = entry
+    lock = threading.Lock()
+
+    def record_in_journal(entry: dict[str, Any]) -> None:
+        if journal is not None:
+            with lock, journal.open("a") as f:
+                f.write(json.dumps(entry) + "\n")
+
     worker_args = dict(
+        compile_cache=compile_cache,
         class_name=class_name,
         examples=options.examples,
         episodes=options.episodes,
@@ -878,36 +1132,47 @@ def run_mutation_analysis(
     )
     original = None
     if check_original:
-        progress(f"{port.name}: verifying the unmutated translation through the worker")
-        baseline = run_worker(port.name, source, timeout_s=timeout_s or 600.0, **worker_args)
-        original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
-        if baseline.killed:
-            raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
+        entry = known.get(ORIGINAL_ID)
+        if entry is not None and entry.get("source_sha") == _sha(source) and not entry["killed"]:
+            original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
+        else:
+            progress(f"{port.name}: verifying the unmutated translation through the worker")
+            baseline = run_worker(port.name, source, timeout_s=timeout_s or 600.0, **worker_args)
+            original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
+            if baseline.killed:
+                raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
+            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
         if timeout_s is None:
-            timeout_s = min(600.0, 4 * baseline.seconds + 60.0)
+            timeout_s = min(600.0, 4 * original["seconds"] + 60.0)
     if timeout_s is None:
         timeout_s = 300.0
     progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
 
-    lock = threading.Lock()
     done = [0]
 
     def run_one(m: Mutant) -> dict[str, Any]:
-        outcome = run_worker(port.name, m.source, timeout_s=timeout_s, **worker_args)
-        record = classify(
-            {
-                **m.to_dict(),
-                "level": outcome.level if outcome.killed else None,
-                "message": outcome.message,
-                "seconds": round(outcome.seconds, 2),
-                "level_seconds": outcome.level_seconds,
-            },
-            m.equivalent,
-        )
+        previous = known.get(m.id)
+        if previous is not None and previous.get("diff") == m.diff:
+            record = classify(previous, m.equivalent)
+            reused = " (from the journal)"
+        else:
+            outcome = run_worker(port.name, m.source, timeout_s=timeout_s, **worker_args)
+            record = classify(
+                {
+                    **m.to_dict(),
+                    "level": outcome.level if outcome.killed else None,
+                    "message": outcome.message,
+                    "seconds": round(outcome.seconds, 2),
+                    "level_seconds": outcome.level_seconds,
+                },
+                m.equivalent,
+            )
+            record_in_journal(record)
+            reused = ""
         with lock:
             done[0] += 1
             progress(f"{port.name}: [{done[0]}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
-                     + (f" ({outcome.level})" if outcome.killed else ""))
+                     + (f" ({record['level']})" if record["level"] else "") + reused)
         return record
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -993,13 +1258,20 @@ def reclassify(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
 
     Mutants are matched by id and diff, so the generator must be unchanged since the run.
     """
+    from verify.variants import translation_source
+
     current = {m.id: m for m in mutants_for_port(port).mutants}
-    results = []
+    mutants = []
     for r in analysis["results"]:
         m = current.get(r["id"])
         if m is None or m.diff != r["diff"]:
             raise ValueError(f"mutant {r['id']} is not generated the same way any more: re-run the analysis")
-        results.append(classify(r, m.equivalent))
+        mutants.append(m)
+    class_name = type(port.make_jax()).__name__
+    same = same_program_mutants(port, translation_source(port), [m for m in mutants if m.equivalent is None], class_name)
+    results = [
+        classify(r, m.equivalent or (SAME_PROGRAM if m.id in same else None)) for r, m in zip(analysis["results"], mutants)
+    ]
     return summarize(
         analysis["env"],
         results,
@@ -1023,6 +1295,7 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--journal", type=Path, default=None, help="append verdicts here; resume from it")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     args = parser.parse_args(argv)
     port = get_port(args.name)
@@ -1034,7 +1307,12 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
             print("skipped:", note)
         return 0
     result = run_mutation_analysis(
-        port, max_mutants=args.max_mutants, timeout_s=args.timeout, workers=args.workers, progress=lambda m: print(m, flush=True)
+        port,
+        max_mutants=args.max_mutants,
+        timeout_s=args.timeout,
+        workers=args.workers,
+        progress=lambda m: print(m, flush=True),
+        journal=args.journal,
     )
     text = json.dumps(result, indent=2)
     if args.json:

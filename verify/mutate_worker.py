@@ -19,6 +19,10 @@ and the first failing one kills the mutant:
 
 The last line on stdout is the result as JSON:
 {"killed": bool, "level": "L0"|"L1"|"L3"|null, "message": str, "level_seconds": {...}}.
+
+`python -m verify.mutate_worker --fingerprints PORT DIRECTORY [CLASS]` instead prints a
+digest of the programs each source in DIRECTORY traces to (see `program_fingerprint`):
+a mutant with the original's digest computes exactly what the original computes.
 """
 
 from __future__ import annotations
@@ -127,7 +131,70 @@ def verify_mutant(
     return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
 
 
+def program_fingerprint(env, template_env) -> str:
+    """A digest of everything the translation computes: the jaxprs (with their constants) of its
+    draws, reset and step at the default Params, the shapes and structure of their outputs, and
+    the default Params themselves. Example inputs come from `template_env` (the original)."""
+    import hashlib
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    params = env.default_params
+    t_params = template_env.default_params
+    key = jax.random.PRNGKey(0)
+    reset_draws = template_env.sample_reset_draws(key, t_params)
+    _, state = template_env.reset_det(reset_draws, t_params)
+    action = template_env.action_space(t_params).sample(key)
+    draws = template_env.sample_draws(key, state, t_params)
+    parts = [str(jax.tree.structure(params))]
+    parts += [f"{type(leaf).__name__}:{np.asarray(leaf).dtype}:{np.asarray(leaf).tolist()!r}" for leaf in jax.tree.leaves(params)]
+    programs = (
+        ("sample_reset_draws", env.sample_reset_draws, (key, params)),
+        ("reset_det", env.reset_det, (reset_draws, params)),
+        ("sample_draws", env.sample_draws, (key, state, params)),
+        ("step_env_det", env.step_env_det, (state, action, draws, params)),
+    )
+    for name, fn, args in programs:
+        closed, shapes = jax.make_jaxpr(fn, return_shape=True)(*args)
+        parts.append(name)
+        parts.append(str(closed.jaxpr))
+        parts += [f"{np.asarray(c).dtype}{np.asarray(c).shape}:{np.asarray(c).tolist()!r}" for c in closed.consts]
+        parts.append(str(jax.tree.structure(shapes)))
+        parts += [f"{s.shape}{s.dtype}" for s in jax.tree.leaves(shapes)]
+    del jnp
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def fingerprints_main(port_name: str, directory: Path, class_name: str | None) -> int:
+    """Print one JSON line {"file", "fingerprint" | "error"} per *.py source in `directory`, then {"done": true}."""
+    from verify.precision import enable_verification_numerics
+
+    enable_verification_numerics()
+    from envs import get_port
+    from verify.variants import load_module_from_source
+
+    port = get_port(port_name)
+    template = port.make_jax()
+    class_name = class_name or type(template).__name__
+    modules = directory / "modules"
+    for path in sorted(directory.glob("*.py")):
+        try:
+            module = load_module_from_source(path.read_text(), modules, "fingerprint")
+            env = getattr(module, class_name)()
+            out = {"file": path.name, "fingerprint": program_fingerprint(env, template)}
+        except Exception as exc:  # noqa: BLE001 - no fingerprint, no claim
+            out = {"file": path.name, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        print(json.dumps(out), flush=True)
+    print(json.dumps({"done": True}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--fingerprints":  # --fingerprints PORT DIRECTORY [CLASS]
+        return fingerprints_main(argv[1], Path(argv[2]), argv[3] if len(argv) > 3 else None)
     parser = argparse.ArgumentParser(description="Verify one mutant of a port's JAX translation.")
     parser.add_argument("port")
     parser.add_argument("source", type=Path, help="the mutant's source file")

@@ -1,0 +1,227 @@
+"""Mutation analysis: the mutants are well formed, the worker kills bad ones and times out hanging ones."""
+
+import ast
+import json
+import time
+
+import pytest
+
+from envs import get_port
+from verify.mutate import (
+    OPERATORS,
+    Mutant,
+    generate_mutants,
+    mutants_for_port,
+    run_mutation_analysis,
+    run_worker,
+    same_program_mutants,
+    select_mutants,
+)
+from verify.runner import VerifyOptions
+from verify.variants import translation_source
+
+CARTPOLE = get_port("cartpole")
+FAST = dict(examples=30, episodes=3, policies=("uniform",))
+
+
+@pytest.fixture(scope="module")
+def cartpole_mutants():
+    return mutants_for_port(CARTPOLE)
+
+
+def test_every_operator_applies_to_cartpole_and_every_mutant_is_a_real_change(cartpole_mutants):
+    original = translation_source(CARTPOLE)
+    original_tree = ast.dump(ast.parse(original))
+    assert {m.operator for m in cartpole_mutants.mutants} == set(OPERATORS)
+    ids = [m.id for m in cartpole_mutants.mutants]
+    assert len(ids) == len(set(ids))
+    for m in cartpole_mutants.mutants:
+        assert m.source != original
+        assert ast.dump(ast.parse(m.source)) != original_tree, m.id
+
+
+def test_each_diff_shows_one_change(cartpole_mutants):
+    original_lines = translation_source(CARTPOLE).splitlines()
+    for m in cartpole_mutants.mutants:
+        assert m.diff.startswith("--- a/envs/cartpole/jax_env.py\n+++ b/envs/cartpole/jax_env.py\n"), m.id
+        assert m.diff.count("\n@@ ") == 1, (m.id, m.diff)  # one hunk
+        removed = [l[1:] for l in m.diff.splitlines()[3:] if l.startswith("-")]
+        added = [l[1:] for l in m.diff.splitlines()[3:] if l.startswith("+")]
+        assert removed and added
+        assert removed[0] == original_lines[m.line - 1], m.id  # the mutant's line is the first one changed
+        if len(removed) == 1 and m.operator != "drop_term":
+            assert len(added) == 1
+
+
+def test_operators_leave_the_rest_of_the_line_alone(cartpole_mutants):
+    by_change = {
+        (m.operator, "+" + line[1:].strip())
+        for m in cartpole_mutants.mutants
+        for line in m.diff.splitlines()[3:]
+        if line.startswith("+")
+    }
+    assert ("where_swap", "+force = jnp.where(action == 1, -params.force_mag, params.force_mag)") in by_change
+    assert ("float32", '+return {"reset_uniform": jax.random.uniform(key, (4,), jnp.float32)}') in by_change
+    assert ("constant", "+gravity: float = 9.898000000000001") in by_change
+    assert ("constant", "+gravity: float = 4.9") in by_change
+    assert ("constant", "+max_steps_in_episode: int = 501") in by_change
+    assert ("compare", "+| (x >= params.x_threshold)") in by_change
+    assert ("sign", "+force = jnp.where(action == 1, params.force_mag, params.force_mag)") in by_change
+    # not mutated: docstrings, imports, annotations, the spaces, `name`
+    for m in cartpole_mutants.mutants:
+        changed = "\n".join(l for l in m.diff.splitlines()[3:] if l[:1] in "+-")
+        for untouchable in ("import", '"""', "CartPole-v1", "spaces.", "inf", ": jax.Array"):
+            assert untouchable not in changed, (m.id, changed)
+
+
+SMALL = '''
+import jax.numpy as jnp
+from envs.jax_env import JaxEnv, float_dtype
+
+
+class Params:
+    used: float = 2.0
+    unused: float = 3.0
+    zero: float = 0.0
+    one: float = 1.0
+
+
+class Env(JaxEnv):
+    """Doc 1.5"""
+
+    name = "X-v0"
+
+    def transition(self, state, action, draws, params):
+        a = state.x | state.y & state.z
+        b = -state.x ** 2
+        c = jnp.where(a & (state.v < 0), 0.0, state.v)
+        d = jnp.where(state.v > 1, 0.0, state.v)
+        e = jnp.cos(3 * state.p) + jnp.sin(3 * state.p)
+        f = state.v >= params.zero
+        h = state.v + 4.0 * params.one * state.p
+        return jnp.where(a, params.used * b, 0.0).astype(float_dtype()), 1.0, a
+
+    def observation_space(self, params=None):
+        return 4.0 + 1.0
+
+
+def helper_never_called(x):
+    return x + 1
+'''
+
+
+def test_precedence_safe_edits_and_equivalence_rules():
+    gen = generate_mutants(SMALL, class_name="Env")
+    for m in gen.mutants:
+        ast.parse(m.source)
+    # '&' -> '|' inside 'x | y & z' must keep meaning 'x | (y | z)'
+    swap = next(m for m in gen.mutants if m.operator == "logical" and m.description == "'&' -> '|'")
+    line = next(l for l in swap.source.splitlines() if l.strip().startswith("a ="))
+    assert ast.dump(ast.parse(line.strip())) == ast.dump(ast.parse("a = state.x | (state.y | state.z)"))
+    # dropping the minus of -x ** 2 gives x ** 2; adding one to the product's factor exists once
+    assert any(m.operator == "sign" and "b = state.x ** 2" in m.source for m in gen.mutants)
+    assert sum(1 for m in gen.mutants if m.operator == "sign" and "-params.used" in m.source) == 1
+    # a Params field nothing reads: equivalent, with the reason; a read one: not
+    unused = [m for m in gen.mutants if m.description.startswith("3.0 -> ")]
+    used = [m for m in gen.mutants if m.description.startswith("2.0 -> ")]
+    assert len(unused) == len(used) == 2
+    assert all(m.equivalent and "Params.unused" in m.equivalent for m in unused)
+    assert all(m.equivalent is None for m in used)
+    # '<' vs '<=' where both branches agree at the boundary: equivalent; elsewhere: not
+    boundary = {m.description: m for m in gen.mutants if m.operator == "compare"}
+    assert "state.v == 0" in boundary["'<' -> '<='"].equivalent
+    assert boundary["'<' -> '>'"].equivalent is None
+    assert boundary["'>' -> '>='"].equivalent is None  # at v == 1 the branches differ (0.0 vs 1)
+    # a minus reaching only an even function's argument; a minus on a zero comparison operand
+    signs = {m.description: m for m in gen.mutants if m.operator == "sign"}
+    cos_sin = [m for m in gen.mutants if m.operator == "sign" and "'state.p' -> '-state.p'" == m.description]
+    assert len(cos_sin) == 2
+    assert sum(bool(m.equivalent) for m in cos_sin) == 1  # cos: equivalent; sin: not
+    assert "jnp.cos" in next(m.equivalent for m in cos_sin if m.equivalent)
+    assert "Params.zero" in signs["'params.zero' -> '-params.zero'"].equivalent
+    assert signs["'state.v' -> '-state.v'"].equivalent is None
+    # at the default Params 4.0 * one == 4.0 / one: equivalent (only other Params expose it)
+    fold = [m for m in gen.mutants if m.operator == "arith" and "4.0 / params.one" in m.source]
+    assert len(fold) == 1 and "default Params" in fold[0].equivalent
+    assert all(m.equivalent is None for m in gen.mutants if m.description.startswith("4.0 -> "))
+    # not mutated: the docstring, the spaces, `name`, and functions the environment never calls
+    assert not any(w in m.diff for m in gen.mutants for w in ("Doc", "4.0 + 1.0", "X-v0", "x + 1"))
+    assert any("helper_never_called" in note for note in gen.skipped)
+
+
+def test_max_steps_is_read_by_the_base_class_so_its_mutants_are_not_equivalent(cartpole_mutants):
+    assert [m.id for m in cartpole_mutants.mutants if m.equivalent] == []
+
+
+def test_select_mutants_spreads_over_the_source(cartpole_mutants):
+    picked = select_mutants(cartpole_mutants.mutants, 6)
+    assert len(picked) == 6 and len({m.id for m in picked}) == 6
+    assert picked[0].line < picked[-1].line
+    assert select_mutants(cartpole_mutants.mutants, None) == cartpole_mutants.mutants
+
+
+# ----- the worker (subprocesses) ----------------------------------------------
+
+
+def test_mutants_that_trace_to_the_original_programs_are_found():
+    original = translation_source(CARTPOLE)
+    same = original.replace("steps_beyond_terminated=jnp.asarray(-1, int_dtype())", "steps_beyond_terminated=jnp.asarray(-1, jnp.int64)")
+    other = original.replace("gravity: float = 9.8", "gravity: float = 9.81")
+    broken = original.replace("def transition(self, state, action, draws, params):", "def transition(self, state, action, draws, params):\n        raise ValueError", 1)
+    assert same != original and other != original and broken != original
+    mutants = [Mutant(f"T{i}", "hand", 1, "", "", src) for i, src in enumerate((same, other, broken))]
+    assert same_program_mutants(CARTPOLE, original, mutants, "CartPole") == {"T0"}  # x64: int_dtype() is int64
+
+
+
+def test_a_mutant_that_does_not_import_is_killed_at_L0():
+    source = translation_source(CARTPOLE).replace("class CartPole(JaxEnv):", "class CartPole(JaxEnv)", 1)
+    out = run_worker("cartpole", source, timeout_s=120, **FAST)
+    assert out.killed and out.level == "L0", out
+    assert "SyntaxError" in out.message
+
+
+def test_the_sign_of_force_mutant_is_killed_by_L1_or_L3(cartpole_mutants):
+    mutant = next(
+        m for m in cartpole_mutants.mutants
+        if m.operator == "where_swap" and "force = jnp.where(action == 1, -params.force_mag, params.force_mag)" in m.source
+    )
+    out = run_worker("cartpole", mutant.source, class_name="CartPole", timeout_s=240, **FAST)
+    assert out.killed and out.level in ("L1", "L3"), out
+    assert "x_dot" in out.message or "theta_dot" in out.message
+
+
+def test_a_hanging_mutant_is_killed_as_a_timeout_within_the_limit():
+    source = translation_source(CARTPOLE) + "\nwhile True:\n    pass\n"
+    start = time.perf_counter()
+    out = run_worker("cartpole", source, timeout_s=15, **FAST)
+    elapsed = time.perf_counter() - start
+    assert out.killed and out.level == "timeout", out
+    assert elapsed < 15 + 10
+
+
+def test_run_mutation_analysis_counts_are_consistent():
+    messages = []
+    result = run_mutation_analysis(
+        CARTPOLE,
+        max_mutants=4,
+        timeout_s=240,
+        workers=2,
+        options=VerifyOptions(examples=30, episodes=3, policies=("uniform",)),
+        progress=messages.append,
+        check_original=False,  # the unmutated translation's own tests cover it; saves a full run
+    )
+    json.dumps(result)  # serialisable
+    assert result["env"] == "cartpole" and result["backend"] == "jax"
+    assert result["mutants"] == 4 == len(result["results"])
+    assert result["killed"] + result["survived"] + result["equivalent"] == result["mutants"]
+    assert sum(result["killed_by_level"].values()) == result["killed"]
+    assert result["timeouts"] == result["killed_by_level"]["timeout"]
+    assert result["kill_rate"] == pytest.approx(result["killed"] / (result["mutants"] - result["equivalent"]))
+    assert len(result["survivors"]) == result["survived"]
+    assert result["original"] is None
+    for r in result["results"]:
+        assert {"id", "operator", "line", "diff", "status", "level", "message", "seconds"} <= set(r)
+        assert r["status"] in ("killed", "survived", "equivalent")
+        assert (r["level"] is not None) == (r["status"] == "killed")
+    assert any("[4/4]" in m for m in messages)
