@@ -1,4 +1,4 @@
-"""The `envport` command: list ports, verify translations (translate, bench, train, report to come)."""
+"""The `envport` command: list, translate, verify, report, bench, mutate and train."""
 
 from __future__ import annotations
 
@@ -289,6 +289,14 @@ def _print_reports(reports, levels) -> None:
             if "reproduce" in failure:
                 out.print("reproduce with:", markup=False)
                 out.print(failure["reproduce"], markup=False, highlight=False)
+
+
+# Commands that live in their own modules, so that each can grow without touching this file.
+from ppo.train_command import train  # noqa: E402
+from recipe.translate_command import translate  # noqa: E402
+
+app.command("translate")(translate)
+app.command("train")(train)
 
 
 def main() -> None:
