@@ -1,0 +1,208 @@
+"""The translation task: which reference, which target, and everything the prompts show the agent.
+
+A task is built either from a registered port (`envport translate cartpole --to jax`)
+or from a user's own `gymnasium.Env` class (`--reference module:Class --name NEW`).
+The reference's source is gathered automatically with `inspect`: the class's own
+module plus the modules of the same package it uses (helpers, base classes).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+TARGETS = ("jax", "rust")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TaskError(ValueError):
+    """A task that cannot be built; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One source file shown to the agent verbatim."""
+
+    label: str  # module name or project path
+    path: str
+    text: str
+    role: str  # 'reference', 'adapter', 'metadata', 'contract', 'example'
+
+    @property
+    def lines(self) -> int:
+        return len(self.text.splitlines())
+
+
+@dataclass
+class Task:
+    """Everything one `envport translate` run needs to know about what it translates."""
+
+    name: str  # port name (registered) or the new port's name
+    target: str  # 'jax' or 'rust'
+    reference: str  # module:Class of the reference
+    registered: bool
+    class_name: str  # the translation's class name
+    package: str  # Python identifier of the port's package
+    sources: list[SourceFile] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)  # port summary (registered ports)
+
+    @property
+    def translation_file(self) -> str:
+        """Workspace-relative path of the file the agent must write (the translation)."""
+        if self.target == "rust":
+            return f"{self.package}.rs"
+        return "jax_env.py" if self.registered else f"{self.package}/jax_env.py"
+
+    @property
+    def owned_files(self) -> list[str]:
+        """Workspace-relative files the agent writes: translation, plus adapter and metadata for a new port."""
+        if self.registered:
+            return [self.translation_file]
+        return [f"{self.package}/__init__.py", f"{self.package}/reference.py", self.translation_file]
+
+    def reference_sources(self) -> list[SourceFile]:
+        return [s for s in self.sources if s.role == "reference"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record of the task (saved in the run folder for --resume)."""
+        return {
+            "name": self.name, "target": self.target, "reference": self.reference, "registered": self.registered,
+            "class_name": self.class_name, "package": self.package,
+        }
+
+
+def _source_of(obj: Any, label: str, role: str) -> SourceFile:
+    path = inspect.getsourcefile(obj) or "<unknown>"
+    return SourceFile(label, _display_path(path, label), inspect.getsource(obj), role)
+
+
+def _display_path(path: str, label: str) -> str:
+    """Project files by their path in the project; installed packages by their import path."""
+    p = Path(path).resolve()
+    try:
+        relative = p.relative_to(ROOT)
+    except ValueError:
+        relative = None
+    if relative is not None and relative.parts[0] not in (".venv", "venv"):
+        return str(relative)
+    return label.replace(".", "/") + ("/__init__.py" if p.name == "__init__.py" else ".py")
+
+
+def resolve_reference(spec: str) -> type:
+    """The class named by 'module:Class'; TaskError says what is wrong."""
+    if ":" not in spec:
+        raise TaskError(f"--reference {spec!r}: expected module:Class, e.g. gymnasium.envs.classic_control.cartpole:CartPoleEnv")
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise TaskError(f"--reference {spec!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise TaskError(f"--reference {spec!r}: module {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not inspect.isclass(obj):
+        raise TaskError(f"--reference {spec!r} is not a class; name the gymnasium.Env subclass")
+    import gymnasium
+
+    if not issubclass(obj, gymnasium.Env):
+        raise TaskError(f"--reference {spec!r} is not a gymnasium.Env subclass")
+    return obj
+
+
+def reference_modules(cls: type) -> list[ModuleType]:
+    """The class's module and the modules of its package it uses (helpers and base classes), in that order."""
+    home = inspect.getmodule(cls)
+    package = home.__name__.rpartition(".")[0] or home.__name__
+    found: list[ModuleType] = [home]
+
+    def consider(module: ModuleType | None) -> None:
+        if module is None or module in found or not module.__name__.startswith(package + "."):
+            return
+        try:
+            inspect.getsource(module)
+        except (OSError, TypeError):
+            return
+        found.append(module)
+
+    for base in cls.__mro__[1:]:
+        consider(inspect.getmodule(base))
+    for value in vars(home).values():
+        consider(value if inspect.ismodule(value) else inspect.getmodule(value) if callable(value) else None)
+    return found
+
+
+def _package_name(name: str) -> str:
+    ident = re.sub(r"\W", "_", name.strip().lower())
+    if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
+        raise TaskError(f"--name {name!r} does not make a Python package name; use letters, digits, '-' and '_', starting with a letter")
+    return ident
+
+
+def _contract_sources() -> list[SourceFile]:
+    import envs.jax_env
+    import envs.spaces
+    import envs.spec
+
+    return [
+        _source_of(envs.jax_env, "envs.jax_env", "contract"),
+        _source_of(envs.spaces, "envs.spaces", "contract"),
+        _source_of(envs.spec, "envs.spec", "contract"),
+    ]
+
+
+def _rust_contract_sources() -> list[SourceFile]:
+    path = ROOT / "rust_envs" / "src" / "envs" / "mod.rs"
+    if not path.is_file():
+        return []
+    return [SourceFile("rust_envs/src/envs/mod.rs", "rust_envs/src/envs/mod.rs", path.read_text(), "contract")]
+
+
+def task_for_port(name: str, target: str) -> Task:
+    """A task translating the registered port `name` (its reference, adapter and metadata shown to the agent)."""
+    from envs import UnknownPortError, get_port
+
+    _check_target(target)
+    try:
+        port = get_port(name)
+    except UnknownPortError as exc:
+        raise TaskError(f"{exc}. Run `envport list`, or translate your own class with --reference module:Class --name NEW") from exc
+    cls = resolve_reference(port.reference_entry_point)
+    package_module = importlib.import_module(f"envs.{port.name.replace('-', '_')}")
+    adapter = importlib.import_module(package_module.__name__ + ".reference")
+    sources = [_source_of(m, m.__name__, "reference") for m in reference_modules(cls)]
+    sources.append(_source_of(adapter, adapter.__name__, "adapter"))
+    sources.append(_source_of(package_module, package_module.__name__, "metadata"))
+    sources += _contract_sources() if target == "jax" else _rust_contract_sources()
+    class_name = type(port.make_jax()).__name__
+    return Task(port.name, target, port.reference_entry_point, True, class_name, package_module.__name__.rpartition(".")[2],
+                sources, port.summary())
+
+
+def task_for_reference(reference: str, name: str, target: str) -> Task:
+    """A task translating a user's own gymnasium.Env: the agent also writes the adapter and metadata."""
+    _check_target(target)
+    cls = resolve_reference(reference)
+    package = _package_name(name)
+    sources = [_source_of(m, m.__name__, "reference") for m in reference_modules(cls)]
+    # A complete registered port, as the worked example of adapter and metadata.
+    import envs.cartpole
+    import envs.cartpole.reference
+
+    sources.append(_source_of(envs.cartpole.reference, "envs.cartpole.reference", "example"))
+    sources.append(_source_of(envs.cartpole, "envs.cartpole", "example"))
+    sources += _contract_sources() if target == "jax" else _rust_contract_sources()
+    class_name = "".join(part.capitalize() for part in package.split("_")) or "Env"
+    return Task(name, target, reference, False, class_name, package, sources, {})
+
+
+def _check_target(target: str) -> None:
+    if target not in TARGETS:
+        raise TaskError(f"--to {target!r}: choose one of {', '.join(TARGETS)}")
