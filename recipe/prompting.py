@@ -66,9 +66,10 @@ def repair_prompt(task: Task, outcome: dict[str, Any], iteration: int, tools: bo
     )
 
 
-def optimise_prompt(task: Task, throughput: list[dict[str, Any]], batch_sizes: tuple[int, ...], tools: bool = True) -> str:
-    """The optimisation pass's message, with the throughput measured so far."""
-    return render("optimise", **_common(task, tools), throughput=throughput, batch_sizes=list(batch_sizes))
+def optimise_prompt(task: Task, throughput: list[dict[str, Any]], batch_sizes: tuple[int, ...], tools: bool = True,
+                    previous: str = "") -> str:
+    """The optimisation pass's message, with the throughput measured so far (and why the last change was dropped)."""
+    return render("optimise", **_common(task, tools), throughput=throughput, batch_sizes=list(batch_sizes), previous=previous)
 
 
 def estimate_tokens(text: str) -> int:

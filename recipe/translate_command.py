@@ -1,11 +1,91 @@
-"""`envport translate`: owned by the recipe work (issue 5); being built."""
+"""`envport translate`: a coding agent translates a reference into a verified JAX translation (see docs/recipe.md)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+RUST_MISSING = (
+    "--to rust: the agent loop does not build Rust yet. What is missing: a workspace copy of rust_envs/ with the new "
+    "module wired into envs/mod.rs and the PyO3 bindings, a maturin build of that copy into the run folder, and "
+    "`verify --backend rust` pointed at that build. The Rust prompt renders today: "
+    "`envport translate NAME --to rust --print-prompt` gives it to any agent, and `envport verify NAME --backend rust` "
+    "verifies the result once it is built into rust_envs/."
+)
 
-def translate(name: str = typer.Argument(..., help="Registered port to translate.")) -> None:
-    """Translate a reference environment with a coding agent (not built yet)."""
-    typer.echo("error: `envport translate` is not built yet", err=True)
-    raise typer.Exit(2)
+
+def _err(message: str) -> None:
+    from recipe.cli import err
+
+    err.print("error: " + message, markup=False, highlight=False)
+
+
+def _usage(message: str) -> typer.Exit:
+    _err(message)
+    return typer.Exit(EXIT_USAGE)
+
+
+def translate(
+    name: Optional[str] = typer.Argument(None, help="Registered port to translate (see `envport list`)."),
+    to: str = typer.Option("jax", "--to", help="Target: jax or rust."),
+    reference: Optional[str] = typer.Option(None, help="Your own gymnasium.Env as module:Class (with --name): the agent also writes the adapter and metadata."),
+    new_name: Optional[str] = typer.Option(None, "--name", help="Name of the new port (with --reference)."),
+    agent: Optional[str] = typer.Option(None, help="openai (default when OPENAI_API_KEY or --base-url is set), cli, or replay."),
+    base_url: Optional[str] = typer.Option(None, envvar="OPENAI_BASE_URL", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (env OPENAI_BASE_URL)."),
+    model: Optional[str] = typer.Option(None, envvar="ENVPORT_MODEL", help="Model name the endpoint serves (env ENVPORT_MODEL)."),
+    agent_cmd: Optional[str] = typer.Option(None, help="--agent cli: command line with {prompt_file} (and optionally {workspace}), run in the workspace."),
+    agent_timeout: float = typer.Option(1800.0, min=1.0, help="--agent cli: seconds one run of the command may take."),
+    replay: Optional[Path] = typer.Option(None, help="--agent replay: a run folder (or its trajectory.jsonl) whose model replies are replayed in order."),
+    max_iterations: Optional[int] = typer.Option(None, min=1, help="Budget: attempts, each followed by a full verification (default 5)."),
+    max_tokens: Optional[int] = typer.Option(None, min=1, help="Budget: prompt + completion tokens, as the server reports them."),
+    max_cost: Optional[float] = typer.Option(None, min=0.0, help="Budget: dollars, from the price table (not enforceable for a model without a price)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1.0, help="Budget: wall seconds for the whole run."),
+    levels: Optional[str] = typer.Option(None, help="Verification levels (default L0,D,L1,L2,L3)."),
+    examples: Optional[int] = typer.Option(None, min=1, help="L1 Hypothesis examples (default 200)."),
+    programs: Optional[int] = typer.Option(None, min=1, help="L2 rule programs (default 30)."),
+    episodes: Optional[int] = typer.Option(None, min=1, help="L3 episodes per policy (default 100)."),
+    verify_timeout: Optional[float] = typer.Option(None, min=1.0, help="Seconds one verification may take before it is killed (default 900)."),
+    optimise_rounds: Optional[int] = typer.Option(None, min=0, help="Optimisation attempts after the first pass (default 1; 0: none)."),
+    batch_sizes: Optional[str] = typer.Option(None, help="Throughput batch sizes (default 32,128,512,2048,8192)."),
+    bench_steps: Optional[int] = typer.Option(None, min=100, help="Environment steps per throughput measurement (default 1000000)."),
+    output: Optional[Path] = typer.Option(None, help="Where a passing translation is promoted (default: the port's package, envs/NAME; for --reference, ./ports)."),
+    runs_dir: Path = typer.Option(Path("runs"), help="Folder for run folders."),
+    resume: Optional[Path] = typer.Option(None, help="Continue the stopped run in this run folder."),
+    prices: Optional[Path] = typer.Option(None, help="TOML price table extending the built-in one ([models.\"NAME\"] input/output in $ per million tokens)."),
+    max_retries: int = typer.Option(6, min=0, help="Retries of a request on 429, 5xx, timeouts."),
+    retry_delay: float = typer.Option(1.0, min=0.0, help="First retry delay in seconds (doubles each time)."),
+    request_timeout: float = typer.Option(600.0, min=1.0, help="Seconds one model request may take."),
+    max_errors: int = typer.Option(3, min=1, help="Stop after this many malformed or unknown tool calls in a row."),
+    print_prompt: bool = typer.Option(False, "--print-prompt", help="Print the rendered prompts with their token estimate and exit."),
+) -> None:
+    """Translate a reference environment with a coding agent, verify every level, repair, optimise, promote.
+
+    Exit 0: a verified translation was promoted; 1: the run ended without one (budget, model error); 2: bad usage.
+    """
+    from recipe import session
+    from recipe.task import TaskError
+
+    cli_options = {
+        "name": name, "to": to, "reference": reference, "new_name": new_name, "agent": agent, "base_url": base_url,
+        "model": model, "agent_cmd": agent_cmd, "agent_timeout": agent_timeout, "replay": None if replay is None else str(replay),
+        "max_iterations": max_iterations, "max_tokens": max_tokens, "max_cost": max_cost, "timeout": timeout,
+        "levels": levels, "examples": examples, "programs": programs, "episodes": episodes, "verify_timeout": verify_timeout,
+        "optimise_rounds": optimise_rounds, "batch_sizes": batch_sizes, "bench_steps": bench_steps,
+        "output": None if output is None else str(output), "prices": None if prices is None else str(prices),
+        "max_retries": max_retries, "retry_delay": retry_delay, "request_timeout": request_timeout, "max_errors": max_errors,
+    }
+    try:
+        if print_prompt:
+            task = session.build_task(cli_options)
+            session.print_prompts(task)
+            return
+        run = session.open_run(cli_options, runs_dir, resume)
+    except (TaskError, session.UsageProblem) as exc:
+        raise _usage(str(exc))
+    except session.RustNotBuilt:
+        raise _usage(RUST_MISSING)
+    code = session.execute(run)
+    raise typer.Exit(code)

@@ -1,0 +1,117 @@
+"""Agent backends behind one interface: `attempt(prompt)` works on the workspace until it is done.
+
+- `ToolAgent`: a chat model (OpenAI-compatible endpoint, or a replayed recording) that
+  acts through the confined tools; its conversation carries over between attempts.
+- `CliAgent`: an external coding-agent command run non-interactively in the workspace.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from recipe.accounting import Budget, RunLog, Usage, cost_of
+from recipe.tools import TOOL_SCHEMAS, Toolbox
+from recipe.workspace import Workspace, head_tail, run_command
+
+
+class AgentStop(RuntimeError):
+    """The agent cannot go on (too many malformed or unknown tool calls in a row, a command that cannot run)."""
+
+
+@dataclass
+class AttemptResult:
+    """How an attempt ended: 'submitted', 'no tool call', 'step limit', 'command exited N', 'command timed out'."""
+
+    ended: str
+
+
+class ToolAgent:
+    """The loop of mini-swe-agent's shape: query the model, run its tool calls, append the results, until submit."""
+
+    uses_tools = True
+
+    def __init__(self, model: Any, toolbox: Toolbox, log: RunLog, usage: Usage, budget: Budget,
+                 price: dict[str, float] | None, system: str, messages: list[dict[str, Any]] | None = None,
+                 max_errors_in_a_row: int = 3, max_steps: int = 40):
+        self.model, self.toolbox, self.log, self.usage, self.budget, self.price = model, toolbox, log, usage, budget, price
+        self.messages = messages if messages else [{"role": "system", "content": system}]
+        self.max_errors_in_a_row, self.max_steps = max_errors_in_a_row, max_steps
+        self.errors_in_a_row = 0
+
+    def attempt(self, prompt: str) -> AttemptResult:
+        """Send `prompt` and act on the replies until the model submits, stops calling tools, or the step limit."""
+        self.messages.append({"role": "user", "content": prompt})
+        for _ in range(self.max_steps):
+            self.usage.check(self.budget)
+            self.log.event("request", messages=len(self.messages), last=self.messages[-1])
+            reply = self.model.query(self.messages, TOOL_SCHEMAS)
+            cost = cost_of(reply.prompt_tokens, reply.completion_tokens, self.price)
+            self.usage.add(reply.prompt_tokens, reply.completion_tokens, cost)
+            self.log.event("response", message=reply.message, model=reply.model, prompt_tokens=reply.prompt_tokens,
+                           completion_tokens=reply.completion_tokens, cost=cost, usage=self.usage.to_dict())
+            self.messages.append(reply.message)
+            calls = reply.message.get("tool_calls") or []
+            if not calls:
+                return AttemptResult("no tool call")
+            submitted = False
+            for call in calls:
+                fn = call.get("function", {})
+                result = self.toolbox.call(fn.get("name", ""), fn.get("arguments"))
+                self.log.event("tool", id=call.get("id"), name=fn.get("name"), arguments=head_tail(str(fn.get("arguments")), 4000),
+                               error=result.error, result=head_tail(result.content, 4000))
+                self.messages.append({"role": "tool", "tool_call_id": call.get("id", ""), "content": result.content})
+                submitted = submitted or result.submitted
+                self.errors_in_a_row = self.errors_in_a_row + 1 if result.error else 0
+                if self.errors_in_a_row >= self.max_errors_in_a_row:
+                    raise AgentStop(f"the model made {self.errors_in_a_row} bad tool calls in a row (malformed arguments, "
+                                    f"unknown tools or refused paths); last: {result.content[:300]}")
+            if submitted:
+                return AttemptResult("submitted")
+            self.usage.check(self.budget)
+        return AttemptResult("step limit")
+
+    def state(self) -> dict[str, Any]:
+        """What --resume needs: the conversation."""
+        return {"messages": self.messages}
+
+
+class CliAgent:
+    """An external coding agent: `--agent-cmd 'TOOL ... {prompt_file}'`, run in the workspace with a time limit."""
+
+    uses_tools = False
+
+    def __init__(self, command: str, workspace: Workspace, log: RunLog, usage: Usage, budget: Budget,
+                 system: str, command_timeout: float = 1800.0, env_factory: Callable[[], dict[str, str]] | None = None):
+        if "{prompt_file}" not in command:
+            raise ValueError("--agent-cmd must contain {prompt_file}, e.g. --agent-cmd 'mytool --yes --prompt-file {prompt_file}'")
+        self.command, self.workspace, self.log, self.usage, self.budget = command, workspace, log, usage, budget
+        self.system, self.command_timeout, self.env_factory = system, command_timeout, env_factory
+        self.runs = 0
+
+    def attempt(self, prompt: str) -> AttemptResult:
+        """Write the prompt file, run the command in the workspace, log what it printed."""
+        self.usage.check(self.budget)
+        self.runs += 1
+        prompt_file = self.workspace.root / "PROMPT.md"
+        prompt_file.write_text(f"{self.system}\n\n{prompt}" if self.runs == 1 else prompt)
+        argv = [part.replace("{prompt_file}", str(prompt_file)).replace("{workspace}", str(self.workspace.root))
+                for part in shlex.split(self.command)]
+        remaining = self.usage.remaining_seconds(self.budget)
+        timeout = self.command_timeout if remaining is None else max(1.0, min(self.command_timeout, remaining))
+        self.log.event("command", argv=argv, prompt=prompt, timeout_s=timeout)
+        try:
+            result = run_command(argv, cwd=self.workspace.root, timeout=timeout,
+                                 env=self.env_factory() if self.env_factory else None)
+        except OSError as exc:
+            raise AgentStop(f"--agent-cmd could not start {argv[0]!r}: {exc}") from exc
+        self.log.event("command_result", returncode=result.returncode, timed_out=result.timed_out,
+                       seconds=round(result.seconds, 3), output=head_tail(result.output, 8000))
+        if result.timed_out:
+            return AttemptResult(f"command timed out after {timeout:.0f} s (killed)")
+        return AttemptResult(f"command exited {result.returncode}")
+
+    def state(self) -> dict[str, Any]:
+        return {"runs": self.runs}

@@ -1,0 +1,68 @@
+"""Promotion: copy a verified translation out of the workspace, never over it with something unverified."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from recipe.task import Task
+from recipe.verification import fingerprint
+from recipe.workspace import Workspace
+
+
+class PromotionRefused(RuntimeError):
+    """The workspace does not hold the translation that passed verification."""
+
+
+def destination(task: Task, output: Path, relative: str) -> Path:
+    """Where a workspace file goes: registered ports write into their package folder, new ports keep their package."""
+    return Path(output) / relative
+
+
+def promote(task: Task, workspace: Workspace, outcome: dict, output: Path, backup_dir: Path) -> list[Path]:
+    """Copy the agent's files to `output` when `outcome` passed for exactly the workspace's current content.
+
+    Files that already exist there and differ are first copied to `backup_dir`; each file is
+    replaced atomically. For a new port, `output/ports.txt` lists the ports registered there.
+    """
+    if not outcome.get("passed"):
+        raise PromotionRefused("verification did not pass: nothing is promoted")
+    if outcome.get("fingerprint") != fingerprint(task, workspace):
+        raise PromotionRefused("the workspace changed after it was verified: nothing is promoted")
+    written = []
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for rel in task.owned_files:
+        target = destination(task, output, rel)
+        data = workspace.read(rel)
+        if target.is_file() and target.read_text() != data:
+            backup = Path(backup_dir) / stamp / rel
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(target, backup)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.envport-tmp")
+        tmp.write_text(data)
+        os.replace(tmp, target)
+        written.append(target)
+    if not task.registered:
+        registry = Path(output) / "ports.txt"
+        names = registry.read_text().split() if registry.is_file() else []
+        if task.package not in names:
+            registry.write_text("\n".join([*names, task.package]) + "\n")
+        written.append(registry)
+    return written
+
+
+def load_user_ports(folder: Path) -> list:
+    """The ports registered in an output folder by `envport translate --reference` (its ports.txt)."""
+    import importlib
+    import sys
+
+    folder = Path(folder).resolve()
+    registry = folder / "ports.txt"
+    if not registry.is_file():
+        return []
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
+    return [importlib.import_module(name).PORT for name in registry.read_text().split()]

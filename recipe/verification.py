@@ -1,0 +1,130 @@
+"""Verify a workspace translation in a subprocess with a time limit, and condense the report for the agent.
+
+The outcome dict is what the loop, the `run_verification` tool and the repair
+prompt use: `passed`, per level 'pass'/'FAIL'/'skipped', and the lowest failing
+level's first failure (`first_failure`: level, title, check, message, reproduce).
+The verifier's full JSON report is kept beside it in the run folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from recipe.task import ROOT, Task
+from recipe.workspace import Workspace, child_env, head_tail, run_command
+from verify.report import LEVEL_ORDER, LEVEL_TITLES
+
+DEFAULT_LEVELS = "L0,D,L1,L2,L3"
+
+
+@dataclass
+class VerifySettings:
+    """How verification runs: levels, effort, time limit (seconds, whole verification)."""
+
+    levels: str = DEFAULT_LEVELS
+    examples: int = 200
+    programs: int = 30
+    episodes: int = 100
+    seed: int = 0
+    timeout: float = 900.0
+
+
+def fingerprint(task: Task, workspace: Workspace) -> str:
+    """A hash of the files the agent owns (what verification depends on)."""
+    h = hashlib.sha256()
+    for rel in task.owned_files:
+        h.update(rel.encode() + b"\0")
+        h.update(workspace.read(rel).encode() if workspace.exists(rel) else b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def condense(report: dict[str, Any]) -> dict[str, Any]:
+    """The verifier's report reduced to what the agent and the loop need."""
+    levels = {}
+    for name in LEVEL_ORDER:
+        result = report.get("levels", {}).get(name)
+        if result is not None:
+            levels[name] = "skipped" if result.get("passed") is None else "pass" if result["passed"] else "FAIL"
+    first = report.get("first_failure")
+    if first is not None:
+        first = {k: v for k, v in first.items() if k in ("level", "check", "message", "reproduce", "program")}
+        first["title"] = LEVEL_TITLES.get(first["level"], first["level"])
+        first["message"] = head_tail(str(first.get("message", "")), 6000)
+    return {"passed": bool(report.get("passed")), "levels": levels, "first_failure": first,
+            "seconds": report.get("seconds", 0.0)}
+
+
+def failed_outcome(level: str, check: str, message: str) -> dict[str, Any]:
+    """An outcome holding one failure found before (or instead of) running the verifier."""
+    return {"passed": False, "levels": {level: "FAIL"},
+            "first_failure": {"level": level, "title": LEVEL_TITLES.get(level, level), "check": check, "message": message},
+            "seconds": 0.0}
+
+
+class Verifier:
+    """Runs verification of one task's workspace; remembers outcomes by content so nothing is verified twice."""
+
+    def __init__(self, task: Task, workspace: Workspace, settings: VerifySettings, out_dir: Path):
+        self.task, self.workspace, self.settings, self.out_dir = task, workspace, settings, Path(out_dir)
+        self.cache: dict[str, dict[str, Any]] = {}
+        self.count = 0
+
+    def verify(self, levels: str | None = None) -> dict[str, Any]:
+        """Verify the workspace at `levels` (default: the settings'); the outcome has 'fingerprint' and 'report_path'."""
+        levels = levels or self.settings.levels
+        from verify.runner import parse_levels
+
+        try:
+            parse_levels(levels)
+        except ValueError as exc:
+            return {**failed_outcome("L0", "levels", str(exc)), "usage": True}
+        print_ = self.fingerprint()
+        key = f"{print_}:{levels}"
+        if key in self.cache:
+            return self.cache[key]
+        missing = [rel for rel in self.task.owned_files if not self.workspace.exists(rel)]
+        if missing:
+            outcome = failed_outcome("L0", "files", f"missing in the workspace: {', '.join(missing)}. Write them first.")
+        else:
+            outcome = self._run(levels)
+        outcome.update(fingerprint=print_, levels_requested=levels)
+        self.cache[key] = outcome
+        return outcome
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.task, self.workspace)
+
+    def _run(self, levels: str) -> dict[str, Any]:
+        self.count += 1
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        report_path = self.out_dir / f"verify-{self.count:03d}.json"
+        s = self.settings
+        cmd = [sys.executable, "-m", "recipe.verify_worker", "--workspace", str(self.workspace.root),
+               "--levels", levels, "--examples", str(s.examples), "--programs", str(s.programs),
+               "--episodes", str(s.episodes), "--seed", str(s.seed), "--json", str(report_path),
+               "--load-timeout", str(max(10.0, min(120.0, s.timeout / 2)))]
+        if self.task.registered:
+            cmd += ["--port", self.task.name, "--translation", self.task.translation_file,
+                    "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
+        else:
+            cmd += ["--package", self.task.package]
+        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=child_env(ROOT))
+        if result.timed_out:
+            return {**failed_outcome("L0", "time limit", f"verification did not finish within {s.timeout:.0f} s and was killed "
+                                     "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}
+        if not report_path.is_file():
+            return {**failed_outcome("L0", "crash", f"the verifier process exited with {result.returncode} without a report:\n"
+                                     + head_tail(result.output, 4000)), "report_path": None}
+        outcome = condense(json.loads(report_path.read_text()))
+        outcome["report_path"] = str(report_path)
+        return outcome
+
+
+def settings_dict(settings: VerifySettings) -> dict[str, Any]:
+    return asdict(settings)

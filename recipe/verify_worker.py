@@ -1,0 +1,170 @@
+"""Verify a workspace translation in this (separate) process: `python -m recipe.verify_worker ...`.
+
+Run by `recipe.verification` with a time limit, because the code under test was
+written by an agent and may hang or crash. Writes the verifier's JSON report (or a
+report with an L0 `load` failure when the translation cannot even be loaded).
+With `--bench` it measures the translation's throughput instead (float32, as in
+production), with `ppo.bench`'s measuring functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+ADAPTER = '''"""Written by envport translate: load the workspace translation as a verify candidate."""
+import importlib.util, sys, uuid
+
+
+def make_candidate(port):
+    name = "_envport_workspace_" + uuid.uuid4().hex[:8]
+    spec = importlib.util.spec_from_file_location(name, {path!r})
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    if not hasattr(module, {cls!r}):
+        raise AttributeError("{file} defines no class {cls}: the translation class must be called {cls}")
+    return getattr(module, {cls!r})()
+'''
+
+
+def load_report(level: str, check: str, message: str) -> dict:
+    """A report in the verifier's JSON shape holding one failure (the translation could not be verified)."""
+    from verify.report import LEVEL_TITLES
+
+    return {
+        "passed": False,
+        "first_failure": {"level": level, "check": check, "message": message},
+        "levels": {level: {"level": level, "passed": False, "checks": 1, "title": LEVEL_TITLES.get(level, level),
+                           "failures": [{"check": check, "message": message}], "notes": [], "skipped_reason": None}},
+        "seconds": 0.0,
+    }
+
+
+def _new_port(workspace: Path, package: str):
+    if str(workspace) not in sys.path:
+        sys.path.append(str(workspace))  # appended: workspace files cannot shadow envport's own modules
+    module = importlib.import_module(package)
+    if not hasattr(module, "PORT"):
+        raise AttributeError(f"{package}/__init__.py defines no PORT = Port(...)")
+    return module.PORT
+
+
+def _smoke_new_port(workspace: Path, package: str, timeout: float):
+    """L0's load check for a port that is not registered: load and step it in a fresh process."""
+    from verify.contract import LoadProblem
+
+    cmd = [sys.executable, "-m", "recipe.verify_worker", "--smoke", "--workspace", str(workspace), "--package", package]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return LoadProblem(f"loading the translation and taking one step did not finish within {timeout:.0f} s")
+    if proc.returncode != 0:
+        return LoadProblem(f"loading the translation failed (exit {proc.returncode}):\n" + "\n".join(proc.stderr.strip().splitlines()[-8:]))
+    return None
+
+
+def smoke(workspace: Path, package: str) -> int:
+    """Import the new port, reset and step its translation once."""
+    import jax
+
+    env = _new_port(workspace, package).make_jax()
+    params = env.default_params
+    key = jax.random.PRNGKey(0)
+    _, state = jax.jit(env.reset)(key, params)
+    jax.block_until_ready(jax.jit(env.step)(key, state, env.action_space(params).sample(key), params))
+    return 0
+
+
+def _translation(args, workspace: Path):
+    """(port, env) of the workspace translation, registered port or new one."""
+    if args.port:
+        from envs import get_port
+        from verify.candidates import load_candidate
+
+        port = get_port(args.port)
+        args.adapter.parent.mkdir(parents=True, exist_ok=True)
+        args.adapter.write_text(ADAPTER.format(path=str(workspace / args.translation), cls=args.class_name, file=args.translation))
+        return port, load_candidate(port, str(args.adapter))
+    port = _new_port(workspace, args.package)
+    return port, None
+
+
+def bench(args, workspace: Path) -> int:
+    """Steps per second of the translation at each batch size (random actions), as JSON rows."""
+    from ppo.bench import bench_jax, steps_for
+
+    port, candidate = _translation(args, workspace)
+    if candidate is not None:
+        env = candidate.env
+        port = port.replace(make_jax=lambda: env)
+    rows = []
+    for size in (int(b) for b in args.batch_sizes.split(",") if b.strip()):
+        row = bench_jax(port, size, steps_for("jax", size, args.bench_steps), repeats=3)
+        rows.append({"batch_size": size, "steps_per_second": row["steps_per_second"]})
+    text = json.dumps(rows)
+    args.json.write_text(text) if args.json else print(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--port", help="registered port name")
+    parser.add_argument("--package", help="a new port's package in the workspace")
+    parser.add_argument("--translation", help="workspace-relative translation file (registered ports)")
+    parser.add_argument("--class-name")
+    parser.add_argument("--adapter", type=Path, help="where to write the candidate adapter file")
+    parser.add_argument("--levels", default="L0,D,L1,L2,L3")
+    parser.add_argument("--examples", type=int, default=200)
+    parser.add_argument("--programs", type=int, default=30)
+    parser.add_argument("--episodes", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--load-timeout", type=float, default=120.0)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--bench", action="store_true", help="measure throughput instead of verifying")
+    parser.add_argument("--batch-sizes", default="32,128,512,2048,8192")
+    parser.add_argument("--bench-steps", type=int, default=1_000_000, help="environment steps per measurement (about)")
+    args = parser.parse_args(argv)
+    workspace = args.workspace.resolve()
+    if args.bench:
+        return bench(args, workspace)
+    from verify.precision import enable_verification_numerics
+
+    enable_verification_numerics()  # before anything touches JAX
+    if args.smoke:
+        return smoke(workspace, args.package)
+
+    from verify.runner import VerifyOptions, parse_levels, verify_port
+
+    levels = parse_levels(args.levels)
+    options = VerifyOptions(examples=args.examples, programs=args.programs, episodes=args.episodes, seed=args.seed)
+    try:
+        port, candidate = _translation(args, workspace)
+        if candidate is not None:
+            report = verify_port(port, levels, options, candidate=candidate).to_dict()
+        else:
+            import verify.contract
+
+            verify.contract.check_loads = lambda *a, **k: _smoke_new_port(workspace, args.package, args.load_timeout)
+            report = verify_port(port, tuple(l for l in levels if l != "F32"), options).to_dict()
+    except Exception as exc:  # the translation (or its metadata) does not load
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
+        report = load_report("L0", "load", f"{type(exc).__name__}: {exc}\n{tb}")
+    text = json.dumps(report, indent=2, default=str)
+    if args.json:
+        args.json.write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
