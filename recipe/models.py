@@ -135,5 +135,5 @@ class ReplayModel:
 
 
 def _short(exc: Exception, limit: int = 300) -> str:
-    text = " ".join(str(exc).split())
+    text = " ".join(str(exc).split()).rstrip(".")
     return text if len(text) <= limit else text[:limit] + "..."

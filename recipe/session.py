@@ -22,6 +22,7 @@ DEFAULTS = {
     "max_errors": 3,
 }
 BUDGET_KEYS = ("max_iterations", "max_tokens", "max_cost", "timeout")
+RESUME_OVERRIDES = (*BUDGET_KEYS, "base_url", "model", "agent_cmd")  # what --resume may change when given
 NO_KEY = "no-key"  # sent to local servers that need none
 
 
@@ -93,7 +94,7 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
             raise UsageProblem(f"--resume {resume}: no state.json there; give the run folder a previous `envport translate` printed")
         saved = json.loads(state_file.read_text())
         options = dict(saved["options"])
-        for key in BUDGET_KEYS:  # a resumed run may get a new budget
+        for key in RESUME_OVERRIDES:  # a resumed run may get a new budget or endpoint
             if cli.get(key) is not None:
                 options[key] = cli[key]
         stored_state = saved["state"]

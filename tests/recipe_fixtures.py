@@ -1,0 +1,39 @@
+"""Shared pieces of the recipe tests: translations (correct, with a planted bug, hanging) and a CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+CORRECT = (ROOT / "envs" / "cartpole" / "jax_env.py").read_text()
+# Planted bug: the sign of the pole's reaction term. L1 catches it from any state.
+BUG_FROM, BUG_TO = "params.gravity * sintheta - costheta * temp", "params.gravity * sintheta + costheta * temp"
+assert CORRECT.count(BUG_FROM) == 1
+BUGGY = CORRECT.replace(BUG_FROM, BUG_TO)
+SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
+# Cheap verification: L1 only, few examples; enough to catch the planted bug.
+CHEAP = ["--levels", "L1", "--examples", "5", "--verify-timeout", "240", "--optimise-rounds", "0"]
+
+
+def hanging_translation(pid_file: Path) -> str:
+    """A translation that records its process id, then never finishes importing."""
+    return f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\nwhile True:\n    pass\n"
+
+
+def translate(args: list[str]):
+    """Invoke `envport translate ARGS` in-process; returns the click Result (exit_code, stdout, stderr)."""
+    from recipe.cli import app
+
+    return CliRunner().invoke(app, ["translate", *args], catch_exceptions=False)
+
+
+def run_folder_text(runs: Path) -> str:
+    """Every file under the runs folder, concatenated (to look for secrets)."""
+    return "\n".join(p.read_text(errors="replace") for p in Path(runs).rglob("*") if p.is_file())
+
+
+def only_run(runs: Path) -> Path:
+    (run,) = [p for p in Path(runs).iterdir() if p.is_dir()]
+    return run
