@@ -13,6 +13,7 @@ PORT_PACKAGES = (
     "envs.mountaincar",
     "envs.mountaincar_continuous",
     "envs.pendulum",
+    "envs.minatar_breakout",
 )
 
 

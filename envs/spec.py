@@ -38,6 +38,9 @@ class StateField:
     # Values where behaviour changes (termination thresholds, goals): L1 offers them and
     # their close neighbours often, since bugs in thresholds only show right there.
     edges: tuple[float, ...] = ()
+    # Array-valued fields (a brick map, a row of cars): the element shape; () for scalars.
+    # `low`/`high` then bound every element.
+    shape: tuple[int, ...] = ()
 
     def __post_init__(self):
         if self.rule == "close" and self.rtol == 0.0 and self.atol == 0.0:
@@ -69,6 +72,11 @@ class DrawSpec:
     shape: tuple[int, ...]
     phase: Phase
     used_for: str = ""
+    # Consumed only on some steps (a spawn that happens when a timer runs out, say): the
+    # translation always samples it, the reference asks for it when the event happens.
+    # The tape lets an optional draw go unused, and skips it when the reference's next
+    # call asks for another kind or shape (verify.tape).
+    optional: bool = False
 
 
 @dataclass(frozen=True)

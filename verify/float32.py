@@ -64,8 +64,8 @@ def check_float32(port_name: str, samples: int = 300, seed: int = 0):
     for i in range(samples):
         action = space.sample()
         synced = {k: (np.asarray(np.float32(v), np.float64) if np.asarray(v).dtype.kind == "f" else v) for k, v in state.items()}
-        expected = lock.reference_step(synced, action, {})
         draws = lock.draws_for_state(jax.random.PRNGKey(i), synced)
+        expected = lock.reference_step(synced, action, draws["step"])
         actual = lock.translation_step(synced, action, draws)
         result.checks += 1
         bad = []
@@ -118,8 +118,9 @@ def _drift(lock, floats, seed: int) -> dict:
     steps_left = min(DRIFT_STEPS, lock.port.max_episode_steps)
     for t in range(steps_left):
         action = space.sample()
-        e = lock.reference_step(ref_state, action, {})
-        a = lock.translation_step(our_state, action, lock.draws_for_state(jax.random.PRNGKey(t), our_state))
+        draws = lock.draws_for_state(jax.random.PRNGKey(t), our_state)
+        e = lock.reference_step(ref_state, action, draws["step"])
+        a = lock.translation_step(our_state, action, draws)
         steps.append(t + 1)
         for f in floats:
             errors[f.name].append(abs(float(a.state[f.name]) - float(e.state[f.name])))

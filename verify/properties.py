@@ -9,6 +9,7 @@ counterexample that names the fields that differ.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
@@ -27,7 +28,11 @@ from verify.tape import TapeError
 
 
 def field_strategy(f: StateField) -> st.SearchStrategy:
-    """Values for one state field, from its dtype and bounds."""
+    """Values for one state field, from its dtype and bounds (an array of such values for a shaped field)."""
+    if getattr(f, "shape", ()):
+        size = int(np.prod(f.shape))
+        element = field_strategy(dataclasses.replace(f, shape=()))
+        return st.lists(element, min_size=size, max_size=size).map(lambda vs: np.asarray(vs, f.dtype).reshape(f.shape))
     if f.kind == "bool":
         return st.booleans().map(np.bool_)
     if f.kind == "int":

@@ -194,13 +194,13 @@ def _divergence(lock: Lockstep, run: dict, ep: int, step: int, mismatches: list,
     last = run["traj"]["action"].shape[1]
     steps = list(range(max(0, step - SERIES_BEFORE), min(step + SERIES_AFTER, last) + 1))
     component = None
-    if first.field == "obs":
+    if first.field == "obs" or np.ndim(first.expected) > 0:  # arrays (grids too): the first differing element, flat index
         diff = np.abs(np.asarray(first.expected, np.float64) - np.asarray(first.actual, np.float64))
-        component = int(np.argmax(diff))
+        component = int(np.argmax(diff.reshape(-1)))
 
     def pick(value):
         value = np.asarray(value, np.float64)
-        return float(value[component] if component is not None else value)
+        return float(value.reshape(-1)[component] if component is not None else value)
 
     preceding = []
     for s in range(max(1, step - CONTEXT_STEPS), step):
@@ -218,7 +218,7 @@ def _divergence(lock: Lockstep, run: dict, ep: int, step: int, mismatches: list,
         "mismatches": [m.to_dict() for m in mismatches],
         "preceding_steps": preceding,
         "series": {
-            "field": first.field if component is None else f"obs[{component}]",
+            "field": first.field if component is None else f"{first.field}[{component}]",
             "steps": steps,
             "reference": [pick(_value(reference[s], first.field)) if s < len(reference) else None for s in steps],
             "translation": [pick(_value(_translation_outcome(lock, run, ep, s), first.field)) for s in steps],

@@ -32,10 +32,14 @@ class TapeGenerator:
         self._entries = [(spec, np.asarray(value)) for spec, value in entries]
         self._label = label
         self.calls: list[str] = []
+        self.used: list[str] = []  # names of the draws that answered a call, in order
 
     # ----- bookkeeping ----------------------------------------------------
     def _take(self, call: str, kind: str, shape: tuple[int, ...]) -> np.ndarray:
         self.calls.append(call)
+        # An optional draw (DrawSpec.optional) the reference did not ask for this time is passed over.
+        while self._entries and self._entries[0][0].optional and not self._fits(self._entries[0], kind, shape):
+            self._entries.pop(0)
         if not self._entries:
             raise TapeError(
                 f"the reference called np_random.{call} during {self._label}, "
@@ -52,12 +56,22 @@ class TapeGenerator:
                 f"the reference called np_random.{call} during {self._label} for shape {tuple(shape)}, "
                 f"but draw {spec.name!r} has shape {tuple(value.shape)}"
             )
+        self.used.append(spec.name)
         return value
 
+    @staticmethod
+    def _fits(entry: tuple[DrawSpec, np.ndarray], kind: str, shape: tuple[int, ...]) -> bool:
+        spec, value = entry
+        return spec.kind == kind and tuple(value.shape) == tuple(shape)
+
     def finish(self) -> None:
-        """Fail if draws are left: the translation drew random numbers the reference never used."""
-        if self._entries:
-            names = ", ".join(spec.name for spec, _ in self._entries)
+        """Fail if draws are left: the translation drew random numbers the reference never used.
+
+        Optional draws (consumed only when an event happens) may be left.
+        """
+        left = [spec for spec, _ in self._entries if not spec.optional]
+        if left:
+            names = ", ".join(spec.name for spec in left)
             raise TapeError(f"draws left unused after {self._label}: {names} (the reference made calls {self.calls})")
 
     @staticmethod
@@ -162,6 +176,24 @@ class PythonRandomTape(TapeGenerator):
     def shuffle(self, x):
         order = self._permutation_draw(f"shuffle(<{len(x)} items>)", len(x))
         x[:] = [x[i] for i in order]
+
+
+def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Which draw answers each of a reference's recorded calls `(kind, value)`, by the tape's rules.
+
+    Optional draws whose kind or shape do not fit the next call are passed over, as the
+    tape passes them over; a call no draw fits raises TapeError.
+    """
+    pending = list(specs)
+    answered: dict[str, np.ndarray] = {}
+    for kind, value in calls:
+        value = np.asarray(value)
+        while pending and pending[0].optional and not TapeGenerator._fits((pending[0], np.zeros(pending[0].shape)), kind, value.shape):
+            pending.pop(0)
+        if not pending or not TapeGenerator._fits((pending[0], np.zeros(pending[0].shape)), kind, value.shape):
+            raise TapeError(f"no draw answers the recorded call {kind}{tuple(value.shape)} (left: {[s.name for s in pending]})")
+        answered[pending.pop(0).name] = value
+    return answered
 
 
 def tape_for(port, phase: str, draws: dict) -> TapeGenerator:

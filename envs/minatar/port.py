@@ -1,0 +1,79 @@
+"""The `Port` of a MinAtar game: the metadata every game shares, plus the game's own fields and draws."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+import numpy as np
+
+from envs.minatar import reference
+from envs.spec import DrawSpec, Port, StateField, Tolerance
+
+STICKY = DrawSpec("sticky", "uniform", (), "step", "Environment.act: random.rand() < sticky_action_prob repeats the last action")
+
+WRAPPER_FIELDS = (
+    StateField("last_action", "int64", "Environment.last_action (full-map index, repeated by sticky actions)", low=0, high=5),
+    StateField("time", "int64", "TimeLimit._elapsed_steps"),
+)
+
+
+def minatar_port(
+    game: str,
+    package: str,
+    description: str,
+    class_name: str,
+    fields: tuple[StateField, ...],
+    draws: tuple[DrawSpec, ...],
+    get_game_state: Callable[[Any], dict[str, np.ndarray]],
+    set_game_state: Callable[[Any, dict[str, np.ndarray]], None],
+    max_episode_steps: int,
+    time_limit: str,
+    **extra: Any,
+) -> Port:
+    """The port of MinAtar game `game` (e.g. 'breakout'), whose translation is `package.jax_env.class_name`.
+
+    `fields`/`draws` are the game's own; the sticky-action draw (first in every step) and the
+    wrapper's fields (last action, step count) are added here. `get_game_state` /
+    `set_game_state` read and write the game object (`reference.inner(env)`).
+    """
+    jax_module = f"{package}.jax_env"
+    time_field = StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=max_episode_steps)
+
+    def make_jax():
+        return getattr(importlib.import_module(jax_module), class_name)()
+
+    def get_state(env):
+        return {**get_game_state(reference.inner(env)), **reference.get_wrapper_state(env)}
+
+    def set_state(env, state):
+        set_game_state(reference.inner(env), state)
+        reference.set_wrapper_state(env, state)
+
+    name = f"minatar-{game.replace('_', '-')}"
+    gym_id = reference.gym_id(game)
+    title = reference.GAME_IDS[game]
+    return Port(
+        name=name,
+        gym_id=gym_id,
+        description=description,
+        reference_entry_point=f"minatar.gym:BaseEnv (game={game!r}; minatar.environments.{game}.Env)",
+        make_reference=lambda: reference.make_reference(game, max_episode_steps),
+        get_state=get_state,
+        set_state=set_state,
+        make_jax=make_jax,
+        jax_module=jax_module,
+        state_fields=(*fields, WRAPPER_FIELDS[0], time_field),
+        draws=(STICKY, *draws),
+        max_episode_steps=max_episode_steps,
+        time_limit=time_limit,
+        invalid_action=(
+            "the reference indexes its action list with the action: -1 is the last action (matched), "
+            "others outside the range raise IndexError; the translation clips those"
+        ),
+        obs_tolerance=Tolerance("exact"),
+        reward_tolerance=Tolerance("exact"),
+        swap_rng=reference.swapped_random,
+        aliases=(f"MinAtar-{title}", f"{title}-MinAtar"),
+        extra={"game": game, **extra},
+    )
