@@ -1,0 +1,77 @@
+"""Evaluate trained policies: the return of whole episodes, greedy (most likely) actions.
+
+`params` always carry a leading seed axis (one policy per seed, as the trainers return
+them); results are arrays of shape (seeds, episodes).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ppo import network
+from ppo.config import PPOConfig
+from ppo.update import make_network
+
+
+def _greedy(config: PPOConfig, action: network.ActionSpec):
+    net = make_network(config, action)
+    return lambda p, obs: network.mode(action, net.apply(p, obs)[0])
+
+
+def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, env_params=None) -> np.ndarray:
+    """Returns of `episodes` episodes per policy on the JAX environment `env`, shape (seeds, episodes)."""
+    env_params = env.default_params if env_params is None else env_params
+    action = network.action_spec_of(env.action_space(env_params))
+    policy = _greedy(config, action)
+    max_steps = int(env_params.max_steps_in_episode)
+
+    def one_policy(p, key):
+        k_reset, k_run = jax.random.split(key)
+        obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, episodes), env_params)
+
+        def body(carry, k):
+            obs, states, total, running = carry
+            a = policy(p, obs)
+            obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
+                jax.random.split(k, episodes), states, a, env_params
+            )
+            total = total + jnp.where(running, reward, 0.0)
+            running = running & ~(terminated | truncated)
+            return (obs, states, total, running), None
+
+        init = (obs, states, jnp.zeros(episodes, jnp.float32), jnp.ones(episodes, bool))
+        (_, _, total, _), _ = jax.lax.scan(body, init, jax.random.split(k_run, max_steps))
+        return total
+
+    num = jax.tree.leaves(params)[0].shape[0]
+    keys = jax.random.split(jax.random.PRNGKey(seed), num)
+    return np.asarray(jax.jit(jax.vmap(one_policy))(params, keys))
+
+
+def evaluate_host(config: PPOConfig, params, vec_env, episodes: int, seed: int = 0, max_steps: int = 100_000) -> np.ndarray:
+    """Returns of the first episode of each environment of `vec_env` (seeds * episodes of them), shape (seeds, episodes).
+
+    Policy s drives environments [s * episodes, (s + 1) * episodes); the vector env must auto-reset in SAME_STEP mode.
+    """
+    num = jax.tree.leaves(params)[0].shape[0]
+    if vec_env.num_envs != num * episodes:
+        raise ValueError(f"the vector env has {vec_env.num_envs} environments; {num} policies x {episodes} episodes need {num * episodes}")
+    action = network.action_spec_of(vec_env.single_action_space)
+    policy = jax.jit(jax.vmap(_greedy(config, action)))
+    obs_shape = tuple(vec_env.single_observation_space.shape)
+    act_dtype = np.int64 if action.discrete else np.float32
+    obs, _ = vec_env.reset(seed=seed)
+    total = np.zeros(num * episodes, np.float64)
+    running = np.ones(num * episodes, bool)
+    for _ in range(max_steps):
+        a = np.asarray(policy(params, np.asarray(obs, np.float32).reshape(num, episodes, *obs_shape)))
+        obs, reward, terminated, truncated, _ = vec_env.step(a.reshape(num * episodes, *action.shape).astype(act_dtype))
+        total += np.where(running, reward, 0.0)
+        running &= ~(np.asarray(terminated) | np.asarray(truncated))
+        if not running.any():
+            break
+    else:
+        raise RuntimeError(f"some episodes did not end within {max_steps} steps")
+    return total.reshape(num, episodes)

@@ -1,0 +1,100 @@
+"""PPO on a JAX port, end to end in one compiled function (PureJaxRL's layout).
+
+`make_train(config, env, env_params)` returns a pure `train(key) -> (learner, metrics)`:
+a `lax.scan` over updates, each a `lax.scan` rollout of the vmapped environments
+(the port's gymnax-style `reset`/`step`, same-step auto-reset), then the shared PPO
+update (`ppo.update`). Callers decide the layout: `train_seeds` vmaps it over seeds,
+`ppo.parallel` shards the environments over devices.
+
+`metrics` per update: `return_sum` and `episodes` (returns of the episodes that ended
+during that rollout, summed, and how many), and `losses` (total, policy, value, entropy).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+
+from ppo import network
+from ppo.config import PPOConfig
+from ppo.update import Transition, init_learner, make_network, make_update
+
+
+def make_train(
+    config: PPOConfig, env, env_params=None, axis_name: str | None = None, on_update: Callable | None = None
+) -> Callable[[jax.Array], tuple[Any, dict]]:
+    """A pure `train(key)` for `config` on the JAX environment `env`.
+
+    With `axis_name`, `train` runs inside a mapped axis of that name (one member per device):
+    each member steps its own `config.num_envs` environments with its own random stream,
+    gradients are averaged over the axis and episode statistics summed, so all members keep
+    the same parameters. `on_update(update_index, return_sum, episodes)`, when given, is
+    called from the compiled run after every update (under vmap: once per seed), for progress.
+    """
+    env_params = env.default_params if env_params is None else env_params
+    action = network.action_spec_of(env.action_space(env_params))
+    net = make_network(config, action)
+    update = make_update(config, action, axis_name)
+    obs_shape = tuple(env.observation_space(env_params).shape)
+    n = config.num_envs
+
+    def env_step(carry, _):
+        learner, states, obs, ep_return, key = carry
+        key, k_act, k_step = jax.random.split(key, 3)
+        dist, value = net.apply(learner.params, obs)
+        act = network.sample(action, dist, k_act)
+        logp = network.log_prob(action, dist, act)
+        next_obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
+            jax.random.split(k_step, n), states, act, env_params
+        )
+        reward = reward.astype(jnp.float32)
+        done = jnp.logical_or(terminated, truncated)
+        ep_return = ep_return + reward
+        finished = jnp.where(done, ep_return, 0.0)
+        ep_return = jnp.where(done, 0.0, ep_return)
+        step = Transition(obs, act, logp, value, reward, done)
+        return (learner, states, next_obs, ep_return, key), (step, finished, done)
+
+    def update_step(carry, index):
+        learner, states, obs, ep_return, key = carry
+        (learner, states, obs, ep_return, key), (traj, finished, done) = jax.lax.scan(
+            env_step, (learner, states, obs, ep_return, key), None, length=config.num_steps
+        )
+        _, last_value = net.apply(learner.params, obs)
+        key, k_update = jax.random.split(key)
+        learner, losses = update(learner, traj, last_value, k_update)
+        return_sum, episodes = finished.sum(), done.sum()
+        if axis_name is not None:
+            return_sum = jax.lax.psum(return_sum, axis_name)
+            episodes = jax.lax.psum(episodes, axis_name)
+            losses = jax.lax.pmean(losses, axis_name)
+        metrics = {"return_sum": return_sum, "episodes": episodes, "losses": losses}
+        if on_update is not None:
+            jax.debug.callback(on_update, index + 1, return_sum, episodes)
+        return (learner, states, obs, ep_return, key), metrics
+
+    def train(key):
+        k_init, key = jax.random.split(key)
+        if axis_name is not None:  # own environments and samples per member, same initial parameters
+            key = jax.random.fold_in(key, jax.lax.axis_index(axis_name))
+        key, k_reset = jax.random.split(key)
+        learner = init_learner(k_init, config, action, obs_shape)
+        obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, n), env_params)
+        carry = (learner, states, obs, jnp.zeros(n, jnp.float32), key)
+        (learner, *_), metrics = jax.lax.scan(update_step, carry, jnp.arange(config.num_updates))
+        return learner, metrics
+
+    return train
+
+
+def train_seeds(config: PPOConfig, env, seeds, env_params=None):
+    """Train one policy per seed, vmapped over seeds in one compiled call; (learners, metrics) with a leading seed axis."""
+    keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
+    return jax.jit(jax.vmap(make_train(config, env, env_params)))(keys)
+
+
+def mean_returns(metrics: dict) -> jax.Array:
+    """Mean return of the episodes that ended in each update (NaN where none did), shape (..., num_updates)."""
+    return jnp.where(metrics["episodes"] > 0, metrics["return_sum"] / jnp.maximum(metrics["episodes"], 1), jnp.nan)

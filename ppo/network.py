@@ -1,0 +1,100 @@
+"""The actor-critic network and its action distribution (flax linen).
+
+Two separate MLPs, as PureJaxRL's: the actor gives logits (discrete actions) or the
+mean of a diagonal Gaussian with a learned log standard deviation (continuous ones);
+the critic gives a value. Orthogonal initialisation, sqrt(2) hidden gain, 0.01 for the
+policy head and 1.0 for the value head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax.linen.initializers import constant, orthogonal
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What the policy outputs: `n` discrete actions, or a continuous vector of `shape` within [low, high]."""
+
+    discrete: bool
+    n: int = 0
+    shape: tuple[int, ...] = ()
+
+    @property
+    def dim(self) -> int:
+        return self.n if self.discrete else int(np.prod(self.shape))
+
+
+def action_spec_of(space) -> ActionSpec:
+    """The ActionSpec of an envport or Gymnasium action space (anything with `n`, or with `shape`)."""
+    if hasattr(space, "n"):
+        return ActionSpec(True, n=int(space.n))
+    if getattr(space, "shape", None):
+        return ActionSpec(False, shape=tuple(space.shape))
+    raise TypeError(f"PPO supports discrete and box action spaces, not {space!r}")
+
+
+class ActorCritic(nn.Module):
+    """Actor and critic MLPs; returns (distribution parameters, value)."""
+
+    action: ActionSpec
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "tanh"
+
+    @nn.compact
+    def __call__(self, obs):
+        act = nn.tanh if self.activation == "tanh" else nn.relu
+        x = obs.reshape(*obs.shape[:-1], -1) if obs.ndim else obs
+        actor, critic = x, x
+        for width in self.hidden:
+            actor = act(nn.Dense(width, kernel_init=orthogonal(np.sqrt(2)), bias_init=constant(0.0))(actor))
+            critic = act(nn.Dense(width, kernel_init=orthogonal(np.sqrt(2)), bias_init=constant(0.0))(critic))
+        head = nn.Dense(self.action.dim, kernel_init=orthogonal(0.01), bias_init=constant(0.0))(actor)
+        value = nn.Dense(1, kernel_init=orthogonal(1.0), bias_init=constant(0.0))(critic)[..., 0]
+        if self.action.discrete:
+            return head, value
+        log_std = self.param("log_std", constant(0.0), (self.action.dim,))
+        return (head, jnp.broadcast_to(log_std, head.shape)), value
+
+
+# ----- the distribution, as pure functions of the network's output ----------------------------
+
+def sample(action: ActionSpec, dist, key):
+    """An action drawn from the policy."""
+    if action.discrete:
+        return jax.random.categorical(key, dist)
+    mean, log_std = dist
+    return (mean + jnp.exp(log_std) * jax.random.normal(key, mean.shape, mean.dtype)).reshape(*mean.shape[:-1], *action.shape)
+
+
+def mode(action: ActionSpec, dist):
+    """The most likely action (greedy evaluation)."""
+    if action.discrete:
+        return jnp.argmax(dist, axis=-1)
+    mean, _ = dist
+    return mean.reshape(*mean.shape[:-1], *action.shape)
+
+
+def log_prob(action: ActionSpec, dist, a):
+    """log pi(a | obs)."""
+    if action.discrete:
+        logp = jax.nn.log_softmax(dist)
+        return jnp.take_along_axis(logp, a[..., None].astype(jnp.int32), axis=-1)[..., 0]
+    mean, log_std = dist
+    a = a.reshape(mean.shape)
+    z = (a - mean) / jnp.exp(log_std)
+    return jnp.sum(-0.5 * z**2 - log_std - 0.5 * jnp.log(2 * jnp.pi), axis=-1)
+
+
+def entropy(action: ActionSpec, dist):
+    """Entropy of the policy at each observation."""
+    if action.discrete:
+        logp = jax.nn.log_softmax(dist)
+        return -jnp.sum(jnp.exp(logp) * logp, axis=-1)
+    _, log_std = dist
+    return jnp.sum(log_std + 0.5 * (1.0 + jnp.log(2 * jnp.pi)), axis=-1)

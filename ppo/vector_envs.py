@@ -1,0 +1,27 @@
+"""Host vector environments that PPO can train on, all in Gymnasium's SAME_STEP auto-reset mode.
+
+- `rust`: the port's Rust vector env (`envs.rust_backend.make_rust_vector`), stepping in Rust threads;
+- `reference`: Gymnasium's own `SyncVectorEnv` over the real reference environment.
+
+Same-step auto-reset is what the JAX translations do too, so the three backends hand PPO
+the same kind of transitions (`done` = terminated or truncated; the observation after a
+done is the next episode's first).
+"""
+
+from __future__ import annotations
+
+import gymnasium
+from gymnasium.vector import AutoresetMode
+
+HOST_BACKENDS = ("rust", "reference")
+
+
+def make_host_vector(port, backend: str, num_envs: int, seed: int = 0, num_threads: int | None = None) -> gymnasium.vector.VectorEnv:
+    """`num_envs` environments of `port` on the host, for `backend` in HOST_BACKENDS."""
+    if backend == "rust":
+        from envs.rust_backend import make_rust_vector
+
+        return make_rust_vector(port, num_envs, seed=seed, num_threads=num_threads)
+    if backend == "reference":
+        return gymnasium.vector.SyncVectorEnv([port.make_reference] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP)
+    raise ValueError(f"unknown host backend {backend!r}; known: {', '.join(HOST_BACKENDS)}")
