@@ -174,16 +174,49 @@ def task_for_port(name: str, target: str) -> Task:
         port = get_port(name)
     except UnknownPortError as exc:
         raise TaskError(f"{exc}. Run `envport list`, or translate your own class with --reference module:Class --name NEW") from exc
-    cls = resolve_reference(port.reference_entry_point)
-    package_module = importlib.import_module(f"envs.{port.name.replace('-', '_')}")
+    package_module = importlib.import_module(port.jax_module.rpartition(".")[0])
     adapter = importlib.import_module(package_module.__name__ + ".reference")
-    sources = [_source_of(m, m.__name__, "reference") for m in reference_modules(cls)]
+    sources = [_source_of(m, m.__name__, "reference") for m in _port_reference_modules(port)]
     sources.append(_source_of(adapter, adapter.__name__, "adapter"))
     sources.append(_source_of(package_module, package_module.__name__, "metadata"))
     sources += _contract_sources() if target == "jax" else _rust_contract_sources()
     class_name = type(port.make_jax()).__name__
     return Task(port.name, target, port.reference_entry_point, True, class_name, package_module.__name__.rpartition(".")[2],
                 sources, port.summary())
+
+
+def reachable_classes(obj: Any, depth: int = 2) -> list[type]:
+    """The class of `obj` and the classes of its attributes (to `depth`) from the same top-level package.
+
+    For references whose entry point is not a plain module:Class (MinAtar's gym wrapper
+    holds the game, which holds the environment), this finds the classes with the logic.
+    """
+    top = type(obj).__module__.partition(".")[0]
+    found: list[type] = []
+
+    def visit(value: Any, level: int) -> None:
+        cls = type(value)
+        if cls in found or cls.__module__.partition(".")[0] != top:
+            return
+        found.append(cls)
+        if level < depth:
+            for attr in list(getattr(value, "__dict__", {}).values()):
+                visit(attr, level + 1)
+
+    visit(obj, 0)
+    return found
+
+
+def _port_reference_modules(port) -> list[ModuleType]:
+    try:
+        classes = [resolve_reference(port.reference_entry_point)]
+    except TaskError:  # a descriptive entry point: look at a live reference instead
+        reference = port.make_reference()
+        classes = reachable_classes(getattr(reference, "unwrapped", reference))
+    modules: list[ModuleType] = []
+    for cls in classes:
+        modules += [m for m in reference_modules(cls) if m not in modules]
+    return modules
 
 
 def task_for_reference(reference: str, name: str, target: str) -> Task:

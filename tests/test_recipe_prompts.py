@@ -3,6 +3,7 @@
 import jinja2
 import pytest
 
+from envs import port_names
 from recipe import prompting
 from recipe.task import TaskError, task_for_port, task_for_reference
 
@@ -26,6 +27,16 @@ def test_translate_prompt_has_the_five_parts(target, registered):
         assert "my_cartpole/reference.py" in text and "PORT = Port(" in text
     if target == "rust":
         assert "trait ClassicEnv" in text
+
+
+@pytest.mark.parametrize("target", ["jax", "rust"])
+@pytest.mark.parametrize("name", port_names())
+def test_every_registered_port_renders(name, target):
+    task = task_for_port(name, target)
+    text = prompting.translate_prompt(task)
+    assert task.reference_sources(), "no reference source found"
+    assert all(s.text in text for s in task.sources)
+    assert "## 5. Property tests (L1)" in text
 
 
 def test_reference_modules_gathered_automatically():
