@@ -39,22 +39,25 @@ def test_planted_bug_caught_by_L1_repaired_and_promoted(tmp_path):
     previous = CORRECT + "\n# the previously verified translation\n"
     (out / "jax_env.py").write_text(previous)
     script = [tool_reply(write("jax_env.py", BUGGY)), tool_reply(("submit", {"summary": "first try"})),
-              tool_reply(write("jax_env.py", CORRECT), ("submit", {}))]
+              tool_reply(write("jax_env.py", CORRECT)), tool_reply(("run_verification", {"levels": "L1"})),
+              tool_reply(("submit", {}))]
     with ScriptedServer(script) as server:
         result = translate(args(server, tmp_path, *CHEAP, "--max-iterations", "3"))
     assert result.exit_code == 0, result.output
     # the repair prompt fed back the lowest failing level, L1, with the failing field
     repair = server.last_user_message(2)
     assert "failed verification at level L1" in repair and "theta" in repair
+    assert '"passed": true' in server.tool_messages(4)[-1]  # the agent's own run_verification
     assert (out / "jax_env.py").read_text() == CORRECT
     run = only_run(tmp_path / "runs")
+    assert len(list((run / "verify").glob("verify-*.json"))) == 2  # the final check reused the agent's (same content)
     assert (run / "replaced").rglob("jax_env.py").__next__().read_text() == previous  # the old one kept, not lost
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "passed" and [r["passed"] for r in summary["rows"]] == [False, True]
     assert summary["rows"][0]["levels"] == {"L1": "FAIL"}
     # accounting: server's token counts, cost from the price table (gpt-4o-mini: $0.15 / $0.60 per million)
-    assert summary["prompt_tokens"] == 3 * 120 and summary["completion_tokens"] == 3 * 40
-    assert summary["cost"] == pytest.approx((360 * 0.15 + 120 * 0.60) / 1e6)
+    assert summary["prompt_tokens"] == 5 * 120 and summary["completion_tokens"] == 5 * 40
+    assert summary["cost"] == pytest.approx((600 * 0.15 + 200 * 0.60) / 1e6)
     kinds = [e["event"] for e in read_events(run / "trajectory.jsonl")]
     for kind in ("request", "response", "tool", "verification", "promoted", "summary"):
         assert kind in kinds

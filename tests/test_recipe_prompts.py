@@ -81,3 +81,14 @@ def test_bad_task_input_is_named():
 def test_token_estimate():
     assert prompting.estimate_tokens("") == 0
     assert prompting.estimate_tokens("abcde") == 2
+
+
+def test_print_prompt_and_rust_loop_message(tmp_path):
+    from recipe_fixtures import translate
+
+    result = translate(["mountaincar", "--print-prompt"])
+    assert result.exit_code == 0 and "# Task: translate" in result.stdout
+    assert "about" in result.stderr and "tokens (characters / 4)" in result.stderr
+    result = translate(["mountaincar", "--to", "rust", "--agent", "cli", "--agent-cmd", "x {prompt_file}", "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "maturin" in result.stderr and "--print-prompt" in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing started
