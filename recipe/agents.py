@@ -56,18 +56,19 @@ class ToolAgent:
             calls = reply.message.get("tool_calls") or []
             if not calls:
                 return AttemptResult("no tool call")
-            submitted = False
-            for call in calls:
+            submitted, last_error = False, ""
+            for call in calls:  # every call gets its answer, so the conversation stays valid (for --resume too)
                 fn = call.get("function", {})
                 result = self.toolbox.call(fn.get("name", ""), fn.get("arguments"))
-                self.log.event("tool", id=call.get("id"), name=fn.get("name"), arguments=head_tail(str(fn.get("arguments")), 4000),
-                               error=result.error, result=head_tail(result.content, 4000))
+                self.log.event("tool", id=call.get("id"), name=fn.get("name"), arguments=fn.get("arguments"),
+                               error=result.error, result=result.content)
                 self.messages.append({"role": "tool", "tool_call_id": call.get("id", ""), "content": result.content})
                 submitted = submitted or result.submitted
                 self.errors_in_a_row = self.errors_in_a_row + 1 if result.error else 0
-                if self.errors_in_a_row >= self.max_errors_in_a_row:
-                    raise AgentStop(f"the model made {self.errors_in_a_row} bad tool calls in a row (malformed arguments, "
-                                    f"unknown tools or refused paths); last: {result.content[:300]}")
+                last_error = result.content if result.error else last_error
+            if self.errors_in_a_row >= self.max_errors_in_a_row:
+                raise AgentStop(f"the model made {self.errors_in_a_row} bad tool calls in a row (malformed arguments, "
+                                f"unknown tools or refused paths); last: {last_error[:300]}")
             if submitted:
                 return AttemptResult("submitted")
             self.usage.check(self.budget)
@@ -109,9 +110,22 @@ class CliAgent:
             raise AgentStop(f"--agent-cmd could not start {argv[0]!r}: {exc}") from exc
         self.log.event("command_result", returncode=result.returncode, timed_out=result.timed_out,
                        seconds=round(result.seconds, 3), output=head_tail(result.output, 8000))
+        scrub_secrets(self.workspace, self.log)
         if result.timed_out:
             return AttemptResult(f"command timed out after {timeout:.0f} s (killed)")
         return AttemptResult(f"command exited {result.returncode}")
 
     def state(self) -> dict[str, Any]:
         return {"runs": self.runs}
+
+
+def scrub_secrets(workspace: Workspace, log: RunLog) -> None:
+    """Redact the run's secrets from workspace files (an external agent holds the key and might write it down)."""
+    if not log.secrets:
+        return
+    for path in workspace.root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            text = path.read_text(errors="ignore")
+            if any(secret in text for secret in log.secrets):
+                path.write_text(log.redact(text))
+                log.event("redacted", file=str(path.relative_to(workspace.root)))

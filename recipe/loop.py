@@ -39,6 +39,7 @@ class RunState:
     verified: dict[str, Any] | None = None  # outcome of the last passing translation (+ throughput)
     optimise_left: int = 0
     note: str = ""  # why the last optimisation was thrown away
+    attempt_open: bool = False  # an attempt started and was not verified yet (a resume continues it)
     promoted: list[str] = field(default_factory=list)
     agent: dict[str, Any] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +67,7 @@ class Run:
     batch_sizes: tuple[int, ...] = BENCH_BATCH_SIZES
     bench_steps: int = 1_000_000
     progress: Callable[[str], None] = lambda message: None
+    warnings: list[str] = field(default_factory=list)
 
     def save(self) -> None:
         """Write state.json (atomically)."""
@@ -93,7 +95,12 @@ def run_loop(run: Run) -> RunState:
     while st.status == "running":
         try:
             run.usage.check(run.budget, iterations=st.iteration)
-            prompt = next_prompt(run)
+            if st.attempt_open and run.agent.uses_tools:  # resumed mid-attempt: the conversation has the task already
+                prompt = "envport: this run was stopped and is now resumed. Continue the task where you left off."
+            else:
+                prompt = next_prompt(run)
+            st.attempt_open = True
+            run.save()
             run.log.event("iteration", iteration=st.iteration + 1, phase=st.phase, prompt_tokens_estimate=prompting.estimate_tokens(prompt))
             run.progress(f"iteration {st.iteration + 1} ({st.phase}): agent working")
             start = time.time()
@@ -106,6 +113,7 @@ def run_loop(run: Run) -> RunState:
             _stop(run, f"error: {exc}")
             break
         st.iteration += 1
+        st.attempt_open = False
         run.progress(f"iteration {st.iteration} ({st.phase}): verifying")
         outcome = run.verifier.verify()
         st.last_outcome = outcome

@@ -99,8 +99,9 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
                 options[key] = cli[key]
         stored_state = saved["state"]
         run_dir = Path(resume)
-        if stored_state["status"] != "running":
-            stored_state["status"] = "running"
+        if stored_state["status"] == "passed":
+            raise UsageProblem(f"--resume {resume}: that run already passed and promoted {', '.join(stored_state['promoted'])}; start a new run instead")
+        stored_state["status"] = "running"
     else:
         options = _resolved(cli)
         run_dir = None
@@ -154,8 +155,12 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
               optimise_rounds=o["optimise_rounds"], batch_sizes=batch_sizes, bench_steps=o["bench_steps"])
     shown = {k: v for k, v in o.items() if v is not None}
     log.event("resume" if stored_state else "start", options=shown, task=task.to_dict(), run_dir=str(run_dir))
-    if kind == "openai" and budget.max_cost is not None and price_for(o["model"], prices) is None:
-        log.event("warning", message=f"no price for model {o['model']!r}: --max-cost cannot be enforced; tokens are counted")
+    if kind == "openai" and price_for(o["model"], prices) is None:
+        warning = f"no price for model {o['model']!r} in the price table (add it with --prices FILE): cost is reported as unknown"
+        if budget.max_cost is not None:
+            warning += "; --max-cost cannot be enforced, use --max-tokens"
+        log.event("warning", message=warning)
+        run.warnings.append(warning)
     run.save()
     return run
 
@@ -200,6 +205,8 @@ def execute(run: Run) -> int:
     from recipe.cli import err, out
 
     err.print(f"run folder: {run.run_dir}", markup=False)
+    for warning in run.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
     run.progress = lambda message: err.print(message, markup=False, highlight=False)
     try:
         state = run_loop(run)

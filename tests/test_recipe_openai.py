@@ -82,9 +82,14 @@ def test_budget_exhausted_leaves_port_untouched_then_resume_finishes(tmp_path):
     with ScriptedServer([tool_reply(write("jax_env.py", CORRECT), ("submit", {}))]) as server:
         result = translate(["--resume", str(run), "--max-tokens", "100000", "--base-url", server.base_url])
     assert result.exit_code == 0, result.output
-    assert len(server.requests[0]["body"]["messages"]) >= 4  # system, task, the first reply and its tool result
+    messages = server.requests[0]["body"]["messages"]
+    assert [m["role"] for m in messages[:4]] == ["system", "user", "assistant", "tool"]  # the conversation so far ...
+    assert sum("# Task: translate" in (m.get("content") or "") for m in messages) == 1  # ... the task sent once
+    assert "resumed" in server.last_user_message(0)
     assert (out / "jax_env.py").read_text() == CORRECT
     assert_no_secret(tmp_path)
+    again = translate(["--resume", str(run)])
+    assert again.exit_code == 2 and "already passed" in again.stderr
 
 
 def test_429_then_success(tmp_path):
@@ -138,9 +143,13 @@ def test_malformed_tool_calls_answered_then_run_stopped(tmp_path):
 def test_unknown_tool_answered(tmp_path):
     script = [tool_reply(("delete_everything", {})), tool_reply(("list_files", {})), tool_reply(("submit", {}))]
     with ScriptedServer(script) as server:
-        result = translate(args(server, tmp_path, *CHEAP, "--max-iterations", "1"))
+        result = translate(args(server, tmp_path, *CHEAP, "--max-iterations", "1", "--model", "local-model"))
     assert "unknown tool 'delete_everything'" in server.tool_messages(1)[0]
     assert result.exit_code == 1 and len(server.requests) == 3
+    # a model without a price: tokens counted, cost unknown, and said so
+    assert "no price for model 'local-model'" in result.stderr
+    summary = json.loads((only_run(tmp_path / "runs") / "summary.json").read_text())
+    assert summary["cost"] is None and summary["prompt_tokens"] == 3 * 120 and "unknown" in result.stdout
 
 
 def test_path_escape_refused(tmp_path):
