@@ -17,6 +17,7 @@ from verify.mutate import (
     same_program_mutants,
     select_mutants,
 )
+from verify.mutate_pool import MutantWorker, WorkerOptions
 from verify.runner import VerifyOptions
 from verify.variants import translation_source
 
@@ -198,6 +199,34 @@ def test_a_hanging_mutant_is_killed_as_a_timeout_within_the_limit():
     elapsed = time.perf_counter() - start
     assert out.killed and out.level == "timeout", out
     assert elapsed < 15 + 10
+
+
+def test_one_worker_serves_mutant_after_mutant_and_is_replaced_after_a_hang():
+    original = translation_source(CARTPOLE)
+    flipped = original.replace("(x > params.x_threshold)", "(x < params.x_threshold)", 1)
+    hanging = original + "\nwhile True:\n    pass\n"
+    assert flipped != original
+    with MutantWorker("cartpole", WorkerOptions(class_name="CartPole", **FAST)) as worker:
+        first = worker.verify(flipped, timeout_s=240)
+        hung = worker.verify(hanging, timeout_s=10)
+        survivor = worker.verify(original, timeout_s=240)  # the unmutated source, in a fresh worker
+    assert first.killed and first.level in ("L1", "L3"), first
+    assert hung.killed and hung.level == "timeout" and hung.seconds < 10 + 5, hung
+    assert not survivor.killed and survivor.level is None, survivor
+
+
+def test_a_strictness_swap_on_a_termination_threshold_is_killed_by_L1(tmp_path):
+    # x > 2.4 and x >= 2.4 differ only at x == 2.4 exactly; L1's edge states put x there at rest.
+    from verify.lockstep import Lockstep
+    from verify.properties import check_properties
+    from verify.variants import edited_translation
+
+    wrong = edited_translation(CARTPOLE, "(x > params.x_threshold)", "(x >= params.x_threshold)", tmp_path)
+    result = check_properties(Lockstep(CARTPOLE, wrong), max_examples=100, harvest=0)
+    assert not result.passed
+    failure = result.failures[0]
+    assert failure["state"]["x"] == 2.4
+    assert {m["field"] for m in failure["mismatches"]} >= {"terminated"}, failure["mismatches"]
 
 
 def test_run_mutation_analysis_counts_are_consistent():

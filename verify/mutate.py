@@ -1,8 +1,9 @@
 """Mutation analysis: how strong is the verifier?
 
 Small, plausible bugs (mutants) are planted one at a time in a port's JAX
-translation; each mutant is verified in its own subprocess (verify/mutate_worker.py)
-with the levels run cheapest first, and a mutant is *killed* when a level fails.
+translation; each mutant is verified in a worker subprocess with a time limit
+(verify/mutate_pool.py, verify/mutate_worker.py), with the levels run cheapest
+first, and a mutant is *killed* when a level fails.
 The kill rate over the non-equivalent mutants measures what the verifier catches;
 the survivors, listed with their diffs, show what it misses.
 
@@ -61,6 +62,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+from verify.mutate_pool import MutantWorker, WorkerOptions, WorkerOutcome, run_worker  # noqa: F401 - re-exported
 
 OPERATORS = ("arith", "compare", "sign", "constant", "drop_term", "where_swap", "logical", "float32")
 
@@ -912,82 +915,6 @@ def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutan
 # ----- running mutants in subprocesses ----------------------------------------
 
 
-@dataclass
-class WorkerOutcome:
-    killed: bool
-    level: str | None
-    message: str
-    seconds: float
-    level_seconds: dict[str, float] = field(default_factory=dict)
-
-
-def run_worker(
-    port_name: str,
-    source: str,
-    *,
-    class_name: str | None = None,
-    timeout_s: float = 300.0,
-    examples: int = 100,
-    episodes: int = 20,
-    policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
-    seed: int = 0,
-    levels: tuple[str, ...] = ("L0", "L1", "L3"),
-    work_dir: Path | None = None,
-    compile_cache: Path | None = None,
-) -> WorkerOutcome:
-    """Verify one translation source in a fresh subprocess with a time limit (its process group is killed on timeout).
-
-    `compile_cache`: a directory for JAX's persistent compilation cache, shared by the
-    workers of one analysis. Mutants differ from one another in a single function, so
-    most of what a worker compiles (the reset, the policies, the unmutated helpers) was
-    compiled by an earlier worker: about a third of the time is saved. The cache is
-    keyed by the compiled program, its options and the XLA flags, so a hit returns the
-    same executable a fresh compilation would.
-    """
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="envport_mutant_", dir=work_dir) as tmp:
-        path = Path(tmp) / "mutant_source.py"
-        path.write_text(source)
-        cmd = [
-            sys.executable, "-m", "verify.mutate_worker", port_name, str(path),
-            "--examples", str(examples), "--episodes", str(episodes), "--policies", ",".join(policies),
-            "--seed", str(seed), "--levels", ",".join(levels), "--module-dir", str(Path(tmp) / "modules"),
-        ]
-        if class_name:
-            cmd += ["--class-name", class_name]
-        env = dict(os.environ)
-        if compile_cache is not None:
-            env.update(
-                JAX_COMPILATION_CACHE_DIR=str(compile_cache),
-                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
-                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
-            )
-        proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env
-        )
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.communicate()
-            return WorkerOutcome(True, "timeout", f"verification did not finish within {timeout_s:.0f} s", time.perf_counter() - start)
-    seconds = time.perf_counter() - start
-    for line in reversed(stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                out = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if "killed" in out:
-                return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
-    tail = "\n".join((stderr or "").strip().splitlines()[-8:])
-    return WorkerOutcome(True, "error", f"the worker exited with {proc.returncode} and no result:\n{tail}", seconds)
-
-
 ORIGINAL_ID = "__original__"
 
 
@@ -1122,13 +1049,13 @@ def _analyse(
             with lock, journal.open("a") as f:
                 f.write(json.dumps(entry) + "\n")
 
-    worker_args = dict(
-        compile_cache=compile_cache,
+    worker_options = WorkerOptions(
         class_name=class_name,
         examples=options.examples,
         episodes=options.episodes,
         policies=tuple(options.policies),
         seed=options.seed,
+        compile_cache=compile_cache,
     )
     original = None
     if check_original:
@@ -1137,7 +1064,7 @@ def _analyse(
             original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
         else:
             progress(f"{port.name}: verifying the unmutated translation through the worker")
-            baseline = run_worker(port.name, source, timeout_s=timeout_s or 600.0, **worker_args)
+            baseline = run_worker(port.name, source, timeout_s=timeout_s or 600.0, **dataclasses.asdict(worker_options))
             original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
             if baseline.killed:
                 raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
@@ -1149,6 +1076,15 @@ def _analyse(
     progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
 
     done = [0]
+    local = threading.local()
+    pool_workers: list[MutantWorker] = []
+
+    def worker() -> MutantWorker:
+        if not hasattr(local, "worker"):
+            local.worker = MutantWorker(port.name, worker_options)
+            with lock:
+                pool_workers.append(local.worker)
+        return local.worker
 
     def run_one(m: Mutant) -> dict[str, Any]:
         previous = known.get(m.id)
@@ -1156,7 +1092,7 @@ def _analyse(
             record = classify(previous, m.equivalent)
             reused = " (from the journal)"
         else:
-            outcome = run_worker(port.name, m.source, timeout_s=timeout_s, **worker_args)
+            outcome = worker().verify(m.source, timeout_s)
             record = classify(
                 {
                     **m.to_dict(),
@@ -1175,8 +1111,12 @@ def _analyse(
                      + (f" ({record['level']})" if record["level"] else "") + reused)
         return record
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(run_one, selected))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            results = list(pool.map(run_one, selected))
+    finally:
+        for w in pool_workers:
+            w.close()
     return summarize(
         port.name,
         results,

@@ -1,20 +1,20 @@
-"""Verify one mutant of a translation, in its own process: `python -m verify.mutate_worker PORT SOURCE_FILE`.
+"""Verify mutants of a translation in a process of their own: `python -m verify.mutate_worker PORT SOURCE_FILE`
+for one, or `--serve` for a stream of them (see `serve`).
 
-The parent (verify/mutate.py) starts this in a fresh interpreter with a time limit
-and kills its process group when the limit passes. The levels run cheapest first
+The parent (verify/mutate_pool.py) starts this in a fresh interpreter, gives each
+mutant a time limit and kills the process group when the limit passes. The levels run cheapest first
 and the first failing one kills the mutant:
 
 - L0: the mutant's source is imported here (a syntax error, a name error or a
   hang at import kills it at L0), the translation class is instantiated, and
   `verify.contract.check_contract` runs its other checks on the mutant
-  instance (metadata, jit, vmap, shapes, dtypes, spaces, adapter). Its own
-  import check would import `port.jax_module`, the *original* module, in a new
-  interpreter; here the port's `jax_module` names the mutant module instead (its
-  directory is put on PYTHONPATH, so even a fresh interpreter imports the
-  mutant), and since this process already is a fresh interpreter that just
-  imported the mutant under the parent's time limit, the import check is
-  answered from that import rather than by importing it a second time.
-- L1: `check_properties` (one-step agreement from generated and harvested states);
+  instance (metadata, jit, vmap, shapes, dtypes, spaces, adapter). Its load
+  check (`check_loads`) would import the translation in yet another
+  interpreter; this process already imported the mutant under the parent's
+  time limit, and the jit checks take its reset and step, so the load check is
+  answered from that import.
+- L1: `check_properties` (one-step agreement from generated states, edge states and
+  states harvested from the unmutated translation's rollouts), without shrinking;
 - L3: `check_rollouts` (whole episodes in lockstep).
 
 The last line on stdout is the result as JSON:
@@ -44,6 +44,24 @@ def _first_failure(result) -> str:
     failure = result.failures[0]
     text = f"{failure.get('check', '?')}: {failure.get('message', '')}"
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
+_ORIGINAL_STATES: dict[tuple[str, int], list] = {}
+
+
+def _original_states(port, seed: int) -> list:
+    """L1's pool of rollout states, harvested once per process from the unmutated translation.
+
+    Every mutant then starts from the same reachable states, and a worker compiles
+    the harvesting rollouts once instead of once per mutant.
+    """
+    from verify.lockstep import Lockstep
+    from verify.rollouts import harvest_states
+
+    key = (port.name, seed)
+    if key not in _ORIGINAL_STATES:
+        _ORIGINAL_STATES[key] = harvest_states(Lockstep(port), 64, seed)
+    return _ORIGINAL_STATES[key]
 
 
 def verify_mutant(
@@ -92,10 +110,10 @@ def verify_mutant(
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(module_dir), os.environ.get("PYTHONPATH", "")) if p)
     mutant_port = port.replace(jax_module=module.__name__, make_jax=cls)
 
-    def import_done_here(name: str, timeout: float = 0.0) -> str | None:
-        return None if name in sys.modules else f"{name} was not imported"
+    def loaded_here(name: str, candidate: str | None = None, timeout: float = 0.0, backend: str = "jax") -> str | None:
+        return None if module.__name__ in sys.modules else f"{module.__name__} was not imported"
 
-    contract.check_import = import_done_here  # this process is the fresh interpreter; see the module docstring
+    contract.check_loads = loaded_here  # this process is the fresh interpreter; see the module docstring
     if "L0" in levels:
         try:
             result = contract.check_contract(mutant_port, env)
@@ -119,7 +137,7 @@ def verify_mutant(
         try:
             lock = lock or Lockstep(mutant_port, env)
             if level == "L1":
-                result = check_properties(lock, examples, seed)
+                result = check_properties(lock, examples, seed, shrink=False, harvested=_original_states(port, seed))
             else:
                 result = check_rollouts(lock, episodes, policies, seed)
         except Exception as exc:  # noqa: BLE001 - an untrusted translation crashing is a finding
@@ -191,13 +209,60 @@ def fingerprints_main(port_name: str, directory: Path, class_name: str | None) -
     return 0
 
 
+def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace) -> dict:
+    """verify_mutant on one source file, as the JSON-ready verdict (a harness fault is an 'error' kill)."""
+    try:
+        out = verify_mutant(
+            port_name,
+            source_file.read_text(),
+            class_name=args.class_name,
+            examples=args.examples,
+            episodes=args.episodes,
+            policies=tuple(p for p in args.policies.split(",") if p),
+            seed=args.seed,
+            levels=tuple(l for l in args.levels.split(",") if l),
+            module_dir=module_dir,
+        )
+    except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
+        out = {"killed": True, "level": "error", "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
+    out["level_seconds"] = {k: round(v, 2) for k, v in out.get("level_seconds", {}).items()}
+    return out
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Verify mutants one after another, as the parent sends them: one JSON job per stdin line,
+    {"job": ID, "source": FILE, "module_dir": DIR}, answered by one stdout line {"job": ID, ...verdict}.
+
+    JAX, the reference and the verifier load once, and the many small programs that
+    running JAX eagerly compiles stay compiled for the next mutant; each mutant is still
+    imported as a fresh, uniquely named module. The parent enforces the time limit by
+    killing this process and starting another.
+    """
+    from verify.precision import enable_verification_numerics
+
+    enable_verification_numerics()
+    from envs import get_port
+
+    get_port(args.port).make_reference()  # load the reference's modules before the first mutant's clock starts
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        out = _verdict(args.port, Path(job["source"]), Path(job["module_dir"]), args)
+        sys.stdout.flush()
+        print(json.dumps({"job": job["job"], **out}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--fingerprints":  # --fingerprints PORT DIRECTORY [CLASS]
         return fingerprints_main(argv[1], Path(argv[2]), argv[3] if len(argv) > 3 else None)
     parser = argparse.ArgumentParser(description="Verify one mutant of a port's JAX translation.")
     parser.add_argument("port")
-    parser.add_argument("source", type=Path, help="the mutant's source file")
+    parser.add_argument("source", type=Path, nargs="?", help="the mutant's source file (omit with --serve)")
+    parser.add_argument("--serve", action="store_true", help="verify the mutants named on stdin, one per line (see `serve`)")
     parser.add_argument("--class-name", default=None)
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--episodes", type=int, default=20)
@@ -206,21 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="L0,L1,L3")
     parser.add_argument("--module-dir", type=Path, default=None, help="where to write the module (default: beside the source)")
     args = parser.parse_args(argv)
-    try:
-        out = verify_mutant(
-            args.port,
-            args.source.read_text(),
-            class_name=args.class_name,
-            examples=args.examples,
-            episodes=args.episodes,
-            policies=tuple(p for p in args.policies.split(",") if p),
-            seed=args.seed,
-            levels=tuple(l for l in args.levels.split(",") if l),
-            module_dir=args.module_dir or args.source.parent / "modules",
-        )
-    except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
-        out = {"killed": True, "level": "error", "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
-    out["level_seconds"] = {k: round(v, 2) for k, v in out.get("level_seconds", {}).items()}
+    if args.serve:
+        return serve(args)
+    if args.source is None:
+        parser.error("give the mutant's source file, or --serve")
+    out = _verdict(args.port, args.source, args.module_dir or args.source.parent / "modules", args)
     sys.stdout.flush()
     print(json.dumps(out), flush=True)
     return 0

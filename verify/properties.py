@@ -58,11 +58,32 @@ def field_strategy(f: StateField) -> st.SearchStrategy:
     return values.map(lambda v: np.asarray(v, f.dtype))
 
 
+def _at_rest(f: StateField) -> np.ndarray:
+    """The field's value in a state 'at rest': zero (False) where its bounds allow, else the nearest bound."""
+    low = -math.inf if f.low is None else f.low
+    high = math.inf if f.high is None else f.high
+    return np.asarray(min(max(0, low), high), f.dtype)
+
+
+def edge_states(port: Port) -> list[dict[str, np.ndarray]]:
+    """States with one field exactly on one of its edges and every other field at rest.
+
+    With the velocities at zero a position on a threshold stays there for one step, so
+    the comparison at the threshold itself is exercised: `x > 2.4` and `x >= 2.4` differ
+    only for x exactly 2.4, which random floats almost never produce.
+    """
+    rest = {f.name: _at_rest(f) for f in port.state_fields}
+    return [{**rest, f.name: np.asarray(edge, f.dtype)} for f in port.state_fields for edge in f.edges]
+
+
 def state_strategy(port: Port, harvested: list[dict[str, np.ndarray]]) -> st.SearchStrategy:
-    """States from field metadata, or visited in rollouts, made canonical by the port."""
-    generated = st.fixed_dictionaries({f.name: field_strategy(f) for f in port.state_fields})
-    choices = st.one_of(generated, st.sampled_from(harvested)) if harvested else generated
-    return choices.map(port.canonical_state) if port.canonical_state else choices
+    """States from field metadata, on the edges, or visited in rollouts, made canonical by the port."""
+    choices = [st.fixed_dictionaries({f.name: field_strategy(f) for f in port.state_fields})]
+    for pool in (edge_states(port), harvested):
+        if pool:
+            choices.append(st.sampled_from(pool))
+    states = st.one_of(*choices)
+    return states.map(port.canonical_state) if port.canonical_state else states
 
 
 def action_strategy(space: Any) -> st.SearchStrategy:
@@ -96,12 +117,26 @@ def counterexample_code(port: Port, state: dict, action: Any, draws: dict) -> st
     )
 
 
-def check_properties(lock: Lockstep, max_examples: int = 200, seed: int = 0, harvest: int = 64) -> LevelResult:
-    """Run L1 with Hypothesis: one-step agreement from generated and harvested states."""
+def check_properties(
+    lock: Lockstep,
+    max_examples: int = 200,
+    seed: int = 0,
+    harvest: int = 64,
+    shrink: bool = True,
+    harvested: list[dict[str, np.ndarray]] | None = None,
+) -> LevelResult:
+    """Run L1 with Hypothesis: one-step agreement from generated and harvested states.
+
+    `shrink=False` reports the first failing example as found (mutation analysis needs the
+    verdict, not the smallest counterexample, and shrinking costs seconds per mutant).
+    `harvested`: the pool of rollout states to start from, instead of harvesting `harvest`
+    states from the translation's own rollouts.
+    """
     result = LevelResult("L1")
     start = time.perf_counter()
     port = lock.port
-    harvested = harvest_states(lock, harvest, seed) if harvest else []
+    if harvested is None:
+        harvested = harvest_states(lock, harvest, seed) if harvest else []
     space = lock.env.action_space(lock.params)
     failing: dict[str, Any] = {}
     examples = [0]
@@ -112,7 +147,7 @@ def check_properties(lock: Lockstep, max_examples: int = 200, seed: int = 0, har
         database=None,
         deadline=None,
         derandomize=False,
-        phases=(Phase.generate, Phase.shrink),
+        phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
     )

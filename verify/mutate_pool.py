@@ -1,0 +1,211 @@
+"""Long-lived worker processes that verify mutants one after another, each with a time limit.
+
+Starting Python, JAX and the reference costs seconds, and a fresh interpreter
+compiles again every small program that JAX runs eagerly; a worker that serves
+many mutants pays that once (verify/mutate_worker.py, `serve`). Mutants stay
+isolated where it matters: each is imported as its own module, and a mutant that
+hangs or crashes takes down only its worker, whose process group is killed; the
+next mutant gets a fresh worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT_S = 180.0
+JOBS_PER_WORKER = 40  # a worker is replaced after this many mutants, so compiled programs do not pile up
+
+
+@dataclass
+class WorkerOutcome:
+    """The verdict on one mutant: killed or not, by which level ('timeout'/'error' for a fault), and why."""
+
+    killed: bool
+    level: str | None
+    message: str
+    seconds: float
+    level_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How each mutant is verified (passed to `python -m verify.mutate_worker`)."""
+
+    class_name: str | None = None
+    examples: int = 100
+    episodes: int = 20
+    policies: tuple[str, ...] = ("uniform", "sticky", "goal")
+    seed: int = 0
+    levels: tuple[str, ...] = ("L0", "L1", "L3")
+    compile_cache: Path | None = None  # JAX's persistent compilation cache, shared by the workers of one analysis
+
+    def argv(self) -> list[str]:
+        """The worker's command-line options."""
+        args = [
+            "--examples", str(self.examples), "--episodes", str(self.episodes), "--policies", ",".join(self.policies),
+            "--seed", str(self.seed), "--levels", ",".join(self.levels),
+        ]
+        return args + (["--class-name", self.class_name] if self.class_name else [])
+
+    def environ(self) -> dict[str, str]:
+        """The worker's environment: ours, plus the shared compilation cache.
+
+        The cache is keyed by the compiled program, its options and the XLA flags, so a
+        hit returns the executable a fresh compilation would.
+        """
+        env = dict(os.environ)
+        if self.compile_cache is not None:
+            env.update(
+                JAX_COMPILATION_CACHE_DIR=str(self.compile_cache),
+                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
+            )
+        return env
+
+
+class MutantWorker:
+    """Verifies mutant sources of one port through a `verify.mutate_worker --serve` process.
+
+    `verify(source, timeout_s)` never raises for a bad mutant: a hang past the limit is a
+    'timeout' kill and a crash an 'error' kill, and the process is replaced. Use as a
+    context manager, or call `close()`.
+    """
+
+    def __init__(self, port_name: str, options: WorkerOptions, work_dir: Path | None = None):
+        self.port_name = port_name
+        self.options = options
+        self._tmp = tempfile.TemporaryDirectory(prefix="envport_mutants_", dir=work_dir)
+        self._proc: subprocess.Popen | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._jobs_done = 0
+        self._job_counter = 0
+
+    def __enter__(self) -> "MutantWorker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ----- process management -----
+    def _start(self) -> str | None:
+        """Start a worker and wait until it is ready; None, or why it did not start."""
+        cmd = [sys.executable, "-m", "verify.mutate_worker", self.port_name, "--serve", *self.options.argv()]
+        self._proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True, env=self.options.environ(),
+        )
+        self._lines = queue.Queue()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._pump, args=(self._proc.stdout, self._lines), daemon=True).start()
+        threading.Thread(target=self._drain, args=(self._proc.stderr, self._stderr), daemon=True).start()
+        self._jobs_done = 0
+        reply = self._reply(lambda out: out.get("ready") is True, time.monotonic() + STARTUP_TIMEOUT_S)
+        if reply is None:
+            problem = f"the worker did not start: {self._stderr_tail()}"
+            self._kill()
+            return problem
+        return None
+
+    @staticmethod
+    def _pump(stream, lines: queue.Queue) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)  # end of stream: the process exited
+
+    @staticmethod
+    def _drain(stream, keep: list[str]) -> None:
+        for line in stream:
+            keep.append(line)
+            del keep[:-40]
+
+    def _stderr_tail(self) -> str:
+        return "".join(self._stderr[-8:]).strip() or "(no output on stderr)"
+
+    def _reply(self, wanted, deadline: float) -> dict | None:
+        """The next stdout JSON line satisfying `wanted`, or None at the deadline or the end of the stream."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if line is None:
+                return None
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                out = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if wanted(out):
+                return out
+
+    def _kill(self) -> None:
+        if self._proc is None:
+            return
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._proc.wait()
+        self._proc = None
+
+    def close(self) -> None:
+        """Stop the worker process and remove its files."""
+        self._kill()
+        self._tmp.cleanup()
+
+    # ----- verification -----
+    def verify(self, source: str, timeout_s: float) -> WorkerOutcome:
+        """Verify one translation source; the limit covers this mutant only, not the worker's start."""
+        if self._proc is not None and (self._proc.poll() is not None or self._jobs_done >= JOBS_PER_WORKER):
+            self._kill()
+        if self._proc is None:
+            problem = self._start()
+            if problem is not None:
+                return WorkerOutcome(True, "error", problem, 0.0)
+        self._job_counter += 1
+        job = f"m{self._job_counter}"
+        job_dir = Path(self._tmp.name) / job
+        job_dir.mkdir()
+        (job_dir / "mutant_source.py").write_text(source)
+        start = time.monotonic()
+        try:
+            self._proc.stdin.write(json.dumps({"job": job, "source": str(job_dir / "mutant_source.py"), "module_dir": str(job_dir / "modules")}) + "\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reply below sees the end of the stream
+        out = self._reply(lambda o: o.get("job") == job, start + timeout_s)
+        seconds = time.monotonic() - start
+        if out is not None:
+            self._jobs_done += 1
+            return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
+        exited = self._proc.poll() is not None
+        tail = self._stderr_tail()
+        self._kill()
+        if exited:
+            return WorkerOutcome(True, "error", f"the worker exited with no verdict:\n{tail}", seconds)
+        return WorkerOutcome(True, "timeout", f"verification did not finish within {timeout_s:.0f} s", seconds)
+
+
+def run_worker(port_name: str, source: str, *, timeout_s: float = 300.0, work_dir: Path | None = None, **options) -> WorkerOutcome:
+    """Verify one translation source in a fresh worker process with a time limit (its process group is killed on timeout).
+
+    `options` are `WorkerOptions` fields. The limit covers this mutant, not the worker's start.
+    """
+    with MutantWorker(port_name, WorkerOptions(**options), work_dir) as worker:
+        return worker.verify(source, timeout_s)
