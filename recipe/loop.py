@@ -202,12 +202,17 @@ def _bench(run: Run) -> list[dict[str, Any]]:
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "recipe.verify_worker", "--bench", "--workspace", str(run.workspace.root),
            "--batch-sizes", ",".join(map(str, run.batch_sizes)), "--bench-steps", str(run.bench_steps), "--json", str(out)]
-    if run.task.registered:
+    import_paths = [ROOT]
+    if run.task.target == "rust":  # the build the verification just made
+        site = run.verifier.build_dir / "site"
+        cmd += ["--port", run.task.name, "--backend", "rust", "--rust-site", str(site)]
+        import_paths = [site, ROOT]
+    elif run.task.registered:
         cmd += ["--port", run.task.name, "--translation", run.task.translation_file, "--class-name", run.task.class_name,
                 "--adapter", str(run.run_dir / "verify" / "bench_adapter.py")]
     else:
         cmd += ["--package", run.task.package]
-    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=child_env(ROOT))
+    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=child_env(*import_paths))
     if result.timed_out or not out.is_file():
         run.log.event("bench_failed", output=head_tail(result.output, 4000), timed_out=result.timed_out)
         return []

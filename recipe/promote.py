@@ -17,8 +17,8 @@ class PromotionRefused(RuntimeError):
 
 
 def destination(task: Task, output: Path, relative: str) -> Path:
-    """Where a workspace file goes: registered ports write into their package folder, new ports keep their package."""
-    return Path(output) / relative
+    """Where a workspace file goes: a JAX port's files keep their package layout; a Rust module goes into `output` itself."""
+    return Path(output) / (Path(relative).name if task.target == "rust" else relative)
 
 
 def promote(task: Task, workspace: Workspace, outcome: dict, output: Path, backup_dir: Path) -> list[Path]:

@@ -108,7 +108,13 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
     o = options
     task = build_task(o)
     if task.target == "rust":
-        raise RustNotBuilt()
+        from recipe import rust_build
+
+        if not task.rust_bindings:
+            raise RustNotBuilt()
+        missing = rust_build.missing_tools()
+        if missing:
+            raise UsageProblem(f"--to rust needs {' and '.join(missing)}: install a Rust toolchain (rustup) and run `bash setup.sh`")
     kind = _choose_agent(o)
     o["agent"] = kind
     if kind == "cli" and not o.get("agent_cmd"):
@@ -136,7 +142,9 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
         prices = load_prices(Path(o["prices"]) if o.get("prices") else None)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
-    output = Path(o["output"]) if o.get("output") else (ROOT / "envs" / task.package if task.registered else Path("ports"))
+    default_output = ROOT / "rust_envs" / "src" / "envs" if task.target == "rust" else (
+        ROOT / "envs" / task.package if task.registered else Path("ports"))
+    output = Path(o["output"]) if o.get("output") else default_output
     if output.exists() and not output.is_dir():
         raise UsageProblem(f"--output {output} is a file; give a folder")
     o["output"] = str(output)
@@ -144,6 +152,10 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
     run_dir = run_dir or _new_run_dir(runs_dir, task)
     run_dir.mkdir(parents=True, exist_ok=True)
     workspace = Workspace(run_dir / "workspace")
+    if task.target == "rust" and not stored_state:
+        from recipe.rust_build import prepare_workspace
+
+        prepare_workspace(task, workspace)
     log = RunLog(run_dir / "trajectory.jsonl", secrets=[api_key] if api_key else [])
     state = RunState(**stored_state) if stored_state else RunState()
     usage = Usage.from_dict(state.usage) if state.usage else Usage()
@@ -230,6 +242,8 @@ def execute(run: Run) -> int:
     run.log.event("summary", **totals)
     if state.status == "passed":
         out.print("promoted: " + ", ".join(state.promoted), markup=False, highlight=False)
+        if run.task.target == "rust":
+            out.print("rebuild the extension to use it: bash setup.sh", markup=False)
         return 0
     err.print(f"error: {state.status}. Nothing was promoted; the workspace is in {run.workspace.root}. "
               f"Continue with `envport translate --resume {run.run_dir}` (a new budget may be given).", markup=False, highlight=False)

@@ -52,11 +52,14 @@ class Task:
     sources: list[SourceFile] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)  # port summary (registered ports)
 
+    rust_file: str = ""  # the module's file name in rust_envs/src/envs/ (Rust target)
+    rust_bindings: bool = False  # the crate's PyO3 bindings already expose this module
+
     @property
     def translation_file(self) -> str:
         """Workspace-relative path of the file the agent must write (the translation)."""
         if self.target == "rust":
-            return f"{self.package}.rs"
+            return f"rust_envs/src/envs/{self.rust_file or self.package + '.rs'}"
         return "jax_env.py" if self.registered else f"{self.package}/jax_env.py"
 
     @property
@@ -73,7 +76,7 @@ class Task:
         """JSON-ready record of the task (saved in the run folder for --resume)."""
         return {
             "name": self.name, "target": self.target, "reference": self.reference, "registered": self.registered,
-            "class_name": self.class_name, "package": self.package,
+            "class_name": self.class_name, "package": self.package, "rust_file": self.rust_file,
         }
 
 
@@ -158,11 +161,32 @@ def _contract_sources() -> list[SourceFile]:
     ]
 
 
-def _rust_contract_sources() -> list[SourceFile]:
-    path = ROOT / "rust_envs" / "src" / "envs" / "mod.rs"
-    if not path.is_file():
-        return []
-    return [SourceFile("rust_envs/src/envs/mod.rs", "rust_envs/src/envs/mod.rs", path.read_text(), "contract")]
+RUST_EXAMPLE = "pendulum.rs"  # a complete module shown as the example (another one for the pendulum itself)
+
+
+def _rust_contract_sources(exclude: str = "") -> list[SourceFile]:
+    """The trait the module implements, and one complete module of another environment as the example."""
+    envs_dir = ROOT / "rust_envs" / "src" / "envs"
+    example = RUST_EXAMPLE if exclude != RUST_EXAMPLE else "cartpole.rs"
+    found = []
+    for name, role in (("mod.rs", "contract"), (example, "example")):
+        if (envs_dir / name).is_file():
+            found.append(SourceFile(f"rust_envs/src/envs/{name}", f"rust_envs/src/envs/{name}", (envs_dir / name).read_text(), role))
+    return found
+
+
+def rust_module_of(port_name: str) -> tuple[str, str]:
+    """(struct name, file in rust_envs/src/envs/) of a port that has Rust bindings; TaskError otherwise."""
+    from envs.rust_backend import RUST_CLASSES
+
+    if port_name not in RUST_CLASSES:
+        raise TaskError(f"--to rust: {port_name} has no Rust bindings in rust_envs/ (Rust ports: {', '.join(RUST_CLASSES)}); "
+                        "the loop translates modules the crate's bindings already expose")
+    struct = RUST_CLASSES[port_name][0]
+    for path in sorted((ROOT / "rust_envs" / "src" / "envs").glob("*.rs")):
+        if re.search(rf"pub struct {struct}\b", path.read_text()):
+            return struct, path.name
+    raise TaskError(f"--to rust: no module in rust_envs/src/envs/ defines struct {struct}")
 
 
 def task_for_port(name: str, target: str) -> Task:
@@ -179,10 +203,18 @@ def task_for_port(name: str, target: str) -> Task:
     sources = [_source_of(m, m.__name__, "reference") for m in _port_reference_modules(port)]
     sources.append(_source_of(adapter, adapter.__name__, "adapter"))
     sources.append(_source_of(package_module, package_module.__name__, "metadata"))
-    sources += _contract_sources() if target == "jax" else _rust_contract_sources()
+    package = package_module.__name__.rpartition(".")[2]
+    if target == "rust":
+        try:
+            class_name, rust_file, bound = *rust_module_of(port.name), True
+        except TaskError:  # no bindings yet: the prompt still renders, the loop says what is missing
+            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{package}.rs", False
+        sources += _rust_contract_sources(exclude=rust_file)
+        return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary(),
+                    rust_file, bound)
+    sources += _contract_sources()
     class_name = type(port.make_jax()).__name__
-    return Task(port.name, target, port.reference_entry_point, True, class_name, package_module.__name__.rpartition(".")[2],
-                sources, port.summary())
+    return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary())
 
 
 def reachable_classes(obj: Any, depth: int = 2) -> list[type]:
@@ -233,6 +265,8 @@ def task_for_reference(reference: str, name: str, target: str) -> Task:
     sources.append(_source_of(envs.cartpole, "envs.cartpole", "example"))
     sources += _contract_sources() if target == "jax" else _rust_contract_sources()
     class_name = "".join(part.capitalize() for part in package.split("_")) or "Env"
+    if target == "rust":
+        return Task(name, target, reference, False, class_name, package, sources, {}, f"{package}.rs")
     return Task(name, target, reference, False, class_name, package, sources, {})
 
 

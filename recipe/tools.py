@@ -33,7 +33,7 @@ TOOL_SCHEMAS = [
     _fn("run_verification", "Verify the translation against the reference. Returns pass/FAIL per level and the lowest "
         "failing level's report with a shrunk counterexample.",
         {"levels": {"type": "string", "description": "comma-separated levels, e.g. 'L0,L1' (default: all)"}}, []),
-    _fn("run_tests", "Run your pytest property tests in the workspace.",
+    _fn("run_tests", "Run your property tests in the workspace (pytest for JAX; cargo test of your module for Rust).",
         {"path": {"type": "string", "description": "test file or folder; default 'tests'"}}, []),
     _fn("submit", "Finish: the translation is ready for envport's full verification.",
         {"summary": {"type": "string", "description": "one paragraph: what you did"}}, []),
@@ -95,6 +95,13 @@ class Toolbox:
         return ToolResult(head_tail(json.dumps(shown, indent=2, default=str), OUTPUT_LIMIT), error=bool(outcome.get("usage")))
 
     def _run_tests(self, path: str = "tests") -> ToolResult:
+        task = self.verifier.task
+        if task.target == "rust":  # the module's own #[cfg(test)] tests
+            from recipe.rust_build import cargo_test
+
+            result = cargo_test(task, self.workspace, self.verifier.build_dir, self.test_timeout)
+            status = "timed out (killed)" if result.timed_out else f"exit {result.returncode}"
+            return ToolResult(f"cargo test {status}\n" + head_tail(result.output, OUTPUT_LIMIT))
         target = self.workspace.resolve(path)
         if not target.exists():
             return ToolResult(f"error: {path!r} does not exist in the workspace; write tests/test_properties.py first", error=True)

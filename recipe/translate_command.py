@@ -9,11 +9,10 @@ import typer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 RUST_MISSING = (
-    "--to rust: the agent loop does not build Rust yet. What is missing: a workspace copy of rust_envs/ with the new "
-    "module wired into envs/mod.rs and the PyO3 bindings, a maturin build of that copy into the run folder, and "
-    "`verify --backend rust` pointed at that build. The Rust prompt renders today: "
-    "`envport translate NAME --to rust --print-prompt` gives it to any agent, and `envport verify NAME --backend rust` "
-    "verifies the result once it is built into rust_envs/."
+    "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist "
+    "(envs/rust_backend.py RUST_CLASSES). What is missing for a new port: generated bindings (a Py class and vector "
+    "class in rust_envs/src/bindings.rs, `pub mod` in rust_envs/src/envs/mod.rs) and its RUST_CLASSES entry. "
+    "Translate the new port to JAX first (--to jax); `--to rust --print-prompt` renders the Rust prompt for any agent."
 )
 
 

@@ -74,6 +74,7 @@ class Verifier:
         self.task, self.workspace, self.settings, self.out_dir = task, workspace, settings, Path(out_dir)
         self.cache: dict[str, dict[str, Any]] = {}
         self.count = 0
+        self.build_dir = self.out_dir.parent / "rust_build"  # Rust target: the build of the workspace crate
 
     def verify(self, levels: str | None = None) -> dict[str, Any]:
         """Verify the workspace at `levels` (default: the settings'); the outcome has 'fingerprint' and 'report_path'."""
@@ -105,16 +106,28 @@ class Verifier:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         report_path = self.out_dir / f"verify-{self.count:03d}.json"
         s = self.settings
+        import_paths = [ROOT]
+        if self.task.target == "rust":
+            from recipe import rust_build
+
+            site, built = rust_build.build(self.task, self.workspace, self.build_dir, s.timeout)
+            if site is None:
+                what = "timed out" if built.timed_out else f"failed (exit {built.returncode})"
+                return {**failed_outcome("L0", "build", f"maturin build of the crate {what}:\n"
+                                         + rust_build.compiler_errors(built.output)), "report_path": None}
+            import_paths = [site, ROOT]
         cmd = [sys.executable, "-m", "recipe.verify_worker", "--workspace", str(self.workspace.root),
                "--levels", levels, "--examples", str(s.examples), "--programs", str(s.programs),
                "--episodes", str(s.episodes), "--seed", str(s.seed), "--json", str(report_path),
                "--load-timeout", str(max(10.0, min(120.0, s.timeout / 2)))]
-        if self.task.registered:
+        if self.task.target == "rust":
+            cmd += ["--port", self.task.name, "--backend", "rust", "--rust-site", str(import_paths[0])]
+        elif self.task.registered:
             cmd += ["--port", self.task.name, "--translation", self.task.translation_file,
                     "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
         else:
             cmd += ["--package", self.task.package]
-        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=child_env(ROOT))
+        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=child_env(*import_paths))
         if result.timed_out:
             return {**failed_outcome("L0", "time limit", f"verification did not finish within {s.timeout:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}

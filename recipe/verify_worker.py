@@ -96,17 +96,33 @@ def _translation(args, workspace: Path):
     return port, None
 
 
+def _check_rust_build(site: Path) -> None:
+    """Make sure `envport_rust` is the workspace build, not the one installed in the virtualenv."""
+    import envport_rust
+
+    where = Path(envport_rust.__file__).resolve()
+    if site is None or Path(site).resolve() not in where.parents:
+        raise ImportError(f"envport_rust was imported from {where}, not from the workspace build {site}")
+
+
 def bench(args, workspace: Path) -> int:
     """Steps per second of the translation at each batch size (random actions), as JSON rows."""
-    from ppo.bench import bench_jax, steps_for
+    from ppo.bench import bench_jax, bench_rust, steps_for
 
-    port, candidate = _translation(args, workspace)
-    if candidate is not None:
-        env = candidate.env
-        port = port.replace(make_jax=lambda: env)
+    if args.backend == "rust":
+        from envs import get_port
+
+        _check_rust_build(args.rust_site)
+        port, runner = get_port(args.port), bench_rust
+    else:
+        port, candidate = _translation(args, workspace)
+        if candidate is not None:
+            env = candidate.env
+            port = port.replace(make_jax=lambda: env)
+        runner = bench_jax
     rows = []
     for size in (int(b) for b in args.batch_sizes.split(",") if b.strip()):
-        row = bench_jax(port, size, steps_for("jax", size, args.bench_steps), repeats=3)
+        row = runner(port, size, steps_for(args.backend, size, args.bench_steps), repeats=3)
         rows.append({"batch_size": size, "steps_per_second": row["steps_per_second"]})
     text = json.dumps(rows)
     args.json.write_text(text) if args.json else print(text)
@@ -128,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--load-timeout", type=float, default=120.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--backend", default="jax", choices=("jax", "rust"))
+    parser.add_argument("--rust-site", type=Path, help="the workspace build of envport_rust (must be what gets imported)")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--bench", action="store_true", help="measure throughput instead of verifying")
     parser.add_argument("--batch-sizes", default="32,128,512,2048,8192")
@@ -147,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     levels = parse_levels(args.levels)
     options = VerifyOptions(examples=args.examples, programs=args.programs, episodes=args.episodes, seed=args.seed)
     try:
+        if args.backend == "rust":
+            from envs import get_port
+
+            _check_rust_build(args.rust_site)
+            report = verify_port(get_port(args.port), levels, options, backend="rust").to_dict()
+            args.json.write_text(json.dumps(report, indent=2, default=str))
+            return 0
         port, candidate = _translation(args, workspace)
         if candidate is not None:
             report = verify_port(port, levels, options, candidate=candidate).to_dict()

@@ -89,6 +89,7 @@ def test_print_prompt_and_rust_loop_message(tmp_path):
     result = translate(["mountaincar", "--print-prompt"])
     assert result.exit_code == 0 and "# Task: translate" in result.stdout
     assert "about" in result.stderr and "tokens (characters / 4)" in result.stderr
-    result = translate(["mountaincar", "--to", "rust", "--agent", "cli", "--agent-cmd", "x {prompt_file}", "--runs-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "maturin" in result.stderr and "--print-prompt" in result.stderr
+    result = translate(["--reference", CARTPOLE_REF, "--name", "mine", "--to", "rust", "--agent", "cli", "--agent-cmd",
+                        "x {prompt_file}", "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "bindings.rs" in result.stderr and "--print-prompt" in result.stderr
     assert not list(tmp_path.iterdir())  # nothing started
