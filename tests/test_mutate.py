@@ -175,6 +175,17 @@ def test_mutants_that_trace_to_the_original_programs_are_found():
 
 
 
+def test_compiled_fingerprints_see_through_index_clamping_but_not_a_changed_constant():
+    original = translation_source(CARTPOLE)
+    clamped = original.replace("theta_dot=values[3],", "theta_dot=values[4],", 1)  # JAX clamps a static index to the last element
+    heavier = original.replace("gravity: float = 9.8", "gravity: float = 9.81", 1)
+    stronger = original.replace("force = jnp.where(action == 1, params.force_mag, -params.force_mag)", "force = jnp.where(action == 1, params.force_mag, -2 * params.force_mag)", 1)
+    assert len({original, clamped, heavier, stronger}) == 4
+    mutants = [Mutant(f"C{i}", "hand", 1, "", "", src) for i, src in enumerate((clamped, heavier, stronger))]
+    assert same_program_mutants(CARTPOLE, original, mutants, "CartPole", compiled=True) == {"C0"}
+    assert same_program_mutants(CARTPOLE, original, mutants[:1], "CartPole") == set()  # the jaxprs differ
+
+
 def test_a_mutant_that_does_not_import_is_killed_at_L0():
     source = translation_source(CARTPOLE).replace("class CartPole(JaxEnv):", "class CartPole(JaxEnv)", 1)
     out = run_worker("cartpole", source, timeout_s=120, **FAST)

@@ -40,7 +40,10 @@ as `equivalence_contradicted`):
 - at the default Params (the only ones the verifier runs) the mutated expression folds
   to exactly the original value (m * l**2 vs m / l**2 with m = l = 1);
 - the mutant traces to exactly the original's jaxprs, constants and default Params
-  (`program_fingerprints`, computed in a subprocess).
+  (`program_fingerprints`, computed in a subprocess);
+- a survivor compiles to exactly the original's optimised XLA programs (canonical HLO:
+  the same dataflow whatever the instruction names and order), e.g. an index past the
+  end of a fixed-size array, which JAX clamps to the last element.
 """
 
 from __future__ import annotations
@@ -927,17 +930,23 @@ def _sha(text: str) -> str:
 SAME_PROGRAM = "the mutant traces to exactly the original's JAX programs (draws, reset, step: jaxprs, constants, output structure) and default Params"
 
 
+SAME_COMPILED = "the mutant compiles to exactly the original's optimised XLA programs (draws, reset, step; canonical HLO) with the same default Params"
+
+
 def program_fingerprints(
-    port_name: str, sources: dict[str, str], *, class_name: str | None = None, timeout_s: float | None = None
+    port_name: str, sources: dict[str, str], *, class_name: str | None = None, timeout_s: float | None = None,
+    compiled: bool = False,
 ) -> dict[str, str | None]:
-    """A digest of the programs each source traces to (verify.mutate_worker.program_fingerprint),
-    computed in one subprocess with a time limit; None where tracing failed or did not finish."""
-    timeout_s = timeout_s if timeout_s is not None else 120.0 + 2.0 * len(sources)
+    """A digest of the programs each source traces to (verify.mutate_worker.program_fingerprint), or with
+    `compiled` compiles to (`compiled_fingerprint`), computed in one subprocess with a time limit; None
+    where tracing failed or did not finish."""
+    timeout_s = timeout_s if timeout_s is not None else 120.0 + (8.0 if compiled else 2.0) * len(sources)
     found: dict[str, str | None] = {name: None for name in sources}
     with tempfile.TemporaryDirectory(prefix="envport_fingerprints_") as tmp:
         for name, source in sources.items():
             (Path(tmp) / f"{name}.py").write_text(source)
-        cmd = [sys.executable, "-m", "verify.mutate_worker", "--fingerprints", port_name, tmp]
+        mode = "--compiled-fingerprints" if compiled else "--fingerprints"
+        cmd = [sys.executable, "-m", "verify.mutate_worker", mode, port_name, tmp]
         if class_name:
             cmd.append(class_name)
         proc = subprocess.Popen(
@@ -962,11 +971,16 @@ def program_fingerprints(
     return found
 
 
-def same_program_mutants(port: Any, source: str, mutants: list[Mutant], class_name: str | None = None) -> set[str]:
-    """The ids of the mutants whose programs are identical to the original's (see SAME_PROGRAM)."""
+def same_program_mutants(
+    port: Any, source: str, mutants: list[Mutant], class_name: str | None = None, compiled: bool = False
+) -> set[str]:
+    """The ids of the mutants whose programs are identical to the original's (see SAME_PROGRAM), or with
+    `compiled` whose optimised XLA programs are (SAME_COMPILED)."""
     if not mutants:
         return set()
-    prints = program_fingerprints(port.name, {"original": source, **{m.id: m.source for m in mutants}}, class_name=class_name)
+    prints = program_fingerprints(
+        port.name, {"original": source, **{m.id: m.source for m in mutants}}, class_name=class_name, compiled=compiled
+    )
     original = prints.pop("original")
     if original is None:
         return set()
@@ -1010,12 +1024,31 @@ def run_mutation_analysis(
     same = same_program_mutants(port, source, [m for m in selected if m.equivalent is None], class_name)
     selected = [dataclasses.replace(m, equivalent=SAME_PROGRAM) if m.id in same else m for m in selected]
     with tempfile.TemporaryDirectory(prefix="envport_mutation_jax_cache_") as cache:
-        return _analyse(
+        analysis = _analyse(
             port, source, class_name, generated, selected,
             timeout_s=timeout_s, workers=workers, options=options, progress=progress,
             check_original=check_original, compile_cache=Path(cache), start=start,
             journal=Path(journal) if journal is not None else None,
         )
+    if analysis["survived"]:
+        progress(f"{port.name}: compiling the {analysis['survived']} survivors to find those XLA compiles to the original's program")
+    return _with_compiled_equivalents(analysis, port, source, class_name, {m.id: m for m in selected})
+
+
+def _with_compiled_equivalents(
+    analysis: dict[str, Any], port: Any, source: str, class_name: str, mutants: dict[str, Mutant]
+) -> dict[str, Any]:
+    """`analysis` with the survivors that compile to the original's optimised programs marked equivalent
+    (SAME_COMPILED). Only survivors are compiled: a killed mutant's verdict stands whatever it compiles to."""
+    survivors = [mutants[r["id"]] for r in analysis["results"] if r["status"] == "survived"]
+    same = same_program_mutants(port, source, survivors, class_name, compiled=True)
+    if not same:
+        return analysis
+    results = [classify(r, SAME_COMPILED) if r["id"] in same else r for r in analysis["results"]]
+    return summarize(
+        analysis["env"], results, generated=analysis["generated"], skipped=analysis["skipped"],
+        original=analysis["original"], options=analysis["options"], seconds=analysis["seconds"],
+    )
 
 
 def _analyse(
@@ -1212,7 +1245,7 @@ def reclassify(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
     results = [
         classify(r, m.equivalent or (SAME_PROGRAM if m.id in same else None)) for r, m in zip(analysis["results"], mutants)
     ]
-    return summarize(
+    redecided = summarize(
         analysis["env"],
         results,
         generated=analysis["generated"],
@@ -1221,6 +1254,7 @@ def reclassify(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
         options=analysis["options"],
         seconds=analysis["seconds"],
     )
+    return _with_compiled_equivalents(redecided, port, translation_source(port), class_name, current)
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenience for running by hand
