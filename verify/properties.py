@@ -62,7 +62,7 @@ def _at_rest(f: StateField) -> np.ndarray:
     """The field's value in a state 'at rest': zero (False) where its bounds allow, else the nearest bound."""
     low = -math.inf if f.low is None else f.low
     high = math.inf if f.high is None else f.high
-    return np.asarray(min(max(0, low), high), f.dtype)
+    return np.full(f.shape, min(max(0, low), high), f.dtype)
 
 
 def edge_states(port: Port) -> list[dict[str, np.ndarray]]:
@@ -73,7 +73,7 @@ def edge_states(port: Port) -> list[dict[str, np.ndarray]]:
     only for x exactly 2.4, which random floats almost never produce.
     """
     rest = {f.name: _at_rest(f) for f in port.state_fields}
-    return [{**rest, f.name: np.asarray(edge, f.dtype)} for f in port.state_fields for edge in f.edges]
+    return [{**rest, f.name: np.full(f.shape, edge, f.dtype)} for f in port.state_fields for edge in f.edges]
 
 
 def state_strategy(port: Port, harvested: list[dict[str, np.ndarray]]) -> st.SearchStrategy:
