@@ -1,11 +1,151 @@
-"""`envport train`: owned by the PPO work (issue 6); being built."""
+"""`envport train NAME --backend jax|rust|reference`: PPO with progress, learning curve, saved policy, evaluation.
+
+Writes to `--out` (default `runs/NAME-BACKEND`): `curve.csv`, `curve.png`, `policy.msgpack` +
+`policy.json` (every seed's parameters and the configuration), `summary.json` (timing,
+steps/s, final training returns and the evaluation returns). Exit 0 on success, 2 on bad usage.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+from typing import List, Optional
+
 import typer
+from rich.console import Console
+
+err = Console(stderr=True, soft_wrap=True)
 
 
-def train(name: str = typer.Argument(..., help="Registered port to train on.")) -> None:
-    """Train PPO on a port (not built yet)."""
-    typer.echo("error: `envport train` is not built yet", err=True)
-    raise typer.Exit(2)
+def _usage(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def train(
+    name: str = typer.Argument(..., help="Registered port to train on (name or Gymnasium id)."),
+    backend: str = typer.Option("jax", help="jax (the JAX translation, one compiled run), rust (the Rust vector env) or reference (Gymnasium's vector env of the reference)."),
+    config_path: Optional[Path] = typer.Option(None, "--config", help="TOML file of PPO settings (default: ppo/configs/NAME.toml when it exists)."),
+    overrides: List[str] = typer.Option([], "--set", help="Override one setting, NAME=VALUE (repeatable), e.g. --set total_timesteps=100000."),
+    seeds: int = typer.Option(1, min=1, help="Number of seeds, trained at once (vmapped for jax)."),
+    first_seed: int = typer.Option(0, "--seed", help="The first seed; seeds are SEED, SEED+1, ..."),
+    devices: int = typer.Option(1, min=0, help="jax: data-parallel over this many local devices (0: all)."),
+    eval_episodes: int = typer.Option(10, min=1, help="Final evaluation: greedy episodes per seed."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default runs/NAME-BACKEND)."),
+) -> None:
+    """Train PPO on a port and write the learning curve, the policy and a final evaluation."""
+    from envs import UnknownPortError, get_port
+    from ppo.config import ConfigError, default_config_path, load_config, parse_overrides
+    from ppo.training import BACKENDS, check_backend
+
+    try:
+        port = get_port(name)
+    except UnknownPortError as exc:
+        raise _usage(f"{exc}. Run `envport list` to see them.")
+    if backend not in BACKENDS:
+        raise _usage(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    try:
+        check_backend(port, backend)
+        config = load_config(config_path or default_config_path(port.name), parse_overrides(overrides))
+    except (ValueError, ConfigError) as exc:
+        raise _usage(str(exc))
+    if devices != 1 and backend != "jax":
+        raise _usage("--devices applies to the jax backend only")
+    out_dir = out_dir or Path("runs") / f"{port.name}-{backend}"
+    seed_list = list(range(first_seed, first_seed + seeds))
+    try:
+        result = _train_with_progress(port, backend, config, seed_list, devices)
+    except (ValueError, ConfigError) as exc:
+        raise _usage(str(exc))
+    _write_outputs(port, result, out_dir, eval_episodes)
+
+
+def _train_with_progress(port, backend, config, seeds, devices):
+    import numpy as np
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ppo.training import run_training
+
+    columns = (
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
+        TextColumn("{task.fields[rate]}"), TextColumn("return {task.fields[ret]}"), TimeElapsedColumn(),
+    )
+    total = config.num_updates * config.batch_size
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task(f"{port.name} {backend}: compiling", total=total, rate="", ret="-")
+        began: list[float] = []
+
+        def progress(update: int, steps: int, returns: np.ndarray) -> None:
+            now = time.perf_counter()
+            if not began:
+                began.extend([now, steps])
+            rate = (steps - began[1]) * len(seeds) / (now - began[0]) if now > began[0] else 0.0
+            shown = f"{np.nanmean(returns):.1f}" if np.isfinite(returns).any() else "-"
+            bar.update(task, completed=steps, description=f"{port.name} {backend}: training",
+                       rate=f"{rate / 1e3:,.1f}k steps/s" if rate else "", ret=shown)
+
+        if devices != 1:
+            result = _train_sharded(port, config, seeds, devices)
+        else:
+            result = run_training(port, backend, config, seeds, progress=progress)
+        bar.update(task, completed=total, description=f"{port.name} {backend}: done")
+    return result
+
+
+def _train_sharded(port, config, seeds, devices):
+    import jax
+    import jax.numpy as jnp
+
+    from ppo.parallel import make_sharded_train
+    from ppo.training import TrainResult
+
+    available = jax.devices()
+    count = len(available) if devices == 0 else devices
+    if count > len(available):
+        raise ValueError(f"--devices {devices}: only {len(available)} device(s) here (on the CPU, force more with XLA_FLAGS=--xla_force_host_platform_device_count=N)")
+    keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
+    start = time.perf_counter()
+    compiled = make_sharded_train(config, port.make_jax(), available[:count]).lower(keys).compile()
+    mid = time.perf_counter()
+    learner, metrics = jax.block_until_ready(compiled(keys))
+    end = time.perf_counter()
+    return TrainResult("jax", config, seeds, learner.params, metrics, mid - start, end - mid, config.num_updates)
+
+
+def _write_outputs(port, result, out_dir: Path, eval_episodes: int) -> None:
+    import numpy as np
+
+    from ppo.curves import plot_curves, write_curve_csv
+    from ppo.evaluate import evaluate_host, evaluate_jax
+    from ppo.policy_io import save_policy
+    from ppo.vector_envs import make_host_vector
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    returns = result.returns()
+    steps = (np.arange(returns.shape[1]) + 1) * result.config.batch_size
+    write_curve_csv(out_dir / "curve.csv", steps, returns, result.seeds)
+    plot_curves(out_dir / "curve.png", {result.backend: (steps, returns)}, f"PPO on {port.name} ({result.backend})")
+    save_policy(out_dir, result.params, result.config, {"env": port.name, "gym_id": port.gym_id, "backend": result.backend, "seeds": result.seeds})
+    if result.backend == "jax":
+        evaluation = evaluate_jax(result.config, result.params, port.make_jax(), eval_episodes, seed=10_000)
+    else:
+        vec = make_host_vector(port, result.backend, len(result.seeds) * eval_episodes, seed=10_000)
+        evaluation = evaluate_host(result.config, result.params, vec, eval_episodes, seed=10_000)
+    final = result.final_returns()
+    summary = {
+        "env": port.name, "backend": result.backend, "seeds": result.seeds, "config": result.config.to_dict(),
+        "compile_seconds": round(result.compile_seconds, 3), "train_seconds": round(result.train_seconds, 3),
+        "steps_per_second": result.steps_per_second, "env_steps": result.env_steps,
+        "final_training_return": final.tolist(),
+        "evaluation": {"episodes_per_seed": eval_episodes, "policy": "greedy", "mean_return": evaluation.mean(axis=1).tolist()},
+    }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    err.print(
+        f"{port.name} {result.backend}: {len(result.seeds)} seed(s), {result.env_steps:,} steps in {result.train_seconds:.1f} s "
+        f"({result.steps_per_second / 1e3:,.1f}k steps/s, compile {result.compile_seconds:.1f} s); "
+        f"final training return {np.nanmean(final):.1f}; greedy evaluation {evaluation.mean():.1f} "
+        f"(per seed {', '.join(f'{v:.0f}' for v in evaluation.mean(axis=1))})",
+        highlight=False,
+    )
+    err.print(f"wrote {out_dir}/: curve.csv, curve.png, policy.msgpack, policy.json, summary.json", highlight=False)
