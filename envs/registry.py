@@ -14,6 +14,8 @@ PORT_PACKAGES = (
     "envs.mountaincar_continuous",
     "envs.pendulum",
     "envs.minatar_breakout",
+    "envs.minatar_freeway",
+    "envs.minatar_asterix",
 )
 
 

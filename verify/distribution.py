@@ -59,7 +59,7 @@ class RecordingGenerator:
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
         v = self._rng.integers(low, high, size=size, dtype=dtype, endpoint=endpoint)
-        self.record.append(("integers", np.asarray(v)))
+        self.record.append(("integers", np.array(v)))  # a copy: references update draws in place (`speeds *= dirs`)
         return v
 
     def normal(self, loc=0.0, scale=1.0, size=None):

@@ -82,7 +82,8 @@ class TapeGenerator:
 
     @staticmethod
     def _out(value: np.ndarray, size) -> Any:
-        return value.item() if size is None and value.shape == () else value
+        # A fresh, writable array, as numpy returns (references update draws in place: `speeds *= dirs`).
+        return value.item() if size is None and value.shape == () else np.array(value)
 
     # ----- numpy.random.Generator ------------------------------------------
     def random(self, size=None, dtype=np.float64, out=None):
