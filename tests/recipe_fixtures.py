@@ -12,6 +12,9 @@ CORRECT = (ROOT / "envs" / "cartpole" / "jax_env.py").read_text()
 BUG_FROM, BUG_TO = "params.gravity * sintheta - costheta * temp", "params.gravity * sintheta + costheta * temp"
 assert CORRECT.count(BUG_FROM) == 1
 BUGGY = CORRECT.replace(BUG_FROM, BUG_TO)
+# A first try that does not even import (cheap to verify: it fails at load, before any level runs).
+BROKEN = CORRECT.replace("class CartPole(JaxEnv):", "class CartPole(JaxEnvTypo):")
+assert BROKEN != CORRECT
 SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
 # Cheap verification: L1 only, few examples; enough to catch the planted bug.
 CHEAP = ["--levels", "L1", "--examples", "5", "--verify-timeout", "240", "--optimise-rounds", "0"]

@@ -21,7 +21,7 @@ def test_cli_agent_repairs_and_is_promoted(tmp_path):
     run = only_run(tmp_path / "runs")
     first, second = (state / "prompt-1.md").read_text(), (state / "prompt-2.md").read_text()
     assert "# Task: translate" in first and "## 4. Source, verbatim" in first and "run_verification" not in first
-    assert "failed verification at level L1" in second
+    assert "failed verification at level L0" in second and "JaxEnvTypo" in second  # the load error, fed back
     assert (state / "cwd-1.txt").read_text() == str(run / "workspace")
     assert not (state / "prompt-3.md").exists()  # it stopped once verification passed
     assert (out / "jax_env.py").read_text() == CORRECT

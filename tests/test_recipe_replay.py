@@ -4,7 +4,7 @@ import json
 
 from recipe.accounting import read_events
 from recipe.promote import load_user_ports
-from recipe_fixtures import BUGGY, CORRECT, ROOT, only_run, translate
+from recipe_fixtures import CORRECT, ROOT, only_run, translate
 
 REFERENCE = "gymnasium.envs.classic_control.cartpole:CartPoleEnv"
 
@@ -32,12 +32,13 @@ def response(*calls):
 
 def test_replay_new_port_with_optimisation(tmp_path):
     files = new_port_files()
-    slower_but_wrong = BUGGY.replace("class CartPole(JaxEnv)", "class MyCartpole(JaxEnv)")
+    # an "optimisation" that breaks the translation (it renames the class the metadata imports): must be thrown away
+    broken = files["my_cartpole/jax_env.py"].replace("class MyCartpole(JaxEnv)", "class FastCartpole(JaxEnv)")
     recording = tmp_path / "recorded" / "trajectory.jsonl"
     recording.parent.mkdir()
     recording.write_text("\n".join(json.dumps(e) for e in [
         response(*[("write_file", {"path": p, "content": c}) for p, c in files.items()], ("submit", {})),
-        response(("write_file", {"path": "my_cartpole/jax_env.py", "content": slower_but_wrong}), ("submit", {})),
+        response(("write_file", {"path": "my_cartpole/jax_env.py", "content": broken}), ("submit", {})),
     ]) + "\n")
     out = tmp_path / "ports"
     result = translate(["--reference", REFERENCE, "--name", "my-cartpole", "--agent", "replay", "--replay", str(recording.parent),

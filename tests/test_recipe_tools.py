@@ -6,16 +6,14 @@ from recipe.task import task_for_port
 from recipe.tools import Toolbox
 from recipe.verification import Verifier, VerifySettings
 from recipe.workspace import Workspace
-from recipe_fixtures import CORRECT
 
+# The agent's tests import its workspace files; a small module stands in for the translation here (no JAX start-up).
+HELPER = "def double(x):\n    return 2 * x\n"
 PASSING = """
-import jax
-from jax_env import CartPole
+from helper import double
 
-def test_reset_shape():
-    env = CartPole()
-    obs, state = env.reset(jax.random.PRNGKey(0), env.default_params)
-    assert obs.shape == (4,)
+def test_double():
+    assert double(2) == 4
 """
 
 
@@ -28,11 +26,11 @@ def toolbox(tmp_path):
 def test_run_tests_runs_the_agents_property_tests(tmp_path):
     tools = toolbox(tmp_path)
     assert "error" in tools.call("run_tests", "{}").content  # no tests yet
-    tools.call("write_file", json.dumps({"path": "jax_env.py", "content": CORRECT}))
+    tools.call("write_file", json.dumps({"path": "helper.py", "content": HELPER}))
     tools.call("write_file", json.dumps({"path": "tests/test_properties.py", "content": PASSING}))
     result = tools.call("run_tests", "{}")
     assert "exit 0" in result.content and "1 passed" in result.content
-    tools.call("write_file", json.dumps({"path": "tests/test_properties.py", "content": PASSING.replace("(4,)", "(5,)")}))
+    tools.call("write_file", json.dumps({"path": "tests/test_properties.py", "content": PASSING.replace("== 4", "== 5")}))
     assert "exit 1" in tools.call("run_tests", json.dumps({"path": "tests"})).content
 
 
