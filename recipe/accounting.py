@@ -99,9 +99,11 @@ class Usage:
 
     @property
     def tokens(self) -> int:
+        """Prompt plus completion tokens."""
         return self.prompt_tokens + self.completion_tokens
 
     def elapsed(self) -> float:
+        """Wall seconds of the run, earlier sessions of a resumed run included."""
         return self.wall_seconds + (time.time() - self.started)
 
     def add(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
@@ -123,9 +125,11 @@ class Usage:
             raise BudgetExhausted(f"--timeout {budget.timeout:.0f} s reached")
 
     def remaining_seconds(self, budget: Budget) -> float | None:
+        """Seconds left under --timeout (None: no limit)."""
         return None if budget.timeout is None else max(0.0, budget.timeout - self.elapsed())
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready totals (for state.json and the log)."""
         data = asdict(self)
         data["wall_seconds"] = round(self.elapsed(), 3)
         data.pop("started")
@@ -133,6 +137,7 @@ class Usage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Usage":
+        """The totals saved by `to_dict` (a resumed run goes on counting)."""
         return cls(**{k: v for k, v in data.items() if k in ("requests", "prompt_tokens", "completion_tokens", "cost", "wall_seconds")})
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from recipe.accounting import Budget, RunLog, Usage, cost_of
@@ -116,6 +115,7 @@ class CliAgent:
         return AttemptResult(f"command exited {result.returncode}")
 
     def state(self) -> dict[str, Any]:
+        """What --resume needs: how many runs so far."""
         return {"runs": self.runs}
 
 

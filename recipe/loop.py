@@ -45,6 +45,7 @@ class RunState:
     usage: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy."""
         return dict(vars(self))
 
 

@@ -36,6 +36,7 @@ class SourceFile:
 
     @property
     def lines(self) -> int:
+        """Number of lines."""
         return len(self.text.splitlines())
 
 
@@ -70,6 +71,7 @@ class Task:
         return [f"{self.package}/__init__.py", f"{self.package}/reference.py", self.translation_file]
 
     def reference_sources(self) -> list[SourceFile]:
+        """The reference's own files (not the adapter, metadata or contract)."""
         return [s for s in self.sources if s.role == "reference"]
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,7 @@ class Verifier:
         return outcome
 
     def fingerprint(self) -> str:
+        """Hash of the workspace files verification depends on."""
         return fingerprint(self.task, self.workspace)
 
     def _run(self, levels: str) -> dict[str, Any]:
@@ -138,6 +139,3 @@ class Verifier:
         outcome["report_path"] = str(report_path)
         return outcome
 
-
-def settings_dict(settings: VerifySettings) -> dict[str, Any]:
-    return asdict(settings)

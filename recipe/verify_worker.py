@@ -130,6 +130,7 @@ def bench(args, workspace: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Verify (or with --bench measure) the workspace translation; writes JSON to --json."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--port", help="registered port name")

@@ -92,6 +92,7 @@ class Workspace:
         return found
 
     def exists(self, relative: str) -> bool:
+        """Whether `relative` is a file inside the workspace (False for refused paths)."""
         try:
             return self.resolve(relative).is_file()
         except PathRefused:
