@@ -121,6 +121,9 @@ class Port:
     goal_policy: Callable | None = None  # JAX fn (key, obs) -> action that reaches rare events
     aliases: tuple[str, ...] = ()
     backends: tuple[str, ...] = ("jax",)
+    # L4 policy transfer: the largest difference of mean episode return (reference minus
+    # translation, same policies) still called equivalent by its TOST; None: L4 does not apply.
+    policy_transfer_margin: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def field(self, name: str) -> StateField:

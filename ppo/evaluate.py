@@ -37,7 +37,7 @@ def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, e
             obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
                 jax.random.split(k, episodes), states, a, env_params
             )
-            total = total + jnp.where(running, reward, 0.0)
+            total = total + jnp.where(running, reward, 0.0).astype(total.dtype)
             running = running & ~(terminated | truncated)
             return (obs, states, total, running), None
 

@@ -13,12 +13,14 @@ from verify.distribution import check_distribution
 from verify.float32 import run_float32_check
 from verify.interaction import check_interaction
 from verify.lockstep import Lockstep
+from verify.policy_transfer import PolicyTransferOptions, check_policy_transfer
 from verify.precision import enable_verification_numerics, verification_numerics_enabled
 from verify.properties import check_properties
 from verify.report import LevelResult, VerificationReport
 from verify.rollouts import check_rollouts
 
-AVAILABLE_LEVELS = ("L0", "D", "L1", "L2", "L3", "F32")
+DEFAULT_LEVELS = ("L0", "D", "L1", "L2", "L3", "F32")
+AVAILABLE_LEVELS = DEFAULT_LEVELS + ("L4",)  # L4 trains PPO (minutes): selected with --levels L4, never by default
 
 
 @dataclass
@@ -44,7 +46,7 @@ def parse_levels(text: str) -> tuple[str, ...]:
 
 def verify_port(
     port: Port,
-    levels: tuple[str, ...] = AVAILABLE_LEVELS,
+    levels: tuple[str, ...] = DEFAULT_LEVELS,
     options: VerifyOptions | None = None,
     env: Any | None = None,
     progress: Callable[[str], None] = lambda msg: None,
@@ -73,7 +75,7 @@ def verify_port(
             )
         contract_ok = not contract_blocks(report.levels["L0"])
     lock = None
-    for level in ("D", "L1", "L2", "L3", "F32"):
+    for level in ("D", "L1", "L2", "L3", "F32", "L4"):
         if level not in levels:
             continue
         if not contract_ok:
@@ -86,6 +88,9 @@ def verify_port(
             if level == "F32":
                 progress(f"{port.name}: float32 production check ({options.float32_samples} samples)")
                 report.levels[level] = run_float32_check(port.name, options.float32_samples, options.seed)
+                continue
+            if level == "L4":
+                report.levels[level] = check_policy_transfer(port, "jax", env, PolicyTransferOptions(seed=options.seed), progress)
                 continue
             lock = lock or Lockstep(port, env)
             if level == "D":
@@ -122,7 +127,7 @@ def _verify_rust(port: Port, levels: tuple[str, ...], options: VerifyOptions, pr
         report.levels["L0"] = check_rust_contract(port)
         contract_ok = not contract_blocks(report.levels["L0"])
     lock = None
-    for level in ("D", "L1", "L2", "L3", "F32"):
+    for level in ("D", "L1", "L2", "L3", "F32", "L4"):
         if level not in levels:
             continue
         if level == "F32":
@@ -132,6 +137,9 @@ def _verify_rust(port: Port, levels: tuple[str, ...], options: VerifyOptions, pr
             report.levels[level] = LevelResult(level, skipped_reason="L0 failed: fix the contract first")
             continue
         try:
+            if level == "L4":
+                report.levels[level] = check_policy_transfer(port, "rust", None, PolicyTransferOptions(seed=options.seed), progress)
+                continue
             lock = lock or RustLockstep(port)
             progress(f"{port.name}: {level} (rust)")
             if level == "D":

@@ -38,4 +38,5 @@ PORT = Port(
     invalid_action="the reference rejects actions outside {0, 1} (assert); the translation, which cannot raise under jit, treats every action other than 1 as a push left",
     backends=("jax", "rust"),
     aliases=("CartPole",),
+    policy_transfer_margin=25.0,  # 5% of the best return (500)
 )
