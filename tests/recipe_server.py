@@ -77,6 +77,8 @@ class ScriptedServer:
                 self.wfile.write(data)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads, self.httpd.block_on_close = True, False  # a slow scripted reply must not hold up the test
+        self.httpd.handle_error = lambda request, address: None  # a client that gave up (timeout) is expected here
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

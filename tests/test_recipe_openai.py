@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import pytest
 
@@ -106,6 +107,26 @@ def test_429_then_success(tmp_path):
     assert result.exit_code == 1 and "--max-iterations 1 reached" in result.stderr
 
 
+def test_request_timeout_is_retried(tmp_path):
+    def slow(body):
+        time.sleep(2)
+        return tool_reply(("submit", {}))
+
+    with ScriptedServer([slow, tool_reply(("submit", {}))]) as server:
+        result = translate(args(server, tmp_path, *CHEAP, "--request-timeout", "1", "--max-iterations", "1"))
+    retries = [e for e in read_events(only_run(tmp_path / "runs") / "trajectory.jsonl") if e["event"] == "retry"]
+    assert [r["error"] for r in retries] == ["APITimeoutError"]
+    assert len(server.requests) == 2 and "--max-iterations 1 reached" in result.stderr
+
+
+def test_max_cost_stops_the_run(tmp_path):
+    # 10,000 prompt tokens of gpt-4o-mini cost $0.0015: over a $0.001 budget after the first reply
+    with ScriptedServer([tool_reply(("list_files", {}), prompt_tokens=10_000), tool_reply(("submit", {}))]) as server:
+        result = translate(args(server, tmp_path, *CHEAP, "--max-cost", "0.001"))
+    assert result.exit_code == 1 and "--max-cost 0.001 reached ($0.0015 spent)" in result.stderr
+    assert len(server.requests) == 1
+
+
 def test_repeated_500s_end_in_a_clear_error(tmp_path):
     with ScriptedServer([error(500, "boom")] * 10) as server:
         result = translate(args(server, tmp_path, *CHEAP, "--max-retries", "2"))
@@ -114,12 +135,13 @@ def test_repeated_500s_end_in_a_clear_error(tmp_path):
     assert "kept failing (HTTP 500) after 3 attempts" in result.stderr
 
 
-def test_401_stops_at_once(tmp_path):
-    with ScriptedServer([error(401, "invalid api key", code="invalid_api_key")] * 3) as server:
+@pytest.mark.parametrize("status, says", [(401, "OPENAI_API_KEY"), (403, "may not use model")])
+def test_401_403_stop_at_once(tmp_path, status, says):
+    with ScriptedServer([error(status, "no", code="invalid_api_key")] * 3) as server:
         result = translate(args(server, tmp_path, *CHEAP))
     assert result.exit_code == 1
     assert len(server.requests) == 1
-    assert "HTTP 401" in result.stderr and "OPENAI_API_KEY" in result.stderr
+    assert f"HTTP {status}" in result.stderr and says in result.stderr
     assert SECRET not in result.output
     assert_no_secret(tmp_path)
 
