@@ -43,7 +43,17 @@ def prepare_workspace(task: Task, workspace: Workspace) -> None:
 
 
 def sync_crate(task: Task, workspace: Workspace) -> None:
-    """Restore every crate file except the agent's module from rust_envs/."""
+    """Restore every crate file except the agent's module from rust_envs/, and remove files the crate does not have.
+
+    (A stray `build.rs` or module would otherwise change what is built.)
+    """
+    wanted = {str(Path("rust_envs") / p.relative_to(CRATE)) for p in _crate_files()} | {task.translation_file}
+    crate = workspace.root / "rust_envs"
+    if crate.is_dir():
+        for path in crate.rglob("*"):
+            rel = path.relative_to(workspace.root)
+            if (path.is_file() or path.is_symlink()) and "target" not in rel.parts and str(rel) not in wanted:
+                path.unlink()
     for path in _crate_files():
         rel = Path("rust_envs") / path.relative_to(CRATE)
         if str(rel) == task.translation_file:

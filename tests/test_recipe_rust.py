@@ -31,13 +31,19 @@ def args(server, tmp_path, *extra):
 
 def test_compile_error_is_fed_back(tmp_path):
     broken = CORRECT_RS.replace("fn step(", "fn step(,", 1)
-    with ScriptedServer([tool_reply(("write_file", {"path": MODULE, "content": broken}), ("submit", {}))]) as server:
+    stray = ("write_file", {"path": "rust_envs/build.rs", "content": "fn main() { panic!(\"stray build script\") }"})
+    with ScriptedServer([tool_reply(("write_file", {"path": MODULE, "content": broken}), stray, ("submit", {}))]) as server:
         result = translate(args(server, tmp_path, "--max-iterations", "1"))
     assert result.exit_code == 1
     run = only_run(tmp_path / "runs")
     assert not (run / "workspace" / "rust_envs" / "target").exists()  # builds happen outside the workspace
     outcome = [e for e in read_events(run / "trajectory.jsonl") if e["event"] == "verification"][0]["outcome"]
-    assert outcome["first_failure"]["check"] == "build" and "error" in outcome["first_failure"]["message"]
+    message = outcome["first_failure"]["message"]
+    assert outcome["first_failure"]["check"] == "build" and "expected parameter name" in message and "mountain_car.rs:63" in message
+    assert "stray build script" not in message  # removed before the build
+    assert not (run / "workspace" / "rust_envs" / "build.rs").exists()
+    other = "rust_envs/src/envs/cartpole.rs"
+    assert (run / "workspace" / other).read_text() == (ROOT / other).read_text()  # the rest of the crate is there
     assert not (tmp_path / "out").exists()
 
 
