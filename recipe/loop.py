@@ -141,8 +141,10 @@ def run_loop(run: Run) -> RunState:
 def _stop(run: Run, reason: str) -> None:
     st = run.state
     st.status = "passed" if st.verified else f"stopped: {reason}"
-    if st.verified:
-        st.note = f"optimisation stopped early ({reason})" if st.phase == "optimise" else st.note
+    if st.verified and st.phase == "optimise":
+        st.note = f"optimisation stopped early ({reason})"
+        if (run.run_dir / "verified").is_dir():
+            _restore(run)  # leave the workspace at the verified version, not a half-done change
     run.log.event("stop", reason=reason, status=st.status)
 
 

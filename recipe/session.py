@@ -242,6 +242,8 @@ def execute(run: Run) -> int:
     run.log.event("summary", **totals)
     if state.status == "passed":
         out.print("promoted: " + ", ".join(state.promoted), markup=False, highlight=False)
+        if state.note:
+            err.print(f"note: {state.note}", markup=False, highlight=False)
         if run.task.target == "rust":
             out.print("rebuild the extension to use it: bash setup.sh", markup=False)
         return 0
