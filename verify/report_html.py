@@ -34,6 +34,7 @@ from verify.report_render import (
     lowest_failure,
     one_step_errors,
     ordered_levels,
+    policy_transfer,
     report_name,
     report_status,
     series_points,
@@ -155,6 +156,7 @@ def _report_section(index: int, report: dict) -> str:
     if lowest is not None:
         parts.append(_other_failures(report, lowest[1]))
     parts.append(_float32_section(report))
+    parts.append(_policy_transfer_section(report))
     parts.append(_notes_section(report))
     parts.append("</section>")
     return "\n".join(p for p in parts if p)
@@ -264,13 +266,38 @@ def _float32_section(report: dict) -> str:
     return "\n".join(parts)
 
 
+def _policy_transfer_section(report: dict) -> str:
+    parts = []
+    for name, level in ordered_levels(report):
+        results = policy_transfer(level)
+        if not results:
+            continue
+        rows = ["<table><tr><th>trained on</th><th>seeds</th><th>return on reference</th><th>return on translation</th>"
+                "<th>mean difference</th><th>CI</th><th>margin</th><th>p</th><th>result</th></tr>"]
+        for d in results:
+            ref, trans = d.get("reference_returns") or [], d.get("translation_returns") or []
+            ok = "pass" if d.get("equivalent") else "fail"
+            rows.append(
+                f"<tr><td>{_e(d.get('trained_on', '?'))}</td><td class='num'>{_e(d.get('n', ''))}</td>"
+                f"<td class='num'>{_e(format_short(sum(ref) / len(ref)) if ref else '')}</td>"
+                f"<td class='num'>{_e(format_short(sum(trans) / len(trans)) if trans else '')}</td>"
+                f"<td class='num'>{_e(format_short(d.get('mean_difference')))}</td>"
+                f"<td>{_e(_percent(d.get('ci_level')))} [{_e(format_short(d.get('ci_low')))}, {_e(format_short(d.get('ci_high')))}]</td>"
+                f"<td class='num'>&plusmn;{_e(format_short(d.get('margin')))}</td><td class='num'>{_e(format_short(d.get('p_value')))}</td>"
+                f"<td><span class='badge {ok}'>{'equivalent' if ok == 'pass' else 'not shown equivalent'}</span></td></tr>"
+            )
+        parts.append(f"<h3>Policy transfer ({_e(name)}): paired TOST</h3>")
+        parts.append("<div class='levels'>" + "\n".join(rows) + "</table>" + _plot(_transfer_plot, results, "mean return per seed, reference vs translation") + "</div>")
+    return "\n".join(parts)
+
+
 def _notes_section(report: dict) -> str:
     items = []
     for name, level in ordered_levels(report):
         notes = level.get("notes") or []
         items += [f"<li><b>{_e(name)}</b>: {_e(n)}</li>" for n in (notes if isinstance(notes, list) else [notes])]
         data = level.get("data")
-        if isinstance(data, dict) and data and not (one_step_errors(level) or float32_drift(level)):
+        if isinstance(data, dict) and data and not (one_step_errors(level) or float32_drift(level) or policy_transfer(level)):
             items.append(f"<li><b>{_e(name)}</b> data: <code>{_e(format_value(data, 400))}</code></li>")
     return ("<h3>Notes</h3><ul>" + "".join(items) + "</ul>") if items else ""
 
@@ -411,6 +438,35 @@ def _drift_plot(drift: tuple[list[float], dict[str, list[float]]]) -> Figure | N
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, ncols=2 if drawn > 6 else 1, loc="best")
     return figure
+
+
+def _transfer_plot(results: list[dict]) -> Figure | None:
+    """Per direction: each seed's mean return on the reference against on the translation, with the diagonal."""
+    figure = Figure(figsize=(4.6, 4), layout="constrained")
+    ax = figure.add_subplot()
+    values = []
+    for d in results:
+        ref = [_number(v) for v in d.get("reference_returns") or []]
+        trans = [_number(v) for v in d.get("translation_returns") or []]
+        if ref and len(ref) == len(trans):
+            ax.scatter(trans, ref, s=22, label=_mpl(f"trained on {format_value(d.get('trained_on', '?'), 30)}"))
+            values += ref + trans
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    pad = max(1.0, 0.05 * (high - low))
+    ax.plot([low - pad, high + pad], [low - pad, high + pad], color="#9e9e9e", linewidth=1, zorder=0)
+    ax.set_xlabel("mean return on the translation")
+    ax.set_ylabel("mean return on the reference")
+    ax.set_title("policy transfer, one point per seed", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return figure
+
+
+def _percent(value: Any) -> str:
+    """0.9 -> '90%' (other values as they are)."""
+    return f"{value:.0%}" if isinstance(value, (int, float)) and not isinstance(value, bool) else format_value(value, 20)
 
 
 def _number(value: Any) -> float:

@@ -23,6 +23,7 @@ from verify.report_render import (
     lowest_failure,
     one_step_errors,
     ordered_levels,
+    policy_transfer,
     report_status,
     series_points,
 )
@@ -81,6 +82,7 @@ def _report_section(report: dict) -> list[str]:
         lines += _other_failures(report, lowest[1])
     lines += _levels_table(report)
     lines += _float32_section(report)
+    lines += _policy_transfer_section(report)
     lines += _notes_section(report)
     return lines
 
@@ -214,6 +216,28 @@ def _float32_section(report: dict) -> list[str]:
     return lines
 
 
+def _policy_transfer_section(report: dict) -> list[str]:
+    lines = []
+    for name, level in ordered_levels(report):
+        results = policy_transfer(level)
+        if not results:
+            continue
+        lines += [f"### Policy transfer ({_text(name)}): paired TOST", ""]
+        header = ["trained on", "seeds", "return on reference", "return on translation", "mean difference", "CI", "margin", "p", "result"]
+        lines += [_row(header), _row(["---"] * len(header))]
+        for d in results:
+            ref, trans = d.get("reference_returns") or [], d.get("translation_returns") or []
+            ci = f"{_percent(d.get('ci_level'))} [{format_short(d.get('ci_low'))}, {format_short(d.get('ci_high'))}]"
+            lines.append(_row([
+                _text(d.get("trained_on", "?")), _text(d.get("n", "")),
+                _text(format_short(sum(ref) / len(ref))) if ref else "", _text(format_short(sum(trans) / len(trans))) if trans else "",
+                _text(format_short(d.get("mean_difference"))), _text(ci), _text("+-" + format_short(d.get("margin"))),
+                _text(format_short(d.get("p_value"))), "equivalent" if d.get("equivalent") else "**not shown equivalent**",
+            ]))
+        lines.append("")
+    return lines
+
+
 def _notes_section(report: dict) -> list[str]:
     lines = []
     for name, level in ordered_levels(report):
@@ -221,7 +245,7 @@ def _notes_section(report: dict) -> list[str]:
         for note in notes if isinstance(notes, list) else [notes]:
             lines.append(f"- {_text(name)}: {_code(format_value(note, 400))}")
         data = level.get("data")
-        if isinstance(data, dict) and data and not (one_step_errors(level) or float32_drift(level)):
+        if isinstance(data, dict) and data and not (one_step_errors(level) or float32_drift(level) or policy_transfer(level)):
             lines.append(f"- {_text(name)} data: {_code(format_value(data, 400))}")
     return (["### Notes", ""] + lines + [""]) if lines else []
 
@@ -247,6 +271,11 @@ def _environment_section(reports: list[dict]) -> list[str]:
 def _row(cells: list[str]) -> str:
     """A table row; pipes inside cells (also inside code spans) are escaped, as GFM tables require."""
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def _percent(value: Any) -> str:
+    """0.9 -> '90%' (other values as they are)."""
+    return f"{value:.0%}" if isinstance(value, (int, float)) and not isinstance(value, bool) else format_value(value, 20)
 
 
 def _number(value: Any) -> str:

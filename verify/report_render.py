@@ -217,3 +217,10 @@ def format_seconds(value: Any) -> str:
     """Seconds as '1.23' ('' when not a number)."""
     seconds = as_float(value)
     return "" if math.isnan(seconds) else f"{seconds:.2f}"
+
+
+def policy_transfer(level: dict) -> list[dict]:
+    """L4's TOST results, one dict per direction (trained on the translation, and on the reference when run)."""
+    data = level.get("data")
+    items = data.get("policy_transfer") if isinstance(data, dict) else None
+    return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
