@@ -16,6 +16,7 @@ PORT_PACKAGES = (
     "envs.minatar_breakout",
     "envs.minatar_freeway",
     "envs.minatar_asterix",
+    "envs.minatar_space_invaders",
 )
 
 
