@@ -181,8 +181,13 @@ def bench(
     budget: int = typer.Option(1_000_000, min=1000, help="Environment steps per measurement (about)."),
     threads: Optional[int] = typer.Option(None, min=1, help="Threads for the Rust and EnvPool backends (default: all cores)."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the rows as JSON here."),
+    ppo: bool = typer.Option(False, "--ppo", help="Also measure PPO training steps/s (jax, rust, reference backends)."),
+    ppo_batch_sizes: str = typer.Option("4,32,128,512,2048", help="With --ppo: comma-separated numbers of environments (4 is PureJaxRL's CartPole setting)."),
+    ppo_updates: int = typer.Option(4, min=1, help="With --ppo: timed PPO updates per measurement (compilation excluded)."),
+    ppo_repeats: int = typer.Option(1, min=1, help="With --ppo: training runs per point; the median is reported."),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Write a PNG chart of steps/s against batch size for every backend (random and PPO)."),
 ) -> None:
-    """Random-action steps per second per backend and batch size, with ratios to the reference, in one run."""
+    """Random-action (and with --ppo, PPO) steps per second per backend and batch size, with ratios, in one run."""
     from envs import UnknownPortError, get_port
     from ppo.bench import BACKENDS, machine_description, run_bench
 
@@ -194,24 +199,44 @@ def bench(
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown or not backends:
         raise _usage_error(f"unknown backend(s) {unknown}; known: {', '.join(BACKENDS)}")
-    try:
-        sizes = tuple(int(b) for b in batch_sizes.split(",") if b.strip())
-    except ValueError:
-        raise _usage_error(f"--batch-sizes must be comma-separated integers, got {batch_sizes!r}")
-    if not sizes or min(sizes) < 1:
-        raise _usage_error("--batch-sizes must be positive integers")
+
+    def parse_sizes(text: str, option: str) -> tuple[int, ...]:
+        try:
+            sizes = tuple(int(b) for b in text.split(",") if b.strip())
+        except ValueError:
+            raise _usage_error(f"{option} must be comma-separated integers, got {text!r}")
+        if not sizes or min(sizes) < 1:
+            raise _usage_error(f"{option} must be positive integers")
+        return sizes
+
+    sizes = parse_sizes(batch_sizes, "--batch-sizes")
+    ppo_sizes = parse_sizes(ppo_batch_sizes, "--ppo-batch-sizes") if ppo else ()
     machine = machine_description()
     with err.status("benchmarking") as status:
         rows = run_bench(port, backends, sizes, repeats, budget, num_threads=threads, progress=lambda m: status.update(m))
-    table = Table(title=f"envport bench {port.name}: random actions, median of {repeats}")
-    for column in ("backend", "batch", "steps/s", "x reference", "note"):
+        for r in rows:
+            r.setdefault("mode", "random")
+        if ppo:
+            from ppo.bench_ppo import bench_ppo
+
+            rows += bench_ppo(port, backends, ppo_sizes, ppo_updates, ppo_repeats, num_threads=threads, progress=lambda m: status.update(m))
+    table = Table(title=f"envport bench {port.name}: steps/s, median of {repeats} (random) / {ppo_repeats} (PPO)")
+    for column in ("backend", "mode", "batch", "steps/s", "x reference", "note"):
         table.add_column(column, justify="right" if column in ("batch", "steps/s", "x reference") else "left")
     for r in rows:
         sps = f"{r['steps_per_second'] / 1e6:.3f}M" if r["steps_per_second"] else "-"
         ratio = f"{r['ratio_to_reference']:.1f}" if r.get("ratio_to_reference") else "-"
-        table.add_row(r["backend"], str(r["batch_size"] or "-"), sps, ratio, r.get("skipped", ""))
+        table.add_row(r["backend"], r["mode"], str(r["batch_size"] or "-"), sps, ratio, r.get("skipped", ""))
     out.print(table)
+    if ppo:
+        out.print("x reference: random actions against the single Gymnasium env; PPO against PPO over Gymnasium's vector env of the reference at the same batch size")
     out.print(f"machine: {machine['cpu']}, {machine['cores']} cores; jax {machine['jax']} on {', '.join(machine['jax_devices'])}")
+    if chart is not None:
+        from ppo.bench_ppo import plot_bench
+
+        chart.parent.mkdir(parents=True, exist_ok=True)
+        plot_bench(chart, rows, f"envport bench {port.name} ({machine['cores']} cores: {machine['cpu']})")
+        err.print(f"wrote {chart}")
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2, default=str))

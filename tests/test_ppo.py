@@ -141,3 +141,31 @@ def test_two_host_devices_learn_like_one():
     assert one["shape"] == two["shape"] == [2, 80] and one["kernel"] == two["kernel"] == [2, 4, 64]
     # both layouts learn: far above random play, on every seed
     assert min(one["final"] + two["final"]) > 3 * RANDOM_CARTPOLE_RETURN, result
+
+
+def test_bench_chart_draws_every_backend_and_mode(tmp_path):
+    from ppo.bench_ppo import plot_bench
+
+    rows = [
+        {"backend": "reference", "mode": "random", "batch_size": 1, "steps_per_second": 1e5},
+        {"backend": "rust", "mode": "random", "batch_size": 32, "steps_per_second": 1e6},
+        {"backend": "rust", "mode": "random", "batch_size": 128, "steps_per_second": 3e6},
+        {"backend": "rust", "mode": "ppo", "batch_size": 4, "steps_per_second": 2e4},
+        {"backend": "reference", "mode": "ppo", "batch_size": 4, "steps_per_second": None, "skipped": "not measured"},
+    ]
+    path = tmp_path / "bench.png"
+    plot_bench(path, rows, "test")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+def test_bench_ppo_measures_and_compares_within_one_run():
+    from ppo.bench_ppo import bench_ppo
+
+    port = get_port("cartpole")
+    (skipped,) = bench_ppo(port, ("reference",), batch_sizes=(1024,))
+    assert skipped["skipped"] and skipped["steps_per_second"] is None
+    if not rust_available():
+        pytest.skip("the Rust extension is not built (bash setup.sh builds it)")
+    reference, rust = bench_ppo(port, ("reference", "rust"), batch_sizes=(4,), updates=2)
+    assert reference["ratio_to_reference"] == 1.0 and reference["updates"] == 2
+    assert rust["steps_per_second"] > 0 and rust["ratio_to_reference"] == rust["steps_per_second"] / reference["steps_per_second"]
