@@ -176,6 +176,15 @@ def _gymnax_candidate(port: Port, env_id: str) -> Candidate:
         import gymnax
     except ImportError as exc:
         raise CandidateError(f"gymnax is not installed ({exc}); install it with `bash setup.sh` (it adds gymnax for comparisons)") from exc
+    if port.name.startswith("minatar-"):  # randomness read back from gymnax's keys: envs/minatar/gymnax_candidate.py
+        from envs.minatar.gymnax_candidate import GYMNAX_IDS, gymnax_minatar_candidate
+
+        if port.name in GYMNAX_IDS:
+            try:
+                env, ignored = gymnax_minatar_candidate(port, env_id)
+            except ValueError as exc:
+                raise CandidateError(str(exc)) from exc
+            return Candidate(f"gymnax:{env_id}", env, ignored)
     if port.name not in GYMNAX_LAYOUTS:
         raise CandidateError(f"no gymnax adapter for port {port.name!r}; known: {', '.join(GYMNAX_LAYOUTS)}. Write an adapter file (see verify/candidates.py)")
     expected_id, layout, ignored = GYMNAX_LAYOUTS[port.name]
