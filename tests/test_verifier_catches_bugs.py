@@ -67,3 +67,14 @@ def test_the_unedited_translation_passes_through_the_same_path(tmp_path):
     same = edited_translation(port, "max_steps_in_episode: int = 200", "max_steps_in_episode: int = 200", tmp_path)
     report = verify_port(port, ("L3",), VerifyOptions(episodes=3, policies=("uniform",)), env=same)
     assert report.passed, report.first_failure()
+
+
+def test_a_reward_hard_coded_to_float32_fails_L0_without_blocking_the_comparison(tmp_path):
+    # -1.0 is exact in float32, so no comparison of values can see this; the contract can.
+    port = get_port("mountaincar")
+    wrong = edited_translation(port, "reward = jnp.asarray(-1.0, float_dtype())", "reward = jnp.asarray(-1.0, jnp.float32)", tmp_path)
+    report = verify_port(port, ("L0", "L1"), VerifyOptions(examples=20), env=wrong)
+    level, failure = report.first_failure()
+    assert level.level == "L0" and failure["check"] == "step.reward_dtype"
+    assert "float32" in failure["message"] and "float64" in failure["message"]
+    assert report.levels["L1"].passed  # the values agree; L1 still ran

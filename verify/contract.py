@@ -156,6 +156,16 @@ def check_contract(
             problems.append("info lacks 'final_obs' (same-step auto-reset)")
         return "; ".join(problems) or None
 
+    def reward_dtype():
+        # Not blocking: a reward in another float dtype still compares, within its precision.
+        _, state = env.reset(key, params)
+        reward = jax.jit(env.step)(key, state, env.action_space(params).sample(key), params)[2]
+        compute = np.dtype(jnp.result_type(float))  # float64 under jax_enable_x64, float32 otherwise
+        if np.asarray(reward).dtype != compute:
+            return (f"reward dtype {np.asarray(reward).dtype}; translations are dtype-generic, so the reward "
+                    f"should be in the compute float dtype ({compute} here)")
+        return None
+
     def vmap_batch():
         batch = 8
         keys = jax.random.split(key, batch)
@@ -197,6 +207,7 @@ def check_contract(
     check("metadata.draws", metadata_draws)
     check("reset.jit", reset_jit)
     check("step.jit", step_jit)
+    check("step.reward_dtype", reward_dtype)
     check("vmap", vmap_batch)
     check("spaces.action", action_space)
     check("spaces.observation", observation_space)
