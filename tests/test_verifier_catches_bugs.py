@@ -78,3 +78,18 @@ def test_a_reward_hard_coded_to_float32_fails_L0_without_blocking_the_comparison
     assert level.level == "L0" and failure["check"] == "step.reward_dtype"
     assert "float32" in failure["message"] and "float64" in failure["message"]
     assert report.levels["L1"].passed  # the values agree; L1 still ran
+
+
+def test_draws_sampled_in_float32_fail_L0(tmp_path):
+    # Both sides receive the same draws, so lockstep comparisons cannot see their resolution.
+    port = get_port("pendulum")
+    wrong = edited_translation(
+        port,
+        'return {"reset_uniform": jax.random.uniform(key, (2,), float_dtype())}',
+        'return {"reset_uniform": jax.random.uniform(key, (2,), jnp.float32)}',
+        tmp_path,
+    )
+    report = verify_port(port, ("L0",), VerifyOptions(), env=wrong)
+    level, failure = report.first_failure()
+    assert level.level == "L0" and failure["check"] == "draws.dtype"
+    assert "reset.reset_uniform (float32)" in failure["message"]

@@ -156,14 +156,25 @@ def check_contract(
             problems.append("info lacks 'final_obs' (same-step auto-reset)")
         return "; ".join(problems) or None
 
+    compute = np.dtype(jnp.result_type(float))  # float64 under jax_enable_x64, float32 otherwise
+
+    # Not blocking, these two: a value in another float dtype still compares, within its precision.
     def reward_dtype():
-        # Not blocking: a reward in another float dtype still compares, within its precision.
         _, state = env.reset(key, params)
         reward = jax.jit(env.step)(key, state, env.action_space(params).sample(key), params)[2]
-        compute = np.dtype(jnp.result_type(float))  # float64 under jax_enable_x64, float32 otherwise
         if np.asarray(reward).dtype != compute:
             return (f"reward dtype {np.asarray(reward).dtype}; translations are dtype-generic, so the reward "
                     f"should be in the compute float dtype ({compute} here)")
+        return None
+
+    def draws_dtype():
+        _, state = env.reset(key, params)
+        draws = env.sample_draws(key, state, params)
+        other = [f"{phase}.{name} ({np.asarray(v).dtype})" for phase in ("reset", "step")
+                 for name, v in draws[phase].items() if np.asarray(v).dtype.kind == "f" and np.asarray(v).dtype != compute]
+        if other:
+            return (f"float draws {', '.join(other)} are not in the compute float dtype ({compute} here): "
+                    "their resolution, and with it the distribution, would differ from the reference's")
         return None
 
     def vmap_batch():
@@ -208,6 +219,7 @@ def check_contract(
     check("reset.jit", reset_jit)
     check("step.jit", step_jit)
     check("step.reward_dtype", reward_dtype)
+    check("draws.dtype", draws_dtype)
     check("vmap", vmap_batch)
     check("spaces.action", action_space)
     check("spaces.observation", observation_space)
