@@ -11,10 +11,15 @@ MAX_EPISODE_STEPS = 1000
 
 
 def canonical_state(state: dict) -> dict:
-    """Generated states inside the reference's domain: a ball on the bottom row moving down has been missed.
+    """Generated states inside the reference's domain, where it never indexes row 10 of the brick map.
 
-    (From such a state the reference would index row 10 and raise; it is reached only as the terminal state.)
+    A ball on the bottom row moving down has been missed (the only way play reaches that row), and
+    no brick lies on the bottom row (play puts bricks in rows 1-3 only; a ball passing into a bottom-row
+    brick while `strike` is set would stay on that row, not terminal, and the reference would raise next step).
     """
+    bricks = np.array(state["brick_map"], bool)
+    bricks[9, :] = False
+    state = {**state, "brick_map": bricks}
     if int(state["ball_y"]) >= 9 and int(state["ball_dir"]) in (2, 3):
         return {**state, "terminal": np.asarray(True)}
     return state
