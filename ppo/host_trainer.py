@@ -35,18 +35,23 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
     net = make_network(config, action)
     update = jax.vmap(make_update(config, action))
 
+    # Per step only the action crosses to the host; log-probabilities and values of the whole rollout
+    # are computed afterwards in one batched call (same parameters, so the same numbers).
     @jax.jit
-    def act(params, obs, keys):
+    def act(params, obs, keys, t):
         def one(p, o, k):
-            k, k_act = jax.random.split(k)
-            dist, value = net.apply(p, o)
-            a = network.sample(action, dist, k_act)
-            return a, network.log_prob(action, dist, a), value, k
+            return network.sample(action, net.apply(p, o)[0], jax.random.fold_in(k, t))
 
         return jax.vmap(one)(params, obs, keys)
 
     @jax.jit
-    def learn(learner, traj, last_obs, keys):
+    def learn(learner, obs, actions, reward, done, last_obs, keys):
+        def evaluate(p, o, a):
+            dist, value = net.apply(p, o)
+            return network.log_prob(action, dist, a), value
+
+        logp, value = jax.vmap(evaluate)(learner.params, obs, actions)
+        traj = Transition(obs, actions, logp, value, reward, done)
         last_value = jax.vmap(lambda p, o: net.apply(p, o)[1])(learner.params, last_obs)
         keys, k_update = jax.vmap(jax.random.split, out_axes=1)(keys)
         learner, losses = update(learner, traj, last_value, k_update)
@@ -64,9 +69,8 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
         steps = []
         return_sum = np.zeros(num_seeds, np.float32)
         episodes = np.zeros(num_seeds, np.int64)
-        for _ in range(config.num_steps):
-            a, logp, value, keys = act(learner.params, obs, keys)
-            a_host, logp, value = np.asarray(a), np.asarray(logp), np.asarray(value)  # zero-copy views on the CPU
+        for t in range(config.num_steps):
+            a_host = np.asarray(act(learner.params, obs, keys, t))
             next_obs, reward, terminated, truncated, _ = vec_env.step(a_host.reshape(num_seeds * n, *action.shape).astype(act_dtype))
             reward = np.asarray(reward, np.float32).reshape(num_seeds, n)
             done = np.logical_or(terminated, truncated).reshape(num_seeds, n)
@@ -74,10 +78,10 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
             return_sum += np.where(done, ep_return, 0.0).sum(axis=1)
             episodes += done.sum(axis=1)
             ep_return[done] = 0.0
-            steps.append((obs, a_host, logp, value, reward, done))
+            steps.append((obs, a_host, reward, done))
             obs = np.array(next_obs, np.float32).reshape(num_seeds, n, *obs_shape)  # a copy: the env reuses its buffers
-        traj = Transition(*(np.stack(x, axis=1) for x in zip(*steps)))  # (seeds, steps, envs, ...)
-        learner, losses, keys = learn(learner, traj, obs, keys)
+        rollout = (np.stack(x, axis=1) for x in zip(*steps))  # (seeds, steps, envs, ...)
+        learner, losses, keys = learn(learner, *rollout, obs, keys)
         history["return_sum"].append(return_sum)
         history["episodes"].append(episodes)
         history["losses"].append(losses)
