@@ -31,6 +31,7 @@ def train(
     seeds: int = typer.Option(1, min=1, help="Number of seeds, trained at once (vmapped for jax)."),
     first_seed: int = typer.Option(0, "--seed", help="The first seed; seeds are SEED, SEED+1, ..."),
     devices: int = typer.Option(1, min=0, help="jax: data-parallel over this many local devices (0: all)."),
+    split: str = typer.Option("auto", help="With --devices: 'seeds' (whole seeds per device, no communication), 'envs' (every seed's environments split, gradients averaged) or 'auto' (seeds when they divide evenly)."),
     eval_episodes: int = typer.Option(10, min=1, help="Final evaluation: greedy episodes per seed."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default runs/NAME-BACKEND)."),
 ) -> None:
@@ -52,16 +53,18 @@ def train(
         raise _usage(str(exc))
     if devices != 1 and backend != "jax":
         raise _usage("--devices applies to the jax backend only")
+    if split not in ("auto", "seeds", "envs"):
+        raise _usage(f"--split must be auto, seeds or envs, got {split!r}")
     out_dir = out_dir or Path("runs") / f"{port.name}-{backend}"
     seed_list = list(range(first_seed, first_seed + seeds))
     try:
-        result = _train_with_progress(port, backend, config, seed_list, devices)
+        result = _train_with_progress(port, backend, config, seed_list, devices, split)
     except (ValueError, ConfigError) as exc:
         raise _usage(str(exc))
     _write_outputs(port, result, out_dir, eval_episodes)
 
 
-def _train_with_progress(port, backend, config, seeds, devices):
+def _train_with_progress(port, backend, config, seeds, devices, split):
     import numpy as np
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -86,14 +89,14 @@ def _train_with_progress(port, backend, config, seeds, devices):
                        rate=f"{rate / 1e3:,.1f}k steps/s" if rate else "", ret=shown)
 
         if devices != 1:
-            result = _train_sharded(port, config, seeds, devices)
+            result = _train_sharded(port, config, seeds, devices, split)
         else:
             result = run_training(port, backend, config, seeds, progress=progress)
         bar.update(task, completed=total, description=f"{port.name} {backend}: done")
     return result
 
 
-def _train_sharded(port, config, seeds, devices):
+def _train_sharded(port, config, seeds, devices, split):
     import jax
     import jax.numpy as jnp
 
@@ -104,9 +107,13 @@ def _train_sharded(port, config, seeds, devices):
     count = len(available) if devices == 0 else devices
     if count > len(available):
         raise ValueError(f"--devices {devices}: only {len(available)} device(s) here (on the CPU, force more with XLA_FLAGS=--xla_force_host_platform_device_count=N)")
+    if split == "auto":
+        split = "seeds" if len(seeds) % count == 0 else "envs"
+    if split == "seeds" and len(seeds) % count:
+        raise ValueError(f"--split seeds: {len(seeds)} seeds do not split over {count} devices")
     keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
     start = time.perf_counter()
-    compiled = make_sharded_train(config, port.make_jax(), available[:count]).lower(keys).compile()
+    compiled = make_sharded_train(config, port.make_jax(), available[:count], split=split).lower(keys).compile()
     mid = time.perf_counter()
     learner, metrics = jax.block_until_ready(compiled(keys))
     end = time.perf_counter()
