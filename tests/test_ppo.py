@@ -121,26 +121,25 @@ SHARDED = textwrap.dedent("""
     from ppo.parallel import train_sharded
     env = get_port("cartpole").make_jax()
     config = load_config(default_config_path("cartpole"), {"num_envs": 8, "num_steps": 64, "total_timesteps": 40960})
-    out = {"devices": len(jax.devices())}
-    for count in (1, 2):
-        learner, metrics = train_sharded(config, env, [0, 1], jax.devices()[:count])
-        returns = np.asarray(mean_returns(metrics))
-        out[count] = {"shape": list(returns.shape), "final": np.nanmean(returns[:, -5:], axis=1).tolist(),
-                      "kernel": list(np.asarray(learner.params["params"]["Dense_0"]["kernel"]).shape)}
+    learner, metrics = train_sharded(config, env, [0, 1], jax.devices())  # each seed's 8 envs split 4 + 4
+    returns = np.asarray(mean_returns(metrics))
+    out = {"devices": len(jax.devices()), "shape": list(returns.shape), "final": np.nanmean(returns[:, -5:], axis=1).tolist(),
+           "kernel": list(np.asarray(learner.params["params"]["Dense_0"]["kernel"]).shape)}
     print(json.dumps(out))
 """)
 
 
 def test_two_host_devices_learn_like_one():
+    """Environments split over two forced host devices, gradients averaged: the single-device layout of results
+    (one policy per seed, per-update metrics) and a learning outcome far above random play. (One device is the
+    trainer tested above; the throughput comparison of the layouts is measured in docs/ppo.md.)"""
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", SHARDED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["devices"] == 2
-    one, two = result["1"], result["2"]
-    assert one["shape"] == two["shape"] == [2, 80] and one["kernel"] == two["kernel"] == [2, 4, 64]
-    # both layouts learn: far above random play, on every seed
-    assert min(one["final"] + two["final"]) > 3 * RANDOM_CARTPOLE_RETURN, result
+    assert result["shape"] == [2, 80] and result["kernel"] == [2, 4, 64]
+    assert min(result["final"]) > 3 * RANDOM_CARTPOLE_RETURN, result
 
 
 def test_bench_chart_draws_every_backend_and_mode(tmp_path):
