@@ -29,7 +29,10 @@ from envs import spaces
 from envs.jax_env import JaxEnv, float_dtype, int_dtype
 from envs.spec import Port
 
-GYMNAX_IDS = {"minatar-breakout": "Breakout-MinAtar", "minatar-freeway": "Freeway-MinAtar", "minatar-asterix": "Asterix-MinAtar"}
+GYMNAX_IDS = {
+    "minatar-breakout": "Breakout-MinAtar", "minatar-freeway": "Freeway-MinAtar", "minatar-asterix": "Asterix-MinAtar",
+    "minatar-space-invaders": "SpaceInvaders-MinAtar",
+}
 IGNORED = {"last_action": 0}
 
 
@@ -127,10 +130,26 @@ def _asterix_step(key, gkey, g, module):
     }
 
 
+INVADERS_COUNTERS = ("pos", "alien_dir", "enemy_move_interval", "alien_move_timer", "alien_shot_timer", "ramp_index", "shot_timer", "time", "terminal")
+INVADERS_MAPS = ("alien_map", "f_bullet_map", "e_bullet_map")
+
+
+def _space_invaders_to(ours, g):
+    maps = {m: getattr(ours, m).astype(getattr(g, m).dtype) for m in INVADERS_MAPS}
+    return g.replace(**maps, **{n: getattr(ours, n) for n in INVADERS_COUNTERS})
+
+
+def _space_invaders_from(g):
+    out = {n: jnp.asarray(getattr(g, n)) for n in INVADERS_COUNTERS}
+    out.update({m: jnp.asarray(getattr(g, m)) != 0 for m in INVADERS_MAPS})
+    return out
+
+
 GAMES = {
     "minatar-breakout": (_breakout_to, _breakout_from, _breakout_reset, None),
     "minatar-freeway": (_freeway_to, _freeway_from, _freeway_reset, _freeway_step),
     "minatar-asterix": (_asterix_to, _asterix_from, lambda key, g: {}, _asterix_step),
+    "minatar-space-invaders": (_space_invaders_to, _space_invaders_from, lambda key, g: {}, None),  # no game draws
 }
 
 
