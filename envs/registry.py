@@ -17,6 +17,7 @@ PORT_PACKAGES = (
     "envs.minatar_freeway",
     "envs.minatar_asterix",
     "envs.minatar_space_invaders",
+    "envs.minatar_seaquest",
 )
 
 
