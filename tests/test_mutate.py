@@ -265,3 +265,17 @@ def test_run_mutation_analysis_counts_are_consistent():
         assert r["status"] in ("killed", "survived", "equivalent")
         assert (r["level"] is not None) == (r["status"] == "killed")
     assert any("[4/4]" in m for m in messages)
+
+
+def test_every_reviewed_equivalent_matches_exactly_one_generated_mutant():
+    import tomllib
+
+    from verify.mutate import REVIEWED_EQUIVALENTS
+
+    entries = tomllib.loads(REVIEWED_EQUIVALENTS.read_text())["mutant"]
+    assert entries
+    for port_name in sorted({e["port"] for e in entries}):
+        marked = [m for m in mutants_for_port(get_port(port_name)).mutants if (m.equivalent or "").startswith("reviewed: ")]
+        expected = [e for e in entries if e["port"] == port_name]
+        assert len(marked) == len(expected), (port_name, [m.id for m in marked])
+        assert {m.equivalent for m in marked} == {"reviewed: " + e["reason"] for e in expected}

@@ -41,6 +41,8 @@ as `equivalence_contradicted`):
   to exactly the original value (m * l**2 vs m / l**2 with m = l = 1);
 - the mutant traces to exactly the original's jaxprs, constants and default Params
   (`program_fingerprints`, computed in a subprocess);
+- a person read the mutant and recorded why it cannot change behaviour on the port's
+  state domain (verify/equivalent_mutants.toml, matched by the changed line);
 - a survivor compiles to exactly the original's optimised XLA programs (canonical HLO:
   the same dataflow whatever the instruction names and order), e.g. an index past the
   end of a fixed-size array, which JAX clamps to the last element.
@@ -892,17 +894,41 @@ def context_sources_for(env: Any) -> tuple[str, ...]:
     return tuple(sources.values())
 
 
+REVIEWED_EQUIVALENTS = Path(__file__).with_name("equivalent_mutants.toml")
+
+
+def _changed_lines(diff: str) -> tuple[str, str] | None:
+    """The one removed and the one added line of a single-line diff (stripped), or None."""
+    removed = [l[1:].strip() for l in diff.splitlines() if l.startswith("-") and not l.startswith("---")]
+    added = [l[1:].strip() for l in diff.splitlines() if l.startswith("+") and not l.startswith("+++")]
+    return (removed[0], added[0]) if len(removed) == len(added) == 1 else None
+
+
+def reviewed_equivalents(port_name: str, path: Path = REVIEWED_EQUIVALENTS) -> dict[tuple[str, str], str]:
+    """The mutants of `port_name` a person has read and found equivalent: (line before, line after) -> reason."""
+    import tomllib
+
+    entries = tomllib.loads(path.read_text()).get("mutant", []) if path.exists() else []
+    return {(e["before"].strip(), e["after"].strip()): e["reason"] for e in entries if e["port"] == port_name}
+
+
 def mutants_for_port(port: Any) -> GeneratedMutants:
-    """The mutants of a port's JAX translation."""
+    """The mutants of a port's JAX translation, with the reviewed equivalents (equivalent_mutants.toml) marked."""
     from verify.variants import translation_source
 
     env = port.make_jax()
-    return generate_mutants(
+    generated = generate_mutants(
         translation_source(port),
         class_name=type(env).__name__,
         filename=port.jax_module.replace(".", "/") + ".py",
         context_sources=context_sources_for(env),
     )
+    reviewed = reviewed_equivalents(port.name)
+    for i, m in enumerate(generated.mutants):
+        reason = reviewed.get(_changed_lines(m.diff) or ("", ""))
+        if m.equivalent is None and reason:
+            generated.mutants[i] = dataclasses.replace(m, equivalent=f"reviewed: {reason}")
+    return generated
 
 
 def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutant]:

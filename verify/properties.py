@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from envs.spec import Port, StateField
 from verify.compare import compare_outcomes
+from verify.landing import landing_cases
 from verify.lockstep import Lockstep
 from verify.report import LevelResult
 from verify.rollouts import harvest_states
@@ -124,13 +125,15 @@ def check_properties(
     harvest: int = 64,
     shrink: bool = True,
     harvested: list[dict[str, np.ndarray]] | None = None,
+    landing: bool = True,
 ) -> LevelResult:
     """Run L1 with Hypothesis: one-step agreement from generated and harvested states.
 
     `shrink=False` reports the first failing example as found (mutation analysis needs the
     verdict, not the smallest counterexample, and shrinking costs seconds per mutant).
     `harvested`: the pool of rollout states to start from, instead of harvesting `harvest`
-    states from the translation's own rollouts.
+    states from the translation's own rollouts. With `landing`, the examples are followed by
+    the edge landings of `verify.landing` (states stepping exactly onto a threshold).
     """
     result = LevelResult("L1")
     start = time.perf_counter()
@@ -141,20 +144,7 @@ def check_properties(
     failing: dict[str, Any] = {}
     examples = [0]
 
-    @hyp_seed(seed)
-    @settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
-    @given(state=state_strategy(port, harvested), action=action_strategy(space), key_seed=st.integers(0, 2**31 - 1))
-    def one_step_agrees(state, action, key_seed):
-        examples[0] += 1
-        draws = lock.draws_for_state(jax.random.PRNGKey(key_seed), state)
+    def compare_step(state, action, draws):
         actual = lock.translation_step(state, action, draws)
         try:
             expected = lock.reference_step(state, action, draws["step"])
@@ -172,27 +162,60 @@ def check_properties(
             )
             raise AssertionError(failing["message"])
 
+    @hyp_seed(seed)
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(state=state_strategy(port, harvested), action=action_strategy(space), key_seed=st.integers(0, 2**31 - 1))
+    def one_step_agrees(state, action, key_seed):
+        examples[0] += 1
+        compare_step(state, action, lock.draws_for_state(jax.random.PRNGKey(key_seed), state))
+
+    def fail(check: str, exc: BaseException | None = None) -> None:
+        first = failing["mismatches"][0] if failing["mismatches"] else {"field": "draws"}
+        result.fail(
+            check,
+            f"from state {_fmt_state(failing['state'])} with action {np.asarray(failing['action']).tolist()}: {failing['message']}",
+            field=first["field"],
+            expected=first.get("expected"),
+            actual=first.get("actual"),
+            mismatches=failing["mismatches"],
+            state={k: np.asarray(v).tolist() for k, v in failing["state"].items()},
+            action=np.asarray(failing["action"]).tolist(),
+            reproduce=counterexample_code(port, failing["state"], failing["action"], failing["draws"]),
+            hypothesis_notes=[n for n in getattr(exc, "__notes__", []) if n.strip()][-20:],
+        )
+
     try:
         one_step_agrees()
     except Exception as exc:
         if not failing:  # an error outside the comparison (the translation crashed, say)
             result.fail("one_step", f"{type(exc).__name__}: {exc}")
         else:
-            first = failing["mismatches"][0] if failing["mismatches"] else {"field": "draws"}
-            result.fail(
-                "one_step",
-                f"from state {_fmt_state(failing['state'])} with action {np.asarray(failing['action']).tolist()}: {failing['message']}",
-                field=first["field"],
-                expected=first.get("expected"),
-                actual=first.get("actual"),
-                mismatches=failing["mismatches"],
-                state={k: np.asarray(v).tolist() for k, v in failing["state"].items()},
-                action=np.asarray(failing["action"]).tolist(),
-                reproduce=counterexample_code(port, failing["state"], failing["action"], failing["draws"]),
-                hypothesis_notes=[n for n in getattr(exc, "__notes__", []) if n.strip()][-20:],
-            )
-    result.checks = examples[0]
+            fail("one_step", exc)
+    landings = 0
+    if landing and not result.failures:
+        cases = landing_cases(lock, edge_states(port) + harvested[:4], seed)
+        for state, action, draws in cases:
+            landings += 1
+            try:
+                compare_step(state, action, draws)
+            except Exception as exc:  # noqa: BLE001 - the translation is untrusted
+                if not failing:
+                    result.fail("edge_landing", f"{type(exc).__name__}: {exc}")
+                else:
+                    fail("edge_landing", exc)
+                break
+    result.checks = examples[0] + landings
     result.notes.append(f"{examples[0]} examples ({len(harvested)} harvested rollout states in the pool)")
+    if landings:
+        result.notes.append(f"{landings} edge landings: states from which one step lands a field exactly on its edge (verify.landing)")
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
     return result
