@@ -251,6 +251,7 @@ def mutate(
     timeout_s: Optional[float] = typer.Option(None, "--timeout", min=1.0, help="Seconds per mutant (default: from the original's verification time)."),
     workers: int = typer.Option(2, min=1, help="Mutants verified in parallel, each in its own process."),
     min_kill_rate: float = typer.Option(0.0, min=0.0, max=1.0, help="Exit 1 when the kill rate is below this."),
+    journal: Optional[Path] = typer.Option(None, help="Append each verdict here as it is known; a run given the journal of an interrupted one verifies only the rest."),
 ) -> None:
     """Mutation analysis: how many systematic bugs planted in the translation does the verifier catch, and where?"""
     from envs import UnknownPortError, get_port
@@ -264,7 +265,10 @@ def mutate(
         raise _usage_error(f"mutation analysis mutates the JAX translation's Python source; backend {backend!r} is not supported")
     try:
         with err.status("mutating") as status:
-            result = run_mutation_analysis(port, max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, progress=lambda m: status.update(m))
+            result = run_mutation_analysis(
+                port, max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, journal=journal,
+                progress=lambda m: status.update(m),
+            )
     except RuntimeError as exc:  # the unmutated translation fails: every kill would be meaningless
         err.print(f"[bold red]error:[/] {exc}", markup=False)
         raise typer.Exit(EXIT_FAILED)

@@ -240,9 +240,10 @@ def test_a_strictness_swap_on_a_termination_threshold_is_killed_by_L1(tmp_path):
     assert {m["field"] for m in failure["mismatches"]} >= {"terminated"}, failure["mismatches"]
 
 
-def test_run_mutation_analysis_counts_are_consistent():
+def test_run_mutation_analysis_counts_are_consistent_and_a_journal_resumes_it(tmp_path):
     messages = []
-    result = run_mutation_analysis(
+    journal = tmp_path / "journal.jsonl"
+    analyse = lambda: run_mutation_analysis(
         CARTPOLE,
         max_mutants=4,
         timeout_s=240,
@@ -250,7 +251,14 @@ def test_run_mutation_analysis_counts_are_consistent():
         options=VerifyOptions(examples=30, episodes=3, policies=("uniform",)),
         progress=messages.append,
         check_original=False,  # the unmutated translation's own tests cover it; saves a full run
+        journal=journal,
     )
+    result = analyse()
+    assert len(journal.read_text().splitlines()) == 4
+    messages.clear()
+    again = analyse()  # every verdict comes from the journal: nothing is verified again
+    assert sum("(from the journal)" in m for m in messages) == 4
+    assert [r["status"] for r in again["results"]] == [r["status"] for r in result["results"]]
     json.dumps(result)  # serialisable
     assert result["env"] == "cartpole" and result["backend"] == "jax"
     assert result["mutants"] == 4 == len(result["results"])
