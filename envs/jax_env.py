@@ -77,7 +77,8 @@ class JaxEnv:
         """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
         params = self.default_params if params is None else params
         next_state, reward, terminated = self.transition(state, action, draws["step"], params)
-        next_state = next_state.replace(time=state.time + 1)
+        # The counter keeps the state's dtype, whatever dtype an adapted implementation stores it in.
+        next_state = next_state.replace(time=jnp.asarray(state.time + 1, jnp.asarray(state.time).dtype))
         truncated = next_state.time >= params.max_steps_in_episode
         obs = self.get_obs(next_state, params)
         return obs, next_state, reward, jnp.asarray(terminated), jnp.asarray(truncated)

@@ -126,13 +126,6 @@ class GymnaxCandidate(JaxEnv):
         next_state = self._from_gymnax(gstate)
         return next_state, jnp.asarray(reward), jnp.asarray(terminated)
 
-    def step_env_det(self, state, action, draws, params=None):
-        params = self.default_params if params is None else params
-        next_state, reward, terminated = self.transition(state, action, draws["step"], params)
-        next_state = next_state.replace(time=jnp.asarray(state.time + 1, jnp.asarray(state.time).dtype))
-        truncated = next_state.time >= params.max_steps_in_episode
-        return self.get_obs(next_state, params), next_state, reward, terminated, truncated
-
     def get_obs(self, state, params=None):
         # gymnax computes observations in the compute dtype (float64 while verifying); users of
         # gymnax see float32, as the reference's space says, so compare in float32.

@@ -207,13 +207,6 @@ class GymnaxMinAtarCandidate(JaxEnv):
         next_state = self._state({n: jnp.asarray(values[n], jnp.asarray(getattr(state, n)).dtype) for n in self._names})
         return next_state, jnp.asarray(reward, float_dtype()), jnp.asarray(done)
 
-    def step_env_det(self, state, action, draws, params=None):
-        params = self.default_params if params is None else params
-        next_state, reward, terminated = self.transition(state, action, draws["step"], params)
-        next_state = next_state.replace(time=jnp.asarray(state.time + 1, jnp.asarray(state.time).dtype))
-        truncated = next_state.time >= params.max_steps_in_episode
-        return self.get_obs(next_state, params), next_state, reward, terminated, truncated
-
     def get_obs(self, state, params=None):
         return self._env.get_obs(self._to(state, self._template())).astype(bool)
 
