@@ -8,6 +8,7 @@
 //! is a thin PyO3 layer on top.
 
 pub mod envs;
+pub mod minatar;
 pub mod rng;
 pub mod vector;
 

@@ -75,6 +75,21 @@ impl Rng {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
+    /// Uniform integer in `[low, high)` (Lemire's multiply-shift with rejection,
+    /// so without modulo bias). Panics when `high <= low`.
+    #[inline]
+    pub fn integer(&mut self, low: i64, high: i64) -> i64 {
+        assert!(high > low, "empty integer range [{low}, {high})");
+        let span = (high - low) as u64;
+        let threshold = span.wrapping_neg() % span;
+        loop {
+            let m = (self.next_u64() as u128) * (span as u128);
+            if (m as u64) >= threshold {
+                return low + (m >> 64) as i64;
+            }
+        }
+    }
+
     /// Fill `out` with uniforms in `[0, 1)`.
     #[inline]
     pub fn fill_f64(&mut self, out: &mut [f64]) {
@@ -115,6 +130,19 @@ mod tests {
         }
         let mean = sum / n as f64;
         assert!((mean - 0.5).abs() < 0.005, "mean {mean}");
+    }
+
+    #[test]
+    fn integers_cover_the_range_evenly() {
+        let mut r = Rng::new(7, 4);
+        let mut counts = [0u32; 6];
+        for _ in 0..60_000 {
+            let v = r.integer(-2, 4);
+            assert!((-2..4).contains(&v));
+            counts[(v + 2) as usize] += 1;
+        }
+        assert!(counts.iter().all(|&c| (9_400..10_600).contains(&c)), "{counts:?}");
+        assert_eq!(r.integer(5, 6), 5);
     }
 
     #[test]
