@@ -17,7 +17,7 @@ import numpy as np
 
 from ppo import network
 from ppo.config import PPOConfig
-from ppo.update import Transition, init_learner, make_network, make_update
+from ppo.update import Transition, episode_returns, init_learner, make_network, make_update
 
 Progress = Callable[[int, int, np.ndarray], None]  # (updates done, env steps done per seed, mean return per seed)
 
@@ -36,16 +36,20 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
     update = jax.vmap(make_update(config, action))
 
     # Per step only the action crosses to the host; log-probabilities and values of the whole rollout
-    # are computed afterwards in one batched call (same parameters, so the same numbers).
+    # are computed afterwards in one batched call (same parameters, so the same numbers). The
+    # rollout's sampling noise is drawn in one call before it, so each step's program is only the
+    # actor and the inverse CDF (random number generation there tripled the cost of a step).
     @jax.jit
-    def act(params, obs, keys, t):
-        def one(p, o, k):
-            return network.sample(action, net.apply(p, o)[0], jax.random.fold_in(k, t))
-
-        return jax.vmap(one)(params, obs, keys)
+    def act(params, obs, u):
+        return jax.vmap(lambda p, o, u: network.sample_from_noise(action, net.apply(p, o)[0], u))(params, obs, u)
 
     @jax.jit
-    def learn(learner, obs, actions, reward, done, last_obs, keys):
+    def rollout_noise(keys):
+        keys, k_noise = jax.vmap(jax.random.split, out_axes=1)(keys)
+        return keys, jax.vmap(lambda k: network.noise(action, k, (config.num_steps, n)))(k_noise)
+
+    @jax.jit
+    def learn(learner, obs, actions, reward, done, last_obs, keys, ep_return):
         def evaluate(p, o, a):
             dist, value = net.apply(p, o)
             return network.log_prob(action, dist, a), value
@@ -55,7 +59,8 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
         last_value = jax.vmap(lambda p, o: net.apply(p, o)[1])(learner.params, last_obs)
         keys, k_update = jax.vmap(jax.random.split, out_axes=1)(keys)
         learner, losses = update(learner, traj, last_value, k_update)
-        return learner, losses, keys
+        ep_return, return_sum, episodes = jax.vmap(episode_returns)(ep_return, reward, done)
+        return learner, losses, keys, ep_return, return_sum, episodes
 
     keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
     k_init, keys = jax.vmap(jax.random.split, out_axes=1)(keys)
@@ -63,25 +68,29 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
     obs, _ = vec_env.reset(seed=int(seeds[0]))
     obs = np.array(obs, np.float32).reshape(num_seeds, n, *obs_shape)
     act_dtype = np.int64 if action.discrete else np.float32
-    ep_return = np.zeros((num_seeds, n), np.float32)
+    ep_return = jnp.zeros((num_seeds, n), jnp.float32)
     history = {"return_sum": [], "episodes": [], "losses": []}
+    steps = config.num_steps
     for u in range(config.num_updates):
-        steps = []
-        return_sum = np.zeros(num_seeds, np.float32)
-        episodes = np.zeros(num_seeds, np.int64)
-        for t in range(config.num_steps):
-            a_host = np.asarray(act(learner.params, obs, keys, t))
-            next_obs, reward, terminated, truncated, _ = vec_env.step(a_host.reshape(num_seeds * n, *action.shape).astype(act_dtype))
-            reward = np.asarray(reward, np.float32).reshape(num_seeds, n)
-            done = np.logical_or(terminated, truncated).reshape(num_seeds, n)
-            ep_return += reward
-            return_sum += np.where(done, ep_return, 0.0).sum(axis=1)
-            episodes += done.sum(axis=1)
-            ep_return[done] = 0.0
-            steps.append((obs, a_host, reward, done))
-            obs = np.array(next_obs, np.float32).reshape(num_seeds, n, *obs_shape)  # a copy: the env reuses its buffers
-        rollout = (np.stack(x, axis=1) for x in zip(*steps))  # (seeds, steps, envs, ...)
-        learner, losses, keys = learn(learner, *rollout, obs, keys)
+        # Fresh buffers per update: the previous ones may still be read by the asynchronous `learn`.
+        obs_buf = np.empty((steps + 1, num_seeds, n, *obs_shape), np.float32)  # the last row: the observation after the rollout
+        act_buf = np.empty((steps, num_seeds * n, *action.shape), act_dtype)
+        reward_buf = np.empty((steps, num_seeds * n), np.float32)
+        done_buf = np.empty((steps, num_seeds * n), bool)
+        obs_buf[0] = obs
+        keys, noise = rollout_noise(keys)
+        noise = np.asarray(noise)  # (seeds, steps, envs[, action dims])
+        for t in range(steps):
+            act_buf[t] = np.asarray(act(learner.params, obs_buf[t], noise[:, t])).reshape(num_seeds * n, *action.shape)
+            next_obs, reward_buf[t], terminated, truncated, _ = vec_env.step(act_buf[t])
+            np.logical_or(terminated, truncated, out=done_buf[t])
+            obs_buf[t + 1] = np.reshape(next_obs, obs_buf.shape[1:])  # a copy: the env reuses its buffers
+        obs = obs_buf[steps]
+        by_seed = lambda x: np.swapaxes(x.reshape(steps, num_seeds, n, *x.shape[2:]), 0, 1)  # (seeds, steps, envs, ...)
+        learner, losses, keys, ep_return, return_sum, episodes = learn(
+            learner, np.swapaxes(obs_buf[:steps], 0, 1), by_seed(act_buf), by_seed(reward_buf), by_seed(done_buf), obs, keys, ep_return
+        )
+        return_sum, episodes = np.asarray(return_sum), np.asarray(episodes)
         history["return_sum"].append(return_sum)
         history["episodes"].append(episodes)
         history["losses"].append(losses)

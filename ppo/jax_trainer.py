@@ -19,7 +19,7 @@ import jax.numpy as jnp
 
 from ppo import network
 from ppo.config import PPOConfig
-from ppo.update import Transition, init_learner, make_network, make_update
+from ppo.update import Transition, episode_returns, init_learner, make_network, make_update
 
 
 def make_train(
@@ -40,32 +40,28 @@ def make_train(
     obs_shape = tuple(env.observation_space(env_params).shape)
     n = config.num_envs
 
-    def env_step(carry, _):
-        learner, states, obs, ep_return, key = carry
-        key, k_act, k_step = jax.random.split(key, 3)
+    def env_step(carry, step_randomness):
+        learner, states, obs = carry
+        u, k_envs = step_randomness
         dist, value = net.apply(learner.params, obs)
-        act = network.sample(action, dist, k_act)
+        act = network.sample_from_noise(action, dist, u)
         logp = network.log_prob(action, dist, act)
         next_obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
-            jax.random.split(k_step, n), states, act, env_params
+            k_envs, states, act, env_params
         )
-        reward = reward.astype(jnp.float32)
-        done = jnp.logical_or(terminated, truncated)
-        ep_return = ep_return + reward
-        finished = jnp.where(done, ep_return, 0.0)
-        ep_return = jnp.where(done, 0.0, ep_return)
-        step = Transition(obs, act, logp, value, reward, done)
-        return (learner, states, next_obs, ep_return, key), (step, finished, done)
+        step = Transition(obs, act, logp, value, reward.astype(jnp.float32), jnp.logical_or(terminated, truncated))
+        return (learner, states, next_obs), step
 
     def update_step(carry, index):
         learner, states, obs, ep_return, key = carry
-        (learner, states, obs, ep_return, key), (traj, finished, done) = jax.lax.scan(
-            env_step, (learner, states, obs, ep_return, key), None, length=config.num_steps
-        )
+        # The rollout's randomness drawn in two batched calls, not per step: the loop body stays small.
+        key, k_act, k_envs = jax.random.split(key, 3)
+        randomness = (network.noise(action, k_act, (config.num_steps, n)), jax.random.split(k_envs, (config.num_steps, n)))
+        (learner, states, obs), traj = jax.lax.scan(env_step, (learner, states, obs), randomness)
+        ep_return, return_sum, episodes = episode_returns(ep_return, traj.reward, traj.done)
         _, last_value = net.apply(learner.params, obs)
         key, k_update = jax.random.split(key)
         learner, losses = update(learner, traj, last_value, k_update)
-        return_sum, episodes = finished.sum(), done.sum()
         if axis_name is not None:
             return_sum = jax.lax.psum(return_sum, axis_name)
             episodes = jax.lax.psum(episodes, axis_name)

@@ -64,12 +64,35 @@ class ActorCritic(nn.Module):
 
 # ----- the distribution, as pure functions of the network's output ----------------------------
 
+def noise(action: ActionSpec, key, batch_shape: tuple[int, ...] = ()):
+    """The random input of one draw from the policy per batch element: a uniform in [0, 1)
+    (discrete actions) or a vector of standard normals (continuous ones).
+
+    Drawing a rollout's noise in one call, outside the per-step computation, is what keeps
+    each step's program small (`sample_from_noise` then has no random number generation).
+    """
+    if action.discrete:
+        return jax.random.uniform(key, batch_shape)
+    return jax.random.normal(key, (*batch_shape, action.dim))
+
+
+def sample_from_noise(action: ActionSpec, dist, u):
+    """The action that the policy's distribution gives for the random input `u` (from `noise`).
+
+    Discrete: the inverse of the cumulative distribution (the first action whose cumulative
+    probability exceeds u). Continuous: mean + std * u.
+    """
+    if action.discrete:
+        cdf = jnp.cumsum(jax.nn.softmax(dist, axis=-1), axis=-1)
+        return jnp.minimum(jnp.sum(u[..., None] >= cdf, axis=-1), action.n - 1)
+    mean, log_std = dist
+    return (mean + jnp.exp(log_std) * u.astype(mean.dtype)).reshape(*mean.shape[:-1], *action.shape)
+
+
 def sample(action: ActionSpec, dist, key):
     """An action drawn from the policy."""
-    if action.discrete:
-        return jax.random.categorical(key, dist)
-    mean, log_std = dist
-    return (mean + jnp.exp(log_std) * jax.random.normal(key, mean.shape, mean.dtype)).reshape(*mean.shape[:-1], *action.shape)
+    batch_shape = (dist if action.discrete else dist[0]).shape[:-1]
+    return sample_from_noise(action, dist, noise(action, key, batch_shape))
 
 
 def mode(action: ActionSpec, dist):

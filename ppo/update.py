@@ -71,6 +71,22 @@ def gae(traj: Transition, last_value: jax.Array, gamma: float, lam: float) -> tu
     return advantages, advantages + traj.value
 
 
+def episode_returns(ep_return, reward, done):
+    """Returns of the episodes that ended in a rollout (`reward`, `done`: (steps, envs)).
+
+    `ep_return` holds each environment's return so far; returns (its value after the rollout,
+    the sum of the returns of the episodes that ended, how many ended).
+    """
+
+    def body(running, step):
+        r, d = step
+        running = running + r
+        return jnp.where(d, 0.0, running), jnp.where(d, running, 0.0)
+
+    ep_return, finished = jax.lax.scan(body, ep_return, (reward, done))
+    return ep_return, finished.sum(), done.sum()
+
+
 def make_update(config: PPOConfig, action: network.ActionSpec, axis_name: str | None = None):
     """update(learner, traj, last_value, key) -> (learner, metrics): one PPO update from one rollout.
 

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from envs import get_port
 from envs.rust_backend import rust_available
 from ppo.config import ConfigError, PPOConfig, default_config_path, load_config, parse_overrides
-from ppo.update import Transition, gae
+from ppo import network
+from ppo.update import Transition, episode_returns, gae
 
 ROOT = Path(__file__).resolve().parents[1]
 RANDOM_CARTPOLE_RETURN = 22.0  # mean episode return of uniformly random actions on CartPole-v1
@@ -65,6 +66,34 @@ def test_gae_matches_a_hand_computation():
     expected = [d0 + gamma * lam * d1, d1, d2]
     np.testing.assert_allclose(np.asarray(adv[:, 0]), expected, rtol=1e-6)
     np.testing.assert_allclose(np.asarray(targets[:, 0]), np.asarray(expected) + value, rtol=1e-6)
+
+
+def test_episode_returns_sum_only_the_episodes_that_ended():
+    # two envs, three steps: env 0 ends at steps 1 and 2, env 1 never ends
+    reward = jnp.asarray([[1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
+    done = jnp.asarray([[False, False], [True, False], [True, False]])
+    ep_return, return_sum, episodes = episode_returns(jnp.asarray([10.0, 1.0]), reward, done)
+    np.testing.assert_allclose(np.asarray(ep_return), [0.0, 16.0])
+    assert float(return_sum) == (10.0 + 1.0 + 2.0) + 4.0 and int(episodes) == 2
+
+
+def test_sampling_from_noise_follows_the_policy():
+    import jax
+
+    discrete = network.ActionSpec(True, n=3)
+    logits = jnp.log(jnp.asarray([0.2, 0.5, 0.3]))
+    u = network.noise(discrete, jax.random.PRNGKey(0), (20000,))
+    counts = np.bincount(np.asarray(network.sample_from_noise(discrete, logits, u)), minlength=3)
+    np.testing.assert_allclose(counts / 20000, [0.2, 0.5, 0.3], atol=0.015)
+    # the inverse CDF at its edges: u = 0 gives the first action, u just below 1 the last
+    edges = network.sample_from_noise(discrete, logits, jnp.asarray([0.0, 0.2, 0.7, 1.0 - 1e-7]))
+    assert np.asarray(edges).tolist() == [0, 1, 2, 2]
+    box = network.ActionSpec(False, shape=(2,))
+    mean, log_std = jnp.asarray([1.0, -2.0]), jnp.log(jnp.asarray([0.5, 2.0]))
+    z = network.noise(box, jax.random.PRNGKey(1), (20000,))
+    a = np.asarray(network.sample_from_noise(box, (jnp.broadcast_to(mean, z.shape), jnp.broadcast_to(log_std, z.shape)), z))
+    np.testing.assert_allclose(a.mean(0), [1.0, -2.0], atol=0.05)
+    np.testing.assert_allclose(a.std(0), [0.5, 2.0], rtol=0.03)
 
 
 def test_train_command_learns_cartpole_and_writes_its_outputs(tmp_path):
