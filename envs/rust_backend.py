@@ -8,8 +8,16 @@
   allocated once by Rust, with the GIL released and rayon over chunks of envs. The
   arrays returned are those buffers (views, overwritten by the next step): copy what you keep.
 
-Both register under `envport/<gym id>` (e.g. `gymnasium.make_vec("envport/CartPole-v1",
-num_envs=512, vectorization_mode="vector_entry_point")`).
+Both register under `envport/<gym id>` with `/` in the id turned into `-` (e.g.
+`gymnasium.make_vec("envport/CartPole-v1", num_envs=512, vectorization_mode="vector_entry_point")`,
+`envport/MinAtar-Breakout-v0`).
+
+MinAtar games: observations are the reference's bool (10, 10, C) grids; the classes
+(`MinAtar<Title>`, `MinAtar<Title>Vec`, from rust_envs/src/minatar_bindings.rs) join
+`RUST_CLASSES` when the port declares `rust=True` (`envs.minatar.port.minatar_port`). Their
+vector env writes `final_obs` rows only for envs that finished (the `_final_obs` mask).
+Keyword options (`sticky_action_prob`, `difficulty_ramping`, `minimal_action_set`) pass
+through to the Rust classes.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-# port name -> (single-env class, vector-env class) in envport_rust
+# port name -> (single-env class, vector-env class) in envport_rust; ports that name their
+# classes in `port.extra["rust_classes"]` (the MinAtar games) are added at import (_register_all)
 RUST_CLASSES = {
     "cartpole": ("CartPole", "CartPoleVec"),
     "acrobot": ("Acrobot", "AcrobotVec"),
@@ -49,8 +58,24 @@ def _module():
 
 @lru_cache(maxsize=None)
 def _reference_spaces(gym_id: str) -> tuple[gymnasium.Space, gymnasium.Space]:
+    if gym_id.startswith("MinAtar/"):
+        from envs.minatar.reference import _register
+
+        _register()
     env = gymnasium.make(gym_id, disable_env_checker=True)
     return env.observation_space, env.action_space
+
+
+def _space_id(port, options: dict) -> str:
+    """The reference id whose spaces apply: a MinAtar game's `-v1` (minimal action set) when asked for."""
+    if options.get("minimal_action_set") and port.gym_id.startswith("MinAtar/"):
+        return port.gym_id.replace("-v0", "-v1")
+    return port.gym_id
+
+
+def rust_gym_id(port) -> str:
+    """The id the Rust translation registers under: `envport/<gym id>` with `/` in the id made `-`."""
+    return f"{NAMESPACE}/{port.gym_id.replace('/', '-')}"
 
 
 def _classes(port) -> tuple[Any, Any]:
@@ -61,9 +86,9 @@ def _classes(port) -> tuple[Any, Any]:
     return getattr(module, single), getattr(module, vector)
 
 
-def make_rust_single(port, seed: int | None = None) -> Any:
-    """The raw Rust environment of `port` (reset_det, step, get_state, set_state)."""
-    return _classes(port)[0](seed=seed) if seed is not None else _classes(port)[0]()
+def make_rust_single(port, seed: int | None = None, **options) -> Any:
+    """The raw Rust environment of `port` (reset_det, step, get_state, set_state; MinAtar: step_det too)."""
+    return _classes(port)[0](seed=seed, **options) if seed is not None else _classes(port)[0](**options)
 
 
 class RustEnv(gymnasium.Env):
@@ -71,19 +96,20 @@ class RustEnv(gymnasium.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, port):
+    def __init__(self, port, **options):
         self.port = port
-        self.observation_space, self.action_space = _reference_spaces(port.gym_id)
-        self.rust = make_rust_single(port)
+        self.observation_space, self.action_space = _reference_spaces(_space_id(port, options))
+        self.rust = make_rust_single(port, **options)
+        self._obs_dtype = self.observation_space.dtype
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         obs = self.rust.reset(seed) if seed is not None else self.rust.reset()
-        return np.asarray(obs, np.float32), {}
+        return np.asarray(obs, self._obs_dtype), {}
 
     def step(self, action):
         obs, reward, terminated, truncated = self.rust.step(action)
-        return np.asarray(obs, np.float32), float(reward), bool(terminated), bool(truncated), {}
+        return np.asarray(obs, self._obs_dtype), float(reward), bool(terminated), bool(truncated), {}
 
 
 class RustVectorEnv(gymnasium.vector.VectorEnv):
@@ -91,13 +117,13 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
-    def __init__(self, port, num_envs: int, seed: int | None = None, num_threads: int | None = None):
+    def __init__(self, port, num_envs: int, seed: int | None = None, num_threads: int | None = None, **options):
         self.port = port
         self.num_envs = int(num_envs)
-        self.single_observation_space, self.single_action_space = _reference_spaces(port.gym_id)
+        self.single_observation_space, self.single_action_space = _reference_spaces(_space_id(port, options))
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.rust = _classes(port)[1](self.num_envs, 0 if seed is None else seed, num_threads=num_threads)
+        self.rust = _classes(port)[1](self.num_envs, 0 if seed is None else seed, num_threads=num_threads, **options)
         self._discrete = isinstance(self.single_action_space, gymnasium.spaces.Discrete)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -113,27 +139,38 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
         if not done.any():
             return obs, reward, terminated, truncated, {}
         # Gymnasium's layout for array infos: a dense (num_envs, ...) array plus a `_key` mask.
-        # final_obs is the Rust buffer itself (rows that did not end hold their obs).
+        # final_obs is the Rust buffer itself: rows that did not end hold their obs (classic control)
+        # or stale data (MinAtar); only the rows of the mask count.
         return obs, reward, terminated, truncated, {"final_obs": final_obs, "_final_obs": done, "final_info": {}, "_final_info": done}
 
 
-def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None) -> RustVectorEnv:
-    """`num_envs` Rust environments of `port` as a Gymnasium vector env."""
-    return RustVectorEnv(port, num_envs, seed=seed, num_threads=num_threads)
+def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None, **options) -> RustVectorEnv:
+    """`num_envs` Rust environments of `port` as a Gymnasium vector env (`options`: the Rust class's keywords)."""
+    return RustVectorEnv(port, num_envs, seed=seed, num_threads=num_threads, **options)
+
+
+OPTIONS = ("sticky_action_prob", "difficulty_ramping", "minimal_action_set")  # the MinAtar classes' keywords
+
+
+def _options(kw: dict) -> dict:
+    """The keywords of `gymnasium.make(...)` the Rust classes take (others, like render_mode, are not theirs)."""
+    return {k: v for k, v in kw.items() if k in OPTIONS}
 
 
 def register_gymnasium_ids(ports) -> None:
     """Register `envport/<gym id>` for every port with a Rust translation (single and vector entry points)."""
     for port in ports:
+        if "rust_classes" in port.extra and "rust" in port.backends:
+            RUST_CLASSES.setdefault(port.name, tuple(port.extra["rust_classes"]))
         if port.name not in RUST_CLASSES:
             continue
-        env_id = f"{NAMESPACE}/{port.gym_id}"
+        env_id = rust_gym_id(port)
         if env_id in gymnasium.registry:
             continue
         gymnasium.register(
             id=env_id,
-            entry_point=lambda port=port, **kw: RustEnv(port),
-            vector_entry_point=lambda num_envs, port=port, seed=0, num_threads=None, **kw: RustVectorEnv(port, num_envs, seed, num_threads),
+            entry_point=lambda port=port, **kw: RustEnv(port, **_options(kw)),
+            vector_entry_point=lambda num_envs, port=port, seed=0, num_threads=None, **kw: RustVectorEnv(port, num_envs, seed, num_threads, **_options(kw)),
             disable_env_checker=True,
         )
 

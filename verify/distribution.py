@@ -126,9 +126,18 @@ def rust_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.nd
     from envs.rust_backend import make_rust_single
     from verify.candidates import RESET_INVERSES
 
+    env = make_rust_single(lock.port, seed=seed + 1)
+    if hasattr(env, "last_reset_draws"):  # MinAtar: the env reports what its reset drew
+        specs = lock.port.draws_for("reset")
+        drawn: dict[str, list] = {d.name: [] for d in specs}
+        for _ in range(samples):
+            env.reset()
+            record = env.last_reset_draws()
+            for d in specs:
+                drawn[d.name].append(np.asarray(record[d.name]).reshape(d.shape))
+        return {k: np.stack(v) for k, v in drawn.items()}
     if lock.port.name not in RESET_INVERSES:
         raise LookupError(f"no inverse reset map for {lock.port.name}")
-    env = make_rust_single(lock.port, seed=seed + 1)
     states = []
     for _ in range(samples):
         env.reset()

@@ -137,6 +137,12 @@ class RustLockstep(Lockstep):
 
     The JAX translation still supplies what is backend-independent: the action
     space, the draws (explicit inputs of the contract) and the policies.
+
+    Two kinds of Rust env: classic control (flat float32 observations, scalar state values,
+    uniform reset draws as one flat array, no step draws) and MinAtar (`step_det`: bool grid
+    observations, numpy-array state values, reset and step draws as dicts by name). For the
+    latter every step goes through `step_det` with the JAX translation's step draws, so both
+    sides consume the same numbers.
     """
 
     backend = "rust"
@@ -146,12 +152,20 @@ class RustLockstep(Lockstep):
         from envs.rust_backend import make_rust_single
 
         self.rust = make_rust_single(port) if rust_env is None else rust_env
+        self.grid = hasattr(self.rust, "step_det")
 
     def _outcome(self, obs, reward=0.0, terminated=False, truncated=False) -> StepOutcome:
-        state = {k: np.asarray(np.nan if v is None else v) for k, v in self.rust.get_state().items()}
-        return StepOutcome(np.asarray(obs, np.float32), state, float(reward), bool(terminated), bool(truncated))
+        if self.grid:
+            state = {k: np.asarray(v) for k, v in self.rust.get_state().items()}
+            obs = np.asarray(obs)
+        else:
+            state = {k: np.asarray(np.nan if v is None else v) for k, v in self.rust.get_state().items()}
+            obs = np.asarray(obs, np.float32)
+        return StepOutcome(obs, state, float(reward), bool(terminated), bool(truncated))
 
     def _rust_state(self, state: dict) -> dict:
+        if self.grid:
+            return {f.name: np.asarray(state[f.name]).astype(f.dtype).reshape(f.shape) for f in self.port.state_fields}
         return {f.name: np.asarray(state[f.name]).item() for f in self.port.state_fields}
 
     def _rust_action(self, action: Any) -> Any:
@@ -159,17 +173,29 @@ class RustLockstep(Lockstep):
         return int(action) if action.dtype.kind in "iu" else action.astype(np.float32).reshape(-1)
 
     def translation_reset(self, reset_draws: dict) -> StepOutcome:
+        if self.grid:
+            return self._outcome(self.rust.reset_det({k: np.asarray(v) for k, v in reset_draws.items()}))
         return self._outcome(self.rust.reset_det(_flat_reset_draws(self.port, reset_draws)))
 
     def translation_step(self, state: dict, action: Any, draws: dict) -> StepOutcome:
+        """One step from `state`; `draws` is the translation's `{"step": ..., "reset": ...}` (MinAtar: step_det)."""
         self.rust.set_state(self._rust_state(state))
+        if self.grid:
+            step_draws = {k: np.asarray(v) for k, v in draws["step"].items()}
+            return self._outcome(*self.rust.step_det(self._rust_action(action), step_draws))
         return self._outcome(*self.rust.step(self._rust_action(action)))
 
     def translation_steps(self, states: list[dict], actions: np.ndarray, draws: dict, pad_to: int) -> list[StepOutcome]:
-        return [self.translation_step(s, a, {}) for s, a in zip(states, np.asarray(actions)[: len(states)])]
+        actions = np.asarray(actions)
+        return [
+            self.translation_step(s, actions[i], jax.tree.map(lambda x: np.asarray(x)[i], draws))
+            for i, s in enumerate(states)
+        ]
 
     def rollouts(self, policy, episodes: int, steps: int, key: jax.Array) -> dict:
         """Episodes of the Rust env in a Python loop, laid out like `translation_rollouts`' output."""
+        if self.grid:
+            return self._grid_rollouts(policy, episodes, steps, key)
         from types import SimpleNamespace
 
         env, params, port = self.env, self.params, self.port
@@ -216,3 +242,83 @@ class RustLockstep(Lockstep):
         traj = {**out, "state": as_tree(states), "step_draws": {}}
         traj["step_draws"] = {d.name: np.zeros((episodes, steps, *d.shape)) for d in port.draws_for("step")}
         return {"reset_draws": reset_draws, "reset_obs": reset_obs, "reset_state": as_tree(reset_states), "traj": traj}
+
+    def _grid_rollouts(self, policy, episodes: int, steps: int, key: jax.Array) -> dict:
+        """MinAtar: all episodes side by side, one Rust env each, stepped with `step_det`.
+
+        Each step, one jitted call gives every episode its action (the policy, from the
+        observation) and its step draws (the JAX translation's `sample_draws` from the Rust
+        env's current state, so state-dependent draw ranges follow the Rust state); the Rust
+        envs then step in a Python loop. Ended episodes repeat their last step to the end,
+        as the classic layout does.
+        """
+        from types import SimpleNamespace
+
+        from envs.rust_backend import make_rust_single
+
+        env, params, port = self.env, self.params, self.port
+        names, dtypes = self._names, self._dtypes
+        template = self.template
+        k_reset, k_run = jax.random.split(key)
+        reset_draws = jax.tree.map(np.asarray, jax.vmap(env.sample_reset_draws, in_axes=(0, None))(jax.random.split(k_reset, episodes), params))
+        first_action = np.asarray(env.action_space(params).sample(k_reset))
+
+        def decide_one(k, obs, prev, values):
+            k_act, k_draw = jax.random.split(k)
+            state = template.replace(**dict(zip(names, values)))
+            return policy(k_act, obs, prev), env.sample_draws(k_draw, state, params)["step"]
+
+        decide = jax.jit(jax.vmap(decide_one))
+        envs = [make_rust_single(port) for _ in range(episodes)]
+        first = []
+        for ep, r in enumerate(envs):
+            o = r.reset_det({k: v[ep] for k, v in reset_draws.items()})
+            first.append(StepOutcome(np.asarray(o), {k: np.asarray(v) for k, v in r.get_state().items()}))
+        obs = np.stack([f.obs for f in first])
+        current = [f.state for f in first]
+        prev = np.repeat(first_action[None], episodes, 0)
+        out = {"action": [], "obs": [], "reward": [], "terminated": [], "truncated": [], "step_draws": []}
+        states: list[list[dict]] = []
+        alive = np.ones(episodes, bool)
+        ended_at = np.full(episodes, steps)
+        for t in range(steps):
+            if not alive.any():
+                break
+            values = [np.stack([np.asarray(c[n], dt) for c in current]) for n, dt in zip(names, dtypes)]
+            keys = jax.random.split(jax.random.fold_in(k_run, t), episodes)
+            actions, draws = jax.device_get(decide(keys, obs, prev, values))
+            actions, draws = np.asarray(actions), {k: np.asarray(v) for k, v in draws.items()}
+            obs = obs.copy()
+            reward, term, trunc = np.zeros(episodes), np.zeros(episodes, bool), np.zeros(episodes, bool)
+            for ep in np.flatnonzero(alive):
+                o, r, te, tr = envs[ep].step_det(self._rust_action(actions[ep]), {k: v[ep] for k, v in draws.items()})
+                obs[ep], reward[ep], term[ep], trunc[ep] = o, r, te, tr
+                current[ep] = {k: np.asarray(v) for k, v in envs[ep].get_state().items()}
+                if te or tr:
+                    alive[ep] = False
+                    ended_at[ep] = t
+            for k, v in (("action", actions), ("obs", obs), ("reward", reward), ("terminated", term), ("truncated", trunc), ("step_draws", draws)):
+                out[k].append(v)
+            states.append(list(current))
+            prev = actions
+        taken = len(out["action"])
+        traj = {k: np.stack(out[k], 1) for k in ("action", "obs", "reward", "terminated", "truncated")}
+        traj["step_draws"] = {k: np.stack([d[k] for d in out["step_draws"]], 1) for k in out["step_draws"][0]} if taken else {}
+        traj["state"] = SimpleNamespace(**{
+            n: np.stack([np.stack([s[ep][n] for s in states]) for ep in range(episodes)]).astype(dt) for n, dt in zip(names, dtypes)
+        })
+        # ended episodes repeat their last step (their later entries hold stale values)
+        for ep in range(episodes):
+            end = int(ended_at[ep])
+            if end + 1 < taken:
+                for k in ("action", "obs", "reward", "terminated", "truncated"):
+                    traj[k][ep, end + 1 :] = traj[k][ep, end]
+                for n in names:
+                    getattr(traj["state"], n)[ep, end + 1 :] = getattr(traj["state"], n)[ep, end]
+        if taken < steps:  # every episode ended early: pad to `steps` with each episode's last step
+            pad = lambda x: np.concatenate([x, np.repeat(x[:, -1:], steps - taken, 1)], 1)
+            traj = {**{k: pad(traj[k]) for k in ("action", "obs", "reward", "terminated", "truncated")},
+                    "step_draws": {k: pad(v) for k, v in traj["step_draws"].items()},
+                    "state": SimpleNamespace(**{n: pad(getattr(traj["state"], n)) for n in names})}
+        reset_state = SimpleNamespace(**{n: np.stack([np.asarray(f.state[n], dt) for f in first]) for n, dt in zip(names, dtypes)})
+        return {"reset_draws": reset_draws, "reset_obs": np.stack([f.obs for f in first]), "reset_state": reset_state, "traj": traj}

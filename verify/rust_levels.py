@@ -1,6 +1,9 @@
 """Verification levels specific to the Rust backend: its contract (L0) and its vector env (L2).
 
 L1 and L3 are the backend-independent levels, run through `verify.lockstep.RustLockstep`.
+Grid games (MinAtar: bool (10, 10, C) observations, step draws) are checked with the same
+checks; where a check needs the env's randomness, the single env is built on the vector env's
+stream (`stream=i`) so the two draw the same numbers.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import warnings
 import gymnasium
 import numpy as np
 
-from envs.rust_backend import RustEnv, make_rust_single, make_rust_vector
+from envs.rust_backend import RustEnv, make_rust_single, make_rust_vector, rust_gym_id
 from envs.spec import Port
 from verify.compare import compare_outcomes
 from verify.contract import check_loads
@@ -59,6 +62,10 @@ def check_rust_contract(port: Port) -> LevelResult:
             problems.append(f"Rust takes {rust.num_reset_draws} reset draws; the metadata names {draws}")
         if rust.max_episode_steps != port.max_episode_steps:
             problems.append(f"Rust episode limit {rust.max_episode_steps} != {port.max_episode_steps}")
+        for phase in ("reset", "step") if hasattr(rust, "step_draws") else ():
+            named = [d.name for d in port.draws_for(phase)]
+            if list(getattr(rust, f"{phase}_draws")) != named:
+                problems.append(f"Rust {phase} draws {list(getattr(rust, f'{phase}_draws'))} != port metadata {named}")
         return "; ".join(problems) or None
 
     def spaces():
@@ -72,6 +79,8 @@ def check_rust_contract(port: Port) -> LevelResult:
             return f"Rust action space {declared} vs the reference's {space}"
         if rust.obs_dim != int(np.prod(ref.observation_space.shape)):
             return f"Rust observation size {rust.obs_dim} vs the reference's {ref.observation_space.shape}"
+        if hasattr(rust, "obs_shape") and tuple(rust.obs_shape) != tuple(ref.observation_space.shape):
+            return f"Rust observation shape {tuple(rust.obs_shape)} vs the reference's {ref.observation_space.shape}"
         return None
 
     def env_checker():
@@ -90,13 +99,14 @@ def check_rust_contract(port: Port) -> LevelResult:
         actions = _random_actions(vec.single_action_space, (8,), np.random.default_rng(0))
         obs2, reward, terminated, truncated, _ = vec.step(actions)
         want = (8, *ref.observation_space.shape)
+        obs_dtype = np.dtype(ref.observation_space.dtype)
         problems = []
-        for name, array, shape, kind in (("obs", obs2, want, "f"), ("reward", reward, (8,), "f"), ("terminated", terminated, (8,), "b"), ("truncated", truncated, (8,), "b")):
+        for name, array, shape, kind in (("obs", obs2, want, obs_dtype.kind), ("reward", reward, (8,), "f"), ("terminated", terminated, (8,), "b"), ("truncated", truncated, (8,), "b")):
             if array.shape != shape or array.dtype.kind != kind:
                 problems.append(f"{name} has shape {array.shape} dtype {array.dtype}; want {shape} kind {kind}")
-        if obs.dtype != np.float32:
-            problems.append(f"obs dtype {obs.dtype}, not float32")
-        made = gymnasium.make_vec(f"envport/{port.gym_id}", num_envs=2, vectorization_mode="vector_entry_point")
+        if obs.dtype != obs_dtype:
+            problems.append(f"obs dtype {obs.dtype}, not the reference's {obs_dtype}")
+        made = gymnasium.make_vec(rust_gym_id(port), num_envs=2, vectorization_mode="vector_entry_point")
         if not isinstance(made, gymnasium.vector.VectorEnv):
             problems.append("gymnasium.make_vec did not build the Rust vector env")
         return "; ".join(problems) or None
@@ -175,23 +185,48 @@ def check_rust_interaction(lock: RustLockstep, steps: int = 300, seed: int = 0) 
         return None
 
     def autoreset_matches_single_env():
-        """Each vector step, env by env, equals the single env stepped from the same state; ends reset to time 0."""
+        """Each vector step, env by env, equals the single env stepped from the same state; ends reset to time 0.
+
+        Grid games draw from their generators every step: env i is compared with a single env on
+        the vector env's stream i, stepped alongside and reset (unseeded, continuing the stream)
+        when its episode ends, so the vector env's own-RNG path and auto-reset are checked
+        draw for draw, state included.
+        """
         n = 16
         vec = make_rust_vector(port, n, seed=seed)
         vec.reset(seed=seed)
-        single = make_rust_single(port)
+        grid = hasattr(vec.rust, "step_draws")
+        if grid:
+            singles = [make_rust_single(port, seed=seed, stream=i) for i in range(n)]
+            for s in singles:
+                s.reset(seed=seed)
+        else:
+            single = make_rust_single(port)
         for t in range(min(steps, port.max_episode_steps + 5)):
             before = [vec.rust.get_state(i) for i in range(n)]
             acts = actions[t, :n]
             obs, reward, terminated, truncated, info = vec.step(acts)
             for i in range(n):
-                single.set_state(before[i])
+                if grid:
+                    single = singles[i]
+                else:
+                    single.set_state(before[i])
                 o, r, te, tr = single.step(lock._rust_action(acts[i]))
                 last = info["final_obs"][i] if info and info["_final_obs"][i] else obs[i]
-                if not (np.array_equal(np.asarray(o, np.float32), last) and r == reward[i] and te == terminated[i] and tr == truncated[i]):
-                    return f"step {t + 1}, env {i}: vector env ({last.tolist()}, {reward[i]}, {terminated[i]}, {truncated[i]}) != single env ({list(o)}, {r}, {te}, {tr})"
+                o = np.asarray(o) if grid else np.asarray(o, np.float32)
+                if not (np.array_equal(o, last) and r == reward[i] and te == terminated[i] and tr == truncated[i]):
+                    return f"step {t + 1}, env {i}: vector env ({last.tolist()}, {reward[i]}, {terminated[i]}, {truncated[i]}) != single env ({o.tolist()}, {r}, {te}, {tr})"
                 if (te or tr) and vec.rust.get_state(i)["time"] != 0:
                     return f"step {t + 1}, env {i}: the episode ended but the env was not reset (time {vec.rust.get_state(i)['time']})"
+                if grid:
+                    if te or tr:
+                        single.reset()
+                        if not np.array_equal(np.asarray(single.observation()), obs[i]):
+                            return f"step {t + 1}, env {i}: the auto-reset observation differs from a reset on the same stream"
+                    mine, theirs = single.get_state(), vec.rust.get_state(i)
+                    differ = [k for k in mine if not np.array_equal(mine[k], theirs[k])]
+                    if differ:
+                        return f"step {t + 1}, env {i}: state fields {differ} differ from the single env on the same stream"
         return None
 
     def time_limit_against_reference():
@@ -202,9 +237,14 @@ def check_rust_interaction(lock: RustLockstep, steps: int = 300, seed: int = 0) 
         expected = lock.reference_reset(draws)
         state = expected.state
         action = _random_actions(space, (), rng)
+        sample = jax.jit(lambda key, s: lock.env.sample_draws(key, s, lock.params))
         for t in range(port.max_episode_steps + 1):
-            e = lock.reference_step(state, action, {})
-            a = lock.translation_step(state, action, {})
+            if port.draws_for("step"):
+                step_draws = jax.tree.map(np.asarray, sample(jax.random.PRNGKey(seed + t), lock.dict_to_state(state)))
+            else:
+                step_draws = {"step": {}}
+            e = lock.reference_step(state, action, step_draws["step"])
+            a = lock.translation_step(state, action, step_draws)
             mismatches = compare_outcomes(port, e, a)
             if mismatches:
                 return f"step {t + 1} holding action {np.asarray(action).tolist()}: " + "; ".join(m.describe() for m in mismatches)

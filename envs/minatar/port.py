@@ -29,6 +29,7 @@ def minatar_port(
     set_game_state: Callable[[Any, dict[str, np.ndarray]], None],
     max_episode_steps: int,
     time_limit: str,
+    rust: bool = False,
     **extra: Any,
 ) -> Port:
     """The port of MinAtar game `game` (e.g. 'breakout'), whose translation is `package.jax_env.class_name`.
@@ -36,6 +37,8 @@ def minatar_port(
     `fields`/`draws` are the game's own; the sticky-action draw (first in every step) and the
     wrapper's fields (last action, step count) are added here. `get_game_state` /
     `set_game_state` read and write the game object (`reference.inner(env)`).
+    `rust=True`: the game has a Rust translation, registered in rust_envs/src/minatar_bindings.rs
+    as the classes `MinAtar<Title>` / `MinAtar<Title>Vec` (Title as in `reference.GAME_IDS`).
     """
     jax_module = f"{package}.jax_env"
     time_field = StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=max_episode_steps)
@@ -75,5 +78,6 @@ def minatar_port(
         reward_tolerance=Tolerance("exact"),
         swap_rng=reference.swapped_random,
         aliases=(f"MinAtar-{title}", f"{title}-MinAtar"),
-        extra={"game": game, **extra},
+        backends=("jax", "rust") if rust else ("jax",),
+        extra={"game": game, **({"rust_classes": (f"MinAtar{title}", f"MinAtar{title}Vec")} if rust else {}), **extra},
     )

@@ -30,7 +30,7 @@ use crate::vector::{StepBuffers, VecEnv, PAR_THRESHOLD};
 // ---------------------------------------------------------------------------
 // panics -> Python exceptions
 
-fn panic_message(e: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(e: &(dyn Any + Send)) -> String {
     if let Some(s) = e.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = e.downcast_ref::<String>() {
@@ -40,7 +40,7 @@ fn panic_message(e: &(dyn Any + Send)) -> String {
     }
 }
 
-fn panic_to_err(e: Box<dyn Any + Send>) -> PyErr {
+pub(crate) fn panic_to_err(e: Box<dyn Any + Send>) -> PyErr {
     PyRuntimeError::new_err(format!(
         "envport_rust internal error (Rust panic): {}",
         panic_message(&*e)
@@ -48,14 +48,14 @@ fn panic_to_err(e: Box<dyn Any + Send>) -> PyErr {
 }
 
 /// Run `f`, turning a Rust panic into a Python `RuntimeError`.
-fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+pub(crate) fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(e) => Err(panic_to_err(e)),
     }
 }
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
         .map(|n| n.to_string())
@@ -533,7 +533,7 @@ type VecStepOut<'py> = (
     Bound<'py, PyArray2<f32>>,
 );
 
-fn borrow_err(what: &str, e: impl std::fmt::Display) -> PyErr {
+pub(crate) fn borrow_err(what: &str, e: impl std::fmt::Display) -> PyErr {
     PyRuntimeError::new_err(format!(
         "cannot write the internal {what} buffer ({e}); was it made read-only or is a view of it borrowed elsewhere?"
     ))
@@ -944,6 +944,7 @@ fn envport_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMountainCarVec>()?;
     m.add_class::<PyMountainCarContinuousVec>()?;
     m.add_class::<PyPendulumVec>()?;
+    crate::minatar_bindings::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("PAR_THRESHOLD", PAR_THRESHOLD)?;
     m.add("AUTORESET_MODE", "same_step")?;

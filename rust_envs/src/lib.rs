@@ -14,6 +14,8 @@ pub mod vector;
 
 #[cfg(feature = "python")]
 mod bindings;
+#[cfg(feature = "python")]
+mod minatar_bindings;
 
 pub use envs::{
     Acrobot, ActionSpace, CartPole, ClassicEnv, Field, FieldKind, MountainCar,

@@ -78,7 +78,7 @@ fn step_serial<E: ClassicEnv>(slots: &mut [Slot<E>], actions: &[E::Action], b: S
 }
 
 // ---------------------------------------------------------------------------
-// block-claiming parallel step
+// the job of one parallel step
 
 /// Raw view of one step's inputs and outputs, shared with helper threads.
 struct Job<E: ClassicEnv> {
@@ -93,12 +93,10 @@ struct Job<E: ClassicEnv> {
     block: usize,
 }
 
-impl<E: ClassicEnv> Clone for Job<E> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<E: ClassicEnv> Copy for Job<E> {}
+// SAFETY: a `Job` is only used through `run_block`, and `BlockPool::run` hands
+// every block index to exactly one thread; blocks are disjoint ranges of envs
+// and rows, so concurrent calls never touch the same memory.
+unsafe impl<E: ClassicEnv> Sync for Job<E> {}
 
 impl<E: ClassicEnv> Job<E> {
     /// Step block `b`.
@@ -124,31 +122,48 @@ impl<E: ClassicEnv> Job<E> {
     }
 }
 
-/// State shared between a vector env and its helper jobs; lives as long as
-/// the last helper job (`Arc`), while the job pointers are only dereferenced
-/// by a thread that claimed a block of the current epoch.
-struct Shared<E: ClassicEnv> {
-    /// high 32 bits: epoch (step number), low 32 bits: next unclaimed block
+// ---------------------------------------------------------------------------
+// BlockPool: the block-claiming executor, shared by the crate's vector envs
+
+/// A type-erased call `f(block)` of the current epoch: `data` points to the
+/// owner's closure, `call` is the trampoline of the closure's type.
+#[derive(Clone, Copy)]
+struct BlockCall {
+    data: *const (),
+    call: unsafe fn(*const (), usize),
+}
+
+/// # Safety
+/// `data` must point to a live `F`.
+unsafe fn call_block<F: Fn(usize) + Sync>(data: *const (), b: usize) {
+    (*(data as *const F))(b)
+}
+
+/// State shared between a pool's owner and its helper jobs; lives as long as
+/// the last helper job (`Arc`), while the job pointer is only dereferenced by
+/// a thread that claimed a block of the current epoch.
+struct Shared {
+    /// high 32 bits: epoch (run number), low 32 bits: next unclaimed block
     claim: AtomicU64,
     /// number of blocks of the current epoch
     nblocks: AtomicUsize,
     /// blocks finished in the current epoch
     done: AtomicUsize,
-    /// a helper panicked while stepping a block
+    /// a block panicked
     panicked: AtomicBool,
-    job: UnsafeCell<Option<Job<E>>>,
+    job: UnsafeCell<Option<BlockCall>>,
 }
 
 // SAFETY: `job` is written only by the owning thread between epochs, when
 // every block of the previous epoch is done (so no helper holds a claim), and
 // before the new epoch is published with a Release store of `claim`; helpers
 // read it only after winning a claim for the current epoch (Acquire CAS).
-// The raw pointers it holds point to data the owner keeps borrowed until all
-// blocks of the epoch are done.
-unsafe impl<E: ClassicEnv> Sync for Shared<E> {}
-unsafe impl<E: ClassicEnv> Send for Shared<E> {}
+// The closure it points to stays borrowed by the owner until all blocks of
+// the epoch are done, and is `Sync`.
+unsafe impl Sync for Shared {}
+unsafe impl Send for Shared {}
 
-impl<E: ClassicEnv> Shared<E> {
+impl Shared {
     fn new() -> Self {
         Shared {
             claim: AtomicU64::new(0),
@@ -159,8 +174,8 @@ impl<E: ClassicEnv> Shared<E> {
         }
     }
 
-    /// Claim and step blocks of `epoch` until none is left. Returns the
-    /// number of blocks this thread stepped.
+    /// Claim and run blocks of `epoch` until none is left. Returns the
+    /// number of blocks this thread ran.
     fn work(&self, epoch: u32) -> usize {
         let mut count = 0;
         let mut cur = self.claim.load(Ordering::Acquire);
@@ -184,7 +199,7 @@ impl<E: ClassicEnv> Shared<E> {
                     // this block before touching `job` or the data again.
                     let job = unsafe { (*self.job.get()).expect("job published before claims") };
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-                        job.run_block(idx)
+                        (job.call)(job.data, idx)
                     }));
                     if r.is_err() {
                         self.panicked.store(true, Ordering::Release);
@@ -205,12 +220,13 @@ enum Exec {
     Pool(rayon::ThreadPool),
 }
 
-pub struct VecEnv<E: ClassicEnv> {
-    slots: Vec<Slot<E>>,
+/// Runs the blocks of one batched step on the calling thread and
+/// `threads - 1` rayon helpers (see the module docs). Used by [`VecEnv`] and
+/// by the MinAtar vector env.
+pub(crate) struct BlockPool {
     exec: Exec,
     threads: usize,
-    needs_reset: bool,
-    shared: Arc<Shared<E>>,
+    shared: Arc<Shared>,
     epoch: u32,
 }
 
@@ -218,18 +234,12 @@ pub struct VecEnv<E: ClassicEnv> {
 /// while waiting for blocks still being stepped by helpers.
 const SPIN_LIMIT: u32 = 1 << 14;
 
-impl<E: ClassicEnv> VecEnv<E> {
+impl BlockPool {
     /// `num_threads`: `None` uses rayon's global pool (as many threads as it
-    /// has), `Some(1)` steps serially on the calling thread, `Some(k)` builds
+    /// has), `Some(1)` runs serially on the calling thread, `Some(k)` builds
     /// a dedicated pool of `k - 1` helper threads; in both parallel cases the
-    /// calling thread steps blocks too.
-    pub fn new(num_envs: usize, seed: u64, num_threads: Option<usize>) -> Result<Self, String> {
-        if num_envs == 0 {
-            return Err("num_envs must be >= 1".into());
-        }
-        if num_envs > u32::MAX as usize {
-            return Err("num_envs is too large".into());
-        }
+    /// calling thread runs blocks too.
+    pub(crate) fn new(num_threads: Option<usize>) -> Result<Self, String> {
         let (exec, threads) = match num_threads {
             Some(0) => {
                 return Err("num_threads must be >= 1 (or None for rayon's global pool)".into())
@@ -250,6 +260,108 @@ impl<E: ClassicEnv> VecEnv<E> {
                 (if t > 1 { Exec::Global } else { Exec::Serial }, t)
             }
         };
+        Ok(BlockPool {
+            exec,
+            threads,
+            shared: Arc::new(Shared::new()),
+            epoch: 0,
+        })
+    }
+
+    /// Threads used for a parallel step, the caller included (1 = serial).
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Whether a batch of `n` envs is stepped in parallel.
+    pub(crate) fn parallel_for(&self, n: usize) -> bool {
+        n >= PAR_THRESHOLD && self.threads > 1 && !matches!(self.exec, Exec::Serial)
+    }
+
+    /// Block size and block count for `n` envs: about four blocks per
+    /// thread, at least 32 envs each.
+    pub(crate) fn blocks_for(&self, n: usize) -> (usize, usize) {
+        let block = (n / (self.threads * 4)).clamp(32, 4096);
+        (block, n.div_ceil(block))
+    }
+
+    /// Call `f(b)` exactly once for every block `b` in `0..nblocks`, on this
+    /// thread and the helpers, and return when every call is done. A panic
+    /// in any call is re-raised here once all blocks are done.
+    pub(crate) fn run<F: Fn(usize) + Sync>(&mut self, nblocks: usize, f: &F) {
+        assert!(nblocks < 0xFFFF_FFFF, "too many blocks");
+        if matches!(self.exec, Exec::Serial) {
+            (0..nblocks).for_each(f);
+            return;
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        let epoch = self.epoch;
+        let shared = &*self.shared;
+        let job = BlockCall {
+            data: f as *const F as *const (),
+            call: call_block::<F>,
+        };
+        // SAFETY: every block of the previous epoch is done (we waited for
+        // them), so no helper reads `job` now; see `Shared`.
+        unsafe { *shared.job.get() = Some(job) };
+        shared.nblocks.store(nblocks, Ordering::Relaxed);
+        shared.done.store(0, Ordering::Relaxed);
+        shared.panicked.store(false, Ordering::Relaxed);
+        // publish the new epoch with block counter 0
+        shared.claim.store((epoch as u64) << 32, Ordering::Release);
+        for _ in 0..self.threads - 1 {
+            let sh = Arc::clone(&self.shared);
+            let helper = move || {
+                sh.work(epoch);
+            };
+            match &self.exec {
+                Exec::Pool(pool) => pool.spawn(helper),
+                Exec::Global => rayon::spawn(helper),
+                Exec::Serial => unreachable!(),
+            }
+        }
+        shared.work(epoch);
+        // wait for blocks claimed by helpers that are still running
+        let mut spins = 0u32;
+        while shared.done.load(Ordering::Acquire) < nblocks {
+            if spins < SPIN_LIMIT {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        // close the epoch so late helpers cannot claim anything
+        shared
+            .claim
+            .store(((epoch as u64) << 32) | 0xFFFF_FFFF, Ordering::Release);
+        if shared.panicked.load(Ordering::Acquire) {
+            panic!(
+                "an environment panicked during a parallel step (see the message printed above)"
+            );
+        }
+    }
+}
+
+pub struct VecEnv<E: ClassicEnv> {
+    slots: Vec<Slot<E>>,
+    pool: BlockPool,
+    needs_reset: bool,
+}
+
+impl<E: ClassicEnv> VecEnv<E> {
+    /// `num_threads`: `None` uses rayon's global pool (as many threads as it
+    /// has), `Some(1)` steps serially on the calling thread, `Some(k)` builds
+    /// a dedicated pool of `k - 1` helper threads; in both parallel cases the
+    /// calling thread steps blocks too.
+    pub fn new(num_envs: usize, seed: u64, num_threads: Option<usize>) -> Result<Self, String> {
+        if num_envs == 0 {
+            return Err("num_envs must be >= 1".into());
+        }
+        if num_envs > u32::MAX as usize {
+            return Err("num_envs is too large".into());
+        }
+        let pool = BlockPool::new(num_threads)?;
         let slots = (0..num_envs)
             .map(|i| Slot {
                 env: E::new(),
@@ -258,11 +370,8 @@ impl<E: ClassicEnv> VecEnv<E> {
             .collect();
         Ok(VecEnv {
             slots,
-            exec,
-            threads,
+            pool,
             needs_reset: true,
-            shared: Arc::new(Shared::new()),
-            epoch: 0,
         })
     }
 
@@ -272,7 +381,7 @@ impl<E: ClassicEnv> VecEnv<E> {
 
     /// Number of threads used for large batches (1 = serial), the caller included.
     pub fn num_threads(&self) -> usize {
-        self.threads
+        self.pool.threads()
     }
 
     pub fn needs_reset(&self) -> bool {
@@ -320,7 +429,7 @@ impl<E: ClassicEnv> VecEnv<E> {
                 && bufs.truncated.len() == n,
             "output buffer has the wrong length"
         );
-        if n < PAR_THRESHOLD || self.threads <= 1 || matches!(self.exec, Exec::Serial) {
+        if !self.pool.parallel_for(n) {
             step_serial(&mut self.slots, actions, bufs);
         } else {
             self.step_parallel(actions, bufs);
@@ -329,10 +438,7 @@ impl<E: ClassicEnv> VecEnv<E> {
 
     fn step_parallel(&mut self, actions: &[E::Action], bufs: StepBuffers<'_>) {
         let n = self.slots.len();
-        let threads = self.threads;
-        // about four blocks per thread, at least 32 envs each
-        let block = (n / (threads * 4)).clamp(32, 4096);
-        let nblocks = n.div_ceil(block);
+        let (block, nblocks) = self.pool.blocks_for(n);
         let job = Job::<E> {
             slots: self.slots.as_mut_ptr(),
             actions: actions.as_ptr(),
@@ -344,48 +450,9 @@ impl<E: ClassicEnv> VecEnv<E> {
             n,
             block,
         };
-        self.epoch = self.epoch.wrapping_add(1);
-        let epoch = self.epoch;
-        let shared = &*self.shared;
-        // SAFETY: every block of the previous epoch is done (we waited for
-        // them), so no helper reads `job` now; see `Shared`.
-        unsafe { *shared.job.get() = Some(job) };
-        shared.nblocks.store(nblocks, Ordering::Relaxed);
-        shared.done.store(0, Ordering::Relaxed);
-        shared.panicked.store(false, Ordering::Relaxed);
-        // publish the new epoch with block counter 0
-        shared.claim.store((epoch as u64) << 32, Ordering::Release);
-        for _ in 0..threads - 1 {
-            let sh = Arc::clone(&self.shared);
-            let helper = move || {
-                sh.work(epoch);
-            };
-            match &self.exec {
-                Exec::Pool(pool) => pool.spawn(helper),
-                Exec::Global => rayon::spawn(helper),
-                Exec::Serial => unreachable!(),
-            }
-        }
-        shared.work(epoch);
-        // wait for blocks claimed by helpers that are still running
-        let mut spins = 0u32;
-        while shared.done.load(Ordering::Acquire) < nblocks {
-            if spins < SPIN_LIMIT {
-                std::hint::spin_loop();
-                spins += 1;
-            } else {
-                std::thread::yield_now();
-            }
-        }
-        // close the epoch so late helpers cannot claim anything
-        shared
-            .claim
-            .store(((epoch as u64) << 32) | 0xFFFF_FFFF, Ordering::Release);
-        if shared.panicked.load(Ordering::Acquire) {
-            panic!(
-                "an environment panicked during a parallel step (see the message printed above)"
-            );
-        }
+        // SAFETY: the pool calls each block once; blocks are disjoint and the
+        // borrowed buffers outlive `run`.
+        self.pool.run(nblocks, &|b| unsafe { job.run_block(b) });
     }
 
     /// Write the current observations (`[N, OBS_DIM]`).

@@ -24,6 +24,9 @@
 
 use crate::rng::Rng;
 
+pub mod breakout;
+pub mod vector;
+
 /// The full action map of MinAtar: noop, left, up, right, down, fire.
 pub const NOOP: usize = 0;
 pub const LEFT: usize = 1;
@@ -131,6 +134,27 @@ impl DrawSource for GivenDraws<'_> {
             "draw '{}'[{i}] = {v} is outside [{low}, {high})",
             self.decls[draw].name
         );
+        v
+    }
+}
+
+/// Wraps another source and keeps every value it answered, per draw and
+/// element (`NaN` where nothing was asked): what a reset from the env's own
+/// generator drew, for the draw-distribution check.
+pub struct RecordingDraws<'a, S: DrawSource> {
+    pub inner: S,
+    pub record: &'a mut [Vec<f64>],
+}
+
+impl<S: DrawSource> DrawSource for RecordingDraws<'_, S> {
+    fn uniform(&mut self, draw: usize, i: usize) -> f64 {
+        let v = self.inner.uniform(draw, i);
+        self.record[draw][i] = v;
+        v
+    }
+    fn integer(&mut self, draw: usize, i: usize, low: i64, high: i64) -> i64 {
+        let v = self.inner.integer(draw, i, low, high);
+        self.record[draw][i] = v as f64;
         v
     }
 }
