@@ -24,7 +24,9 @@
 
 use crate::rng::Rng;
 
+pub mod asterix;
 pub mod breakout;
+pub mod freeway;
 pub mod vector;
 
 /// The full action map of MinAtar: noop, left, up, right, down, fire.
