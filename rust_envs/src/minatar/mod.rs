@@ -27,6 +27,8 @@ use crate::rng::Rng;
 pub mod asterix;
 pub mod breakout;
 pub mod freeway;
+pub mod seaquest;
+pub mod space_invaders;
 pub mod vector;
 
 /// The full action map of MinAtar: noop, left, up, right, down, fire.
