@@ -1,6 +1,6 @@
 //! Core (no Python) throughput of the MinAtar vector env, random actions:
 //! `cargo run --release --example bench_minatar -- [num_envs] [steps] [sticky_action_prob]`
-//! (defaults 1024, 2000, 0.0). Prints steps/s for 1 thread and for all of rayon's threads,
+//! (defaults 1024, 2000, 0.0). Prints steps/s for 1 thread, 2 threads (a dedicated pool) and rayon's global pool,
 //! best of 3 timed repetitions after a warm-up.
 use envport_rust::minatar::breakout::Breakout;
 use envport_rust::minatar::vector::{obs_len, MinAtarBuffers, MinAtarVec};
@@ -50,7 +50,7 @@ fn main() {
     let sticky: f64 = args.get(2).map_or(0.0, |a| a.parse().unwrap());
     let config = MinAtarConfig { sticky_action_prob: sticky, ..MinAtarConfig::default() };
     println!("rayon threads: {}", rayon::current_num_threads());
-    for (label, threads) in [("1 thread", Some(1)), ("all threads", None)] {
+    for (label, threads) in [("1 thread", Some(1)), ("2 threads (own pool)", Some(2)), ("all threads (rayon's pool)", None)] {
         let sps = run::<Breakout>(n, steps, threads, config);
         println!("breakout n={n} sticky={sticky} {label}: {:.2}M steps/s", sps / 1e6);
     }

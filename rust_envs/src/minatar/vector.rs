@@ -42,9 +42,10 @@ pub const fn obs_len<G: MinAtarGame>() -> usize {
     GRID * GRID * G::CHANNELS
 }
 
-/// Step `slots` serially with `actions` (full-map indices), writing rows of `b`.
+/// Step `slots` serially with `actions` (indices of `map`, the agent's action
+/// set as full-map indices), writing rows of `b`.
 #[inline]
-fn step_serial<G: MinAtarGame>(slots: &mut [Slot<G>], actions: &[u8], b: MinAtarBuffers<'_>) {
+fn step_serial<G: MinAtarGame>(slots: &mut [Slot<G>], actions: &[u8], map: &[u8], b: MinAtarBuffers<'_>) {
     let od = obs_len::<G>();
     let rows = slots
         .iter_mut()
@@ -55,7 +56,7 @@ fn step_serial<G: MinAtarGame>(slots: &mut [Slot<G>], actions: &[u8], b: MinAtar
         .zip(b.terminated.iter_mut().zip(b.truncated.iter_mut()));
     for (((((slot, &a), obs), fobs), rew), (term, trunc)) in rows {
         let sticky = slot.rng.next_f64();
-        let (r, te, tr) = slot.env.step(a as usize, sticky, &mut RngDraws(&mut slot.rng));
+        let (r, te, tr) = slot.env.step(map[a as usize] as usize, sticky, &mut RngDraws(&mut slot.rng));
         if te || tr {
             slot.env.game.write_obs(fobs);
             let config = slot.env.config;
@@ -72,6 +73,7 @@ fn step_serial<G: MinAtarGame>(slots: &mut [Slot<G>], actions: &[u8], b: MinAtar
 struct Job<G: MinAtarGame> {
     slots: *mut Slot<G>,
     actions: *const u8,
+    map: *const [u8],
     obs: *mut bool,
     reward: *mut f64,
     terminated: *mut bool,
@@ -102,7 +104,7 @@ impl<G: MinAtarGame> Job<G> {
             truncated: std::slice::from_raw_parts_mut(self.truncated.add(start), len),
             final_obs: std::slice::from_raw_parts_mut(self.final_obs.add(start * od), len * od),
         };
-        step_serial(slots, actions, bufs);
+        step_serial(slots, actions, &*self.map, bufs);
     }
 }
 
@@ -112,8 +114,6 @@ pub struct MinAtarVec<G: MinAtarGame> {
     config: MinAtarConfig,
     /// The agent's action -> full-map index.
     action_map: Vec<u8>,
-    /// Full-map actions of the current step (reused).
-    full: Vec<u8>,
     pool: BlockPool,
     needs_reset: bool,
 }
@@ -142,7 +142,7 @@ impl<G: MinAtarGame> MinAtarVec<G> {
         } else {
             (0..NUM_FULL_ACTIONS as u8).collect()
         };
-        Ok(MinAtarVec { slots, config, action_map, full: Vec::with_capacity(num_envs), pool, needs_reset: true })
+        Ok(MinAtarVec { slots, config, action_map, pool, needs_reset: true })
     }
 
     pub fn num_envs(&self) -> usize {
@@ -198,17 +198,16 @@ impl<G: MinAtarGame> MinAtarVec<G> {
                 && bufs.truncated.len() == n,
             "output buffer has the wrong length"
         );
-        let mut full = std::mem::take(&mut self.full);
-        full.clear();
-        let map = &self.action_map;
-        full.extend(actions.iter().map(|&a| {
-            *map.get(a as usize).unwrap_or_else(|| panic!("action {a} out of range for {} actions", map.len()))
-        }));
+        let k = self.action_map.len();
+        if let Some(a) = actions.iter().find(|&&a| a as usize >= k) {
+            panic!("action {a} out of range for {k} actions");
+        }
         if self.pool.parallel_for(n) {
             let (block, nblocks) = self.pool.blocks_for(n);
             let job = Job::<G> {
                 slots: self.slots.as_mut_ptr(),
-                actions: full.as_ptr(),
+                actions: actions.as_ptr(),
+                map: &self.action_map[..] as *const [u8],
                 obs: bufs.obs.as_mut_ptr(),
                 reward: bufs.reward.as_mut_ptr(),
                 terminated: bufs.terminated.as_mut_ptr(),
@@ -221,9 +220,8 @@ impl<G: MinAtarGame> MinAtarVec<G> {
             // borrowed buffer outlives `run`.
             self.pool.run(nblocks, &|b| unsafe { job.run_block(b) });
         } else {
-            step_serial(&mut self.slots, &full, bufs);
+            step_serial(&mut self.slots, actions, &self.action_map, bufs);
         }
-        self.full = full;
     }
 
     /// Write the current observations (`[N, 10, 10, C]`).
