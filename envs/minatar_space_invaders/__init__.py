@@ -71,5 +71,6 @@ PORT = minatar_port(
         "MinAtar has no episode limit; the port truncates at 1000 steps (gymnax's default), counted in state.time "
         "as gymnasium.make(max_episode_steps=1000)'s TimeLimit does"
     ),
+    rust=True,
 )
 PORT = PORT.replace(canonical_state=canonical_state, goal_policy=goal_policy, aliases=(*PORT.aliases, "minatar-space_invaders"))
