@@ -72,4 +72,5 @@ PORT = minatar_port(
         "as gymnasium.make(max_episode_steps=1000)'s TimeLimit does"
     ),
     event_state=event_state,
+    rust=True,
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)

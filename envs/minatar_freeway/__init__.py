@@ -55,4 +55,5 @@ PORT = minatar_port(
         "TimeLimit (state.time) that the game's own end always precedes; gymnax truncates at 2500 instead"
     ),
     event_state=event_state,
+    rust=True,
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)

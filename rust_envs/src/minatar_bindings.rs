@@ -64,6 +64,8 @@ macro_rules! for_each_game {
     ($m:ident) => {
         $m! {
             crate::minatar::breakout::Breakout => MinAtarBreakout, MinAtarBreakoutVec;
+            crate::minatar::freeway::Freeway => MinAtarFreeway, MinAtarFreewayVec;
+            crate::minatar::asterix::Asterix => MinAtarAsterix, MinAtarAsterixVec;
             crate::minatar::space_invaders::SpaceInvaders => MinAtarSpaceInvaders, MinAtarSpaceInvadersVec;
             crate::minatar::seaquest::Seaquest => MinAtarSeaquest, MinAtarSeaquestVec;
         }
