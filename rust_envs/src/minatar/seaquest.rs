@@ -1030,6 +1030,33 @@ mod tests {
     }
 
     #[test]
+    fn own_generator_spawns_with_the_reference_distribution() {
+        // Both timers out on an empty screen: sides 1/2, a sub 1/3, rows 1-8 uniform (5 sigma bounds).
+        let mut rng = crate::rng::Rng::new(11, 0);
+        let n = 24_000;
+        let (mut subs, mut from_left, mut divers_left) = (0, 0, 0);
+        let (mut rows, mut diver_rows) = ([0; 10], [0; 10]);
+        for _ in 0..n {
+            let mut g = start();
+            (g.e_spawn_timer, g.d_spawn_timer) = (0, 0);
+            g.step(NOOP, &mut crate::minatar::RngDraws(&mut rng));
+            assert_eq!(g.e_subs.n + g.e_fish.n, 1);
+            let e = if g.e_subs.n == 1 { subs += 1; g.e_subs.rows[0][..3].to_vec() } else { g.e_fish.rows[0][..3].to_vec() };
+            assert_eq!(e[X], if e[R] == 1 { 0 } else { 9 });
+            from_left += e[R];
+            rows[e[Y] as usize] += 1;
+            let d = g.divers.rows[0];
+            assert_eq!((g.divers.n, d[X]), (1, if d[R] == 1 { 0 } else { 9 }));
+            divers_left += d[R];
+            diver_rows[d[Y] as usize] += 1;
+        }
+        let near = |count: i64, p: f64| (count as f64 - n as f64 * p).abs() < 5.0 * (n as f64 * p * (1.0 - p)).sqrt();
+        assert!(near(subs, 1.0 / 3.0) && near(from_left, 0.5) && near(divers_left, 0.5), "{subs} {from_left} {divers_left}");
+        assert_eq!((rows[0], rows[9], diver_rows[0], diver_rows[9]), (0, 0, 0, 0));
+        assert!((1..9).all(|y| near(rows[y], 0.125) && near(diver_rows[y], 0.125)), "{rows:?} {diver_rows:?}");
+    }
+
+    #[test]
     #[should_panic(expected = "enemy_row")]
     fn a_given_row_out_of_range_is_rejected() {
         let mut g = start();
