@@ -297,10 +297,19 @@ impl MinAtarGame for SpaceInvaders {
         out[(90 + self.pos as usize) * CHANNELS] = true;
         // Channels 2 and 3 (alien moving left / right) copy the alien map by `alien_dir < 0`.
         let dir_channel = if self.alien_dir < 0 { 2 } else { 3 };
-        for_each_bit(self.aliens, |cell| {
-            out[cell * CHANNELS + 1] = true;
-            out[cell * CHANNELS + dir_channel] = true;
-        });
+        // Row by row, every cell of an occupied row written (independent stores, no bit-scan chain).
+        for y in 0..GRID {
+            let row = ((self.aliens >> (y * GRID)) as u32) & 0x3FF;
+            if row == 0 {
+                continue;
+            }
+            let cells = &mut out[y * GRID * CHANNELS..(y + 1) * GRID * CHANNELS];
+            for (x, cell) in cells.chunks_exact_mut(CHANNELS).enumerate() {
+                let alien = (row >> x) & 1 != 0;
+                cell[1] = alien;
+                cell[dir_channel] = alien;
+            }
+        }
         for_each_bit(self.f_bullets, |cell| out[cell * CHANNELS + 4] = true);
         for_each_bit(self.e_bullets, |cell| out[cell * CHANNELS + 5] = true);
     }
