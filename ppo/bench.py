@@ -9,6 +9,7 @@ with `skipped` set to the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import platform
@@ -41,18 +42,58 @@ def machine_description() -> dict[str, Any]:
     }
 
 
-def _median_rate(run: Callable[[], int], repeats: int) -> tuple[float, list[float]]:
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        steps = run()
-        rates.append(steps / (time.perf_counter() - start))
-    return statistics.median(rates), rates
+@dataclasses.dataclass
+class Prepared:
+    """A backend ready to be timed: `run()` steps its environments and returns how many steps it took."""
+
+    run: Callable[[], int]
+    batch_size: int
+    note: str = ""
 
 
-def bench_reference(port, batch_size: int, steps: int, repeats: int, seed: int = 0) -> dict:
+def with_settings(params, settings: dict, owner: str, strict: bool = True):
+    """`params` (a params dataclass) with `settings` applied; returns (params, the names it does not have).
+
+    With `strict`, a name the params lack is an error naming the ones it has.
+    """
+    if not settings:
+        return params, []
+    known = {f.name for f in dataclasses.fields(params)}
+    missing = [k for k in settings if k not in known]
+    if missing and strict:
+        raise ValueError(f"{owner} has no setting {', '.join(missing)}; its settings: {', '.join(sorted(known))}")
+    return params.replace(**{k: _typed(getattr(params, k), v, k) for k, v in settings.items() if k in known}), missing
+
+
+def _typed(current, value, name: str):
+    """`value` (a string from the command line, or already typed) as the type of the setting's current value."""
+    if not isinstance(value, str):
+        return value
+    kind = type(current.item() if hasattr(current, "item") else current)
+    try:
+        if kind is bool:
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1")
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"setting {name} must be a {kind.__name__}, got {value!r}") from None
+
+
+def _set_reference_settings(env, settings: dict, port) -> None:
+    """Apply `settings` to the reference: attributes of the unwrapped env or of its game object."""
+    holders = [env.unwrapped, getattr(env.unwrapped, "game", None)]
+    for name, value in settings.items():
+        holder = next((h for h in holders if h is not None and hasattr(h, name)), None)
+        if holder is None:
+            raise ValueError(f"the reference of {port.name} has no setting {name}")
+        setattr(holder, name, value)
+
+
+def prepare_reference(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
     """The real Gymnasium environment, one instance in a Python loop (batch size 1)."""
     env = port.make_reference()
+    _set_reference_settings(env, settings or {}, port)
     env.reset(seed=seed)
     env.action_space.seed(seed)
     actions = [env.action_space.sample() for _ in range(1024)]
@@ -64,9 +105,24 @@ def bench_reference(port, batch_size: int, steps: int, repeats: int, seed: int =
                 env.reset()
         return steps
 
-    run()
-    rate, rates = _median_rate(run, repeats)
-    return {"batch_size": 1, "steps_per_second": rate, "runs": rates}
+    return Prepared(run, 1)
+
+
+def _random_actions(action_space, key, batch_size: int):
+    """`batch_size` uniformly random actions from one key (the same for every JAX backend).
+
+    One key for the batch, not one per environment: a per-environment key and `randint` cost more
+    random bits than a cheap environment's whole step, and would hide the environments' differences.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from envs.jax_env import randint
+
+    if hasattr(action_space, "n"):
+        return randint(key, (batch_size,), 0, int(action_space.n), jnp.int32)
+    low, high = jnp.asarray(action_space.low), jnp.asarray(action_space.high)
+    return jax.random.uniform(key, (batch_size, *action_space.shape), jnp.float32, low, high).astype(action_space.dtype)
 
 
 def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, seed: int):
@@ -77,7 +133,7 @@ def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, see
         def body(carry, _):
             key, states = carry
             key, k_act, k_step = jax.random.split(key, 3)
-            actions = jax.vmap(action_space.sample)(jax.random.split(k_act, batch_size))
+            actions = _random_actions(action_space, k_act, batch_size)
             _, states, reward, *_ = jax.vmap(step)(jax.random.split(k_step, batch_size), states, actions)
             return (key, states), reward.sum()
 
@@ -98,38 +154,54 @@ def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, see
     return run
 
 
-def bench_jax(port, batch_size: int, steps: int, repeats: int, seed: int = 0) -> dict:
+def prepare_jax(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
     """The envport JAX translation: vmap over the batch, lax.scan over steps, auto-reset."""
     env = port.make_jax()
-    params = env.default_params
+    params, _ = with_settings(env.default_params, settings or {}, f"the JAX translation of {port.name}")
     run = _jax_scan_runner(
         lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), env.action_space(params), batch_size, steps, seed
     )
-    run()
-    rate, rates = _median_rate(run, repeats)
-    return {"batch_size": batch_size, "steps_per_second": rate, "runs": rates}
+    return Prepared(run, batch_size)
 
 
-def bench_gymnax(port, batch_size: int, steps: int, repeats: int, seed: int = 0) -> dict:
-    """gymnax's implementation of the same environment, measured the same way as the JAX translation."""
-    import gymnax
-
+def gymnax_id(port) -> str | None:
+    """gymnax's id for the environment of `port` (None when gymnax has none)."""
     from verify.candidates import GYMNAX_LAYOUTS
 
-    if port.name not in GYMNAX_LAYOUTS:
+    if port.name in GYMNAX_LAYOUTS:
+        return GYMNAX_LAYOUTS[port.name][0]
+    if "game" in port.extra:  # a MinAtar game: gymnax has all five as `<Title>-MinAtar`
+        from envs.minatar.reference import GAME_IDS
+
+        return f"{GAME_IDS[port.extra['game']]}-MinAtar"
+    return None
+
+
+def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
+    """gymnax's implementation of the same environment, measured the same way as the JAX translation.
+
+    Settings gymnax does not have (a MinAtar sticky-action probability: gymnax has no sticky
+    actions) are named in the row's `note`.
+    """
+    import gymnax
+
+    gid = gymnax_id(port)
+    if gid is None:
         raise LookupError(f"gymnax has no {port.name}")
-    env, params = gymnax.make(GYMNAX_LAYOUTS[port.name][0])
+    env, params = gymnax.make(gid)
+    params, missing = with_settings(params, settings or {}, f"gymnax's {gid}", strict=False)
     run = _jax_scan_runner(
         lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), env.action_space(params), batch_size, steps, seed
     )
-    run()
-    rate, rates = _median_rate(run, repeats)
-    return {"batch_size": batch_size, "steps_per_second": rate, "runs": rates}
+    return Prepared(run, batch_size, f"gymnax has no {', '.join(missing)}" if missing else "")
 
 
-def bench_envpool(port, batch_size: int, steps: int, repeats: int, seed: int = 0, num_threads: int | None = None) -> dict:
+def prepare_envpool(port, batch_size: int, steps: int, seed: int = 0, num_threads: int | None = None, settings: dict | None = None) -> Prepared:
     """EnvPool's C++ implementation, synchronous mode, random actions."""
     import envpool
+
+    if settings:
+        raise ValueError(f"settings ({', '.join(settings)}) are not passed to EnvPool")
 
     env = envpool.make_gymnasium(port.gym_id, num_envs=batch_size, seed=seed, num_threads=num_threads or os.cpu_count())
     env.reset()
@@ -145,16 +217,14 @@ def bench_envpool(port, batch_size: int, steps: int, repeats: int, seed: int = 0
             env.step(actions[i % 64])
         return steps * batch_size
 
-    run()
-    rate, rates = _median_rate(run, repeats)
-    return {"batch_size": batch_size, "steps_per_second": rate, "runs": rates}
+    return Prepared(run, batch_size)
 
 
-def bench_rust(port, batch_size: int, steps: int, repeats: int, seed: int = 0, num_threads: int | None = None) -> dict:
+def prepare_rust(port, batch_size: int, steps: int, seed: int = 0, num_threads: int | None = None, settings: dict | None = None) -> Prepared:
     """The envport Rust vector environment (rayon threads), random actions."""
     from envs.rust_backend import make_rust_vector
 
-    env = make_rust_vector(port, batch_size, seed=seed, num_threads=num_threads)
+    env = make_rust_vector(port, batch_size, seed=seed, num_threads=num_threads, **(settings or {}))
     env.reset(seed=seed)
     space = env.single_action_space
     rng = np.random.default_rng(seed)
@@ -168,19 +238,47 @@ def bench_rust(port, batch_size: int, steps: int, repeats: int, seed: int = 0, n
             env.step(actions[i % 64])
         return steps * batch_size
 
-    run()
-    rate, rates = _median_rate(run, repeats)
-    return {"batch_size": batch_size, "steps_per_second": rate, "runs": rates}
+    return Prepared(run, batch_size)
 
 
-RUNNERS = {
-    "reference": bench_reference,
-    "jax": bench_jax,
-    "rust": bench_rust,
-    "gymnax": bench_gymnax,
-    "envpool": bench_envpool,
+PREPARERS = {
+    "reference": prepare_reference,
+    "jax": prepare_jax,
+    "rust": prepare_rust,
+    "gymnax": prepare_gymnax,
+    "envpool": prepare_envpool,
 }
 REQUIREMENTS = {"gymnax": "gymnax", "envpool": "envpool", "rust": "envport_rust"}
+
+
+def prepare(backend: str, port, batch_size: int, steps: int, seed: int = 0, num_threads: int | None = None, settings: dict | None = None) -> Prepared:
+    """`backend`'s environments of `port`, built, compiled and warmed up (one run), ready to be timed."""
+    kwargs = {"num_threads": num_threads} if backend in ("rust", "envpool") else {}
+    prepared = PREPARERS[backend](port, batch_size, steps, seed, settings=settings or {}, **kwargs)
+    prepared.run()
+    return prepared
+
+
+def measure(prepared: dict[str, Prepared], repeats: int) -> dict[str, list[float]]:
+    """Steps per second of each prepared backend, `repeats` times, the backends taking turns.
+
+    Taking turns puts every backend under the same conditions on a machine whose load drifts
+    (other jobs, frequency changes), which one backend's repeats after another's would not.
+    """
+    rates: dict[str, list[float]] = {name: [] for name in prepared}
+    for _ in range(repeats):
+        for name, p in prepared.items():
+            start = time.perf_counter()
+            steps = p.run()
+            rates[name].append(steps / (time.perf_counter() - start))
+    return rates
+
+
+def bench_backend(backend: str, port, batch_size: int, steps: int, repeats: int, seed: int = 0, **kwargs) -> dict:
+    """One backend alone at one batch size: {batch_size, steps_per_second (median), runs}."""
+    p = prepare(backend, port, batch_size, steps, seed, **kwargs)
+    runs = measure({backend: p}, repeats)[backend]
+    return {"batch_size": p.batch_size, "steps_per_second": statistics.median(runs), "runs": runs}
 
 
 def steps_for(backend: str, batch_size: int, budget: int) -> int:
@@ -199,26 +297,50 @@ def run_bench(
     seed: int = 0,
     num_threads: int | None = None,
     progress: Callable[[str], None] = lambda msg: None,
+    settings: dict | None = None,
+    baseline: str = "reference",
 ) -> list[dict]:
-    """Measure every backend at every batch size in this one run; rows with ratios to the reference."""
+    """Measure every backend at every batch size in this one run; rows with ratios to the reference
+    (`ratio_to_reference`) and to `baseline` at the same batch size (`ratio_to_baseline`).
+
+    `settings` (e.g. {"sticky_action_prob": 0.0}) are applied to every backend's environment.
+    """
+    if baseline != "reference" and baseline not in backends:
+        raise ValueError(f"the baseline {baseline!r} is not among the backends measured ({', '.join(backends)})")
     rows: list[dict] = []
+    available = []
     for backend in backends:
-        if backend not in RUNNERS:
+        if backend not in PREPARERS:
             raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         module = REQUIREMENTS.get(backend)
         if module and importlib.util.find_spec(module) is None:
             rows.append({"env": port.name, "backend": backend, "batch_size": None, "steps_per_second": None, "skipped": f"{module} is not installed"})
-            continue
-        sizes = (1,) if backend == "reference" else batch_sizes
-        for batch_size in sizes:
-            progress(f"{port.name}: {backend} at batch {batch_size}")
-            kwargs = {"num_threads": num_threads} if backend in ("rust", "envpool") else {}
+        else:
+            available.append(backend)
+    for i, batch_size in enumerate(batch_sizes):
+        prepared: dict[str, Prepared] = {}
+        for backend in available:
+            if backend == "reference" and i > 0:
+                continue  # the reference is one env: measured once, beside the first batch size
+            progress(f"{port.name}: preparing {backend} at batch {batch_size}")
             try:
-                row = RUNNERS[backend](port, batch_size, steps_for(backend, batch_size, budget), repeats, seed, **kwargs)
+                prepared[backend] = prepare(backend, port, batch_size, steps_for(backend, batch_size, budget), seed, num_threads, settings)
             except Exception as exc:  # a backend that cannot run this env is reported, not fatal
-                row = {"batch_size": batch_size, "steps_per_second": None, "skipped": f"{type(exc).__name__}: {exc}"}
-            rows.append({"env": port.name, "backend": backend, **row})
+                size = 1 if backend == "reference" else batch_size
+                rows.append({"env": port.name, "backend": backend, "batch_size": size, "steps_per_second": None, "skipped": f"{type(exc).__name__}: {exc}"})
+        progress(f"{port.name}: timing {', '.join(prepared)} at batch {batch_size}, taking turns")
+        for backend, runs in measure(prepared, repeats).items():
+            row = {"env": port.name, "backend": backend, "batch_size": prepared[backend].batch_size, "steps_per_second": statistics.median(runs), "runs": runs}
+            if prepared[backend].note:
+                row["note"] = prepared[backend].note
+            rows.append(row)
+        prepared.clear()
     reference = next((r["steps_per_second"] for r in rows if r["backend"] == "reference" and r["steps_per_second"]), None)
     for r in rows:
         r["ratio_to_reference"] = (r["steps_per_second"] / reference) if reference and r["steps_per_second"] else None
+        base = reference if baseline == "reference" else next(
+            (b["steps_per_second"] for b in rows if b["backend"] == baseline and b["batch_size"] == r["batch_size"]), None
+        )
+        r["baseline"] = baseline
+        r["ratio_to_baseline"] = (r["steps_per_second"] / base) if base and r["steps_per_second"] else None
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -186,10 +186,15 @@ def bench(
     ppo_updates: int = typer.Option(4, min=1, help="With --ppo: timed PPO updates per measurement (compilation excluded)."),
     ppo_repeats: int = typer.Option(1, min=1, help="With --ppo: training runs per point; the median is reported."),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Write a PNG chart of steps/s against batch size for every backend (random and PPO)."),
+    settings: List[str] = typer.Option(
+        [], "--set", help="An environment setting for every backend, NAME=VALUE (repeatable), e.g. --set sticky_action_prob=0 to compare MinAtar with gymnax."
+    ),
+    baseline: str = typer.Option("reference", help="The backend the ratios compare with, at the same batch size (the reference: its single env, when measured)."),
 ) -> None:
     """Random-action (and with --ppo, PPO) steps per second per backend and batch size, with ratios, in one run."""
     from envs import UnknownPortError, get_port
-    from ppo.bench import BACKENDS, machine_description, run_bench
+    from ppo.bench import BACKENDS, machine_description, run_bench, with_settings
+    from ppo.config import ConfigError, parse_overrides
 
     try:
         port = get_port(name)
@@ -209,11 +214,21 @@ def bench(
             raise _usage_error(f"{option} must be positive integers")
         return sizes
 
+    if baseline != "reference" and baseline not in backends:
+        raise _usage_error(f"--baseline {baseline} is not among the backends measured ({', '.join(backends)})")
+    try:
+        env_settings = parse_overrides(settings)
+        typed, _ = with_settings(port.make_jax().default_params, env_settings, port.name)
+        env_settings = {k: getattr(typed, k) for k in env_settings}
+    except (ConfigError, ValueError) as exc:
+        raise _usage_error(f"--set: {exc}")
     sizes = parse_sizes(batch_sizes, "--batch-sizes")
     ppo_sizes = parse_sizes(ppo_batch_sizes, "--ppo-batch-sizes") if ppo else ()
     machine = machine_description()
     with err.status("benchmarking") as status:
-        rows = run_bench(port, backends, sizes, repeats, budget, num_threads=threads, progress=lambda m: status.update(m))
+        rows = run_bench(
+            port, backends, sizes, repeats, budget, num_threads=threads, progress=lambda m: status.update(m), settings=env_settings, baseline=baseline
+        )
         for r in rows:
             r.setdefault("mode", "random")
         if ppo:
@@ -221,13 +236,17 @@ def bench(
 
             rows += bench_ppo(port, backends, ppo_sizes, ppo_updates, ppo_repeats, num_threads=threads, progress=lambda m: status.update(m))
     table = Table(title=f"envport bench {port.name}: steps/s, median of {repeats} (random) / {ppo_repeats} (PPO)")
-    for column in ("backend", "mode", "batch", "steps/s", "x reference", "note"):
-        table.add_column(column, justify="right" if column in ("batch", "steps/s", "x reference") else "left")
+    ratio_column = f"x {baseline}"
+    for column in ("backend", "mode", "batch", "steps/s", ratio_column, "note"):
+        table.add_column(column, justify="right" if column in ("batch", "steps/s", ratio_column) else "left")
     for r in rows:
         sps = f"{r['steps_per_second'] / 1e6:.3f}M" if r["steps_per_second"] else "-"
-        ratio = f"{r['ratio_to_reference']:.1f}" if r.get("ratio_to_reference") else "-"
-        table.add_row(r["backend"], r["mode"], str(r["batch_size"] or "-"), sps, ratio, r.get("skipped", ""))
+        key = "ratio_to_reference" if r["mode"] != "random" or baseline == "reference" else "ratio_to_baseline"
+        ratio = f"{r[key]:.1f}" if r.get(key) else "-"
+        table.add_row(r["backend"], r["mode"], str(r["batch_size"] or "-"), sps, ratio, r.get("skipped", r.get("note", "")))
     out.print(table)
+    if env_settings:
+        out.print("settings: " + ", ".join(f"{k}={v}" for k, v in env_settings.items()))
     if ppo:
         out.print("x reference: random actions against the single Gymnasium env; PPO against PPO over Gymnasium's vector env of the reference at the same batch size")
     out.print(f"machine: {machine['cpu']}, {machine['cores']} cores; jax {machine['jax']} on {', '.join(machine['jax_devices'])}")

@@ -107,22 +107,21 @@ def _check_rust_build(site: Path) -> None:
 
 def bench(args, workspace: Path) -> int:
     """Steps per second of the translation at each batch size (random actions), as JSON rows."""
-    from ppo.bench import bench_jax, bench_rust, steps_for
+    from ppo.bench import bench_backend, steps_for
 
     if args.backend == "rust":
         from envs import get_port
 
         _check_rust_build(args.rust_site)
-        port, runner = get_port(args.port), bench_rust
+        port = get_port(args.port)
     else:
         port, candidate = _translation(args, workspace)
         if candidate is not None:
             env = candidate.env
             port = port.replace(make_jax=lambda: env)
-        runner = bench_jax
     rows = []
     for size in (int(b) for b in args.batch_sizes.split(",") if b.strip()):
-        row = runner(port, size, steps_for(args.backend, size, args.bench_steps), repeats=3)
+        row = bench_backend(args.backend, port, size, steps_for(args.backend, size, args.bench_steps), repeats=3)
         rows.append({"batch_size": size, "steps_per_second": row["steps_per_second"]})
     text = json.dumps(rows)
     args.json.write_text(text) if args.json else print(text)

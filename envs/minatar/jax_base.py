@@ -69,15 +69,29 @@ class MinAtarEnv(JaxEnv):
 
         Actions outside that range make the reference raise IndexError; here they are clipped.
         """
-        table = jnp.asarray(self.action_set(params))
-        n = table.shape[0]
+        actions = self.action_set(params)
+        n = len(actions)
         action = jnp.asarray(action)
         index = jnp.clip(jnp.where(action < 0, action + n, action), 0, n - 1)
-        return table[index]
+        if actions == tuple(range(n)):
+            return index  # the full set: its own index (no table lookup, a gather when batched)
+        return jnp.asarray(actions)[index]
 
     def sample_step_draws(self, key, state, params):
         k_sticky, k_game = jax.random.split(key)
+        return self._step_draws(k_sticky, k_game, state, params)
+
+    def _step_draws(self, k_sticky, k_game, state, params):
         return {"sticky": jax.random.uniform(k_sticky, (), float_dtype()), **self.game_draws(k_game, state, params)}
+
+    def sample_draws(self, key, state, params=None):
+        """As `JaxEnv.sample_draws`, with the three keys of a step from one split (fewer random bits per step)."""
+        params = self.default_params if params is None else params
+        if type(self).game_draws is MinAtarEnv.game_draws:  # a game without step draws of its own (Breakout)
+            (k_sticky, k_reset), k_game = jax.random.split(key), None
+        else:
+            k_sticky, k_game, k_reset = jax.random.split(key, 3)
+        return {"step": self._step_draws(k_sticky, k_game, state, params), "reset": self.sample_reset_draws(k_reset, params)}
 
     def transition(self, state, action, draws, params):
         chosen = self.full_action(action, params)

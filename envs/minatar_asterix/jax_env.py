@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs.jax_env import float_dtype, int_dtype
+from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, LEFT, RIGHT, UP, MinAtarEnv, MinAtarParams
 
 RAMP_INTERVAL = 100
@@ -58,7 +58,7 @@ class Asterix(MinAtarEnv):
         return {
             "spawn_right": jax.random.uniform(k_side, (), float_dtype()),
             "spawn_gold": jax.random.uniform(k_gold, (), float_dtype()),
-            "spawn_slot": jax.random.randint(k_slot, (), 0, jnp.maximum(free, 1), int_dtype()),
+            "spawn_slot": randint(k_slot, (), 0, jnp.maximum(free, 1)),
         }
 
     def reset_det(self, draws, params):

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs.jax_env import float_dtype, int_dtype
+from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, UP, MinAtarEnv, MinAtarParams
 
 PLAYER_SPEED = 3
@@ -55,7 +55,7 @@ class Freeway(MinAtarEnv):
 
     def _car_draws(self, key):
         k_speed, k_dir = jax.random.split(key)
-        return jax.random.randint(k_speed, (8,), 1, 6, int_dtype()), jax.random.uniform(k_dir, (8,), float_dtype())
+        return randint(k_speed, (8,), 1, 6), jax.random.uniform(k_dir, (8,), float_dtype())
 
     def sample_reset_draws(self, key, params):
         speeds, dirs = self._car_draws(key)

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs.jax_env import float_dtype, int_dtype
+from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, FIRE, LEFT, RIGHT, UP, MinAtarEnv
 from envs.minatar_seaquest import items as L
 
@@ -117,7 +117,7 @@ class Seaquest(MinAtarEnv):
     def game_draws(self, key, state, params):
         keys = jax.random.split(key, 5)
         u = lambda k: jax.random.uniform(k, (), float_dtype())
-        row = lambda k: jax.random.randint(k, (), 1, 9, int_dtype())
+        row = lambda k: randint(k, (), 1, 9)
         return {
             "enemy_right": u(keys[0]),
             "enemy_sub": u(keys[1]),

@@ -1,0 +1,77 @@
+"""`envport bench`'s machinery: settings, baselines, backends taking turns, the cheap integer draw."""
+
+from __future__ import annotations
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from envs import get_port
+from envs.jax_env import randint
+from ppo.bench import Prepared, measure, with_settings
+from recipe.cli import app
+
+runner = CliRunner()
+
+
+def test_backends_take_turns_in_each_repeat():
+    calls = []
+
+    def backend(name):
+        return Prepared(lambda: calls.append(name) or 10, 4)
+
+    rates = measure({"a": backend("a"), "b": backend("b")}, repeats=3)
+    assert calls == ["a", "b", "a", "b", "a", "b"]
+    assert [len(r) for r in rates.values()] == [3, 3] and all(x > 0 for r in rates.values() for x in r)
+
+
+def test_settings_are_typed_from_the_params_and_unknown_ones_named():
+    params = get_port("cartpole").make_jax().default_params
+    changed, missing = with_settings(params, {"gravity": "3.5"}, "cartpole")
+    assert changed.gravity == 3.5 and isinstance(changed.gravity, float) and missing == []
+    with pytest.raises(ValueError, match="cartpole has no setting sticky_action_prob; its settings: .*gravity"):
+        with_settings(params, {"sticky_action_prob": "0"}, "cartpole")
+    assert with_settings(params, {"nope": 1}, "gymnax", strict=False)[1] == ["nope"]
+    with pytest.raises(ValueError, match="gravity must be a float, got 'heavy'"):
+        with_settings(params, {"gravity": "heavy"}, "cartpole")
+
+
+def test_bench_compares_with_a_baseline_at_the_same_batch_size(tmp_path):
+    path = tmp_path / "bench.json"
+    args = ["bench", "cartpole", "--backend", "jax,gymnax", "--batch-sizes", "8,16", "--repeats", "1", "--budget", "2000"]
+    result = runner.invoke(app, [*args, "--baseline", "gymnax", "--set", "gravity=9.8", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "x gymnax" in result.output and "settings: gravity=9.8" in result.output
+    rows = {(r["backend"], r["batch_size"]): r for r in json.loads(path.read_text())["rows"]}
+    for size in (8, 16):
+        assert rows[("gymnax", size)]["ratio_to_baseline"] == 1.0
+        expected = rows[("jax", size)]["steps_per_second"] / rows[("gymnax", size)]["steps_per_second"]
+        assert rows[("jax", size)]["ratio_to_baseline"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--set", "sticky_action_prob=0"], "has no setting sticky_action_prob"),
+        (["--set", "gravity"], "is not NAME=VALUE"),
+        (["--baseline", "rust"], "--baseline rust is not among the backends measured"),
+    ],
+)
+def test_bench_rejects_bad_settings_and_baselines(extra, message):
+    result = runner.invoke(app, ["bench", "cartpole", "--backend", "jax", "--batch-sizes", "8", *extra])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_randint_covers_its_range_evenly_with_a_traced_upper_bound():
+    draw = jax.jit(jax.vmap(lambda k, high: randint(k, (), 0, high)))
+    keys = jax.random.split(jax.random.PRNGKey(0), 60_000)
+    values = np.asarray(draw(keys, jnp.full(60_000, 6)))
+    assert values.min() == 0 and values.max() == 5
+    counts = np.bincount(values, minlength=6)
+    assert np.all(np.abs(counts - 10_000) < 450), counts  # about 4.5 standard deviations
+    shifted = np.asarray(randint(jax.random.PRNGKey(1), (1000,), 1, 9))
+    assert set(shifted.tolist()) == set(range(1, 9))
