@@ -17,7 +17,7 @@ from ppo.update import make_network
 
 def _greedy(config: PPOConfig, action: network.ActionSpec):
     net = make_network(config, action)
-    return lambda p, obs: network.mode(action, net.apply(p, obs)[0])
+    return lambda p, obs: network.mode(action, net.apply(p, network.flat_obs(obs, 1))[0])
 
 
 def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, env_params=None) -> np.ndarray:
@@ -60,13 +60,12 @@ def evaluate_host(config: PPOConfig, params, vec_env, episodes: int, seed: int =
         raise ValueError(f"the vector env has {vec_env.num_envs} environments; {num} policies x {episodes} episodes need {num * episodes}")
     action = network.action_spec_of(vec_env.single_action_space)
     policy = jax.jit(jax.vmap(_greedy(config, action)))
-    obs_shape = tuple(vec_env.single_observation_space.shape)
     act_dtype = np.int64 if action.discrete else np.float32
     obs, _ = vec_env.reset(seed=seed)
     total = np.zeros(num * episodes, np.float64)
     running = np.ones(num * episodes, bool)
     for _ in range(max_steps):
-        a = np.asarray(policy(params, np.asarray(obs, np.float32).reshape(num, episodes, *obs_shape)))
+        a = np.asarray(policy(params, np.asarray(obs, np.float32).reshape(num, episodes, -1)))
         obs, reward, terminated, truncated, _ = vec_env.step(a.reshape(num * episodes, *action.shape).astype(act_dtype))
         total += np.where(running, reward, 0.0)
         running &= ~(np.asarray(terminated) | np.asarray(truncated))

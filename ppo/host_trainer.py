@@ -31,7 +31,7 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
     if vec_env.num_envs != num_seeds * n:
         raise ValueError(f"the vector env has {vec_env.num_envs} environments; {num_seeds} seeds x {n} need {num_seeds * n}")
     action = network.action_spec_of(vec_env.single_action_space)
-    obs_shape = tuple(vec_env.single_observation_space.shape)
+    obs_shape = (int(np.prod(vec_env.single_observation_space.shape)),)  # the network takes them flat
     net = make_network(config, action)
     update = jax.vmap(make_update(config, action))
 
@@ -66,7 +66,7 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
     k_init, keys = jax.vmap(jax.random.split, out_axes=1)(keys)
     learner = jax.vmap(lambda k: init_learner(k, config, action, obs_shape))(k_init)
     obs, _ = vec_env.reset(seed=int(seeds[0]))
-    obs = np.array(obs, np.float32).reshape(num_seeds, n, *obs_shape)
+    obs = np.asarray(obs, np.float32).reshape(num_seeds, n, *obs_shape)
     act_dtype = np.int64 if action.discrete else np.float32
     ep_return = jnp.zeros((num_seeds, n), jnp.float32)
     history = {"return_sum": [], "episodes": [], "losses": []}

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ppo import network
 from ppo.config import PPOConfig
@@ -37,7 +38,7 @@ def make_train(
     action = network.action_spec_of(env.action_space(env_params))
     net = make_network(config, action)
     update = make_update(config, action, axis_name)
-    obs_shape = tuple(env.observation_space(env_params).shape)
+    obs_size = int(np.prod(env.observation_space(env_params).shape))
     n = config.num_envs
 
     def env_step(carry, step_randomness):
@@ -50,7 +51,7 @@ def make_train(
             k_envs, states, act, env_params
         )
         step = Transition(obs, act, logp, value, reward.astype(jnp.float32), jnp.logical_or(terminated, truncated))
-        return (learner, states, next_obs), step
+        return (learner, states, network.flat_obs(next_obs, 1)), step
 
     def update_step(carry, index):
         learner, states, obs, ep_return, key = carry
@@ -76,8 +77,9 @@ def make_train(
         if axis_name is not None:  # own environments and samples per member, same initial parameters
             key = jax.random.fold_in(key, jax.lax.axis_index(axis_name))
         key, k_reset = jax.random.split(key)
-        learner = init_learner(k_init, config, action, obs_shape)
+        learner = init_learner(k_init, config, action, (obs_size,))
         obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, n), env_params)
+        obs = network.flat_obs(obs, 1)
         carry = (learner, states, obs, jnp.zeros(n, jnp.float32), key)
         (learner, *_), metrics = jax.lax.scan(update_step, carry, jnp.arange(config.num_updates))
         return learner, metrics

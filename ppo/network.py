@@ -64,6 +64,12 @@ class ActorCritic(nn.Module):
 
 # ----- the distribution, as pure functions of the network's output ----------------------------
 
+def flat_obs(obs, batch_ndim: int):
+    """Observations as the network takes them: float32, flattened after the `batch_ndim` leading axes
+    (a MinAtar grid of 10x10xC booleans becomes 100*C inputs; a vector stays as it is)."""
+    return obs.reshape(*obs.shape[:batch_ndim], -1).astype(jnp.float32)
+
+
 def noise(action: ActionSpec, key, batch_shape: tuple[int, ...] = ()):
     """The random input of one draw from the policy per batch element: a uniform in [0, 1)
     (discrete actions) or a vector of standard normals (continuous ones).
