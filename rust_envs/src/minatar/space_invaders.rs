@@ -113,6 +113,32 @@ fn for_each_bit(mut m: u128, mut f: impl FnMut(usize)) {
     }
 }
 
+/// Observation bytes of five cells in a row.
+const HALF: usize = 5 * CHANNELS;
+
+/// `ALIEN_HALF_ROWS[right][bits]`: five cells whose aliens are the 5 `bits`, with the
+/// alien channel and the direction channel (2 left, 3 right) set, the rest false.
+const ALIEN_HALF_ROWS: [[[bool; HALF]; 32]; 2] = {
+    let mut t = [[[false; HALF]; 32]; 2];
+    let mut right = 0;
+    while right < 2 {
+        let mut bits = 0;
+        while bits < 32 {
+            let mut x = 0;
+            while x < 5 {
+                if (bits >> x) & 1 == 1 {
+                    t[right][bits][x * CHANNELS + 1] = true;
+                    t[right][bits][x * CHANNELS + 2 + right] = true;
+                }
+                x += 1;
+            }
+            bits += 1;
+        }
+        right += 1;
+    }
+    t
+};
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpaceInvaders {
     /// `Env.pos`: the cannon's column, 0..=9.
@@ -293,23 +319,15 @@ impl MinAtarGame for SpaceInvaders {
 
     fn write_obs(&self, out: &mut [bool]) {
         let out = &mut out[..CELLS * CHANNELS];
-        out.fill(false);
-        out[(90 + self.pos as usize) * CHANNELS] = true;
-        // Channels 2 and 3 (alien moving left / right) copy the alien map by `alien_dir < 0`.
-        let dir_channel = if self.alien_dir < 0 { 2 } else { 3 };
-        // Row by row, every cell of an occupied row written (independent stores, no bit-scan chain).
-        for y in 0..GRID {
-            let row = ((self.aliens >> (y * GRID)) as u32) & 0x3FF;
-            if row == 0 {
-                continue;
-            }
-            let cells = &mut out[y * GRID * CHANNELS..(y + 1) * GRID * CHANNELS];
-            for (x, cell) in cells.chunks_exact_mut(CHANNELS).enumerate() {
-                let alien = (row >> x) & 1 != 0;
-                cell[1] = alien;
-                cell[dir_channel] = alien;
-            }
+        // The alien channels (1, and 2 or 3 by `alien_dir < 0`) of every row from a table of
+        // half rows, which also clears the row's other channels; then the cannon and bullets.
+        let half = &ALIEN_HALF_ROWS[(self.alien_dir >= 0) as usize];
+        for (y, cells) in out.chunks_exact_mut(GRID * CHANNELS).enumerate() {
+            let row = (self.aliens >> (y * GRID)) as usize;
+            cells[..HALF].copy_from_slice(&half[row & 31]);
+            cells[HALF..].copy_from_slice(&half[(row >> 5) & 31]);
         }
+        out[(90 + self.pos as usize) * CHANNELS] = true;
         for_each_bit(self.f_bullets, |cell| out[cell * CHANNELS + 4] = true);
         for_each_bit(self.e_bullets, |cell| out[cell * CHANNELS + 5] = true);
     }
