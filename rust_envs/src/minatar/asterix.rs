@@ -591,6 +591,29 @@ mod tests {
     }
 
     #[test]
+    fn own_generator_spawns_with_the_reference_probabilities() {
+        // slots 1 and 4 taken: six free, each chosen with probability 1/6
+        let mut rng = Rng::new(8, 0);
+        let n = 60_000;
+        let (mut right, mut gold, mut slots) = (0, 0, [0u32; SLOTS]);
+        for _ in 0..n {
+            let mut g = new_game();
+            put(&mut g, 1, 3, true, false);
+            put(&mut g, 4, 3, true, false);
+            g.spawn(&mut RngDraws(&mut rng));
+            let i = (0..SLOTS).find(|&i| g.ent_alive[i] && i != 1 && i != 4).unwrap();
+            slots[i] += 1;
+            right += g.ent_right[i] as u32;
+            gold += g.ent_gold[i] as u32;
+            assert_eq!(g.ent_x[i], if g.ent_right[i] { 0 } else { 9 });
+        }
+        let near = |count: u32, p: f64| (count as f64 / n as f64 - p).abs() < 4.5 * (p * (1.0 - p) / n as f64).sqrt();
+        assert!(near(right, 0.5) && near(gold, 1.0 / 3.0), "right {right}, gold {gold}");
+        assert_eq!((slots[1], slots[4]), (0, 0));
+        assert!([0, 2, 3, 5, 6, 7].iter().all(|&i| near(slots[i], 1.0 / 6.0)), "{slots:?}");
+    }
+
+    #[test]
     fn random_play_spawns_in_every_slot_and_ends() {
         let mut rng = Rng::new(4, 0);
         let mut ended = 0;

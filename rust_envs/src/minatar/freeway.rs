@@ -455,6 +455,26 @@ mod tests {
     }
 
     #[test]
+    fn own_generator_redraws_speeds_uniformly_on_a_crossing() {
+        let mut rng = Rng::new(6, 0);
+        let n = 20_000;
+        let mut counts = [0u32; 11]; // speed + 5
+        for _ in 0..n {
+            let mut g = quiet_game(1);
+            g.pos = 0;
+            assert_eq!(g.step(NOOP, &mut RngDraws(&mut rng)).0, 1);
+            for &s in &g.car_speed {
+                counts[(s + 5) as usize] += 1;
+            }
+        }
+        // 8 cars: each of -5..-1 and 1..5 with probability 1/10, never 0
+        let total = (8 * n) as f64;
+        let sd = (0.1f64 * 0.9 / total).sqrt();
+        assert_eq!(counts[5], 0);
+        assert!(counts.iter().enumerate().filter(|&(k, _)| k != 5).all(|(_, &c)| (c as f64 / total - 0.1).abs() < 4.5 * sd), "{counts:?}");
+    }
+
+    #[test]
     fn observation_channels_and_trails() {
         let mut g = quiet_game(1);
         g.pos = 6;
