@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ppo.config import PPOConfig
-from ppo.jax_trainer import make_train, mean_returns
+from ppo.jax_trainer import make_train, mean_returns, over_seeds
 
 BACKENDS = ("jax", "rust", "reference")
 
@@ -83,7 +83,7 @@ def run_training(
         keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
         start = time.perf_counter()
         on_update = None if progress is None else _gather_seeds(len(seeds), config, progress)
-        compiled = jax.jit(jax.vmap(make_train(config, env, on_update=on_update))).lower(keys).compile()
+        compiled = jax.jit(over_seeds(make_train(config, env, on_update=on_update))).lower(keys).compile()
         compiled_at = time.perf_counter()
         learner, metrics = jax.block_until_ready(compiled(keys))
         end = time.perf_counter()
@@ -112,18 +112,22 @@ def run_training(
 
 
 def _gather_seeds(num_seeds: int, config: PPOConfig, progress):
-    """An `on_update` for the compiled run: collects the per-seed calls of each update, then calls `progress` once."""
-    pending: dict[int, list[tuple[float, float]]] = {}
+    """An `on_update` for the compiled run, whose seeds train one after another (`over_seeds`).
+
+    Calls `progress` after every update with the updates done so far per seed on average (so a
+    bar over `num_updates` fills once, across all seeds) and each seed's latest mean return
+    (NaN for seeds not started).
+    """
+    latest = np.full(num_seeds, np.nan)
+    done = [0]
 
     def on_update(update, return_sum, episodes):
-        rows = np.atleast_1d(np.asarray(update))
-        sums, counts = np.atleast_1d(np.asarray(return_sum)), np.atleast_1d(np.asarray(episodes))
-        for u, r, c in zip(rows, sums, counts):
-            got = pending.setdefault(int(u), [])
-            got.append((float(r), float(c)))
-            if len(got) == num_seeds:
-                del pending[int(u)]
-                returns = np.array([r / c if c else np.nan for r, c in got])
-                progress(int(u), int(u) * config.batch_size, returns)
+        seed = done[0] // config.num_updates
+        done[0] += 1
+        r, c = float(np.asarray(return_sum)), float(np.asarray(episodes))
+        if c:
+            latest[min(seed, num_seeds - 1)] = r / c
+        updates = done[0] // num_seeds
+        progress(updates, updates * config.batch_size, latest.copy())
 
     return on_update

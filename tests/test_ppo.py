@@ -96,6 +96,19 @@ def test_sampling_from_noise_follows_the_policy():
     np.testing.assert_allclose(a.std(0), [0.5, 2.0], rtol=0.03)
 
 
+def test_several_seeds_of_a_minatar_game_train_to_the_end(tmp_path):
+    # vmap over seeds hung here (compiled, then the CPU idle); the seeds now run one after another.
+    # A subprocess with a time limit, so that a hang fails the test instead of stalling the suite.
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "recipe.cli", "train", "minatar-breakout", "--seeds", "2", "--out", str(out), "--eval-episodes", "2",
+           "--set", "num_envs=8", "--set", "num_steps=16", "--set", "num_minibatches=2", "--set", "total_timesteps=384"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seeds"] == [0, 1] and summary["env_steps"] == 2 * 3 * 128
+    assert len(summary["evaluation"]["mean_return"]) == 2
+
+
 def test_train_command_learns_cartpole_and_writes_its_outputs(tmp_path):
     from recipe.cli import app
 
