@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from envs.jax_env import float_dtype, int_dtype, randint
+from envs.jax_env import int_dtype, randint
 from envs.minatar.jax_base import LEFT, RIGHT, MinAtarEnv
 
 # ball_dir: 0 up-left, 1 up-right, 2 down-right, 3 down-left. The direction tables of the
@@ -77,12 +77,6 @@ class Breakout(MinAtarEnv):
 
     def sample_reset_draws(self, key, params):
         return {"ball_start": randint(key, (), 0, 2)}
-
-    def sample_draws(self, key, state, params=None):
-        """A step's two draws from one call: the sticky uniform, and the next episode's ball start as
-        a second uniform below or above 1/2 (exactly probability 1/2 each, as `randint(2)`)."""
-        u = jax.random.uniform(key, (2,), float_dtype())
-        return {"step": {"sticky": u[0]}, "reset": {"ball_start": (u[1] >= 0.5).astype(int_dtype())}}
 
     def reset_det(self, draws, params):
         right = draws["ball_start"] == 1
