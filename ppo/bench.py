@@ -196,19 +196,12 @@ def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: d
     return Prepared(run, batch_size, f"gymnax has no {', '.join(missing)}" if missing else "")
 
 
-def prepare_envpool(port, batch_size: int, steps: int, seed: int = 0, num_threads: int | None = None, settings: dict | None = None) -> Prepared:
-    """EnvPool's C++ implementation, synchronous mode, random actions."""
-    import envpool
-
-    if settings:
-        raise ValueError(f"settings ({', '.join(settings)}) are not passed to EnvPool")
-
-    env = envpool.make_gymnasium(port.gym_id, num_envs=batch_size, seed=seed, num_threads=num_threads or os.cpu_count())
-    env.reset()
-    space = env.action_space
+def _host_vector_runner(env, space, batch_size: int, steps: int, seed: int) -> Prepared:
+    """A host vector env stepped `steps` times with random actions (64 batches drawn once, in turn),
+    int64 for discrete spaces and the space's dtype for boxes."""
     rng = np.random.default_rng(seed)
     if hasattr(space, "n"):
-        actions = rng.integers(0, space.n, (64, batch_size))
+        actions = rng.integers(0, space.n, (64, batch_size), dtype=np.int64)
     else:
         actions = rng.uniform(space.low, space.high, (64, batch_size, *space.shape)).astype(space.dtype)
 
@@ -220,25 +213,25 @@ def prepare_envpool(port, batch_size: int, steps: int, seed: int = 0, num_thread
     return Prepared(run, batch_size)
 
 
+def prepare_envpool(port, batch_size: int, steps: int, seed: int = 0, num_threads: int | None = None, settings: dict | None = None) -> Prepared:
+    """EnvPool's C++ implementation, synchronous mode, random actions."""
+    import envpool
+
+    if settings:
+        raise ValueError(f"settings ({', '.join(settings)}) are not passed to EnvPool")
+
+    env = envpool.make_gymnasium(port.gym_id, num_envs=batch_size, seed=seed, num_threads=num_threads or os.cpu_count())
+    env.reset()
+    return _host_vector_runner(env, env.action_space, batch_size, steps, seed)
+
+
 def prepare_rust(port, batch_size: int, steps: int, seed: int = 0, num_threads: int | None = None, settings: dict | None = None) -> Prepared:
     """The envport Rust vector environment (rayon threads), random actions."""
     from envs.rust_backend import make_rust_vector
 
     env = make_rust_vector(port, batch_size, seed=seed, num_threads=num_threads, **(settings or {}))
     env.reset(seed=seed)
-    space = env.single_action_space
-    rng = np.random.default_rng(seed)
-    if hasattr(space, "n"):
-        actions = rng.integers(0, space.n, (64, batch_size)).astype(np.int64)
-    else:
-        actions = rng.uniform(space.low, space.high, (64, batch_size, *space.shape)).astype(np.float32)
-
-    def run():
-        for i in range(steps):
-            env.step(actions[i % 64])
-        return steps * batch_size
-
-    return Prepared(run, batch_size)
+    return _host_vector_runner(env, env.single_action_space, batch_size, steps, seed)
 
 
 PREPARERS = {
