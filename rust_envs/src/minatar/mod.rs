@@ -331,6 +331,60 @@ impl<G: MinAtarGame> MinAtar<G> {
     }
 }
 
+/// What the games' tests share: the splitmix64 stream of the reference runs they
+/// replay, and the replay loop with its observation checksum.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use super::*;
+
+    /// splitmix64, the stream of the reference runs (`Mix` in the scripts quoted in
+    /// the games' tests); as a draw source it answers every call in order, as the
+    /// scripts' fake `env.random` does (`rand()`: 53 bits; `randint(low, high)`:
+    /// low + z % (high - low)).
+    pub struct Mix(pub u64);
+
+    impl Mix {
+        pub fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    impl DrawSource for Mix {
+        fn uniform(&mut self, _draw: usize, _i: usize) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn integer(&mut self, _draw: usize, _i: usize, low: i64, high: i64) -> i64 {
+            low + (self.next() % (high - low) as u64) as i64
+        }
+    }
+
+    /// Play `game` with `policy` for at most 3000 steps or until it ends: (steps,
+    /// return, checksum), the checksum summing over steps t the step number times
+    /// (the sum of the set observation cells' indices + 7 times their count), as the
+    /// scripts compute it from `env.state()`.
+    pub fn replay<G: MinAtarGame>(game: &mut G, mut policy: impl FnMut(&G) -> usize, draws: &mut impl DrawSource) -> (i64, i64, u64) {
+        let (mut t, mut total, mut check) = (0i64, 0i64, 0u64);
+        let mut out = vec![false; GRID * GRID * G::CHANNELS];
+        while t < 3000 {
+            let a = policy(game);
+            let (r, term) = game.step(a, draws);
+            t += 1;
+            total += r as i64;
+            game.write_obs(&mut out);
+            let (sum, count) = out.iter().enumerate().filter(|(_, &b)| b).fold((0u64, 0u64), |(s, c), (i, _)| (s + i as u64, c + 1));
+            check = check.wrapping_add((t as u64).wrapping_mul(sum + 7 * count));
+            if term {
+                break;
+            }
+        }
+        (t, total, check)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

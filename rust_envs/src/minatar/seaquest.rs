@@ -690,31 +690,8 @@ impl MinAtarGame for Seaquest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::minatar::test_util::{replay, Mix};
     use crate::minatar::{GivenDraws, MinAtar, MinAtarConfig};
-
-    /// splitmix64, the stream of the reference runs below (`Mix` in the script);
-    /// as a draw source it answers every call in order, as the script's fake
-    /// `env.random` does (`rand()`: 53 bits; `randint(low, high)`: low + z % (high - low)).
-    struct Mix(u64);
-
-    impl Mix {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    }
-
-    impl DrawSource for Mix {
-        fn uniform(&mut self, _draw: usize, _i: usize) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-        fn integer(&mut self, _draw: usize, _i: usize, low: i64, high: i64) -> i64 {
-            low + (self.next() % (high - low) as u64) as i64
-        }
-    }
 
     /// Step draws for one step: enemy side, kind, row, diver side, row.
     fn draws(values: [f64; 5]) -> Vec<Vec<f64>> {
@@ -833,20 +810,7 @@ mod tests {
                 let mut rng = Mix(7000 + ep);
                 let mut g = Seaquest::reset(&mut rng, ramping);
                 let mut acts = Mix(7000 + ep + 500);
-                let (mut t, mut total, mut check) = (0i64, 0i64, 0u64);
-                let mut out = vec![false; GRID * GRID * CHANNELS];
-                while t < 3000 {
-                    let a = policy(&g, &mut acts);
-                    let (r, term) = g.step(a, &mut rng);
-                    t += 1;
-                    total += r as i64;
-                    g.write_obs(&mut out);
-                    let (sum, count) = out.iter().enumerate().filter(|(_, &b)| b).fold((0u64, 0u64), |(s, c), (i, _)| (s + i as u64, c + 1));
-                    check = check.wrapping_add((t as u64).wrapping_mul(sum + 7 * count));
-                    if term {
-                        break;
-                    }
-                }
+                let (t, total, check) = replay(&mut g, |g| policy(g, &mut acts), &mut rng);
                 (t, total, check, g.ramp_index)
             })
             .collect()

@@ -375,6 +375,7 @@ impl MinAtarGame for SpaceInvaders {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::minatar::test_util::{replay, Mix};
     use crate::minatar::{GivenDraws, MinAtar, MinAtarConfig, DOWN, UP};
 
     fn no_draws() -> GivenDraws<'static> {
@@ -393,19 +394,6 @@ mod tests {
         let mut out = vec![true; CELLS * CHANNELS];
         g.write_obs(&mut out);
         out
-    }
-
-    /// splitmix64, the stream of the reference runs below (`Mix` in the script).
-    struct Mix(u64);
-
-    impl Mix {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
     }
 
     /// The script's policy: a random action one step in ten, else shoot at the
@@ -431,7 +419,7 @@ mod tests {
 
     /// Per episode (steps, return, observation checksum, final ramp index) of the
     /// real reference (`minatar` 1.0.15) under the same policy stream, computed
-    /// with this Python (splitmix64 `Mix` as above, its `next()` masked to 64 bits):
+    /// with this Python (splitmix64 `Mix` as in `minatar::test_util`, its `next()` masked to 64 bits):
     ///
     /// ```python
     /// env = space_invaders.Env(ramping=ramping); acts = Mix(7000 + ep + 500)
@@ -459,20 +447,7 @@ mod tests {
             .map(|ep| {
                 let mut g = new(ramping);
                 let mut acts = Mix(7000 + ep + 500);
-                let (mut t, mut total, mut check) = (0i64, 0i64, 0u64);
-                let mut out = vec![false; CELLS * CHANNELS];
-                while t < 3000 {
-                    let a = policy(&g, &mut acts);
-                    let (r, term) = g.step(a, &mut no_draws());
-                    t += 1;
-                    total += r as i64;
-                    g.write_obs(&mut out);
-                    let (sum, count) = out.iter().enumerate().filter(|(_, &b)| b).fold((0u64, 0u64), |(s, c), (i, _)| (s + i as u64, c + 1));
-                    check = check.wrapping_add((t as u64).wrapping_mul(sum + 7 * count));
-                    if term {
-                        break;
-                    }
-                }
+                let (t, total, check) = replay(&mut g, |g| policy(g, &mut acts), &mut no_draws());
                 (t, total, check, g.ramp_index)
             })
             .collect()
