@@ -166,15 +166,15 @@ pub trait ClassicEnv: Clone + Send + Sync + 'static {
     fn time(&self) -> i64;
 }
 
+/// The error of a state given as `got` values where the fields `names` are expected.
+pub(crate) fn wrong_count(names: &[&str], got: usize) -> String {
+    format!("expected {} state values ({}), got {got}", names.len(), names.join(", "))
+}
+
 /// Helpers for `set_state` implementations: check count and kinds.
 pub(crate) fn check_state_values(fields: &[Field], values: &[StateValue]) -> Result<(), String> {
     if values.len() != fields.len() {
-        return Err(format!(
-            "expected {} state values ({}), got {}",
-            fields.len(),
-            fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", "),
-            values.len()
-        ));
+        return Err(wrong_count(&fields.iter().map(|f| f.name).collect::<Vec<_>>(), values.len()));
     }
     for (f, v) in fields.iter().zip(values) {
         let ok = matches!(

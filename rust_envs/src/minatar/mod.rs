@@ -22,6 +22,7 @@
 //! The wrapper adds `last_action` and `time` after the game's fields, as the
 //! Python port does.
 
+use crate::envs::wrong_count;
 use crate::rng::Rng;
 
 pub mod asterix;
@@ -204,12 +205,7 @@ pub trait MinAtarGame: Clone + Send + Sync + 'static {
 /// Check the count, kinds and lengths of `values` against `fields`.
 pub fn check_game_values(fields: &[GameField], values: &[GameValue]) -> Result<(), String> {
     if values.len() != fields.len() {
-        return Err(format!(
-            "expected {} state values ({}), got {}",
-            fields.len(),
-            fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", "),
-            values.len()
-        ));
+        return Err(wrong_count(&fields.iter().map(|f| f.name).collect::<Vec<_>>(), values.len()));
     }
     for (f, v) in fields.iter().zip(values) {
         let (is_bool, len) = match v {
@@ -307,7 +303,7 @@ impl<G: MinAtarGame> MinAtar<G> {
     pub fn set_state(&mut self, values: &[GameValue]) -> Result<(), String> {
         let n = G::FIELDS.len();
         if values.len() != n + 2 {
-            return Err(format!("expected {} state values ({}), got {}", n + 2, Self::field_names().join(", "), values.len()));
+            return Err(wrong_count(&Self::field_names(), values.len()));
         }
         check_game_values(G::FIELDS, &values[..n])?;
         let scalar = |v: &GameValue, name: &str| match v {
