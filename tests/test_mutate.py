@@ -207,6 +207,21 @@ def test_the_sign_of_force_mutant_is_killed_by_L1_or_L3(cartpole_mutants):
     assert "x_dot" in out.message or "theta_dot" in out.message
 
 
+def test_a_narrowed_reset_draw_passes_the_lockstep_levels_and_is_killed_by_D():
+    # Breakout's ball always starting on one side is an episode the reference can also play,
+    # so L1 and L3 (which inject the draws) pass it; only the draws' distribution shows it.
+    port = get_port("minatar-breakout")
+    original = translation_source(port)
+    narrowed = original.replace('randint(key, (), 0, 2)', 'randint(key, (), 1, 2)', 1)
+    assert narrowed != original
+    with MutantWorker(port.name, WorkerOptions(**FAST, levels=("L0", "L1", "L3"))) as worker:
+        lockstep_only = worker.verify(narrowed, timeout_s=300)
+    assert not lockstep_only.killed, lockstep_only
+    out = run_worker(port.name, narrowed, timeout_s=300, **FAST)  # the default levels end with D
+    assert out.killed and out.level == "D", out
+    assert "ball_start" in out.message, out
+
+
 def test_a_hanging_mutant_is_killed_as_a_timeout_within_the_limit():
     source = translation_source(CARTPOLE) + "\nwhile True:\n    pass\n"
     start = time.perf_counter()

@@ -47,7 +47,7 @@ class WorkerOptions:
     episodes: int = 20
     policies: tuple[str, ...] = ("uniform", "sticky", "goal")
     seed: int = 0
-    levels: tuple[str, ...] = ("L0", "L1", "L3")
+    levels: tuple[str, ...] = ("L0", "L1", "L3", "D")
     compile_cache: Path | None = None  # JAX's persistent compilation cache, shared by the workers of one analysis
 
     def argv(self) -> list[str]:

@@ -1,5 +1,6 @@
 """Verify mutants of a translation in a process of their own: `python -m verify.mutate_worker PORT SOURCE_FILE`
-for one, or `--serve` for a stream of them (see `serve`).
+for one, or `--serve` for a stream of them (see `serve`); `--backend rust` for the Rust build
+first on the import path (see `verify_rust_mutant` and verify/rust_mutate.py).
 
 The parent (verify/mutate_pool.py) starts this in a fresh interpreter, gives each
 mutant a time limit and kills the process group when the limit passes. The levels run cheapest first
@@ -15,10 +16,13 @@ and the first failing one kills the mutant:
   answered from that import.
 - L1: `check_properties` (one-step agreement from generated states, edge states and
   states harvested from the unmutated translation's rollouts), without shrinking;
-- L3: `check_rollouts` (whole episodes in lockstep).
+- L3: `check_rollouts` (whole episodes in lockstep);
+- D: `check_distribution` (the draws' distribution against the reference's generator), last
+  because it is the one level that sees a translation's own sampling (a narrowed draw range
+  makes an episode the reference could also have played, so L1 and L3 cannot kill it).
 
 The last line on stdout is the result as JSON:
-{"killed": bool, "level": "L0"|"L1"|"L3"|null, "message": str, "level_seconds": {...}}.
+{"killed": bool, "level": "L0"|"L1"|"L3"|"D"|null, "message": str, "level_seconds": {...}}.
 
 `python -m verify.mutate_worker --fingerprints PORT DIRECTORY [CLASS]` instead prints a
 digest of the programs each source in DIRECTORY traces to (see `program_fingerprint`):
@@ -44,6 +48,12 @@ def _first_failure(result) -> str:
     failure = result.failures[0]
     text = f"{failure.get('check', '?')}: {failure.get('message', '')}"
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
+def _killed(level: str, message: str, seconds: dict[str, float]) -> dict:
+    if len(message) > MESSAGE_LIMIT:
+        message = message[: MESSAGE_LIMIT - 3] + "..."
+    return {"killed": True, "level": level, "message": message, "level_seconds": seconds}
 
 
 _ORIGINAL_STATES: dict[tuple[str, int], list] = {}
@@ -73,7 +83,7 @@ def verify_mutant(
     episodes: int = 20,
     policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
     seed: int = 0,
-    levels: tuple[str, ...] = ("L0", "L1", "L3"),
+    levels: tuple[str, ...] = ("L0", "L1", "L3", "D"),
     module_dir: Path,
 ) -> dict:
     """Run the levels on the translation in `source`; stop at the first failing level."""
@@ -91,9 +101,7 @@ def verify_mutant(
     seconds: dict[str, float] = {}
 
     def killed(level: str, message: str) -> dict:
-        if len(message) > MESSAGE_LIMIT:
-            message = message[: MESSAGE_LIMIT - 3] + "..."
-        return {"killed": True, "level": level, "message": message, "level_seconds": seconds}
+        return _killed(level, message, seconds)
 
     # ----- L0: import, instantiate, contract -----
     start = time.perf_counter()
@@ -124,13 +132,14 @@ def verify_mutant(
         if not result.passed:
             return killed("L0", _first_failure(result))
 
-    # ----- L1, L3 -----
+    # ----- L1, L3, D -----
+    from verify.distribution import check_distribution
     from verify.lockstep import Lockstep
     from verify.properties import check_properties
     from verify.rollouts import check_rollouts
 
     lock = None
-    for level in ("L1", "L3"):
+    for level in ("L1", "L3", "D"):
         if level not in levels:
             continue
         start = time.perf_counter()
@@ -138,6 +147,8 @@ def verify_mutant(
             lock = lock or Lockstep(mutant_port, env)
             if level == "L1":
                 result = check_properties(lock, examples, seed, shrink=False, harvested=_original_states(port, seed))
+            elif level == "D":
+                result = check_distribution(lock, seed=seed)
             else:
                 result = check_rollouts(lock, episodes, policies, seed)
         except Exception as exc:  # noqa: BLE001 - an untrusted translation crashing is a finding
@@ -146,6 +157,58 @@ def verify_mutant(
         seconds[level] = time.perf_counter() - start
         if not result.passed:
             return killed(level, _first_failure(result))
+    return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
+
+
+def verify_rust_mutant(
+    port_name: str,
+    *,
+    examples: int = 100,
+    episodes: int = 20,
+    policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
+    seed: int = 0,
+    levels: tuple[str, ...] = ("L0", "L1", "L3", "D"),
+) -> dict:
+    """The levels on the Rust translation this process imports as `envport_rust` (a mutant's build,
+    put first on the import path by verify.rust_mutate); stop at the first failing level.
+
+    L0 is the Rust contract, L1 and L3 the shared levels in lockstep with the reference, D the
+    distribution of the translation's own reset draws.
+    """
+    from verify.precision import enable_verification_numerics
+
+    enable_verification_numerics()
+    from envs import get_port
+    from verify.distribution import check_distribution, rust_reset_draws
+    from verify.lockstep import RustLockstep
+    from verify.properties import check_properties
+    from verify.rollouts import check_rollouts
+    from verify.rust_levels import check_rust_contract
+
+    port = get_port(port_name)
+    seconds: dict[str, float] = {}
+    lock = None
+    for level in ("L0", "L1", "L3", "D"):
+        if level not in levels:
+            continue
+        start = time.perf_counter()
+        try:
+            if level == "L0":
+                result = check_rust_contract(port)
+            else:
+                lock = lock or RustLockstep(port)
+                if level == "L1":
+                    result = check_properties(lock, examples, seed, shrink=False)
+                elif level == "L3":
+                    result = check_rollouts(lock, episodes, policies, seed)
+                else:
+                    result = check_distribution(lock, seed=seed, sampler=rust_reset_draws)
+        except Exception as exc:  # noqa: BLE001 - a mutant crashing is a finding
+            seconds[level] = time.perf_counter() - start
+            return _killed(level, f"run: {type(exc).__name__}: {exc}", seconds)
+        seconds[level] = time.perf_counter() - start
+        if not result.passed:
+            return _killed(level, _first_failure(result), seconds)
     return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
 
 
@@ -286,18 +349,18 @@ def fingerprints_main(port_name: str, directory: Path, class_name: str | None, c
 
 def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace) -> dict:
     """verify_mutant on one source file, as the JSON-ready verdict (a harness fault is an 'error' kill)."""
+    common = dict(
+        examples=args.examples,
+        episodes=args.episodes,
+        policies=tuple(p for p in args.policies.split(",") if p),
+        seed=args.seed,
+        levels=tuple(l for l in args.levels.split(",") if l),
+    )
     try:
-        out = verify_mutant(
-            port_name,
-            source_file.read_text(),
-            class_name=args.class_name,
-            examples=args.examples,
-            episodes=args.episodes,
-            policies=tuple(p for p in args.policies.split(",") if p),
-            seed=args.seed,
-            levels=tuple(l for l in args.levels.split(",") if l),
-            module_dir=module_dir,
-        )
+        if args.backend == "rust":
+            out = verify_rust_mutant(port_name, **common)
+        else:
+            out = verify_mutant(port_name, source_file.read_text(), class_name=args.class_name, module_dir=module_dir, **common)
     except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
         out = {"killed": True, "level": "error", "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
     out["level_seconds"] = {k: round(v, 2) for k, v in out.get("level_seconds", {}).items()}
@@ -335,23 +398,28 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("--fingerprints", "--compiled-fingerprints"):  # --[compiled-]fingerprints PORT DIRECTORY [CLASS]
         compiled = argv[0] == "--compiled-fingerprints"
         return fingerprints_main(argv[1], Path(argv[2]), argv[3] if len(argv) > 3 else None, compiled)
-    parser = argparse.ArgumentParser(description="Verify one mutant of a port's JAX translation.")
+    parser = argparse.ArgumentParser(description="Verify one mutant of a port's JAX or Rust translation.")
     parser.add_argument("port")
-    parser.add_argument("source", type=Path, nargs="?", help="the mutant's source file (omit with --serve)")
+    parser.add_argument("source", type=Path, nargs="?", help="the mutant's source file (omit with --serve or --backend rust)")
+    parser.add_argument("--backend", choices=("jax", "rust"), default="jax",
+                        help="rust: verify the envport_rust first on the import path (a mutant's build), no source file")
     parser.add_argument("--serve", action="store_true", help="verify the mutants named on stdin, one per line (see `serve`)")
     parser.add_argument("--class-name", default=None)
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--policies", default="uniform,sticky,goal")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--levels", default="L0,L1,L3")
+    parser.add_argument("--levels", default="L0,L1,L3,D")
     parser.add_argument("--module-dir", type=Path, default=None, help="where to write the module (default: beside the source)")
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args)
-    if args.source is None:
+    if args.backend == "rust":
+        out = _verdict(args.port, Path(), Path(), args)
+    elif args.source is None:
         parser.error("give the mutant's source file, or --serve")
-    out = _verdict(args.port, args.source, args.module_dir or args.source.parent / "modules", args)
+    else:
+        out = _verdict(args.port, args.source, args.module_dir or args.source.parent / "modules", args)
     sys.stdout.flush()
     print(json.dumps(out), flush=True)
     return 0
