@@ -264,7 +264,8 @@ def bench(
 @app.command()
 def mutate(
     name: str = typer.Argument(..., help="Port name or Gymnasium id."),
-    backend: str = typer.Option("jax", help="Which translation to mutate (jax)."),
+    backend: str = typer.Option("jax", help="Which translation to mutate: jax (its Python source) or rust (its module in rust_envs/)."),
+    rust_file: Optional[Path] = typer.Option(None, "--rust-file", help="rust: mutate this module of rust_envs/src/ instead of the port's own (e.g. the shared MinAtar wrapper)."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the full result (every mutant, survivors with diffs) here."),
     max_mutants: Optional[int] = typer.Option(None, min=1, help="Verify at most this many mutants (spread over the operators)."),
     timeout_s: Optional[float] = typer.Option(None, "--timeout", min=1.0, help="Seconds per mutant (default: from the original's verification time)."),
@@ -275,29 +276,43 @@ def mutate(
     """Mutation analysis: how many systematic bugs planted in the translation does the verifier catch, and where?"""
     from envs import UnknownPortError, get_port
     from verify.mutate import run_mutation_analysis
+    from verify.rust_mutate import CRATE, run_rust_mutation_analysis
 
     try:
         port = get_port(name)
     except UnknownPortError as exc:
         raise _usage_error(f"{exc}. Run `envport list` to see them.")
-    if backend != "jax":
-        raise _usage_error(f"mutation analysis mutates the JAX translation's Python source; backend {backend!r} is not supported")
+    if backend not in ("jax", "rust"):
+        raise _usage_error(f"unknown backend {backend!r}: mutation analysis mutates the jax or the rust translation")
+    if backend == "rust":
+        if "rust" not in port.backends:
+            raise _usage_error(f"{port.name} has no Rust translation; its backends: {', '.join(port.backends)}")
+        from recipe.rust_build import missing_tools
+
+        if missing_tools():
+            raise _usage_error(f"mutating the Rust translation builds the crate: install {', '.join(missing_tools())} (`bash setup.sh`)")
+        if rust_file is not None and (not rust_file.is_file() or rust_file.suffix != ".rs"
+                                      or CRATE / "src" not in rust_file.resolve().parents):
+            raise _usage_error(f"--rust-file {rust_file}: not a .rs module under {CRATE / 'src'}")
+    elif rust_file is not None:
+        raise _usage_error("--rust-file is for --backend rust")
     try:
         with err.status("mutating") as status:
-            result = run_mutation_analysis(
-                port, max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, journal=journal,
-                progress=lambda m: status.update(m),
-            )
+            common = dict(max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, journal=journal, progress=lambda m: status.update(m))
+            if backend == "rust":
+                result = run_rust_mutation_analysis(port, source_file=rust_file, **common)
+            else:
+                result = run_mutation_analysis(port, **common)
     except RuntimeError as exc:  # the unmutated translation fails: every kill would be meaningless
         err.print(f"[bold red]error:[/] {exc}", markup=False)
         raise typer.Exit(EXIT_FAILED)
     table = Table(title=f"envport mutate {port.name} ({backend})")
-    for column in ("mutants", "killed", *[f"by {k}" for k in result["killed_by_level"]], "equivalent", "survived", "kill rate"):
+    for column in ("mutants", "killed", *[f"by {k}" for k in result["killed_by_level"]], "equivalent", "unviable", "survived", "kill rate"):
         table.add_column(column, justify="right")
     rate = result["kill_rate"]
     table.add_row(
         str(result["mutants"]), str(result["killed"]), *[str(v) for v in result["killed_by_level"].values()],
-        str(result["equivalent"]), str(result["survived"]), "-" if rate is None else f"{rate:.1%}",
+        str(result["equivalent"]), str(result["unviable"]), str(result["survived"]), "-" if rate is None else f"{rate:.1%}",
     )
     out.print(table)
     for survivor in result["survivors"]:

@@ -904,12 +904,16 @@ def _changed_lines(diff: str) -> tuple[str, str] | None:
     return (removed[0], added[0]) if len(removed) == len(added) == 1 else None
 
 
-def reviewed_equivalents(port_name: str, path: Path = REVIEWED_EQUIVALENTS) -> dict[tuple[str, str], str]:
-    """The mutants of `port_name` a person has read and found equivalent: (line before, line after) -> reason."""
+def reviewed_equivalents(port_name: str, path: Path = REVIEWED_EQUIVALENTS, backend: str = "jax") -> dict[tuple[str, str], str]:
+    """The mutants of `port_name`'s `backend` translation a person has read and found equivalent:
+    (line before, line after) -> reason. An entry without `backend` is for the JAX translation."""
     import tomllib
 
     entries = tomllib.loads(path.read_text()).get("mutant", []) if path.exists() else []
-    return {(e["before"].strip(), e["after"].strip()): e["reason"] for e in entries if e["port"] == port_name}
+    return {
+        (e["before"].strip(), e["after"].strip()): e["reason"]
+        for e in entries if e["port"] == port_name and e.get("backend", "jax") == backend
+    }
 
 
 def mutants_for_port(port: Any) -> GeneratedMutants:
@@ -945,6 +949,7 @@ def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutan
 
 
 ORIGINAL_ID = "__original__"
+UNVIABLE = "build"  # the level of a mutant that does not build (Rust): the compiler rejected it, no bug was planted
 
 
 def _sha(text: str) -> str:
@@ -1050,11 +1055,15 @@ def run_mutation_analysis(
     same = same_program_mutants(port, source, [m for m in selected if m.equivalent is None], class_name)
     selected = [dataclasses.replace(m, equivalent=SAME_PROGRAM) if m.id in same else m for m in selected]
     with tempfile.TemporaryDirectory(prefix="envport_mutation_jax_cache_") as cache:
+        worker_options = WorkerOptions(
+            class_name=class_name, examples=options.examples, episodes=options.episodes,
+            policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache),
+        )
         analysis = _analyse(
-            port, source, class_name, generated, selected,
+            port, source, generated, selected,
+            make_worker=lambda: MutantWorker(port.name, worker_options),
             timeout_s=timeout_s, workers=workers, options=options, progress=progress,
-            check_original=check_original, compile_cache=Path(cache), start=start,
-            journal=Path(journal) if journal is not None else None,
+            check_original=check_original, start=start, journal=Path(journal) if journal is not None else None,
         )
     if analysis["survived"]:
         progress(f"{port.name}: compiling the {analysis['survived']} survivors to find those XLA compiles to the original's program")
@@ -1080,19 +1089,21 @@ def _with_compiled_equivalents(
 def _analyse(
     port: Any,
     source: str,
-    class_name: str,
     generated: GeneratedMutants,
     selected: list[Mutant],
     *,
+    make_worker: Callable[[], Any],
     timeout_s: float | None,
     workers: int,
     options: Any,
     progress: Callable[[str], None],
     check_original: bool,
-    compile_cache: Path,
     start: float,
     journal: Path | None = None,
+    backend: str = "jax",
 ) -> dict[str, Any]:
+    """Verify `selected` through workers from `make_worker` (each with `verify(source, timeout_s)` ->
+    WorkerOutcome, and `close()`), one per thread, reusing the journal's verdicts; the summary."""
     known: dict[str, dict[str, Any]] = {}
     if journal is not None and journal.exists():
         for line in journal.read_text().splitlines():
@@ -1108,14 +1119,6 @@ def _analyse(
             with lock, journal.open("a") as f:
                 f.write(json.dumps(entry) + "\n")
 
-    worker_options = WorkerOptions(
-        class_name=class_name,
-        examples=options.examples,
-        episodes=options.episodes,
-        policies=tuple(options.policies),
-        seed=options.seed,
-        compile_cache=compile_cache,
-    )
     original = None
     if check_original:
         entry = known.get(ORIGINAL_ID)
@@ -1123,7 +1126,11 @@ def _analyse(
             original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
         else:
             progress(f"{port.name}: verifying the unmutated translation through the worker")
-            baseline = run_worker(port.name, source, timeout_s=timeout_s or 600.0, **dataclasses.asdict(worker_options))
+            baseline_worker = make_worker()
+            try:
+                baseline = baseline_worker.verify(source, timeout_s or 600.0)
+            finally:
+                baseline_worker.close()
             original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
             if baseline.killed:
                 raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
@@ -1136,11 +1143,11 @@ def _analyse(
 
     done = [0]
     local = threading.local()
-    pool_workers: list[MutantWorker] = []
+    pool_workers: list[Any] = []
 
-    def worker() -> MutantWorker:
+    def worker() -> Any:
         if not hasattr(local, "worker"):
-            local.worker = MutantWorker(port.name, worker_options)
+            local.worker = make_worker()
             with lock:
                 pool_workers.append(local.worker)
         return local.worker
@@ -1184,6 +1191,7 @@ def _analyse(
         original=original,
         options={**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s, "workers": workers},
         seconds=time.perf_counter() - start,
+        backend=backend,
     )
 
 
@@ -1191,11 +1199,14 @@ def classify(record: dict[str, Any], equivalent: str | None) -> dict[str, Any]:
     """Set a mutant's status from the worker's verdict (`level`: None if it survived) and its equivalence reason.
 
     A mutant a rule calls equivalent is still verified: if a level kills it anyway, the
-    rule was wrong for it, and it counts as killed with the contradiction recorded.
+    rule was wrong for it, and it counts as killed with the contradiction recorded. A mutant
+    that does not build (level UNVIABLE, Rust) is unviable: no bug, outside the kill rate.
     """
     record = {k: v for k, v in record.items() if k not in ("equivalent", "equivalence_contradicted", "status")}
     killed = record.get("level") is not None
-    if killed:
+    if record.get("level") == UNVIABLE:
+        record["status"] = "unviable"
+    elif killed:
         record["status"] = "killed"
         if equivalent:
             record["equivalence_contradicted"] = equivalent
@@ -1216,28 +1227,31 @@ def summarize(
     original: dict[str, Any] | None,
     options: dict[str, Any],
     seconds: float,
+    backend: str = "jax",
 ) -> dict[str, Any]:
     """The analysis result from the per-mutant records."""
     killed = [r for r in results if r["status"] == "killed"]
     equivalent = [r for r in results if r["status"] == "equivalent"]
     survived = [r for r in results if r["status"] == "survived"]
-    by_level = {level: 0 for level in ("L0", "L1", "L3", "timeout", "error")}
+    unviable = [r for r in results if r["status"] == "unviable"]
+    by_level = {level: 0 for level in ("L0", "L1", "L3", "D", "timeout", "error")}
     for r in killed:
         by_level[r["level"]] = by_level.get(r["level"], 0) + 1
     by_operator: dict[str, dict[str, int]] = {}
     for r in results:
-        counts = by_operator.setdefault(r["operator"], {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0})
+        counts = by_operator.setdefault(r["operator"], {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "unviable": 0})
         counts["mutants"] += 1
         counts[r["status"]] += 1
-    countable = len(results) - len(equivalent)
+    countable = len(results) - len(equivalent) - len(unviable)
     return {
         "env": env,
-        "backend": "jax",
+        "backend": backend,
         "mutants": len(results),
         "generated": generated,
         "killed": len(killed),
         "equivalent": len(equivalent),
         "survived": len(survived),
+        "unviable": len(unviable),
         "timeouts": by_level["timeout"],
         "kill_rate": (len(killed) / countable) if countable else None,
         "killed_by_level": by_level,
