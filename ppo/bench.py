@@ -126,29 +126,34 @@ def _random_actions(action_space, key, batch_size: int):
 
 
 def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, seed: int):
-    """A jitted lax.scan of `steps` vmapped random-action steps; returns a callable that runs it once."""
+    """A jitted lax.scan of `steps` vmapped random-action steps; returns a callable that runs it once.
+
+    Each step's observations go into the scan's carry, as a host vector env writes them into its
+    buffer: a learner reads them, and observations nobody uses would be dropped by XLA as dead
+    code, timing a step without its observation.
+    """
     import jax
 
-    def rollout(key, states):
+    def rollout(key, states, obs):
         def body(carry, _):
-            key, states = carry
+            key, states, _ = carry
             key, k_act, k_step = jax.random.split(key, 3)
             actions = _random_actions(action_space, k_act, batch_size)
-            _, states, reward, *_ = jax.vmap(step)(jax.random.split(k_step, batch_size), states, actions)
-            return (key, states), reward.sum()
+            obs, states, reward, *_ = jax.vmap(step)(jax.random.split(k_step, batch_size), states, actions)
+            return (key, states, obs), reward.sum()
 
-        (key, states), rewards = jax.lax.scan(body, (key, states), None, length=steps)
-        return key, states, rewards.sum()
+        (key, states, obs), rewards = jax.lax.scan(body, (key, states, obs), None, length=steps)
+        return key, states, obs, rewards.sum()
 
     run_jit = jax.jit(rollout)
     key = jax.random.PRNGKey(seed)
-    _, states = jax.vmap(reset)(jax.random.split(key, batch_size))
-    carry = {"key": key, "states": states}
+    obs, states = jax.vmap(reset)(jax.random.split(key, batch_size))
+    carry = {"key": key, "states": states, "obs": obs}
 
     def run():
-        key, states, total = run_jit(carry["key"], carry["states"])
+        key, states, obs, total = run_jit(carry["key"], carry["states"], carry["obs"])
         total.block_until_ready()
-        carry.update(key=key, states=states)
+        carry.update(key=key, states=states, obs=obs)
         return steps * batch_size
 
     return run
