@@ -67,12 +67,33 @@ def test_match_draws_follows_the_tape_rules():
 
 
 def test_step_draws_match_the_reference_generator(lock):
-    from envs.minatar.step_draws import check_step_distribution
+    from verify.step_draws import check_step_distribution
 
     result = check_step_distribution(lock, states=60, repeats=60, seed=1, min_samples=150)
     assert result.passed, _explain(result)
     assert result.data["samples"]["sticky"] == 60 * 60
     assert result.checks >= 1
+
+
+def test_level_D_catches_step_draws_drawn_from_a_narrower_range():
+    """Level D (check_distribution) covers step draws: a translation whose sticky draw is
+    uniform on [0, 0.9) instead of [0, 1) plays episodes the reference could, so only D sees it."""
+    from envs import get_port
+    from verify.distribution import check_distribution
+
+    port = get_port("minatar-asterix")
+    env = port.make_jax()
+    sample = env.sample_step_draws
+
+    def narrowed(key, state, params):
+        draws = sample(key, state, params)
+        return {**draws, "sticky": draws["sticky"] * 0.9}
+
+    env.sample_step_draws = narrowed
+    result = check_distribution(Lockstep(port, env), samples=2000)
+    assert not result.passed
+    assert [f["field"] for f in result.failures] == ["sticky"], _explain(result)
+    assert result.failures[0]["check"] == "step_draw_distribution"
 
 
 def test_minimal_action_set_agrees_with_the_v1_reference(lock):

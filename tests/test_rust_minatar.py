@@ -286,3 +286,51 @@ def test_gymnasium_ids_and_wrappers(port):
     assert obs.dtype == np.bool_ and single.observation_space.contains(obs)
     raw = make_rust_single(port, seed=3, sticky_action_prob=0.0)
     assert raw.sticky_action_prob == 0.0 and raw.max_episode_steps == port.max_episode_steps
+
+
+class _ReportingWrapper:
+    """A Rust env whose `last_step_draws` report is altered by `change` (what a bug in its sampling would report)."""
+
+    def __init__(self, env, change):
+        self._env, self._change = env, change
+
+    def __getattr__(self, name):
+        return getattr(self._env, name)
+
+    def last_step_draws(self):
+        return self._change(dict(self._env.last_step_draws()))
+
+
+def test_last_step_draws_report_what_the_step_drew():
+    import envport_rust
+
+    env = envport_rust.MinAtarAsterix(seed=3)
+    env.reset()
+    drawn = {name: 0 for name in ("spawn_right", "spawn_gold", "spawn_slot")}
+    for _ in range(300):
+        env.step(0)
+        record = env.last_step_draws()
+        assert 0.0 <= float(record["sticky"][0]) < 1.0
+        for name in drawn:
+            drawn[name] += int(not np.isnan(record[name]).all())
+        if env.get_state()["terminal"].any():
+            env.reset()
+    assert 0 < drawn["spawn_slot"] < 300  # optional: drawn only when a spawn happens
+
+
+@pytest.mark.parametrize("bug, check", [
+    (lambda d: {**d, "sticky": d["sticky"] * 0.9}, "step_draw_distribution"),
+    (lambda d: {**d, **{k: np.full_like(v, np.nan) for k, v in d.items() if k.startswith("spawn") and d["sticky"][0] < 0.3}},
+     "step_draw_frequency"),
+], ids=["narrowed-range", "event-less-likely"])
+def test_level_D_catches_the_rust_step_draws_distribution_and_frequency(monkeypatch, bug, check):
+    import envs.rust_backend as rust_backend
+    from verify.distribution import check_distribution, rust_reset_draws
+    from verify.lockstep import RustLockstep
+
+    port = get_port("minatar-asterix")
+    real = rust_backend.make_rust_single
+    monkeypatch.setattr(rust_backend, "make_rust_single", lambda *a, **k: _ReportingWrapper(real(*a, **k), bug))
+    result = check_distribution(RustLockstep(port), samples=2000, sampler=rust_reset_draws)
+    assert not result.passed
+    assert check in {f["check"] for f in result.failures}, [f["message"] for f in result.failures]

@@ -148,7 +148,8 @@ def rust_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.nd
 
 
 def check_distribution(lock: Lockstep, samples: int = 50_000, seed: int = 0, sampler=jax_reset_draws) -> LevelResult:
-    """Run the draw-distribution level for the port's reset draws (step draws: see notes).
+    """Run the draw-distribution level: the port's reset draws, then its step draws from visited
+    states (`verify.step_draws`, for the lock's backend).
 
     `sampler(lock, samples, seed)` gives the translation's reset draws (JAX by default).
     """
@@ -173,9 +174,15 @@ def check_distribution(lock: Lockstep, samples: int = 50_000, seed: int = 0, sam
                     f"reference mean {b[:, j].mean():.4f} range [{b[:, j].min():.4f}, {b[:, j].max():.4f}]",
                     field=label,
                 )
+    result.notes.append(f"reset draws: {samples} samples a side, alpha {ALPHA} per element")
     if port.draws_for("step"):
-        result.notes.append("step draws are not yet sampled from visited states here; reset draws only")
-    result.notes.append(f"{samples} samples a side, alpha {ALPHA} per element")
+        from verify.step_draws import check_step_distribution
+
+        step = check_step_distribution(lock, seed=seed)
+        result.checks += step.checks
+        result.failures += step.failures
+        result.notes += [f"step draws: {note}" for note in step.notes]
+        result.data["step"] = step.data
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
     return result

@@ -286,12 +286,15 @@ pub(crate) struct SingleCore<G: MinAtarGame> {
     stream: u64,
     ready: bool,
     reset_record: Vec<Vec<f64>>,
+    /// What the last `step()` drew: the sticky draw, then each of `G::STEP_DRAWS` (NaN: not drawn).
+    step_record: (f64, Vec<Vec<f64>>),
 }
 
 impl<G: MinAtarGame> SingleCore<G> {
     fn new(seed: Option<u64>, stream: u64, config: MinAtarConfig) -> Self {
         let rng = seed.map_or_else(Rng::from_entropy, |s| Rng::new(s, stream));
-        SingleCore { env: placeholder(config), rng, stream, ready: false, reset_record: vec![] }
+        let step_record = (f64::NAN, G::STEP_DRAWS.iter().map(|d| vec![f64::NAN; d.len]).collect());
+        SingleCore { env: placeholder(config), rng, stream, ready: false, reset_record: vec![], step_record }
     }
 
     fn check_ready(&self) -> PyResult<()> {
@@ -332,7 +335,10 @@ impl<G: MinAtarGame> SingleCore<G> {
         let a = parse_action(action, self.env.num_actions())?;
         let full = self.env.full_action(a).expect("range checked");
         let sticky = self.rng.next_f64();
-        let (r, te, tr) = self.env.step(full, sticky, &mut RngDraws(&mut self.rng));
+        let (recorded_sticky, record) = &mut self.step_record;
+        *recorded_sticky = sticky;
+        record.iter_mut().for_each(|values| values.fill(f64::NAN));
+        let (r, te, tr) = self.env.step(full, sticky, &mut RecordingDraws { inner: RngDraws(&mut self.rng), record });
         Ok((obs_array(py, &self.env)?, r as f64, te, tr))
     }
 
@@ -372,6 +378,15 @@ impl<G: MinAtarGame> SingleCore<G> {
     fn last_reset_draws<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for (decl, values) in G::RESET_DRAWS.iter().zip(&self.reset_record) {
+            d.set_item(decl.name, PyArray1::from_slice(py, values))?;
+        }
+        Ok(d)
+    }
+
+    fn last_step_draws<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("sticky", PyArray1::from_slice(py, &[self.step_record.0]))?;
+        for (decl, values) in G::STEP_DRAWS.iter().zip(&self.step_record.1) {
             d.set_item(decl.name, PyArray1::from_slice(py, values))?;
         }
         Ok(d)
@@ -654,6 +669,12 @@ macro_rules! minatar_games {
                 /// What the last `reset()` drew from the env's generator (NaN: not drawn).
                 fn last_reset_draws<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
                     guard(|| self.core.last_reset_draws(py))
+                }
+
+                /// What the last `step()` drew from the env's generator: `sticky`, then the game's
+                /// step draws (NaN: not drawn in that step; `step_det` leaves this unchanged).
+                fn last_step_draws<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                    guard(|| self.core.last_step_draws(py))
                 }
 
                 #[getter]
