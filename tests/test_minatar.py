@@ -130,3 +130,20 @@ def test_sticky_actions_repeat_the_last_action_and_episodes_start_from_noop(lock
     lock.ref.step(3)
     lock.ref.reset()
     assert int(lock.port.get_state(lock.ref)["last_action"]) == 0
+
+
+def test_breakout_goal_policy_keeps_the_ball_in_play_up_to_the_ceiling():
+    """L3's goal policy must take Breakout where random play never goes: long episodes, brick refills,
+    the ball on the top rows (a mutant of the ceiling bounce survived while it lost the ball in ~100 steps)."""
+    from envs import get_port
+    from verify.policies import policies_for
+
+    port = get_port("minatar-breakout")
+    lock = Lockstep(port)
+    goal = policies_for(port, lock.env, lock.params, ("goal",))["goal"]
+    run = lock.rollouts(goal, 4, port.max_episode_steps, jax.random.PRNGKey(0))
+    ended = np.logical_or.accumulate(run["traj"]["terminated"] | run["traj"]["truncated"], axis=1)
+    lengths = (~ended).sum(axis=1) + 1
+    ball_y = np.asarray(run["traj"]["state"].ball_y)[~ended]
+    assert lengths.min() > 500, lengths
+    assert (ball_y == 0).sum() > 20

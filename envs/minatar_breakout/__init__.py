@@ -1,5 +1,6 @@
 """MinAtar Breakout (`MinAtar/Breakout-v0`), ported to JAX."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -26,10 +27,37 @@ def canonical_state(state: dict) -> dict:
 
 
 def goal_policy(key, obs):
-    """Follow the ball with the paddle (long episodes, brick refills): left 1, right 3, else noop."""
-    ball_x = jnp.argmax(jnp.any(obs[:, :, 1], axis=0))
+    """Keep the ball in play, so that episodes last and the ball reaches the upper rows and the ceiling:
+    move the paddle to the column where the ball will reach the bottom row, found by following the
+    ball's path on the observed grid (its direction read from the trail; walls, the ceiling and
+    bricks turn it back as in the reference). Left 1, right 3, else noop."""
+    def where_is(channel):
+        return jnp.argmax(jnp.any(channel, axis=0)), jnp.argmax(jnp.any(channel, axis=1))
+
+    ball_x, ball_y = where_is(obs[:, :, 1])
+    trail_x, trail_y = where_is(obs[:, :, 2])
     paddle_x = jnp.argmax(obs[9, :, 0])
-    return jnp.where(ball_x < paddle_x, 1, jnp.where(ball_x > paddle_x, 3, 0)).astype(jnp.int32)
+    # a ball that kept its column was turned back by a wall; one that kept its row, by the ceiling
+    # (now falling) or a brick or the paddle (now rising)
+    dx = jnp.where(ball_x != trail_x, jnp.sign(ball_x - trail_x), jnp.where(ball_x == 0, 1, -1))
+    dy = jnp.where(ball_y != trail_y, jnp.sign(ball_y - trail_y), jnp.where(ball_y < 5, 1, -1))
+
+    def move(_, carry):
+        x, y, dx, dy, bricks, landing = carry
+        nx, ny = x + dx, y + dy
+        dx = jnp.where((nx < 0) | (nx > 9), -dx, dx)
+        nx = jnp.clip(nx, 0, 9)
+        ceiling = ny < 0
+        hit = ~ceiling & bricks[jnp.clip(ny, 0, 9), nx]
+        bricks = bricks.at[jnp.clip(ny, 0, 9), nx].set(bricks[jnp.clip(ny, 0, 9), nx] & ~hit)
+        dy = jnp.where(ceiling | hit, -dy, dy)
+        ny = jnp.where(ceiling, 0, jnp.where(hit, y, ny))
+        landing = jnp.where((landing < 0) & (ny == 9), nx, landing)
+        return nx, ny, dx, dy, bricks, landing
+
+    *_, landing = jax.lax.fori_loop(0, 40, move, (ball_x, ball_y, dx, dy, obs[:, :, 3], jnp.asarray(-1, ball_x.dtype)))
+    target = jnp.where(landing < 0, ball_x, landing)
+    return jnp.where(target < paddle_x, 1, jnp.where(target > paddle_x, 3, 0)).astype(jnp.int32)
 
 
 PORT = minatar_port(
