@@ -299,10 +299,13 @@ def test_every_reviewed_equivalent_matches_exactly_one_generated_mutant():
 
     from verify.mutate import REVIEWED_EQUIVALENTS
 
+    from verify.rust_mutate import rust_mutants_for_port
+
     entries = tomllib.loads(REVIEWED_EQUIVALENTS.read_text())["mutant"]
-    assert entries
-    for port_name in sorted({e["port"] for e in entries}):
-        marked = [m for m in mutants_for_port(get_port(port_name)).mutants if (m.equivalent or "").startswith("reviewed: ")]
-        expected = [e for e in entries if e["port"] == port_name]
-        assert len(marked) == len(expected), (port_name, [m.id for m in marked])
+    assert entries and {e.get("backend", "jax") for e in entries} == {"jax", "rust"}
+    generators = {"jax": mutants_for_port, "rust": rust_mutants_for_port}
+    for port_name, backend in sorted({(e["port"], e.get("backend", "jax")) for e in entries}):
+        marked = [m for m in generators[backend](get_port(port_name)).mutants if (m.equivalent or "").startswith("reviewed: ")]
+        expected = [e for e in entries if e["port"] == port_name and e.get("backend", "jax") == backend]
+        assert len(marked) == len(expected), (port_name, backend, [m.id for m in marked])
         assert {m.equivalent for m in marked} == {"reviewed: " + e["reason"] for e in expected}

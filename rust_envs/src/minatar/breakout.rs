@@ -183,8 +183,8 @@ impl MinAtarGame for Breakout {
     }
 
     fn set_state(&mut self, values: &[GameValue]) -> Result<(), String> {
-        let mut brick_map = [false; GRID * GRID];
-        brick_map.copy_from_slice(bools_at(values, 4)?);
+        let brick_map: [bool; GRID * GRID] =
+            bools_at(values, 4)?.try_into().map_err(|_| "state field 'brick_map' must have 10 x 10 values".to_string())?;
         *self = Breakout {
             ball_x: int_at(values, 0, 9)?,
             ball_y: int_at(values, 1, 9)?,
