@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import sys
 import time
 import traceback
@@ -59,7 +60,7 @@ def _killed(level: str, message: str, seconds: dict[str, float]) -> dict:
 _ORIGINAL_STATES: dict[tuple[str, int], list] = {}
 
 
-def _original_states(port, seed: int) -> list:
+def original_states(port, seed: int) -> list:
     """L1's pool of rollout states, harvested once per process from the unmutated translation.
 
     Every mutant then starts from the same reachable states, and a worker compiles
@@ -146,7 +147,7 @@ def verify_mutant(
         try:
             lock = lock or Lockstep(mutant_port, env)
             if level == "L1":
-                result = check_properties(lock, examples, seed, shrink=False, harvested=_original_states(port, seed))
+                result = check_properties(lock, examples, seed, shrink=False, harvested=original_states(port, seed))
             elif level == "D":
                 result = check_distribution(lock, seed=seed)
             else:
@@ -168,12 +169,14 @@ def verify_rust_mutant(
     policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
     seed: int = 0,
     levels: tuple[str, ...] = ("L0", "L1", "L3", "D"),
+    harvested: list | None = None,
 ) -> dict:
     """The levels on the Rust translation this process imports as `envport_rust` (a mutant's build,
     put first on the import path by verify.rust_mutate); stop at the first failing level.
 
     L0 is the Rust contract, L1 and L3 the shared levels in lockstep with the reference, D the
-    distribution of the translation's own reset draws.
+    distribution of the translation's own draws. `harvested`: L1's pool of rollout states (from
+    the unmutated translation, harvested once by the parent), instead of harvesting per mutant.
     """
     from verify.precision import enable_verification_numerics
 
@@ -198,7 +201,7 @@ def verify_rust_mutant(
             else:
                 lock = lock or RustLockstep(port)
                 if level == "L1":
-                    result = check_properties(lock, examples, seed, shrink=False)
+                    result = check_properties(lock, examples, seed, shrink=False, harvested=harvested)
                 elif level == "L3":
                     result = check_rollouts(lock, episodes, policies, seed)
                 else:
@@ -358,7 +361,8 @@ def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse
     )
     try:
         if args.backend == "rust":
-            out = verify_rust_mutant(port_name, **common)
+            harvested = pickle.loads(args.harvested.read_bytes()) if args.harvested else None
+            out = verify_rust_mutant(port_name, harvested=harvested, **common)
         else:
             out = verify_mutant(port_name, source_file.read_text(), class_name=args.class_name, module_dir=module_dir, **common)
     except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
@@ -403,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path, nargs="?", help="the mutant's source file (omit with --serve or --backend rust)")
     parser.add_argument("--backend", choices=("jax", "rust"), default="jax",
                         help="rust: verify the envport_rust first on the import path (a mutant's build), no source file")
+    parser.add_argument("--harvested", type=Path, default=None, help="rust: a pickle of L1's pool of rollout states")
     parser.add_argument("--serve", action="store_true", help="verify the mutants named on stdin, one per line (see `serve`)")
     parser.add_argument("--class-name", default=None)
     parser.add_argument("--examples", type=int, default=100)

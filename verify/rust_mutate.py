@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import re
 import shutil
 import sys
@@ -266,6 +267,22 @@ class RustMutantWorker:
             return None, compiler_errors(result.output, 1500)
         return self.crate / "target" / "mutant" / "libenvport_rust.so", ""
 
+    def _harvested(self) -> Path:
+        """L1's pool of rollout states, harvested once from the unmutated JAX translation (as for
+        JAX mutants, verify.mutate_worker), so that every mutant starts from the same states and
+        a mutant's worker does not spend a minute of rollouts on it."""
+        path = Path(self._tmp.name) / "harvested.pkl"
+        if not path.exists():
+            from verify.precision import enable_verification_numerics, verification_numerics_enabled
+
+            if not verification_numerics_enabled():
+                enable_verification_numerics()
+            from envs import get_port
+            from verify.mutate_worker import original_states
+
+            path.write_bytes(pickle.dumps(original_states(get_port(self.port_name), self.options.seed)))
+        return path
+
     def verify(self, source: str, timeout_s: float) -> WorkerOutcome:
         """Build and verify one version of the module; the limit covers the verification, not the build."""
         from recipe.workspace import child_env, run_command
@@ -278,7 +295,8 @@ class RustMutantWorker:
         site = Path(self._tmp.name) / f"m{self._jobs}"
         site.mkdir()
         shutil.copy2(built, site / "envport_rust.so")
-        cmd = [sys.executable, "-m", "verify.mutate_worker", self.port_name, "--backend", "rust", *self.options.argv()]
+        cmd = [sys.executable, "-m", "verify.mutate_worker", self.port_name, "--backend", "rust", *self.options.argv(),
+               "--harvested", str(self._harvested())]
         result = run_command(cmd, cwd=REPO_ROOT, timeout=timeout_s, env=child_env(site, REPO_ROOT))
         shutil.rmtree(site, ignore_errors=True)
         seconds = time.monotonic() - start
