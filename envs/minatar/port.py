@@ -41,7 +41,8 @@ def minatar_port(
     as the classes `MinAtar<Title>` / `MinAtar<Title>Vec` (Title as in `reference.GAME_IDS`).
     """
     jax_module = f"{package}.jax_env"
-    time_field = StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=max_episode_steps)
+    # the edge: a state one step before the time limit, so that L1 always steps onto it
+    time_field = StateField("time", "int64", "TimeLimit._elapsed_steps", low=0, high=max_episode_steps, edges=(max_episode_steps - 1,))
 
     def make_jax():
         return getattr(importlib.import_module(jax_module), class_name)()
