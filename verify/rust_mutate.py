@@ -346,3 +346,22 @@ def run_rust_mutation_analysis(
     )
     analysis["module"] = str(module.relative_to(REPO_ROOT))
     return analysis
+
+
+def reclassify_rust(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
+    """`analysis` (of a Rust module) with each mutant's equivalence decided again by the current reviewed
+    equivalents (no mutant is re-built or re-run). Mutants are matched by id and diff."""
+    from verify.mutate import classify, summarize
+
+    current = {m.id: m for m in rust_mutants_for_port(port, REPO_ROOT / analysis["module"]).mutants}
+    results = []
+    for r in analysis["results"]:
+        m = current.get(r["id"])
+        if m is None or m.diff != r["diff"]:
+            raise ValueError(f"mutant {r['id']} is not generated the same way any more: re-run the analysis")
+        results.append(classify(r, m.equivalent))
+    redecided = summarize(
+        analysis["env"], results, generated=analysis["generated"], skipped=analysis["skipped"],
+        original=analysis["original"], options=analysis["options"], seconds=analysis["seconds"], backend="rust",
+    )
+    return {**redecided, "module": analysis["module"]}
