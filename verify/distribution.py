@@ -113,6 +113,27 @@ def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[fl
     return float(stats.ks_2samp(ours, theirs).pvalue), "Kolmogorov-Smirnov"
 
 
+def compare_draw(result: LevelResult, check: str, spec: Any, ours: np.ndarray, theirs: np.ndarray) -> None:
+    """Compare every element of draw `spec` between the translation's samples and the reference's (first axis:
+    samples), recording each p-value in `result` and failing `check` where the distributions differ."""
+    ours = ours.reshape(len(ours), -1).astype(np.float64)
+    theirs = theirs.reshape(len(theirs), -1).astype(np.float64)
+    for j in range(ours.shape[1]):
+        a, b = ours[:, j], theirs[:, j]
+        p, test = compare_samples(spec.kind, a, b)
+        label = spec.name if ours.shape[1] == 1 else f"{spec.name}[{j}]"
+        result.checks += 1
+        result.data.setdefault("p_values", {})[label] = p
+        if p < ALPHA:
+            result.fail(
+                check,
+                f"{label}: the translation's draws differ from the reference generator's ({test} p = {p:.2e} < {ALPHA}, "
+                f"{len(a)} translation and {len(b)} reference samples); translation mean {a.mean():.4f} range "
+                f"[{a.min():.4f}, {a.max():.4f}], reference mean {b.mean():.4f} range [{b.min():.4f}, {b.max():.4f}]",
+                field=label,
+            )
+
+
 def jax_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.ndarray]:
     """`samples` reset draws from the JAX translation's `sample_reset_draws`."""
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), samples)
@@ -159,21 +180,7 @@ def check_distribution(lock: Lockstep, samples: int = 50_000, seed: int = 0, sam
     theirs = _reference_reset_samples(lock, samples, seed)
     ours = sampler(lock, samples, seed)
     for spec in port.draws_for("reset"):
-        a = np.asarray(ours[spec.name]).reshape(samples, -1)
-        b = np.stack(theirs[spec.name]).reshape(samples, -1)
-        for j in range(a.shape[1]):
-            p, test = compare_samples(spec.kind, a[:, j].astype(np.float64), b[:, j].astype(np.float64))
-            result.checks += 1
-            label = spec.name if a.shape[1] == 1 else f"{spec.name}[{j}]"
-            result.data.setdefault("p_values", {})[label] = p
-            if p < ALPHA:
-                result.fail(
-                    "draw_distribution",
-                    f"{label}: the translation's draws differ from the reference generator's ({test} p = {p:.2e} < {ALPHA}); "
-                    f"translation mean {a[:, j].mean():.4f} range [{a[:, j].min():.4f}, {a[:, j].max():.4f}], "
-                    f"reference mean {b[:, j].mean():.4f} range [{b[:, j].min():.4f}, {b[:, j].max():.4f}]",
-                    field=label,
-                )
+        compare_draw(result, "draw_distribution", spec, np.asarray(ours[spec.name]), np.stack(theirs[spec.name]))
     result.notes.append(f"reset draws: {samples} samples a side, alpha {ALPHA} per element")
     if port.draws_for("step"):
         from verify.step_draws import check_step_distribution

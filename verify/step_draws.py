@@ -28,7 +28,7 @@ import jax
 import numpy as np
 from scipy import stats
 
-from verify.distribution import ALPHA, RecordingGenerator, compare_samples
+from verify.distribution import ALPHA, RecordingGenerator, compare_draw
 from verify.lockstep import Lockstep, _quiet
 from verify.report import LevelResult
 from verify.tape import match_draws
@@ -148,21 +148,7 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
         if min(count, ours_count) < min_samples:
             result.notes.append(f"{spec.name}: drawn {count} times by the reference, {ours_count} by the translation from these states; too few to test")
             continue
-        a = np.stack(ours[spec.name]).reshape(ours_count, -1).astype(np.float64)
-        b = np.stack(theirs[spec.name]).reshape(count, -1).astype(np.float64)
-        for j in range(a.shape[1]):
-            p, test = compare_samples(spec.kind, a[:, j], b[:, j])
-            label = spec.name if a.shape[1] == 1 else f"{spec.name}[{j}]"
-            result.checks += 1
-            result.data.setdefault("p_values", {})[label] = p
-            if p < ALPHA:
-                result.fail(
-                    "step_draw_distribution",
-                    f"{label}: the translation's step draws differ from the reference generator's ({test} p = {p:.2e} < {ALPHA}, "
-                    f"{count} reference and {ours_count} translation samples); translation mean {a[:, j].mean():.4f}, "
-                    f"reference mean {b[:, j].mean():.4f}",
-                    field=label,
-                )
+        compare_draw(result, "step_draw_distribution", spec, np.stack(ours[spec.name]), np.stack(theirs[spec.name]))
     result.notes.append(f"{len(pool)} visited states x {repeats} steps each; alpha {ALPHA} per element")
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
