@@ -99,6 +99,7 @@ class Env(JaxEnv):
         d = jnp.where(state.v > 1, 0.0, state.v)
         e = jnp.cos(3 * state.p) + jnp.sin(3 * state.p)
         f = state.v >= params.zero
+        g = state.q == 0
         h = state.v + 4.0 * params.one * state.p
         return jnp.where(a, params.used * b, 0.0).astype(float_dtype()), 1.0, a
 
@@ -141,6 +142,7 @@ def test_precedence_safe_edits_and_equivalence_rules():
     assert "jnp.cos" in next(m.equivalent for m in cos_sin if m.equivalent)
     assert "Params.zero" in signs["'params.zero' -> '-params.zero'"].equivalent
     assert signs["'state.v' -> '-state.v'"].equivalent is None
+    assert "equality with zero" in signs["'state.q' -> '-state.q'"].equivalent  # g = -state.q == 0
     # at the default Params 4.0 * one == 4.0 / one: equivalent (only other Params expose it)
     fold = [m for m in gen.mutants if m.operator == "arith" and "4.0 / params.one" in m.source]
     assert len(fold) == 1 and "default Params" in fold[0].equivalent

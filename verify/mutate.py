@@ -537,7 +537,7 @@ def _equivalence(
                 return f"Params.{name} is read neither by the translation nor by its base classes"
     # x * 1 and x / 1 are both exactly x in IEEE arithmetic.
     node = candidate.node
-    for rule in (_boundary_equivalence, _even_function_equivalence):
+    for rule in (_boundary_equivalence, _even_function_equivalence, _zero_test_equivalence):
         reason = rule(candidate, parents)
         if reason:
             return reason
@@ -775,6 +775,22 @@ def _signed_zero_equivalence(candidate: _Candidate, parents: dict[int, ast.AST],
     if value is None or value != 0:
         return None
     return f"the operand is zero ({where}), and -0.0 and 0.0 compare equal"
+
+
+def _zero_test_equivalence(candidate: _Candidate, parents: dict[int, ast.AST]) -> str | None:
+    """A sign change on an operand tested for (in)equality with a literal zero: -x == 0 exactly when
+    x == 0, for integers (the most negative one negates to itself) and floats (-0.0, NaN) alike."""
+    if candidate.operator != "sign" or candidate.target is None:
+        return None
+    target = candidate.target
+    compare = candidate.node if candidate.anchor is None and isinstance(candidate.node, ast.Compare) else parents.get(id(target))
+    if not isinstance(compare, ast.Compare) or len(compare.ops) != 1 or not isinstance(compare.ops[0], (ast.Eq, ast.NotEq)):
+        return None
+    left, right = compare.left, compare.comparators[0]
+    other = right if left is target else left if right is target else None
+    if other is None or _number(other) != 0:
+        return None
+    return f"the operand is only tested for equality with zero ({ast.unparse(compare)}): -x == 0 exactly when x == 0"
 
 
 def _operands(node: ast.AST) -> list[ast.AST]:
