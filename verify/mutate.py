@@ -920,16 +920,23 @@ def _changed_lines(diff: str) -> tuple[str, str] | None:
     return (removed[0], added[0]) if len(removed) == len(added) == 1 else None
 
 
-def reviewed_equivalents(port_name: str, path: Path = REVIEWED_EQUIVALENTS, backend: str = "jax") -> dict[tuple[str, str], str]:
+def reviewed_equivalents(port_name: str, path: Path = REVIEWED_EQUIVALENTS, backend: str = "jax") -> dict[tuple[str, str, int | None], str]:
     """The mutants of `port_name`'s `backend` translation a person has read and found equivalent:
-    (line before, line after) -> reason. An entry without `backend` is for the JAX translation."""
+    (line before, line after, line number or None) -> reason. An entry without `backend` is for the JAX
+    translation; one with `line` matches only a mutant on that line (for a line the source repeats)."""
     import tomllib
 
     entries = tomllib.loads(path.read_text()).get("mutant", []) if path.exists() else []
     return {
-        (e["before"].strip(), e["after"].strip()): e["reason"]
+        (e["before"].strip(), e["after"].strip(), e.get("line")): e["reason"]
         for e in entries if e["port"] == port_name and e.get("backend", "jax") == backend
     }
+
+
+def reviewed_reason(reviewed: dict[tuple[str, str, int | None], str], mutant: Mutant) -> str | None:
+    """The reviewed equivalence reason that matches `mutant`'s one changed line (and its line number, where given)."""
+    before, after = _changed_lines(mutant.diff) or ("", "")
+    return reviewed.get((before, after, mutant.line)) or reviewed.get((before, after, None))
 
 
 def mutants_for_port(port: Any) -> GeneratedMutants:
@@ -945,7 +952,7 @@ def mutants_for_port(port: Any) -> GeneratedMutants:
     )
     reviewed = reviewed_equivalents(port.name)
     for i, m in enumerate(generated.mutants):
-        reason = reviewed.get(_changed_lines(m.diff) or ("", ""))
+        reason = reviewed_reason(reviewed, m)
         if m.equivalent is None and reason:
             generated.mutants[i] = dataclasses.replace(m, equivalent=f"reviewed: {reason}")
     return generated

@@ -40,9 +40,9 @@ from verify.mutate import (
     GeneratedMutants,
     Mutant,
     _analyse,
-    _changed_lines,
     _unified_diff,
     reviewed_equivalents,
+    reviewed_reason,
     select_mutants,
 )
 from verify.mutate_pool import WorkerOptions, WorkerOutcome
@@ -210,7 +210,7 @@ def rust_mutants_for_port(port: Any, source_file: Path | None = None) -> Generat
     generated = generate_rust_mutants(path.read_text(), str(path.resolve().relative_to(REPO_ROOT)))
     reviewed = reviewed_equivalents(port.name, backend="rust")
     for i, m in enumerate(generated.mutants):
-        reason = reviewed.get(_changed_lines(m.diff) or ("", ""))
+        reason = reviewed_reason(reviewed, m)
         if reason:
             generated.mutants[i] = dataclasses.replace(m, equivalent=f"reviewed: {reason}")
     return generated
