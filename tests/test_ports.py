@@ -112,7 +112,13 @@ def test_draw_distribution_matches_the_reference_generator(lock):
 
     result = check_distribution(lock, samples=20_000, seed=4)
     assert result.passed, _explain(result)
-    assert result.checks == sum(int(np.prod(d.shape)) for d in lock.port.draws_for("reset"))
+    reset_elements = sum(int(np.prod(d.shape)) for d in lock.port.draws_for("reset"))
+    assert len(result.data.get("p_values", {})) == reset_elements
+    step = result.data.get("step", {})
+    assert result.checks == reset_elements + len(step.get("p_values", {}))
+    if lock.port.draws_for("step"):  # D samples every step draw from visited states, and tests those drawn often enough
+        assert set(step["samples"]) == {d.name for d in lock.port.draws_for("step")}
+        assert step["p_values"]
 
 
 def test_float32_production_build_agrees_within_float32_tolerance(lock):
