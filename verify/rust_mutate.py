@@ -116,32 +116,27 @@ def mask_non_code(source: str) -> str:
     code = "".join(out)
     for m in list(re.finditer(r"#\[cfg\(test\)\]", code)):  # the test module, to its closing brace
         open_at = code.find("{", m.end())
-        if open_at < 0:
-            continue
-        depth, j = 0, open_at
-        while j < n:
-            depth += {"{": 1, "}": -1}.get(code[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        blank(m.start(), j + 1)
+        if open_at >= 0:
+            blank(m.start(), _closing(code, open_at, "{", "}") + 1)
     code = "".join(out)
     for m in re.finditer(r"#!?\[", code):  # attributes, to their closing bracket
-        depth, j = 0, m.end() - 1
-        while j < n:
-            depth += {"[": 1, "]": -1}.get(code[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        blank(m.start(), j + 1)
+        blank(m.start(), _closing(code, m.end() - 1, "[", "]") + 1)
     return "".join(out)
 
 
-def _float_text(value: float, suffix: str) -> str:
+def _closing(code: str, open_at: int, opening: str, closing: str) -> int:
+    """The index of the bracket that closes the one at `open_at` (the last index of `code` if none does)."""
+    depth = 0
+    for j in range(open_at, len(code)):
+        depth += (code[j] == opening) - (code[j] == closing)
+        if depth == 0:
+            return j
+    return len(code) - 1
+
+
+def _float_text(value: float) -> str:
     text = repr(value)
-    if "." not in text and "e" not in text:
-        text += ".0"
-    return text + suffix
+    return text if "." in text or "e" in text else text + ".0"
 
 
 def _edits(code: str) -> list[tuple[int, int, str, str, str]]:
@@ -155,10 +150,10 @@ def _edits(code: str) -> list[tuple[int, int, str, str, str]]:
     floats = []
     for m in _FLOAT.finditer(code):
         floats.append((m.start(), m.end()))
-        value, suffix = float(m.group(1).replace("_", "")), m.group(2) or ""
+        value = float(m.group(1).replace("_", ""))  # the type suffix, if any, stays
         for new, label in ((value * 1.01, "x1.01"), (value * 0.5, "x0.5")):
             if new != value:
-                edits.append((m.start(), m.start() + len(m.group(1)), _float_text(new, ""), "constant", f"{m.group(1)} -> {new!r} ({label})"))
+                edits.append((m.start(), m.start() + len(m.group(1)), _float_text(new), "constant", f"{m.group(1)} -> {new!r} ({label})"))
     for m in _INT.finditer(code):
         if any(s <= m.start() < e for s, e in floats):
             continue
