@@ -933,10 +933,29 @@ def reviewed_equivalents(port_name: str, path: Path = REVIEWED_EQUIVALENTS, back
     }
 
 
-def reviewed_reason(reviewed: dict[tuple[str, str, int | None], str], mutant: Mutant) -> str | None:
-    """The reviewed equivalence reason that matches `mutant`'s one changed line (and its line number, where given)."""
-    before, after = _changed_lines(mutant.diff) or ("", "")
-    return reviewed.get((before, after, mutant.line)) or reviewed.get((before, after, None))
+def mark_reviewed(generated: GeneratedMutants, port_name: str, backend: str = "jax") -> GeneratedMutants:
+    """`generated` with the mutants a person found equivalent (reviewed_equivalents) marked, matched by
+    their one changed line and, where the entry gives one, its line number; a rule's reason is kept."""
+    reviewed = reviewed_equivalents(port_name, backend=backend)
+    for i, m in enumerate(generated.mutants):
+        before, after = _changed_lines(m.diff) or ("", "")
+        reason = reviewed.get((before, after, m.line)) or reviewed.get((before, after, None))
+        if m.equivalent is None and reason:
+            generated.mutants[i] = dataclasses.replace(m, equivalent=f"reviewed: {reason}")
+    return generated
+
+
+def matching_mutants(results: list[dict[str, Any]], current: list[Mutant]) -> list[Mutant]:
+    """The mutant that each analysed record was, among those generated now (matched by id and diff);
+    ValueError when one is not generated the same way any more."""
+    by_id = {m.id: m for m in current}
+    matched = []
+    for r in results:
+        m = by_id.get(r["id"])
+        if m is None or m.diff != r["diff"]:
+            raise ValueError(f"mutant {r['id']} is not generated the same way any more: re-run the analysis")
+        matched.append(m)
+    return matched
 
 
 def mutants_for_port(port: Any) -> GeneratedMutants:
@@ -950,12 +969,7 @@ def mutants_for_port(port: Any) -> GeneratedMutants:
         filename=port.jax_module.replace(".", "/") + ".py",
         context_sources=context_sources_for(env),
     )
-    reviewed = reviewed_equivalents(port.name)
-    for i, m in enumerate(generated.mutants):
-        reason = reviewed_reason(reviewed, m)
-        if m.equivalent is None and reason:
-            generated.mutants[i] = dataclasses.replace(m, equivalent=f"reviewed: {reason}")
-    return generated
+    return mark_reviewed(generated, port.name)
 
 
 def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutant]:
@@ -1297,12 +1311,7 @@ def reclassify(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
     from verify.variants import translation_source
 
     current = {m.id: m for m in mutants_for_port(port).mutants}
-    mutants = []
-    for r in analysis["results"]:
-        m = current.get(r["id"])
-        if m is None or m.diff != r["diff"]:
-            raise ValueError(f"mutant {r['id']} is not generated the same way any more: re-run the analysis")
-        mutants.append(m)
+    mutants = matching_mutants(analysis["results"], list(current.values()))
     class_name = type(port.make_jax()).__name__
     same = same_program_mutants(port, translation_source(port), [m for m in mutants if m.equivalent is None], class_name)
     results = [

@@ -24,7 +24,6 @@ mutant's `envport_rust` first on its import path.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import pickle
 import re
@@ -41,8 +40,7 @@ from verify.mutate import (
     Mutant,
     _analyse,
     _unified_diff,
-    reviewed_equivalents,
-    reviewed_reason,
+    mark_reviewed,
     select_mutants,
 )
 from verify.mutate_pool import WorkerOptions, WorkerOutcome
@@ -203,12 +201,7 @@ def rust_mutants_for_port(port: Any, source_file: Path | None = None) -> Generat
     with the reviewed equivalents (equivalent_mutants.toml, backend "rust") marked."""
     path = source_file or rust_source_of(port)
     generated = generate_rust_mutants(path.read_text(), str(path.resolve().relative_to(REPO_ROOT)))
-    reviewed = reviewed_equivalents(port.name, backend="rust")
-    for i, m in enumerate(generated.mutants):
-        reason = reviewed_reason(reviewed, m)
-        if reason:
-            generated.mutants[i] = dataclasses.replace(m, equivalent=f"reviewed: {reason}")
-    return generated
+    return mark_reviewed(generated, port.name, backend="rust")
 
 
 class RustMutantWorker:
@@ -346,15 +339,11 @@ def run_rust_mutation_analysis(
 def reclassify_rust(analysis: dict[str, Any], port: Any) -> dict[str, Any]:
     """`analysis` (of a Rust module) with each mutant's equivalence decided again by the current reviewed
     equivalents (no mutant is re-built or re-run). Mutants are matched by id and diff."""
-    from verify.mutate import classify, summarize
+    from verify.mutate import classify, matching_mutants, summarize
 
-    current = {m.id: m for m in rust_mutants_for_port(port, REPO_ROOT / analysis["module"]).mutants}
-    results = []
-    for r in analysis["results"]:
-        m = current.get(r["id"])
-        if m is None or m.diff != r["diff"]:
-            raise ValueError(f"mutant {r['id']} is not generated the same way any more: re-run the analysis")
-        results.append(classify(r, m.equivalent))
+    current = rust_mutants_for_port(port, REPO_ROOT / analysis["module"]).mutants
+    mutants = matching_mutants(analysis["results"], current)
+    results = [classify(r, m.equivalent) for r, m in zip(analysis["results"], mutants)]
     redecided = summarize(
         analysis["env"], results, generated=analysis["generated"], skipped=analysis["skipped"],
         original=analysis["original"], options=analysis["options"], seconds=analysis["seconds"], backend="rust",
