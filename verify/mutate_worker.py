@@ -32,6 +32,7 @@ a mutant with the original's digest computes exactly what the original computes.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import pickle
@@ -139,25 +140,35 @@ def verify_mutant(
     from verify.properties import check_properties
     from verify.rollouts import check_rollouts
 
-    lock = None
-    for level in ("L1", "L3", "D"):
+    @functools.cache
+    def lock():  # built once, by the first level that needs it
+        return Lockstep(mutant_port, env)
+
+    def check(level: str):
+        if level == "L1":
+            return check_properties(lock(), examples, seed, shrink=False, harvested=original_states(port, seed))
+        if level == "D":
+            return check_distribution(lock(), seed=seed)
+        return check_rollouts(lock(), episodes, policies, seed)
+
+    return _run_levels(("L1", "L3", "D"), levels, check, seconds)
+
+
+def _run_levels(order: tuple[str, ...], levels: tuple[str, ...], check, seconds: dict[str, float]) -> dict:
+    """`check(level)` for each of `order` that is in `levels`, timed into `seconds`; the verdict: killed at the
+    first level that fails or raises (an untrusted translation crashing is a finding), else passed."""
+    for level in order:
         if level not in levels:
             continue
         start = time.perf_counter()
         try:
-            lock = lock or Lockstep(mutant_port, env)
-            if level == "L1":
-                result = check_properties(lock, examples, seed, shrink=False, harvested=original_states(port, seed))
-            elif level == "D":
-                result = check_distribution(lock, seed=seed)
-            else:
-                result = check_rollouts(lock, episodes, policies, seed)
-        except Exception as exc:  # noqa: BLE001 - an untrusted translation crashing is a finding
+            result = check(level)
+        except Exception as exc:  # noqa: BLE001
             seconds[level] = time.perf_counter() - start
-            return killed(level, f"run: {type(exc).__name__}: {exc}")
+            return _killed(level, f"run: {type(exc).__name__}: {exc}", seconds)
         seconds[level] = time.perf_counter() - start
         if not result.passed:
-            return killed(level, _first_failure(result))
+            return _killed(level, _first_failure(result), seconds)
     return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
 
 
@@ -189,30 +200,20 @@ def verify_rust_mutant(
     from verify.rust_levels import check_rust_contract
 
     port = get_port(port_name)
-    seconds: dict[str, float] = {}
-    lock = None
-    for level in ("L0", "L1", "L3", "D"):
-        if level not in levels:
-            continue
-        start = time.perf_counter()
-        try:
-            if level == "L0":
-                result = check_rust_contract(port)
-            else:
-                lock = lock or RustLockstep(port)
-                if level == "L1":
-                    result = check_properties(lock, examples, seed, shrink=False, harvested=harvested)
-                elif level == "L3":
-                    result = check_rollouts(lock, episodes, policies, seed)
-                else:
-                    result = check_distribution(lock, seed=seed, sampler=rust_reset_draws)
-        except Exception as exc:  # noqa: BLE001 - a mutant crashing is a finding
-            seconds[level] = time.perf_counter() - start
-            return _killed(level, f"run: {type(exc).__name__}: {exc}", seconds)
-        seconds[level] = time.perf_counter() - start
-        if not result.passed:
-            return _killed(level, _first_failure(result), seconds)
-    return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
+    @functools.cache
+    def lock():  # built once, by the first level that needs it
+        return RustLockstep(port)
+
+    def check(level: str):
+        if level == "L0":
+            return check_rust_contract(port)
+        if level == "L1":
+            return check_properties(lock(), examples, seed, shrink=False, harvested=harvested)
+        if level == "L3":
+            return check_rollouts(lock(), episodes, policies, seed)
+        return check_distribution(lock(), seed=seed, sampler=rust_reset_draws)
+
+    return _run_levels(("L0", "L1", "L3", "D"), levels, check, {})
 
 
 def _example_programs(env, template_env):
