@@ -96,6 +96,19 @@ def test_level_D_catches_step_draws_drawn_from_a_narrower_range():
     assert result.failures[0]["check"] == "step_draw_distribution"
 
 
+def test_level_D_catches_two_step_draws_made_from_one_key(tmp_path):
+    """Each draw alone is still uniform when two come from one key, so only the joint test sees it."""
+    from envs import get_port
+    from verify.step_draws import check_step_distribution
+    from verify.variants import edited_translation
+
+    port = get_port("minatar-seaquest")
+    wrong = Lockstep(port, edited_translation(port, '"enemy_sub": u(keys[1])', '"enemy_sub": u(keys[0])', tmp_path))
+    result = check_step_distribution(wrong, states=60, repeats=60, seed=1, min_samples=150)
+    assert [(f["check"], f["field"]) for f in result.failures] == [("step_draw_joint", "enemy_right x enemy_sub")], _explain(result)
+    assert "enemy_sub" in result.data["p_values"] and result.data["p_values"]["enemy_sub"] > 1e-4  # its marginal passes
+
+
 def test_minimal_action_set_agrees_with_the_v1_reference(lock):
     """`minimal_action_set=True` against MinAtar/<Game>-v1: a few whole episodes in lockstep."""
     from envs.minatar.reference import make_reference

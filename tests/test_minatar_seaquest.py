@@ -160,3 +160,32 @@ def test_goal_policy_surfaces_with_six_divers():
     six, ramp = jax.jit(jax.vmap(episode))(jax.random.split(jax.random.PRNGKey(0), 64))
     assert bool(jnp.any(six))
     assert int(jnp.sum(ramp >= 1)) >= 5
+
+
+@pytest.fixture(scope="module")
+def visited(lock):
+    """States visited by the translation (harvested once, as mutation analysis does)."""
+    from verify.rollouts import harvest_states
+
+    return harvest_states(lock, 8, 1)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("terminal = s.terminal | (s.oxygen <= 0)", "terminal = s.terminal | (s.oxygen <= 1)"),
+        ("& (count < 6)", "& (count <= 6)"),
+        ("faster = ramp & (s.move_speed > 2)", "faster = ramp & (s.move_speed > 3)"),
+        ('is_sub = draws["enemy_sub"] < 1 / 3', 'is_sub = draws["enemy_sub"] < 1.01 / 3'),
+    ],
+    ids=["oxygen-ends-at-1", "diver-cap-7", "last-ramp-step-skipped", "sub-threshold-moved"],
+)
+def test_L1_edge_states_on_visited_states_and_rare_states_catch_what_random_states_miss(tmp_path, visited, old, new):
+    from verify.properties import check_properties
+    from verify.variants import edited_translation
+
+    wrong = Lockstep(PORT, edited_translation(PORT, old, new, tmp_path))
+    without = check_properties(wrong, max_examples=30, seed=1, harvested=visited, landing=False)
+    assert without.passed  # 30 random and visited states do not reach the rule
+    found = check_properties(wrong, max_examples=30, seed=1, harvested=visited)
+    assert not found.passed and found.failures[0]["check"] == "edge_state", found.failures

@@ -115,7 +115,7 @@ def test_draw_distribution_matches_the_reference_generator(lock):
     reset_elements = sum(int(np.prod(d.shape)) for d in lock.port.draws_for("reset"))
     assert len(result.data.get("p_values", {})) == reset_elements
     step = result.data.get("step", {})
-    assert result.checks == reset_elements + len(step.get("p_values", {}))
+    assert result.checks == reset_elements + len(step.get("p_values", {})) + len(step.get("joint_p_values", {}))
     if lock.port.draws_for("step"):  # D samples every step draw from visited states, and tests those drawn often enough
         assert set(step["samples"]) == {d.name for d in lock.port.draws_for("step")}
         assert step["p_values"]

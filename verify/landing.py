@@ -38,7 +38,7 @@ def _from_ordinal(o: int) -> float:
     return float(np.array([bits], dtype=np.uint64).view(np.float64)[0])
 
 
-def _actions(space: Any) -> list[np.ndarray]:
+def probe_actions(space: Any) -> list[np.ndarray]:
     """Every discrete action; for a box, its low and high corners and its centre."""
     if hasattr(space, "n"):
         return [np.asarray(a, np.int32) for a in range(int(space.n))]
@@ -121,7 +121,7 @@ def landing_cases(lock: Lockstep, bases: list[dict], seed: int = 0, limit: int =
         distinct = {_without(b, f.name): b for b in bases}  # the searched field is replaced anyway
         for target in targets:
             for base in distinct.values():
-                for action in _actions(lock.env.action_space(lock.params)):
+                for action in probe_actions(lock.env.action_space(lock.params)):
                     key, sub = jax.random.split(key)
                     draws = lock.draws_for_state(sub, base)
                     for last in (False, True):

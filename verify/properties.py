@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from envs.spec import Port, StateField
 from verify.compare import compare_outcomes
-from verify.landing import landing_cases
+from verify.landing import landing_cases, probe_actions
 from verify.lockstep import Lockstep
 from verify.report import LevelResult
 from verify.rollouts import harvest_states
@@ -75,6 +75,54 @@ def edge_states(port: Port) -> list[dict[str, np.ndarray]]:
     """
     rest = {f.name: _at_rest(f) for f in port.state_fields}
     return [{**rest, f.name: np.full(f.shape, edge, f.dtype)} for f in port.state_fields for edge in f.edges]
+
+
+EDGE_BASES = 4  # harvested states each edge is also set on
+# Uniform draws exactly on the fractions a threshold is most often written as: `u < 1/3` and
+# `u <= 1/3` (or `u < 1.01/3`) differ only for u on the boundary, which no generator produces.
+BOUNDARY_DRAWS = tuple(sorted({k / d for d in range(2, 11) for k in range(1, d)} | {0.0}))
+
+
+def edge_cases(lock: Lockstep, harvested: list[dict[str, np.ndarray]], seed: int = 0) -> list[tuple[dict, np.ndarray, dict]]:
+    """(state, action, draws) for L1's deterministic pass over edges set on visited states.
+
+    `edge_states` sets an edge on a state at rest, where many rules cannot fire (Seaquest's
+    oxygen running out needs the sub under water, which at rest it is not). Here each edge is
+    also set on the first `EDGE_BASES` harvested states, each stepped once with an action
+    taken in turn from `probe_actions` (every discrete action; a box's corners and centre).
+    A port may add states that reach rules random states seldom do
+    (`port.extra["rare_states"](harvested)`, canonicalised like the rest); each of those is
+    stepped with every probe action. Last, from the first harvested state (made to ask for
+    every optional draw by `port.extra["event_state"]`, where the port has one), each uniform
+    step draw is set in turn to each of `BOUNDARY_DRAWS`.
+    """
+    port = lock.port
+    canonical = port.canonical_state or (lambda s: s)
+    actions = probe_actions(lock.env.action_space(lock.params))
+    states = [
+        canonical({**base, f.name: np.full(f.shape, edge, f.dtype)})
+        for base in harvested[:EDGE_BASES]
+        for f in port.state_fields
+        for edge in f.edges
+    ]
+    pairs = [(state, actions[i % len(actions)]) for i, state in enumerate(states)]
+    rare = port.extra.get("rare_states")
+    if rare is not None:
+        pairs += [(canonical(state), action) for state in rare(harvested) for action in actions]
+    key = jax.random.PRNGKey(seed)
+    cases = []
+    for state, action in pairs:
+        key, sub = jax.random.split(key)
+        cases.append((state, action, lock.draws_for_state(sub, state)))
+    uniform = [d.name for d in port.draws_for("step") if d.kind == "uniform" and not d.shape]
+    if harvested and uniform:
+        event = port.extra.get("event_state") or (lambda s: s)
+        state = canonical(event(harvested[0]))
+        draws = lock.draws_for_state(key, state)
+        for i, (name, value) in enumerate((n, v) for n in uniform for v in BOUNDARY_DRAWS):
+            step = {**draws["step"], name: np.asarray(value, draws["step"][name].dtype)}
+            cases.append((state, actions[i % len(actions)], {**draws, "step": step}))
+    return cases
 
 
 def state_strategy(port: Port, harvested: list[dict[str, np.ndarray]]) -> st.SearchStrategy:
@@ -199,23 +247,31 @@ def check_properties(
             result.fail("one_step", f"{type(exc).__name__}: {exc}")
         else:
             fail("one_step", exc)
-    landings = 0
+    counts = {"edge_state": 0, "edge_landing": 0}
     if landing and not result.failures:
-        cases = landing_cases(lock, edge_states(port) + harvested[:4], seed)
-        for state, action, draws in cases:
-            landings += 1
-            try:
-                compare_step(state, action, draws)
-            except Exception as exc:  # noqa: BLE001 - the translation is untrusted
-                if not failing:
-                    result.fail("edge_landing", f"{type(exc).__name__}: {exc}")
-                else:
-                    fail("edge_landing", exc)
+        passes = (
+            ("edge_state", lambda: edge_cases(lock, harvested, seed)),
+            ("edge_landing", lambda: landing_cases(lock, edge_states(port) + harvested[:EDGE_BASES], seed)),
+        )
+        for check, make_cases in passes:
+            for state, action, draws in make_cases():
+                counts[check] += 1
+                try:
+                    compare_step(state, action, draws)
+                except Exception as exc:  # noqa: BLE001 - the translation is untrusted
+                    if not failing:
+                        result.fail(check, f"{type(exc).__name__}: {exc}")
+                    else:
+                        fail(check, exc)
+                    break
+            if result.failures:
                 break
-    result.checks = examples[0] + landings
+    result.checks = examples[0] + sum(counts.values())
     result.notes.append(f"{examples[0]} examples ({len(harvested)} harvested rollout states in the pool)")
-    if landings:
-        result.notes.append(f"{landings} edge landings: states from which one step lands a field exactly on its edge (verify.landing)")
+    if counts["edge_state"]:
+        result.notes.append(f"{counts['edge_state']} edge states: edges set on visited states, and the port's rare states (verify.properties.edge_cases)")
+    if counts["edge_landing"]:
+        result.notes.append(f"{counts['edge_landing']} edge landings: states from which one step lands a field exactly on its edge (verify.landing)")
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
     return result

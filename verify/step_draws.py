@@ -18,11 +18,19 @@ steps from each state with the reference's actions and reports what it drew
 was drawn (not paired by repetition), and how often each draw was asked for from the same
 states is compared too (a chi-square test of the two counts), which sees an event
 (a spawn, a shot) made more or less likely.
+
+Marginals do not see two draws made from one key (or one word of random bits): each is
+still uniform, but one decides the other. So for every pair of scalar draws taken in the
+same step, the pairs' joint distribution (a grid of quartiles of uniforms and normals and
+of integer values) is compared with the reference's pairs, which are independent, by a
+chi-square test of homogeneity.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from typing import Any
 
 import jax
 import numpy as np
@@ -35,6 +43,40 @@ from verify.tape import match_draws
 
 
 STRIDE = 10  # steps between two states taken into the pool
+QUARTILES = {"uniform": (0.25, 0.5, 0.75), "normal": (-0.6745, 0.0, 0.6745)}  # cell edges for the joint test
+
+
+def _cells(kind: str, values: np.ndarray) -> np.ndarray:
+    """Cell index of each value for the joint test: its quartile (uniform, normal) or its integer value."""
+    if kind in QUARTILES:
+        return np.searchsorted(QUARTILES[kind], values, side="right")
+    return values.astype(np.int64)
+
+
+def compare_joint(result: LevelResult, a: Any, b: Any, ours: list[tuple], theirs: list[tuple], min_samples: int) -> None:
+    """Chi-square homogeneity test of the joint distribution of scalar draws `a` and `b` (DrawSpecs),
+    translation pairs against reference pairs; too few pairs on either side: noted, not tested."""
+    label = f"{a.name} x {b.name}"
+    if min(len(ours), len(theirs)) < min_samples:
+        result.notes.append(f"{label}: drawn together {len(theirs)} times by the reference, {len(ours)} by the translation; too few to test")
+        return
+    ours_arr, theirs_arr = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
+    cells = [
+        _cells(a.kind, x[:, 0]) * 10_000 + _cells(b.kind, x[:, 1]) for x in (ours_arr, theirs_arr)
+    ]
+    keys = np.unique(np.concatenate(cells))
+    table = np.stack([np.bincount(np.searchsorted(keys, c), minlength=len(keys)) for c in cells])
+    p = float(stats.chi2_contingency(table)[1]) if len(keys) > 1 else 1.0
+    result.checks += 1
+    result.data.setdefault("joint_p_values", {})[label] = p
+    if p < ALPHA:
+        result.fail(
+            "step_draw_joint",
+            f"{label}: drawn in one step, the pair is distributed unlike the reference generator's independent pair "
+            f"(chi-square p = {p:.2e} < {ALPHA} over {len(keys)} cells, {len(ours)} translation and {len(theirs)} "
+            "reference pairs): two draws may come from the same key or the same random bits",
+            field=label,
+        )
 
 
 def reference_states(lock: Lockstep, count: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
@@ -111,6 +153,9 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
     draws_from = (_rust_sampler if rust else _jax_sampler)(lock, seed)
     ours: dict[str, list] = {s.name: [] for s in specs}
     theirs: dict[str, list] = {s.name: [] for s in specs}
+    pairs = [(a, b) for a, b in itertools.combinations(specs, 2) if not a.shape and not b.shape]
+    ours_pairs: dict[tuple, list] = {(a.name, b.name): [] for a, b in pairs}
+    theirs_pairs: dict[tuple, list] = {(a.name, b.name): [] for a, b in pairs}
     for i, state in enumerate(pool):
         actions = rng.integers(n_actions, size=repeats)
         draws = draws_from(i, state, actions)
@@ -119,15 +164,21 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             recorder.record = []
             with port.swap_rng(lock.ref, recorder), _quiet():
                 lock.ref.step(int(actions[r]))
-            for name, value in match_draws(specs, recorder.record).items():
+            asked = match_draws(specs, recorder.record)
+            if rust:  # what the Rust env drew in this step (NaN: not drawn)
+                step = {s.name: np.asarray(draws[s.name][r]).reshape(s.shape) for s in specs}
+                step = {name: v for name, v in step.items() if not np.isnan(v).all()}
+            else:  # the JAX draws, paired with the reference's by repetition
+                step = {name: draws[name][r] for name in asked}
+            for name, value in asked.items():
                 theirs[name].append(value)
-                if not rust:  # the JAX draws, paired with the reference's by repetition
-                    ours[name].append(draws[name][r])
-            if rust:
-                for spec in specs:
-                    value = np.asarray(draws[spec.name][r]).reshape(spec.shape)
-                    if not np.isnan(value).all():
-                        ours[spec.name].append(value)
+            for name, value in step.items():
+                ours[name].append(value)
+            for (a, b), found in theirs_pairs.items():
+                if a in asked and b in asked:
+                    found.append((float(asked[a]), float(asked[b])))
+                if a in step and b in step:
+                    ours_pairs[(a, b)].append((float(step[a]), float(step[b])))
     trials = len(pool) * repeats
     for spec in specs:
         count, ours_count = len(theirs[spec.name]), len(ours[spec.name])
@@ -149,7 +200,11 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             result.notes.append(f"{spec.name}: drawn {count} times by the reference, {ours_count} by the translation from these states; too few to test")
             continue
         compare_draw(result, "step_draw_distribution", spec, np.stack(ours[spec.name]), np.stack(theirs[spec.name]))
-    result.notes.append(f"{len(pool)} visited states x {repeats} steps each; alpha {ALPHA} per element")
+    for a, b in pairs:  # 16 cells and more: more pairs than single draws
+        compare_joint(result, a, b, ours_pairs[(a.name, b.name)], theirs_pairs[(a.name, b.name)], 5 * min_samples)
+    result.notes.append(
+        f"{len(pool)} visited states x {repeats} steps each; alpha {ALPHA} per element and per pair of draws taken in one step"
+    )
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
     return result

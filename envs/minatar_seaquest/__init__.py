@@ -67,6 +67,35 @@ def event_state(state: dict) -> dict:
     return {**state, "e_spawn_timer": np.asarray(0, np.int64), "d_spawn_timer": np.asarray(0, np.int64), "terminal": np.asarray(False)}
 
 
+def rare_states(harvested: list[dict]) -> list[dict]:
+    """Visited states changed to reach rules that random states and play seldom do (for L1).
+
+    With the lists emptied (no enemy in the way): the sub one row below the surface, about
+    to surface (action up) at each late step of the difficulty ramp (move speed 2 or 3, ramp
+    index even or odd, spawn speed 1 or 2); and a diver in the sub's cell and another about
+    to move into it, with 5 or 6 divers on board (the cap is 6).
+    """
+    if not harvested:
+        return []
+    i = lambda v: np.asarray(v, np.int64)
+    empty = {**harvested[0], **{f"{name}_n": i(0) for name in LISTS}}
+    states = [
+        {**empty, "sub_y": i(1), "surface": np.asarray(False), "diver_count": i(3), "oxygen": i(100),
+         "move_speed": i(speed), "ramp_index": i(ramp), "e_spawn_speed": i(spawn)}
+        for speed in (2, 3) for ramp in (4, 5) for spawn in (1, 2)
+    ]
+    cap = LISTS["divers"][0]
+    divers = {
+        "divers_n": i(2),
+        "divers_x": np.asarray([5, 4] + [0] * (cap - 2), np.int64),
+        "divers_y": np.asarray([4, 4] + [0] * (cap - 2), np.int64),
+        "divers_right": np.asarray([True, True] + [False] * (cap - 2)),
+        "divers_move": np.asarray([3, 0] + [0] * (cap - 2), np.int64),
+    }
+    states += [{**empty, **divers, "sub_x": i(5), "sub_y": i(4), "oxygen": i(100), "diver_count": i(count)} for count in (5, 6)]
+    return states
+
+
 def goal_policy(key, obs):
     """Collect divers and surface: with 6 on board (bonus), or low on oxygen with some (one fewer), never with none.
 
@@ -115,7 +144,7 @@ PORT = minatar_port(
         StateField("e_spawn_speed", "int64", "Env.e_spawn_speed (ramps from 20 down to 1)", low=1, high=20, edges=(1,)),
         StateField("e_spawn_timer", "int64", "Env.e_spawn_timer (an enemy spawns at 0)", low=0, high=20, edges=(0,)),
         StateField("d_spawn_timer", "int64", "Env.d_spawn_timer (a diver spawns at 0)", low=0, high=30, edges=(0,)),
-        StateField("move_speed", "int64", "Env.move_speed (enemy move interval, ramps from 5 down to 2)", low=2, high=5, edges=(2,)),
+        StateField("move_speed", "int64", "Env.move_speed (enemy move interval, ramps from 5 down to 2)", low=2, high=5, edges=(2, 3)),
         StateField("ramp_index", "int64", "Env.ramp_index (difficulty level)", low=0, high=25),
         StateField("shot_timer", "int64", "Env.shot_timer (the player may fire at 0)", low=0, high=5, edges=(0,)),
         StateField("surface", "bool", "Env.surface (at the surface since the last refill)"),
@@ -136,5 +165,6 @@ PORT = minatar_port(
         "as gymnasium.make(max_episode_steps=1000)'s TimeLimit does"
     ),
     event_state=event_state,
+    rare_states=rare_states,
     rust=True,
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)
