@@ -136,7 +136,7 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
             raise TypeError(f"actions for {self.port.gym_id} must be integers, got dtype {actions.dtype}")
         obs, reward, terminated, truncated, final_obs = self.rust.step(actions)
         done = terminated | truncated
-        if not done.any():
+        if not np.count_nonzero(done):  # a few times faster than done.any() on a batch of 1024
             return obs, reward, terminated, truncated, {}
         # Gymnasium's layout for array infos: a dense (num_envs, ...) array plus a `_key` mask.
         # final_obs is the Rust buffer itself: rows that did not end hold their obs (classic control)

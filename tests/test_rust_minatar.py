@@ -238,9 +238,16 @@ def test_vector_env_threads_agree_and_options_apply():
         vec = Vec(300, seed=4, num_threads=threads, minimal_action_set=True)
         vec.reset()
         runs.append([tuple(x.copy() for x in vec.step(a)[:4]) for a in actions])
+    # actions as a strided (non-contiguous) view are read element by element, with the same result
+    strided = Vec(300, seed=4, num_threads=1, minimal_action_set=True)
+    strided.reset()
+    wide = np.repeat(actions, 2, axis=1)
+    runs.append([tuple(x.copy() for x in strided.step(a[::2])[:4]) for a in wide])
     for other in runs[1:]:
         for a, b in zip(runs[0], other):
             assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    with pytest.raises(ValueError, match=r"actions\[1\] = 3 out of range"):
+        strided.step(np.asarray([0, 9, 3] + [0] * 597)[::2])
     assert vec.num_actions == 3 and tuple(vec.action_space) == ("discrete", 3)
     with pytest.raises(ValueError):
         vec.step(np.full(300, 3))
