@@ -13,8 +13,12 @@
 //!   true next observation s_{t+1}).
 //! * Parallel stepping (at least [`PAR_THRESHOLD`] envs and more than one
 //!   thread): the batch is cut into blocks of contiguous envs that threads
-//!   claim one at a time from a shared atomic counter. The calling thread
-//!   claims blocks too, and `num_threads - 1` helper jobs are spawned on
+//!   claim one at a time from a shared atomic counter, the calling thread
+//!   from the front and the helpers from the back: when the helpers keep up,
+//!   every thread steps the same envs each step, which stay in its core's
+//!   cache (claiming in one order moved the envs between cores from step to
+//!   step; measured 20-35M against 33-41M steps/s for 1024 MinAtar Breakout
+//!   envs through Python on 2 cores). `num_threads - 1` helper jobs are spawned on
 //!   rayon (a dedicated `ThreadPool` when `num_threads` is given, else the
 //!   global pool). The caller only ever waits for blocks a helper has already
 //!   claimed, never for a helper to wake up: when helpers are late (asleep, or
@@ -143,10 +147,10 @@ unsafe fn call_block<F: Fn(usize) + Sync>(data: *const (), b: usize) {
 /// the last helper job (`Arc`), while the job pointer is only dereferenced by
 /// a thread that claimed a block of the current epoch.
 struct Shared {
-    /// high 32 bits: epoch (run number), low 32 bits: next unclaimed block
+    /// high 32 bits: epoch (run number); bits 16-31: one past the last
+    /// unclaimed block (`back`); bits 0-15: the first unclaimed block
+    /// (`front`). Blocks `front..back` are unclaimed.
     claim: AtomicU64,
-    /// number of blocks of the current epoch
-    nblocks: AtomicUsize,
     /// blocks finished in the current epoch
     done: AtomicUsize,
     /// a block panicked
@@ -167,29 +171,36 @@ impl Shared {
     fn new() -> Self {
         Shared {
             claim: AtomicU64::new(0),
-            nblocks: AtomicUsize::new(0),
             done: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
             job: UnsafeCell::new(None),
         }
     }
 
-    /// Claim and run blocks of `epoch` until none is left. Returns the
-    /// number of blocks this thread ran.
-    fn work(&self, epoch: u32) -> usize {
+    /// Claim and run blocks of `epoch` until none is left, the owner from
+    /// the front, helpers from the back: when the helpers keep up, each
+    /// thread steps the same envs every step (they stay in its core's
+    /// cache). Returns the number of blocks this thread ran.
+    fn work(&self, epoch: u32, from_back: bool) -> usize {
         let mut count = 0;
         let mut cur = self.claim.load(Ordering::Acquire);
         loop {
             if (cur >> 32) as u32 != epoch {
                 return count;
             }
-            let idx = (cur & 0xFFFF_FFFF) as usize;
-            if idx >= self.nblocks.load(Ordering::Acquire) {
+            let (front, back) = (cur & 0xFFFF, (cur >> 16) & 0xFFFF);
+            if front >= back {
                 return count;
             }
+            let (idx, next) = if from_back {
+                (back - 1, cur - (1 << 16))
+            } else {
+                (front, cur + 1)
+            };
+            let idx = idx as usize;
             match self.claim.compare_exchange_weak(
                 cur,
-                cur + 1,
+                next,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
@@ -289,7 +300,7 @@ impl BlockPool {
     /// thread and the helpers, and return when every call is done. A panic
     /// in any call is re-raised here once all blocks are done.
     pub(crate) fn run<F: Fn(usize) + Sync>(&mut self, nblocks: usize, f: &F) {
-        assert!(nblocks < 0xFFFF_FFFF, "too many blocks");
+        assert!(nblocks <= 0xFFFF, "too many blocks");
         if matches!(self.exec, Exec::Serial) {
             (0..nblocks).for_each(f);
             return;
@@ -304,15 +315,14 @@ impl BlockPool {
         // SAFETY: every block of the previous epoch is done (we waited for
         // them), so no helper reads `job` now; see `Shared`.
         unsafe { *shared.job.get() = Some(job) };
-        shared.nblocks.store(nblocks, Ordering::Relaxed);
         shared.done.store(0, Ordering::Relaxed);
         shared.panicked.store(false, Ordering::Relaxed);
         // publish the new epoch with block counter 0
-        shared.claim.store((epoch as u64) << 32, Ordering::Release);
+        shared.claim.store(((epoch as u64) << 32) | ((nblocks as u64) << 16), Ordering::Release);
         for _ in 0..self.threads - 1 {
             let sh = Arc::clone(&self.shared);
             let helper = move || {
-                sh.work(epoch);
+                sh.work(epoch, true);
             };
             match &self.exec {
                 Exec::Pool(pool) => pool.spawn(helper),
@@ -320,7 +330,7 @@ impl BlockPool {
                 Exec::Serial => unreachable!(),
             }
         }
-        shared.work(epoch);
+        shared.work(epoch, false);
         // wait for blocks claimed by helpers that are still running
         let mut spins = 0u32;
         while shared.done.load(Ordering::Acquire) < nblocks {
