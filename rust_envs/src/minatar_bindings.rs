@@ -422,23 +422,26 @@ macro_rules! copy_actions {
             if !done {
                 if let Ok(a) = $obj.cast::<PyArrayDyn<$t>>() {
                     let ro = a.try_readonly().map_err(|e| PyRuntimeError::new_err(format!("cannot read actions: {e}")))?;
-                    let mut push = |i: usize, v: $t| {
-                        #[allow(unused_comparisons)]
-                        let ok = v >= 0 && (v as u64) < $k as u64;
-                        if !ok {
-                            return Err(PyValueError::new_err(format!(
-                                "actions[{i}] = {v} out of range for Discrete({}): must be in 0..{}", $k, $k
-                            )));
-                        }
-                        $buf.push(v as u8);
-                        Ok(())
-                    };
                     // a contiguous array is read as a slice: ndarray's n-dimensional iterator costs
                     // a few microseconds per step at batch 1024
-                    match ro.as_slice() {
-                        Ok(vs) => vs.iter().enumerate().try_for_each(|(i, &v)| push(i, v))?,
-                        Err(_) => ro.as_array().iter().enumerate().try_for_each(|(i, &v)| push(i, v))?,
+                    let copied: Vec<$t>;
+                    let vs = match ro.as_slice() {
+                        Ok(vs) => vs,
+                        Err(_) => {
+                            copied = ro.as_array().iter().copied().collect();
+                            &copied[..]
+                        }
+                    };
+                    #[allow(unused_comparisons)]
+                    let in_range = |v: $t| v >= 0 && (v as u64) < $k as u64;
+                    // one pass without an early exit (vectorised), then the message from the first bad action
+                    if !vs.iter().fold(true, |ok, &v| ok & in_range(v)) {
+                        let (i, v) = vs.iter().enumerate().find(|&(_, &v)| !in_range(v)).expect("an action is out of range");
+                        return Err(PyValueError::new_err(format!(
+                            "actions[{i}] = {v} out of range for Discrete({}): must be in 0..{}", $k, $k
+                        )));
                     }
+                    $buf.extend(vs.iter().map(|&v| v as u8));
                     done = true;
                 }
             }
