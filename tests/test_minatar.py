@@ -110,6 +110,17 @@ def test_level_D_catches_two_step_draws_made_from_one_key(tmp_path):
     assert "enemy_sub" in result.data["p_values"] and result.data["p_values"]["enemy_sub"] > 1e-4  # its marginal passes
 
 
+def test_L1_boundary_draws_where_the_reference_itself_raises_are_noted_not_failed():
+    """Freeway's reference raises on a car direction draw of exactly 0.5 (numpy.sign gives speed 0);
+    L1's boundary draws reach it, and report it as outside the reference's domain."""
+    from envs import get_port
+    from verify.properties import check_properties
+
+    result = check_properties(Lockstep(get_port("minatar-freeway")), max_examples=5, seed=1, harvest=2)
+    assert result.passed, _explain(result)
+    assert any("the reference raised on them" in n and "UnboundLocalError" in n for n in result.notes), result.notes
+
+
 def test_minimal_action_set_agrees_with_the_v1_reference(lock):
     """`minimal_action_set=True` against MinAtar/<Game>-v1: a few whole episodes in lockstep."""
     from envs.minatar.reference import make_reference

@@ -94,7 +94,8 @@ def edge_cases(lock: Lockstep, harvested: list[dict[str, np.ndarray]], seed: int
     (`port.extra["rare_states"](harvested)`, canonicalised like the rest); each of those is
     stepped with every probe action. Last, from the first harvested state (made to ask for
     every optional draw by `port.extra["event_state"]`, where the port has one), each uniform
-    step draw is set in turn to each of `BOUNDARY_DRAWS`.
+    step draw (every element of it) is set in turn to each of `BOUNDARY_DRAWS`, stepped with
+    the action of the port's goal policy where it has one.
     """
     port = lock.port
     canonical = port.canonical_state or (lambda s: s)
@@ -114,15 +115,24 @@ def edge_cases(lock: Lockstep, harvested: list[dict[str, np.ndarray]], seed: int
     for state, action in pairs:
         key, sub = jax.random.split(key)
         cases.append((state, action, lock.draws_for_state(sub, state)))
-    uniform = [d.name for d in port.draws_for("step") if d.kind == "uniform" and not d.shape]
+    uniform = [d for d in port.draws_for("step") if d.kind == "uniform"]
     if harvested and uniform:
         event = port.extra.get("event_state") or (lambda s: s)
         state = canonical(event(harvested[0]))
         draws = lock.draws_for_state(key, state)
-        for i, (name, value) in enumerate((n, v) for n in uniform for v in BOUNDARY_DRAWS):
-            step = {**draws["step"], name: np.asarray(value, draws["step"][name].dtype)}
-            cases.append((state, actions[i % len(actions)], {**draws, "step": step}))
+        # the port's goal policy's action where it has one (it heads for the events that draw: a crossing), else in turn
+        goal = None
+        if port.goal_policy is not None:
+            obs = lock.env.get_obs(lock.dict_to_state(state), lock.params)
+            goal = np.asarray(port.goal_policy(key, obs), actions[0].dtype)
+        for i, (d, value) in enumerate((d, v) for d in uniform for v in BOUNDARY_DRAWS):
+            step = {**draws["step"], d.name: np.full(d.shape, value, draws["step"][d.name].dtype)}
+            cases.append((state, goal if goal is not None else actions[i % len(actions)], {**draws, "step": step}))
     return cases
+
+
+class _ReferenceRaised(Exception):
+    """The reference raised on a case of the deterministic pass (outside its own domain)."""
 
 
 def state_strategy(port: Port, harvested: list[dict[str, np.ndarray]]) -> st.SearchStrategy:
@@ -192,12 +202,16 @@ def check_properties(
     failing: dict[str, Any] = {}
     examples = [0]
 
-    def compare_step(state, action, draws):
+    def compare_step(state, action, draws, reference_may_raise=False):
         actual = lock.translation_step(state, action, draws)
         try:
             expected = lock.reference_step(state, action, draws["step"])
         except TapeError as exc:
             failing.update(state=state, action=action, draws=draws, message=str(exc), mismatches=[])
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if reference_may_raise:
+                raise _ReferenceRaised(f"{type(exc).__name__}: {exc}") from exc
             raise
         mismatches = compare_outcomes(port, expected, actual)
         if mismatches:
@@ -248,6 +262,7 @@ def check_properties(
         else:
             fail("one_step", exc)
     counts = {"edge_state": 0, "edge_landing": 0}
+    reference_raised: list[str] = []
     if landing and not result.failures:
         passes = (
             ("edge_state", lambda: edge_cases(lock, harvested, seed)),
@@ -257,7 +272,12 @@ def check_properties(
             for state, action, draws in make_cases():
                 counts[check] += 1
                 try:
-                    compare_step(state, action, draws)
+                    # a deterministic case may lie where the reference itself fails (Freeway's reference
+                    # raises on a car speed of 0, from a draw of exactly 0.5): noted, not a verdict
+                    compare_step(state, action, draws, reference_may_raise=check == "edge_state")
+                except _ReferenceRaised as exc:
+                    counts[check] -= 1
+                    reference_raised.append(str(exc))
                 except Exception as exc:  # noqa: BLE001 - the translation is untrusted
                     if not failing:
                         result.fail(check, f"{type(exc).__name__}: {exc}")
@@ -270,6 +290,10 @@ def check_properties(
     result.notes.append(f"{examples[0]} examples ({len(harvested)} harvested rollout states in the pool)")
     if counts["edge_state"]:
         result.notes.append(f"{counts['edge_state']} edge states: edges set on visited states, and the port's rare states (verify.properties.edge_cases)")
+    if reference_raised:
+        result.notes.append(
+            f"{len(reference_raised)} edge states not compared: the reference raised on them (first: {reference_raised[0]})"
+        )
     if counts["edge_landing"]:
         result.notes.append(f"{counts['edge_landing']} edge landings: states from which one step lands a field exactly on its edge (verify.landing)")
     result.passed = not result.failures
