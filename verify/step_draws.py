@@ -60,12 +60,11 @@ def compare_joint(result: LevelResult, a: Any, b: Any, ours: list[tuple], theirs
     if min(len(ours), len(theirs)) < min_samples:
         result.notes.append(f"{label}: drawn together {len(theirs)} times by the reference, {len(ours)} by the translation; too few to test")
         return
-    ours_arr, theirs_arr = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
-    cells = [
-        _cells(a.kind, x[:, 0]) * 10_000 + _cells(b.kind, x[:, 1]) for x in (ours_arr, theirs_arr)
-    ]
-    keys = np.unique(np.concatenate(cells))
-    table = np.stack([np.bincount(np.searchsorted(keys, c), minlength=len(keys)) for c in cells])
+    pairs = np.asarray(ours + theirs, np.float64)
+    cells = np.stack([_cells(a.kind, pairs[:, 0]), _cells(b.kind, pairs[:, 1])], axis=1)
+    keys, index = np.unique(cells, axis=0, return_inverse=True)
+    index = index.reshape(-1)
+    table = np.stack([np.bincount(part, minlength=len(keys)) for part in (index[: len(ours)], index[len(ours) :])])
     p = float(stats.chi2_contingency(table)[1]) if len(keys) > 1 else 1.0
     result.checks += 1
     result.data.setdefault("joint_p_values", {})[label] = p

@@ -317,7 +317,7 @@ impl BlockPool {
         unsafe { *shared.job.get() = Some(job) };
         shared.done.store(0, Ordering::Relaxed);
         shared.panicked.store(false, Ordering::Relaxed);
-        // publish the new epoch with block counter 0
+        // publish the new epoch with every block unclaimed (front 0, back nblocks)
         shared.claim.store(((epoch as u64) << 32) | ((nblocks as u64) << 16), Ordering::Release);
         for _ in 0..self.threads - 1 {
             let sh = Arc::clone(&self.shared);
