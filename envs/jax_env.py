@@ -20,6 +20,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from envs import jax_random
+
 
 def float_dtype():
     """The compute float dtype: float64 under jax_enable_x64, float32 otherwise."""
@@ -41,7 +43,7 @@ def randint(key, shape, low, high, dtype=None):
     """
     dtype = int_dtype() if dtype is None else dtype
     span = jnp.asarray(high - low, jnp.uint32)
-    return (jax.random.bits(key, shape, jnp.uint32) % span).astype(dtype) + jnp.asarray(low, dtype)
+    return (jax_random.bits(key, shape) % span).astype(dtype) + jnp.asarray(low, dtype)
 
 
 class JaxEnv:
@@ -80,7 +82,7 @@ class JaxEnv:
     def sample_draws(self, key: jax.Array, state, params=None) -> dict:
         """All draws one `step_det` may consume: the step's own and the auto-reset's."""
         params = self.default_params if params is None else params
-        k_step, k_reset = jax.random.split(key)
+        k_step, k_reset = jax_random.split(key)
         return {
             "step": self.sample_step_draws(k_step, state, params),
             "reset": self.sample_reset_draws(k_reset, params),

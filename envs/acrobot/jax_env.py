@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs import spaces
+from envs import jax_random, spaces
 from envs.jax_env import JaxEnv, float_dtype, int_dtype
 
 
@@ -95,7 +95,7 @@ class Acrobot(JaxEnv):
         return Params()
 
     def sample_reset_draws(self, key, params):
-        return {"reset_uniform": jax.random.uniform(key, (4,), float_dtype())}
+        return {"reset_uniform": jax_random.uniform(key, (4,), float_dtype())}
 
     def reset_det(self, draws, params):
         u = draws["reset_uniform"]

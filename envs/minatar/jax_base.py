@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs import spaces
+from envs import jax_random, spaces
 from envs.jax_env import JaxEnv, float_dtype
 
 FULL_ACTIONS = ("n", "l", "u", "r", "d", "f")
@@ -78,19 +78,19 @@ class MinAtarEnv(JaxEnv):
         return jnp.asarray(actions)[index]
 
     def sample_step_draws(self, key, state, params):
-        k_sticky, k_game = jax.random.split(key)
+        k_sticky, k_game = jax_random.split(key)
         return self._step_draws(k_sticky, k_game, state, params)
 
     def _step_draws(self, k_sticky, k_game, state, params):
-        return {"sticky": jax.random.uniform(k_sticky, (), float_dtype()), **self.game_draws(k_game, state, params)}
+        return {"sticky": jax_random.uniform(k_sticky, (), float_dtype()), **self.game_draws(k_game, state, params)}
 
     def sample_draws(self, key, state, params=None):
         """As `JaxEnv.sample_draws`, with the three keys of a step from one split (fewer random bits per step)."""
         params = self.default_params if params is None else params
         if type(self).game_draws is MinAtarEnv.game_draws:  # a game without step draws of its own (Breakout)
-            (k_sticky, k_reset), k_game = jax.random.split(key), None
+            (k_sticky, k_reset), k_game = jax_random.split(key), None
         else:
-            k_sticky, k_game, k_reset = jax.random.split(key, 3)
+            k_sticky, k_game, k_reset = jax_random.split(key, 3)
         return {"step": self._step_draws(k_sticky, k_game, state, params), "reset": self.sample_reset_draws(k_reset, params)}
 
     def transition(self, state, action, draws, params):

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from envs import jax_random
 from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, LEFT, RIGHT, UP, MinAtarEnv, MinAtarParams
 
@@ -53,11 +54,11 @@ class Asterix(MinAtarEnv):
         return {}
 
     def game_draws(self, key, state, params):
-        k_side, k_gold, k_slot = jax.random.split(key, 3)
+        k_side, k_gold, k_slot = jax_random.split(key, 3)
         free = jnp.sum(~state.ent_alive)
         return {
-            "spawn_right": jax.random.uniform(k_side, (), float_dtype()),
-            "spawn_gold": jax.random.uniform(k_gold, (), float_dtype()),
+            "spawn_right": jax_random.uniform(k_side, (), float_dtype()),
+            "spawn_gold": jax_random.uniform(k_gold, (), float_dtype()),
             "spawn_slot": randint(k_slot, (), 0, jnp.maximum(free, 1)),
         }
 

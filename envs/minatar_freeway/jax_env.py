@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from envs import jax_random
 from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, UP, MinAtarEnv, MinAtarParams
 
@@ -54,8 +55,8 @@ class Freeway(MinAtarEnv):
     params_class = Params
 
     def _car_draws(self, key):
-        k_speed, k_dir = jax.random.split(key)
-        return randint(k_speed, (8,), 1, 6), jax.random.uniform(k_dir, (8,), float_dtype())
+        k_speed, k_dir = jax_random.split(key)
+        return randint(k_speed, (8,), 1, 6), jax_random.uniform(k_dir, (8,), float_dtype())
 
     def sample_reset_draws(self, key, params):
         speeds, dirs = self._car_draws(key)

@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from envs import jax_random
 from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, FIRE, LEFT, RIGHT, UP, MinAtarEnv
 from envs.minatar_seaquest import items as L
@@ -115,8 +116,8 @@ class Seaquest(MinAtarEnv):
     minimal_actions = (0, 1, 2, 3, 4, 5)
 
     def game_draws(self, key, state, params):
-        keys = jax.random.split(key, 5)
-        u = lambda k: jax.random.uniform(k, (), float_dtype())
+        keys = jax_random.split(key, 5)
+        u = lambda k: jax_random.uniform(k, (), float_dtype())
         row = lambda k: randint(k, (), 1, 9)
         return {
             "enemy_right": u(keys[0]),

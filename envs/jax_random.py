@@ -1,0 +1,90 @@
+"""Threefry draws written as plain elementwise operations: jax.random's numbers, fused into the step.
+
+On the CPU, JAX lowers each threefry hash as a rolled loop (a `while` of five iterations) that
+XLA runs as separate kernels, iteration by iteration, and cannot fuse with the code around it.
+In a cheap environment step the hashing then costs more than the game: Breakout's step had four
+such loops, about half of its time. Written out with jnp operations, the hash becomes part of
+the step's own fusions.
+
+`split`, `bits` and `uniform` return exactly what `jax.random.split`, `jax.random.bits` (uint32)
+and `jax.random.uniform` return for a threefry key under JAX's default
+`jax_threefry_partitionable`; with any other key implementation or setting they call
+jax.random itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+
+
+def threefry2x32(k1, k2, x1, x2):
+    """The Threefry-2x32 hash (20 rounds) of the counter pair (x1, x2) under the key (k1, k2), uint32."""
+    ks = (k1, k2, k1 ^ k2 ^ np.uint32(0x1BD11BDA))
+    x1, x2 = x1 + ks[0], x2 + ks[1]
+    for group in range(5):
+        for r in _ROTATIONS[group % 2]:
+            x1 = x1 + x2
+            x2 = x1 ^ ((x2 << np.uint32(r)) | (x2 >> np.uint32(32 - r)))
+        x1 = x1 + ks[(group + 1) % 3]
+        x2 = x2 + ks[(group + 2) % 3] + np.uint32(group + 1)
+    return x1, x2
+
+
+def _key_words(key):
+    """(k1, k2) of a threefry key, or None where jax.random must draw (another generator or setting)."""
+    if not jax.config.jax_threefry_partitionable:
+        return None
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if "threefry" not in str(jax.random.key_impl(key)):
+            return None
+        key = jax.random.key_data(key)
+    elif jax.config.jax_default_prng_impl != "threefry2x32" or key.shape[-1:] != (2,):
+        return None
+    return key[..., 0], key[..., 1]
+
+
+def _hash_counters(words, shape):
+    """Both words of the hash of the counters 0 .. prod(shape)-1, each shaped `shape`."""
+    counters = jnp.arange(math.prod(shape), dtype=jnp.uint32).reshape(shape)
+    return threefry2x32(words[0], words[1], jnp.zeros_like(counters), counters)
+
+
+def split(key, num: int = 2):
+    """`jax.random.split(key, num)`, computed as fusible elementwise operations."""
+    words = _key_words(key)
+    if words is None:
+        return jax.random.split(key, num)
+    hi, lo = _hash_counters(words, (num,))
+    data = jnp.stack([hi, lo], axis=-1)
+    return jax.random.wrap_key_data(data, impl=jax.random.key_impl(key)) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else data
+
+
+def bits(key, shape=()):
+    """`jax.random.bits(key, shape, jnp.uint32)`, computed as fusible elementwise operations."""
+    words = _key_words(key)
+    if words is None:
+        return jax.random.bits(key, shape, jnp.uint32)
+    hi, lo = _hash_counters(words, tuple(shape))
+    return hi ^ lo
+
+
+def uniform(key, shape=(), dtype=None):
+    """`jax.random.uniform(key, shape, dtype)` in [0, 1), computed as fusible elementwise operations."""
+    dtype = jnp.dtype(jnp.result_type(float) if dtype is None else dtype)
+    words = _key_words(key)
+    if words is None or dtype not in (jnp.float32, jnp.float64):
+        return jax.random.uniform(key, shape, dtype)
+    hi, lo = _hash_counters(words, tuple(shape))
+    # As jax.random.uniform: the top mantissa-width bits under the exponent of 1.0, minus 1.
+    if dtype == jnp.float32:
+        mantissa = (hi ^ lo) >> np.uint32(32 - 23) | np.uint32(0x3F800000)
+        return jax.lax.bitcast_convert_type(mantissa, jnp.float32) - np.float32(1)
+    word = hi.astype(jnp.uint64) << np.uint64(32) | lo.astype(jnp.uint64)
+    mantissa = word >> np.uint64(64 - 52) | np.uint64(0x3FF0000000000000)
+    return jax.lax.bitcast_convert_type(mantissa, jnp.float64) - np.float64(1)

@@ -1,0 +1,54 @@
+"""envs.jax_random: the same numbers as jax.random, computed without JAX's CPU hashing loop."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envs import jax_random
+
+seeds = st.integers(0, 2**32 - 1)
+shapes = st.lists(st.integers(1, 5), max_size=2).map(tuple)
+# Jitted once per shape: eagerly, each of the hash's ~80 operations is a dispatch of its own.
+split = jax.jit(jax_random.split, static_argnums=1)
+bits = jax.jit(jax_random.bits, static_argnums=1)
+uniform = jax.jit(jax_random.uniform, static_argnums=(1, 2))
+
+
+@given(seed=seeds, num=st.integers(1, 6))
+def test_split_gives_jax_random_split_keys(seed, num):
+    key = jax.random.PRNGKey(seed)
+    np.testing.assert_array_equal(split(key, num), jax.random.split(key, num))
+
+
+@given(seed=seeds, shape=shapes)
+def test_bits_and_uniform_give_jax_random_numbers(seed, shape):
+    key = jax.random.PRNGKey(seed)
+    np.testing.assert_array_equal(bits(key, shape), jax.random.bits(key, shape, jnp.uint32))
+    for dtype in (jnp.float32, jnp.float64):  # the tests run with jax_enable_x64
+        np.testing.assert_array_equal(uniform(key, shape, dtype), jax.random.uniform(key, shape, dtype))
+
+
+def test_batched_jitted_and_typed_keys_agree_with_jax_random():
+    keys = jax.random.split(jax.random.PRNGKey(7), 9)
+    ours = jax.jit(jax.vmap(lambda k: jax_random.uniform(jax_random.split(k, 3)[2])))(keys)
+    theirs = jax.vmap(lambda k: jax.random.uniform(jax.random.split(k, 3)[2]))(keys)
+    np.testing.assert_array_equal(ours, theirs)
+    typed = jax.random.key(7)
+    np.testing.assert_array_equal(jax.random.key_data(jax_random.split(typed, 4)), jax.random.key_data(jax.random.split(typed, 4)))
+    np.testing.assert_array_equal(jax_random.uniform(typed, (3,)), jax.random.uniform(typed, (3,)))
+
+
+def test_other_generators_are_left_to_jax_random():
+    key = jax.random.key(3, impl="rbg")
+    np.testing.assert_array_equal(jax.random.key_data(jax_random.split(key, 2)), jax.random.key_data(jax.random.split(key, 2)))
+    np.testing.assert_array_equal(jax_random.uniform(key, (2,)), jax.random.uniform(key, (2,)))
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the hashing loop is JAX's CPU lowering")
+def test_the_hash_compiles_without_a_loop_where_jax_random_has_one():
+    key = jax.random.PRNGKey(0)
+    assert "while" in jax.jit(lambda k: jax.random.uniform(k)).lower(key).as_text()
+    assert "while" not in jax.jit(lambda k: jax_random.uniform(jax_random.split(k)[1])).lower(key).as_text()
