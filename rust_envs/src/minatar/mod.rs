@@ -274,6 +274,7 @@ impl<G: MinAtarGame> MinAtar<G> {
     /// `sticky` is the sticky-action draw, `draws` answers the game's step draws.
     /// `action` must be a full-map index (see [`full_action`](Self::full_action)).
     /// Returns `(reward, terminated, truncated)`.
+    #[inline(always)]
     pub fn step(&mut self, action: usize, sticky: f64, draws: &mut impl DrawSource) -> (f32, bool, bool) {
         let action = if sticky < self.config.sticky_action_prob { self.last_action } else { action };
         self.last_action = action;
