@@ -96,7 +96,11 @@ class MinAtarEnv(JaxEnv):
     def transition(self, state, action, draws, params):
         chosen = self.full_action(action, params)
         sticky = draws["sticky"] < params.sticky_action_prob
-        action = jnp.where(sticky, state.last_action, chosen).astype(state.last_action.dtype)
+        # `% 6` changes no action (both sides are full-map indices); it is there for XLA, which copies
+        # cheap elementwise code into every fusion that reads it but computes an integer remainder
+        # once. Without it, each state field's update recomputed the sticky draw's hash: Breakout's
+        # compiled step had 410 xors instead of 157, and took 20-30% more CPU time per step.
+        action = jnp.where(sticky, state.last_action, chosen).astype(state.last_action.dtype) % len(FULL_ACTIONS)
         state = state.replace(last_action=action)
         played, reward, terminal = self.game_step(state, action, draws, params)
         # The reference's act() returns at once when the game is already over.
