@@ -360,12 +360,22 @@ def vec_actions(gid, rng, n, dtype=None):
     return rng.uniform(-1.2 * hi, 1.2 * hi, size=(n, 1)).astype(np.float32)
 
 
+def assert_done_mask(done, terminated, truncated):
+    """A vector step's last output: the `terminated | truncated` buffer, or None when no env finished."""
+    if (terminated | truncated).any():
+        assert done is not None and done.dtype == np.bool_
+        np.testing.assert_array_equal(done, terminated | truncated)
+    else:
+        assert done is None
+
+
 def run_vec(gid, n, threads, steps, seed=11, act_seed=5, dtype=None):
     v = VEC[gid](n, seed, num_threads=threads)
     rng = np.random.default_rng(act_seed)
     out = [v.reset().copy()]
     for _ in range(steps):
-        res = v.step(vec_actions(gid, rng, n, dtype))
+        *res, done = v.step(vec_actions(gid, rng, n, dtype))
+        assert_done_mask(done, res[2], res[3])
         out.append(tuple(x.copy() for x in res))
     return out
 
@@ -405,8 +415,8 @@ def test_vec_batch_independence(gid):
     small, big = VEC[gid](n_small, 4, num_threads=1), VEC[gid](n_big, 4, num_threads=2)
     assert np.array_equal(small.reset(), big.reset()[:n_small])
     for a in acts:
-        rs = [x.copy() for x in small.step(a[:n_small])]
-        rb = big.step(a)
+        rs = [x.copy() for x in small.step(a[:n_small])[:5]]
+        rb = big.step(a)[:5]
         for x, y in zip(rs, rb):
             assert np.array_equal(x, y[:n_small])
 
@@ -431,7 +441,8 @@ def test_vec_matches_single_env_with_same_step_autoreset(gid):
     n_done = 0
     for t in range(steps):
         a = vec_actions(gid, rng, n)
-        obs, rew, term, trunc, final = v.step(a)
+        obs, rew, term, trunc, final, done = v.step(a)
+        assert_done_mask(done, term, trunc)
         for i, e in enumerate(singles):
             ai = int(a[i]) if gid in N_DISCRETE else a[i]
             o, r, te, tr = e.step(ai)
@@ -459,8 +470,8 @@ def test_vec_int32_and_int64_actions_agree():
 def test_vec_returns_internal_buffers():
     v = er.CartPoleVec(4, 0)
     obs0 = v.reset()
-    obs1, rew1, te1, tr1, fin1 = v.step(np.zeros(4, dtype=np.int64))
-    obs2, rew2, te2, tr2, fin2 = v.step(np.zeros(4, dtype=np.int64))
+    obs1, rew1, te1, tr1, fin1, _ = v.step(np.zeros(4, dtype=np.int64))
+    obs2, rew2, te2, tr2, fin2, _ = v.step(np.zeros(4, dtype=np.int64))
     assert obs0 is obs1 is obs2 and rew1 is rew2 and fin1 is fin2
     assert obs1.shape == (4, 4) and obs1.dtype == np.float32 and rew1.dtype == np.float64
     assert te1.dtype == np.bool_ and tr1.dtype == np.bool_ and fin1.shape == (4, 4)

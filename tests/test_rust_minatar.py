@@ -214,8 +214,12 @@ def test_vector_env_same_step_autoreset_against_single_envs_on_the_same_streams(
         out = vec.step(actions)
         if buffers is None:
             buffers = out
-        assert all(a is b for a, b in zip(out, buffers)), "the same buffers every step"
-        obs, reward, terminated, truncated, final_obs = out
+        assert all(a is b for a, b in zip(out[:5], buffers)), "the same buffers every step"
+        obs, reward, terminated, truncated, final_obs, done = out
+        if (terminated | truncated).any():
+            np.testing.assert_array_equal(done, terminated | truncated)
+        else:
+            assert done is None
         for i, s in enumerate(singles):
             o, r, te, tr = s.step(int(actions[i]))
             assert (r, te, tr) == (reward[i], terminated[i], truncated[i])

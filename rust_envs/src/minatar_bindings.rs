@@ -51,7 +51,7 @@ use pyo3::exceptions::{PyIndexError, PyKeyError, PyRuntimeError, PyTypeError, Py
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyTuple};
 
-use crate::bindings::{borrow_err, guard, panic_to_err, type_name};
+use crate::bindings::{borrow_err, finished, guard, panic_to_err, type_name};
 use crate::minatar::vector::{obs_len, MinAtarBuffers, MinAtarVec};
 use crate::minatar::{
     check_game_values, DrawDecl, DrawKind, DrawSource, GameValue, MinAtar, MinAtarConfig,
@@ -402,6 +402,7 @@ type VecStepOut<'py> = (
     Bound<'py, PyArray1<bool>>,
     Bound<'py, PyArray1<bool>>,
     Bound<'py, PyArray4<bool>>,
+    Option<Bound<'py, PyArray1<bool>>>,
 );
 
 pub(crate) struct VecCore<G: MinAtarGame> {
@@ -412,6 +413,7 @@ pub(crate) struct VecCore<G: MinAtarGame> {
     terminated: Py<PyArray1<bool>>,
     truncated: Py<PyArray1<bool>>,
     final_obs: Py<PyArray4<bool>>,
+    done: Py<PyArray1<bool>>,
 }
 
 /// Copy actions of one integer dtype, checking `0..k`.
@@ -463,6 +465,7 @@ impl<G: MinAtarGame> VecCore<G> {
             terminated: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
             truncated: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
             final_obs: PyArray4::<bool>::zeros(py, shape, false).unbind(),
+            done: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
         })
     }
 
@@ -514,7 +517,7 @@ impl<G: MinAtarGame> VecCore<G> {
         let terminated = self.terminated.bind(py).clone();
         let truncated = self.truncated.bind(py).clone();
         let final_obs = self.final_obs.bind(py).clone();
-        {
+        let any = {
             let mut o = obs.try_readwrite().map_err(|e| borrow_err("obs", e))?;
             let mut r = reward.try_readwrite().map_err(|e| borrow_err("reward", e))?;
             let mut te = terminated.try_readwrite().map_err(|e| borrow_err("terminated", e))?;
@@ -530,8 +533,10 @@ impl<G: MinAtarGame> VecCore<G> {
             let inner = &mut self.inner;
             let acts = &self.actions[..];
             py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.step(acts, bufs)))).map_err(panic_to_err)?;
-        }
-        Ok((obs, reward, terminated, truncated, final_obs))
+            let (te, tr) = (te.as_slice().map_err(|e| borrow_err("terminated", e))?, tr.as_slice().map_err(|e| borrow_err("truncated", e))?);
+            finished(self.done.bind(py), te, tr)?
+        };
+        Ok((obs, reward, terminated, truncated, final_obs, any))
     }
 
     fn get_state<'py>(&self, py: Python<'py>, i: i64) -> PyResult<Bound<'py, PyDict>> {
@@ -751,7 +756,8 @@ macro_rules! minatar_games {
                     guard(|| self.core.reset(py, seed))
                 }
 
-                /// Step every env: `(obs, reward, terminated, truncated, final_obs)` buffers.
+                /// Step every env: the `(obs, reward, terminated, truncated, final_obs)` buffers and the
+                /// `done` buffer (`terminated | truncated`), or `None` where no env finished.
                 fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<VecStepOut<'py>> {
                     guard(|| self.core.step(py, actions))
                 }
