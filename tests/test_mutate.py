@@ -62,7 +62,7 @@ def test_operators_leave_the_rest_of_the_line_alone(cartpole_mutants):
         if line.startswith("+")
     }
     assert ("where_swap", "+force = jnp.where(action == 1, -params.force_mag, params.force_mag)") in by_change
-    assert ("float32", '+return {"reset_uniform": jax.random.uniform(key, (4,), jnp.float32)}') in by_change
+    assert ("float32", '+return {"reset_uniform": jax_random.uniform(key, (4,), jnp.float32)}') in by_change
     assert ("constant", "+gravity: float = 9.898000000000001") in by_change
     assert ("constant", "+gravity: float = 4.9") in by_change
     assert ("constant", "+max_steps_in_episode: int = 501") in by_change

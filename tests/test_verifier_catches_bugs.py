@@ -85,8 +85,8 @@ def test_draws_sampled_in_float32_fail_L0(tmp_path):
     port = get_port("pendulum")
     wrong = edited_translation(
         port,
-        'return {"reset_uniform": jax.random.uniform(key, (2,), float_dtype())}',
-        'return {"reset_uniform": jax.random.uniform(key, (2,), jnp.float32)}',
+        'return {"reset_uniform": jax_random.uniform(key, (2,), float_dtype())}',
+        'return {"reset_uniform": jax_random.uniform(key, (2,), jnp.float32)}',
         tmp_path,
     )
     report = verify_port(port, ("L0",), VerifyOptions(), env=wrong)
