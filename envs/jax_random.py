@@ -15,6 +15,7 @@ jax.random itself.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +56,10 @@ def _hash_counters(words, shape):
     return threefry2x32(words[0], words[1], jnp.zeros_like(counters), counters)
 
 
+# The public functions are jitted, as jax.random's are: called eagerly, each of the hash's ~80 operations
+# would be a dispatch of its own (about 5 ms a call). `inline` puts them into an enclosing jit's program,
+# where they fuse with the step.
+@partial(jax.jit, static_argnums=1, inline=True)
 def split(key, num: int = 2):
     """`jax.random.split(key, num)`, computed as fusible elementwise operations."""
     words = _key_words(key)
@@ -65,6 +70,7 @@ def split(key, num: int = 2):
     return jax.random.wrap_key_data(data, impl=jax.random.key_impl(key)) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else data
 
 
+@partial(jax.jit, static_argnums=1, inline=True)
 def bits(key, shape=()):
     """`jax.random.bits(key, shape, jnp.uint32)`, computed as fusible elementwise operations."""
     words = _key_words(key)
@@ -74,6 +80,7 @@ def bits(key, shape=()):
     return hi ^ lo
 
 
+@partial(jax.jit, static_argnums=(1, 2), inline=True)
 def uniform(key, shape=(), dtype=None):
     """`jax.random.uniform(key, shape, dtype)` in [0, 1), computed as fusible elementwise operations."""
     dtype = jnp.dtype(jnp.result_type(float) if dtype is None else dtype)
