@@ -56,6 +56,12 @@ def _hash_counters(words, shape):
     return threefry2x32(words[0], words[1], jnp.zeros_like(counters), counters)
 
 
+def _bits32(words, shape):
+    """One 32-bit word per element, as jax.random.bits: the two words of each hash xored."""
+    hi, lo = _hash_counters(words, shape)
+    return hi ^ lo
+
+
 # The public functions are jitted, as jax.random's are: called eagerly, each of the hash's ~80 operations
 # would be a dispatch of its own (about 5 ms a call). `inline` puts them into an enclosing jit's program,
 # where they fuse with the step.
@@ -76,8 +82,7 @@ def bits(key, shape=()):
     words = _key_words(key)
     if words is None:
         return jax.random.bits(key, shape, jnp.uint32)
-    hi, lo = _hash_counters(words, tuple(shape))
-    return hi ^ lo
+    return _bits32(words, tuple(shape))
 
 
 @partial(jax.jit, static_argnums=(1, 2), inline=True)
@@ -87,11 +92,11 @@ def uniform(key, shape=(), dtype=None):
     words = _key_words(key)
     if words is None or dtype not in (jnp.float32, jnp.float64):
         return jax.random.uniform(key, shape, dtype)
-    hi, lo = _hash_counters(words, tuple(shape))
     # As jax.random.uniform: the top mantissa-width bits under the exponent of 1.0, minus 1.
     if dtype == jnp.float32:
-        mantissa = (hi ^ lo) >> np.uint32(32 - 23) | np.uint32(0x3F800000)
+        mantissa = _bits32(words, tuple(shape)) >> np.uint32(32 - 23) | np.uint32(0x3F800000)
         return jax.lax.bitcast_convert_type(mantissa, jnp.float32) - np.float32(1)
+    hi, lo = _hash_counters(words, tuple(shape))
     word = hi.astype(jnp.uint64) << np.uint64(32) | lo.astype(jnp.uint64)
     mantissa = word >> np.uint64(64 - 52) | np.uint64(0x3FF0000000000000)
     return jax.lax.bitcast_convert_type(mantissa, jnp.float64) - np.float64(1)

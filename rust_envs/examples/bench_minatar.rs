@@ -1,8 +1,9 @@
 //! Core (no Python) throughput of the MinAtar vector env, random actions:
 //! `cargo run --release --example bench_minatar -- [num_envs] [steps] [sticky_action_prob] [gap_us]`
 //! (defaults 1024, 2000, 0.0, 0). `gap_us` busy-waits that long between steps, as a Python caller's own
-//! work between calls does (the helper threads then wait for the next step). Prints steps/s for 1 thread, 2 threads (a dedicated pool) and rayon's global pool,
-//! best of 3 timed repetitions after a warm-up.
+//! work between calls does (the helper threads then wait for the next step); only the steps are timed.
+//! Prints steps/s for 1 thread, 2 threads (a dedicated pool) and rayon's global pool, best of 3 timed
+//! repetitions after a warm-up.
 use envport_rust::minatar::breakout::Breakout;
 use envport_rust::minatar::vector::{obs_len, MinAtarBuffers, MinAtarVec};
 use envport_rust::minatar::{MinAtarConfig, MinAtarGame};
