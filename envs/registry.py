@@ -8,16 +8,16 @@ from envs.spec import Port
 
 # Each entry is a package under envs/ that defines PORT. A new port registers here.
 PORT_PACKAGES = (
-    "envs.cartpole",
-    "envs.acrobot",
-    "envs.mountaincar",
-    "envs.mountaincar_continuous",
-    "envs.pendulum",
-    "envs.minatar_breakout",
-    "envs.minatar_freeway",
-    "envs.minatar_asterix",
-    "envs.minatar_space_invaders",
-    "envs.minatar_seaquest",
+    "envs.classic_control.cartpole",
+    "envs.classic_control.acrobot",
+    "envs.classic_control.mountaincar",
+    "envs.classic_control.mountaincar_continuous",
+    "envs.classic_control.pendulum",
+    "envs.minatar.breakout",
+    "envs.minatar.freeway",
+    "envs.minatar.asterix",
+    "envs.minatar.space_invaders",
+    "envs.minatar.seaquest",
 )
 
 

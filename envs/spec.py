@@ -124,6 +124,8 @@ class Port:
     # L4 policy transfer: the largest difference of mean episode return (reference minus
     # translation, same policies) still called equivalent by its TOST; None: L4 does not apply.
     policy_transfer_margin: float | None = None
+    # gymnax's id for the same environment (benchmarks and `--candidate gymnax:ID`); None: gymnax has none.
+    gymnax_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def field(self, name: str) -> StateField:

@@ -169,19 +169,6 @@ def prepare_jax(port, batch_size: int, steps: int, seed: int = 0, settings: dict
     return Prepared(run, batch_size)
 
 
-def gymnax_id(port) -> str | None:
-    """gymnax's id for the environment of `port` (None when gymnax has none)."""
-    from verify.candidates import GYMNAX_LAYOUTS
-
-    if port.name in GYMNAX_LAYOUTS:
-        return GYMNAX_LAYOUTS[port.name][0]
-    if "game" in port.extra:  # a MinAtar game: gymnax has all five as `<Title>-MinAtar`
-        from envs.minatar.reference import GAME_IDS
-
-        return f"{GAME_IDS[port.extra['game']]}-MinAtar"
-    return None
-
-
 def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
     """gymnax's implementation of the same environment, measured the same way as the JAX translation.
 
@@ -190,7 +177,7 @@ def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: d
     """
     import gymnax
 
-    gid = gymnax_id(port)
+    gid = port.gymnax_id
     if gid is None:
         raise LookupError(f"gymnax has no {port.name}")
     env, params = gymnax.make(gid)

@@ -143,7 +143,7 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
     default_output = ROOT / "rust_envs" / "src" / "envs" if task.target == "rust" else (
-        ROOT / "envs" / task.package if task.registered else Path("ports"))
+        ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
     output = Path(o["output"]) if o.get("output") else default_output
     if output.exists() and not output.is_dir():
         raise UsageProblem(f"--output {output} is a file; give a folder")

@@ -49,7 +49,7 @@ class Task:
     reference: str  # module:Class of the reference
     registered: bool
     class_name: str  # the translation's class name
-    package: str  # Python identifier of the port's package
+    package: str  # a new port: its package name (a Python identifier); a registered one: its dotted package (envs.<family>.<port>)
     sources: list[SourceFile] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)  # port summary (registered ports)
 
@@ -205,12 +205,12 @@ def task_for_port(name: str, target: str) -> Task:
     sources = [_source_of(m, m.__name__, "reference") for m in _port_reference_modules(port)]
     sources.append(_source_of(adapter, adapter.__name__, "adapter"))
     sources.append(_source_of(package_module, package_module.__name__, "metadata"))
-    package = package_module.__name__.rpartition(".")[2]
+    package = package_module.__name__  # dotted: envs.<family>.<port>
     if target == "rust":
         try:
             class_name, rust_file, bound = *rust_module_of(port.name), True
         except TaskError:  # no bindings yet: the prompt still renders, the loop says what is missing
-            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{package}.rs", False
+            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{package.rpartition('.')[2]}.rs", False
         sources += _rust_contract_sources(exclude=rust_file)
         return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary(),
                     rust_file, bound)
@@ -260,11 +260,11 @@ def task_for_reference(reference: str, name: str, target: str) -> Task:
     package = _package_name(name)
     sources = [_source_of(m, m.__name__, "reference") for m in reference_modules(cls)]
     # A complete registered port, as the worked example of adapter and metadata.
-    import envs.cartpole
-    import envs.cartpole.reference
+    import envs.classic_control.cartpole
+    import envs.classic_control.cartpole.reference
 
-    sources.append(_source_of(envs.cartpole.reference, "envs.cartpole.reference", "example"))
-    sources.append(_source_of(envs.cartpole, "envs.cartpole", "example"))
+    sources.append(_source_of(envs.classic_control.cartpole.reference, "envs.classic_control.cartpole.reference", "example"))
+    sources.append(_source_of(envs.classic_control.cartpole, "envs.classic_control.cartpole", "example"))
     sources += _contract_sources() if target == "jax" else _rust_contract_sources()
     class_name = "".join(part.capitalize() for part in package.split("_")) or "Env"
     if target == "rust":

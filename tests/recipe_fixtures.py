@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
-CORRECT = (ROOT / "envs" / "cartpole" / "jax_env.py").read_text()
+CORRECT = (ROOT / "envs" / "classic_control" / "cartpole" / "jax_env.py").read_text()
 # Planted bug: the sign of the pole's reaction term. L1 catches it from any state.
 BUG_FROM, BUG_TO = "params.gravity * sintheta - costheta * temp", "params.gravity * sintheta + costheta * temp"
 assert CORRECT.count(BUG_FROM) == 1

@@ -18,9 +18,9 @@ HAS_GYMNAX = importlib.util.find_spec("gymnax") is not None
 
 def test_module_object_candidate_is_verified_like_a_translation():
     port = get_port("pendulum")
-    candidate = load_candidate(port, "envs.pendulum.jax_env:Pendulum")
+    candidate = load_candidate(port, "envs.classic_control.pendulum.jax_env:Pendulum")
     report = verify_port(port, ("L0", "L1"), VerifyOptions(examples=30), candidate=candidate)
-    assert report.backend == "envs.pendulum.jax_env:Pendulum"
+    assert report.backend == "envs.classic_control.pendulum.jax_env:Pendulum"
     assert report.passed, report.first_failure()
 
 
@@ -28,7 +28,7 @@ def test_module_object_candidate_is_verified_like_a_translation():
     "spec, message",
     [
         ("nosuchmodule:Env", "cannot import module 'nosuchmodule'"),
-        ("envs.cartpole.jax_env:Nope", "has no attribute 'Nope'"),
+        ("envs.classic_control.cartpole.jax_env:Nope", "has no attribute 'Nope'"),
         ("envs.spaces:Discrete", "constructing it failed"),
         ("gymnax:Acrobot-v1", "not a translation of cartpole"),
         ("just-a-name", "expected gymnax:ENV_ID, module:object or an adapter file"),

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("gymnax") is None, reas
 
 def _equal_settings(name):
     """The port with the reference's sticky actions off, and gymnax with the full action set: settings made equal."""
-    from envs.minatar.gymnax_candidate import GYMNAX_IDS, gymnax_minatar_candidate
+    from verify.gymnax_minatar import gymnax_minatar_candidate
     from envs.minatar.reference import make_reference
 
     port = get_port(name)
     game, limit = port.extra["game"], port.max_episode_steps
     port = port.replace(make_reference=lambda: make_reference(game, limit, sticky_action_prob=0.0))
-    env, ignored = gymnax_minatar_candidate(port, GYMNAX_IDS[name], use_minimal_action_set=False)
+    env, ignored = gymnax_minatar_candidate(port, port.gymnax_id, use_minimal_action_set=False)
     from verify.candidates import Candidate
 
     candidate = Candidate("gymnax (equal settings)", env, ignored)

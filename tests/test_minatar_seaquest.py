@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from envs.minatar_seaquest import PORT
-from envs.minatar_seaquest.jax_env import LISTS, Seaquest
+from envs.minatar.seaquest import PORT
+from envs.minatar.seaquest.jax_env import LISTS, Seaquest
 from verify.lockstep import Lockstep
 
 NOOP, LEFT, UP, RIGHT, DOWN, FIRE = range(6)
@@ -91,7 +91,7 @@ def test_enemy_sub_fires_as_it_leaves_and_the_bullet_goes_too(lock):
 
 def test_list_operations_follow_python_lists():
     """`items.remove` deletes the first *equal* row, as list.remove does; append and del keep the order, empty rows zero."""
-    from envs.minatar_seaquest import items as L
+    from envs.minatar.seaquest import items as L
 
     rng = np.random.default_rng(0)
     for _ in range(40):

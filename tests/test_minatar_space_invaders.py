@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from envs.minatar.reference import make_reference
-from envs.minatar_space_invaders import PORT
-from envs.minatar_space_invaders.jax_env import SpaceInvaders
+from envs.minatar.space_invaders import PORT
+from envs.minatar.space_invaders.jax_env import SpaceInvaders
 from verify.lockstep import Lockstep
 
 NOOP, LEFT, RIGHT, FIRE = 0, 1, 3, 5

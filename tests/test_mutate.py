@@ -44,7 +44,7 @@ def test_every_operator_applies_to_cartpole_and_every_mutant_is_a_real_change(ca
 def test_each_diff_shows_one_change(cartpole_mutants):
     original_lines = translation_source(CARTPOLE).splitlines()
     for m in cartpole_mutants.mutants:
-        assert m.diff.startswith("--- a/envs/cartpole/jax_env.py\n+++ b/envs/cartpole/jax_env.py\n"), m.id
+        assert m.diff.startswith("--- a/envs/classic_control/cartpole/jax_env.py\n+++ b/envs/classic_control/cartpole/jax_env.py\n"), m.id
         assert m.diff.count("\n@@ ") == 1, (m.id, m.diff)  # one hunk
         removed = [l[1:] for l in m.diff.splitlines()[3:] if l.startswith("-")]
         added = [l[1:] for l in m.diff.splitlines()[3:] if l.startswith("+")]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from envs import get_port
-from envs.cartpole.jax_env import CartPole, Params
+from envs.classic_control.cartpole.jax_env import CartPole, Params
 from verify.policy_transfer import PolicyTransferOptions, check_policy_transfer, tost_paired
 from verify.report import VerificationReport
 from verify.runner import DEFAULT_LEVELS, parse_levels

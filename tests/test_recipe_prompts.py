@@ -44,7 +44,7 @@ def test_reference_modules_gathered_automatically():
     paths = [s.path for s in task.reference_sources()]
     assert paths[0] == "gymnasium/envs/classic_control/mountain_car.py"
     assert "gymnasium/envs/classic_control/utils.py" in paths  # helper module it uses
-    assert "envs/mountaincar/reference.py" in [s.path for s in task.sources]
+    assert "envs/classic_control/mountaincar/reference.py" in [s.path for s in task.sources]
 
 
 @pytest.mark.parametrize("tools", [True, False])

@@ -11,16 +11,16 @@ REFERENCE = "gymnasium.envs.classic_control.cartpole:CartPoleEnv"
 
 def new_port_files() -> dict[str, str]:
     """The cartpole port as a user's new port `my-cartpole` in package my_cartpole (what an agent would write)."""
-    init = (ROOT / "envs" / "cartpole" / "__init__.py").read_text()
-    for old, new in (("from envs.cartpole import reference", "from my_cartpole import reference"),
-                     ("from envs.cartpole.jax_env import CartPole", "from my_cartpole.jax_env import MyCartpole"),
+    init = (ROOT / "envs" / "classic_control" / "cartpole" / "__init__.py").read_text()
+    for old, new in (("from envs.classic_control.cartpole import reference", "from my_cartpole import reference"),
+                     ("from envs.classic_control.cartpole.jax_env import CartPole", "from my_cartpole.jax_env import MyCartpole"),
                      ("return CartPole()", "return MyCartpole()"), ('name="cartpole"', 'name="my-cartpole"'),
-                     ('jax_module="envs.cartpole.jax_env"', 'jax_module="my_cartpole.jax_env"'),
+                     ('jax_module="envs.classic_control.cartpole.jax_env"', 'jax_module="my_cartpole.jax_env"'),
                      ('backends=("jax", "rust")', 'backends=("jax",)'), ('aliases=("CartPole",)', "aliases=()")):
         assert old in init
         init = init.replace(old, new)
     return {"my_cartpole/__init__.py": init,
-            "my_cartpole/reference.py": (ROOT / "envs" / "cartpole" / "reference.py").read_text(),
+            "my_cartpole/reference.py": (ROOT / "envs" / "classic_control" / "cartpole" / "reference.py").read_text(),
             "my_cartpole/jax_env.py": CORRECT.replace("class CartPole(JaxEnv)", "class MyCartpole(JaxEnv)")}
 
 

@@ -62,13 +62,13 @@ class Candidate:
 
 # ----- gymnax --------------------------------------------------------------------
 
-# port -> (gymnax id, {port field: gymnax field}, {unmodelled port field: value for the reference})
-GYMNAX_LAYOUTS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
-    "cartpole": ("CartPole-v1", {"x": "x", "x_dot": "x_dot", "theta": "theta", "theta_dot": "theta_dot", "time": "time"}, {"steps_beyond_terminated": -1}),
-    "acrobot": ("Acrobot-v1", {"theta1": "joint_angle1", "theta2": "joint_angle2", "dtheta1": "velocity_1", "dtheta2": "velocity_2", "time": "time"}, {}),
-    "mountaincar": ("MountainCar-v0", {"position": "position", "velocity": "velocity", "time": "time"}, {}),
-    "mountaincar-continuous": ("MountainCarContinuous-v0", {"position": "position", "velocity": "velocity", "time": "time"}, {"state_f32": True}),
-    "pendulum": ("Pendulum-v1", {"theta": "theta", "theta_dot": "theta_dot", "last_u": "last_u", "time": "time"}, {}),
+# port -> ({port field: gymnax field}, {unmodelled port field: value for the reference}); gymnax's id is the port's `gymnax_id`
+GYMNAX_LAYOUTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "cartpole": ({"x": "x", "x_dot": "x_dot", "theta": "theta", "theta_dot": "theta_dot", "time": "time"}, {"steps_beyond_terminated": -1}),
+    "acrobot": ({"theta1": "joint_angle1", "theta2": "joint_angle2", "dtheta1": "velocity_1", "dtheta2": "velocity_2", "time": "time"}, {}),
+    "mountaincar": ({"position": "position", "velocity": "velocity", "time": "time"}, {}),
+    "mountaincar-continuous": ({"position": "position", "velocity": "velocity", "time": "time"}, {"state_f32": True}),
+    "pendulum": ({"theta": "theta", "theta_dot": "theta_dot", "last_u": "last_u", "time": "time"}, {}),
 }
 
 
@@ -93,7 +93,7 @@ class GymnaxCandidate(JaxEnv):
     """
 
     def __init__(self, port: Port, gymnax_env: Any, gymnax_params: Any, layout: dict[str, str], reset_inverse):
-        self.name = f"gymnax:{GYMNAX_LAYOUTS[port.name][0]}"
+        self.name = f"gymnax:{port.gymnax_id}"
         self._env, self._params, self._layout = gymnax_env, gymnax_params, layout
         self._ours = port.make_jax()
         self._inverse = reset_inverse
@@ -169,10 +169,10 @@ def _gymnax_candidate(port: Port, env_id: str) -> Candidate:
         import gymnax
     except ImportError as exc:
         raise CandidateError(f"gymnax is not installed ({exc}); install it with `bash setup.sh` (it adds gymnax for comparisons)") from exc
-    if port.name.startswith("minatar-"):  # randomness read back from gymnax's keys: envs/minatar/gymnax_candidate.py
-        from envs.minatar.gymnax_candidate import GYMNAX_IDS, gymnax_minatar_candidate
+    if port.name.startswith("minatar-"):  # randomness read back from gymnax's keys: verify/gymnax_minatar.py
+        from verify.gymnax_minatar import GAMES, gymnax_minatar_candidate
 
-        if port.name in GYMNAX_IDS:
+        if port.name in GAMES:
             try:
                 env, ignored = gymnax_minatar_candidate(port, env_id)
             except ValueError as exc:
@@ -180,7 +180,8 @@ def _gymnax_candidate(port: Port, env_id: str) -> Candidate:
             return Candidate(f"gymnax:{env_id}", env, ignored)
     if port.name not in GYMNAX_LAYOUTS:
         raise CandidateError(f"no gymnax adapter for port {port.name!r}; known: {', '.join(GYMNAX_LAYOUTS)}. Write an adapter file (see verify/candidates.py)")
-    expected_id, layout, ignored = GYMNAX_LAYOUTS[port.name]
+    expected_id = port.gymnax_id
+    layout, ignored = GYMNAX_LAYOUTS[port.name]
     if env_id != expected_id:
         raise CandidateError(f"gymnax:{env_id} is not a translation of {port.name}; use gymnax:{expected_id}")
     try:

@@ -1,6 +1,6 @@
 """What the MinAtar ports share: the reference adapter over the `minatar` package, the JAX base, port metadata.
 
-Each game lives in its own package (`envs/minatar_breakout`, ...) with its state
+Each game lives in its own package (`envs/minatar/breakout`, ...) with its state
 fields, its draws and its logic; everything that repeats across games is here:
 
 - `reference`: the real `minatar.gym.BaseEnv` behind `gymnasium.make`, reading and

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.minatar.port import minatar_port
-from envs.minatar_asterix import reference
+from envs.minatar.asterix import reference
 from envs.spec import DrawSpec, StateField
 
 MAX_EPISODE_STEPS = 1000
@@ -40,7 +40,7 @@ def goal_policy(key, obs):
 
 PORT = minatar_port(
     game="asterix",
-    package="envs.minatar_asterix",
+    package="envs.minatar.asterix",
     class_name="Asterix",
     description="MinAtar Asterix (Young & Tian 2019): collect gold, avoid enemies; spawning speeds up; sticky actions 0.1.",
     fields=(

@@ -1,20 +1,20 @@
 """MountainCar-v0: Gymnasium's discrete mountain car, ported to JAX."""
 
 from envs.gym_reference import make_gym_reference
-from envs.mountaincar import reference
+from envs.classic_control.mountaincar import reference
 from envs.spec import DrawSpec, Port, StateField
 
 GYM_ID = "MountainCar-v0"
 
 
 def _make_jax():
-    from envs.mountaincar.jax_env import MountainCar
+    from envs.classic_control.mountaincar.jax_env import MountainCar
 
     return MountainCar()
 
 
 def _goal_policy(key, obs):
-    from envs.mountaincar.jax_env import momentum_policy
+    from envs.classic_control.mountaincar.jax_env import momentum_policy
 
     return momentum_policy(key, obs)
 
@@ -28,7 +28,7 @@ PORT = Port(
     get_state=reference.get_state,
     set_state=reference.set_state,
     make_jax=_make_jax,
-    jax_module="envs.mountaincar.jax_env",
+    jax_module="envs.classic_control.mountaincar.jax_env",
     state_fields=(
         StateField("position", "float64", "unwrapped.state[0]", "close", low=-1.2, high=0.6, edges=(0.5, -1.2)),
         StateField("velocity", "float64", "unwrapped.state[1]", "close", low=-0.07, high=0.07, edges=(0.0,)),
@@ -38,6 +38,7 @@ PORT = Port(
     max_episode_steps=200,
     goal_policy=_goal_policy,
     invalid_action="the reference rejects actions outside {0, 1, 2} (assert); the translation extrapolates the push (action - 1) * force and stays finite",
+    gymnax_id="MountainCar-v0",
     backends=("jax", "rust"),
     aliases=("MountainCar",),
 )

@@ -29,10 +29,6 @@ from envs import spaces
 from envs.jax_env import JaxEnv, float_dtype, int_dtype
 from envs.spec import Port
 
-GYMNAX_IDS = {
-    "minatar-breakout": "Breakout-MinAtar", "minatar-freeway": "Freeway-MinAtar", "minatar-asterix": "Asterix-MinAtar",
-    "minatar-space-invaders": "SpaceInvaders-MinAtar",
-}
 IGNORED = {"last_action": 0}
 
 
@@ -159,7 +155,7 @@ class GymnaxMinAtarCandidate(JaxEnv):
     def __init__(self, port: Port, gymnax_env, gymnax_params):
         import importlib
 
-        self.name = f"gymnax:{GYMNAX_IDS[port.name]}"
+        self.name = f"gymnax:{port.gymnax_id}"
         self._env, self._params = gymnax_env, gymnax_params
         self._module = importlib.import_module(type(gymnax_env).__module__)
         self._ours = port.make_jax()
@@ -221,7 +217,7 @@ def gymnax_minatar_candidate(port: Port, env_id: str, **make_kwargs):
     """(candidate env, ignored fields) for `gymnax:<env_id>`; raises ValueError for a wrong id."""
     import gymnax
 
-    if env_id != GYMNAX_IDS[port.name]:
-        raise ValueError(f"gymnax:{env_id} is not a translation of {port.name}; use gymnax:{GYMNAX_IDS[port.name]}")
+    if env_id != port.gymnax_id:
+        raise ValueError(f"gymnax:{env_id} is not a translation of {port.name}; use gymnax:{port.gymnax_id}")
     genv, gparams = gymnax.make(env_id, **make_kwargs)
     return GymnaxMinAtarCandidate(port, genv, gparams), dict(IGNORED)

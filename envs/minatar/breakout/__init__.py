@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.minatar.port import minatar_port
-from envs.minatar_breakout import reference
+from envs.minatar.breakout import reference
 from envs.spec import DrawSpec, StateField
 
 MAX_EPISODE_STEPS = 1000
@@ -62,7 +62,7 @@ def goal_policy(key, obs):
 
 PORT = minatar_port(
     game="breakout",
-    package="envs.minatar_breakout",
+    package="envs.minatar.breakout",
     class_name="Breakout",
     description="MinAtar Breakout (Young & Tian 2019): paddle, diagonal ball, three rows of bricks; sticky actions 0.1.",
     fields=(

@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.minatar.port import minatar_port
-from envs.minatar_seaquest import reference
-from envs.minatar_seaquest.jax_env import LISTS
+from envs.minatar.seaquest import reference
+from envs.minatar.seaquest.jax_env import LISTS
 from envs.spec import DrawSpec, StateField
 
 MAX_EPISODE_STEPS = 1000
@@ -128,7 +128,7 @@ def goal_policy(key, obs):
 
 PORT = minatar_port(
     game="seaquest",
-    package="envs.minatar_seaquest",
+    package="envs.minatar.seaquest",
     class_name="Seaquest",
     description=(
         "MinAtar Seaquest (Young & Tian 2019): submarine, enemy fish and shooting subs, divers to rescue, oxygen; "

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.minatar.port import minatar_port
-from envs.minatar_space_invaders import reference
+from envs.minatar.space_invaders import reference
 from envs.spec import StateField
 
 MAX_EPISODE_STEPS = 1000
@@ -44,7 +44,7 @@ def goal_policy(key, obs):
 
 PORT = minatar_port(
     game="space_invaders",
-    package="envs.minatar_space_invaders",
+    package="envs.minatar.space_invaders",
     class_name="SpaceInvaders",
     description=(
         "MinAtar SpaceInvaders (Young & Tian 2019): cannon against a marching, shooting alien block; "

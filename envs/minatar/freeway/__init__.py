@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.minatar.port import minatar_port
-from envs.minatar_freeway import reference
+from envs.minatar.freeway import reference
 from envs.spec import DrawSpec, StateField
 
 MAX_EPISODE_STEPS = 2600
@@ -28,7 +28,7 @@ def goal_policy(key, obs):
 
 PORT = minatar_port(
     game="freeway",
-    package="envs.minatar_freeway",
+    package="envs.minatar.freeway",
     class_name="Freeway",
     description="MinAtar Freeway (Young & Tian 2019): a chicken crosses eight lanes of traffic; sticky actions 0.1.",
     fields=(

@@ -2,7 +2,7 @@
 
 import math
 
-from envs.acrobot import reference
+from envs.classic_control.acrobot import reference
 from envs.gym_reference import make_gym_reference
 from envs.spec import DrawSpec, Port, StateField
 
@@ -17,13 +17,13 @@ ACROBOT_RTOL = 1e-10
 
 
 def _make_jax():
-    from envs.acrobot.jax_env import Acrobot
+    from envs.classic_control.acrobot.jax_env import Acrobot
 
     return Acrobot()
 
 
 def _goal_policy(key, obs):
-    from envs.acrobot.jax_env import swing_policy
+    from envs.classic_control.acrobot.jax_env import swing_policy
 
     return swing_policy(key, obs)
 
@@ -37,7 +37,7 @@ PORT = Port(
     get_state=reference.get_state,
     set_state=reference.set_state,
     make_jax=_make_jax,
-    jax_module="envs.acrobot.jax_env",
+    jax_module="envs.classic_control.acrobot.jax_env",
     state_fields=(
         StateField("theta1", "float64", rtol=ACROBOT_RTOL, atol=ACROBOT_RTOL, ref="unwrapped.state[0]", rule="close", low=-math.pi, high=math.pi),
         StateField("theta2", "float64", rtol=ACROBOT_RTOL, atol=ACROBOT_RTOL, ref="unwrapped.state[1]", rule="close", low=-math.pi, high=math.pi),
@@ -50,6 +50,7 @@ PORT = Port(
     chaotic="libm pow(x, 2) rounds differently from x*x in ~0.1% of squares; chaos amplifies these ulps along an episode",
     goal_policy=_goal_policy,
     invalid_action="the reference indexes a Python list: action -1 means torque +1 and 3 or more raise IndexError; the translation matches -1 and stays finite (clamped index) beyond",
+    gymnax_id="Acrobot-v1",
     backends=("jax", "rust"),
     aliases=("Acrobot",),
 )

@@ -2,7 +2,7 @@
 
 import math
 
-from envs.cartpole import reference
+from envs.classic_control.cartpole import reference
 from envs.gym_reference import make_gym_reference
 from envs.spec import DrawSpec, Port, StateField
 
@@ -10,7 +10,7 @@ GYM_ID = "CartPole-v1"
 
 
 def _make_jax():
-    from envs.cartpole.jax_env import CartPole
+    from envs.classic_control.cartpole.jax_env import CartPole
 
     return CartPole()
 
@@ -24,7 +24,7 @@ PORT = Port(
     get_state=reference.get_state,
     set_state=reference.set_state,
     make_jax=_make_jax,
-    jax_module="envs.cartpole.jax_env",
+    jax_module="envs.classic_control.cartpole.jax_env",
     state_fields=(
         StateField("x", "float64", "unwrapped.state[0]", "close", low=-3.0, high=3.0, edges=(-2.4, 2.4)),
         StateField("x_dot", "float64", "unwrapped.state[1]", "close", low=-5.0, high=5.0),
@@ -36,6 +36,7 @@ PORT = Port(
     draws=(DrawSpec("reset_uniform", "uniform", (4,), "reset", "np_random.uniform(-0.05, 0.05, size=(4,))"),),
     max_episode_steps=500,
     invalid_action="the reference rejects actions outside {0, 1} (assert); the translation, which cannot raise under jit, treats every action other than 1 as a push left",
+    gymnax_id="CartPole-v1",
     backends=("jax", "rust"),
     aliases=("CartPole",),
     policy_transfer_margin=25.0,  # 5% of the best return (500)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.minatar_seaquest.jax_env import LISTS
+from envs.minatar.seaquest.jax_env import LISTS
 
 COUNTERS = ("oxygen", "diver_count", "sub_x", "sub_y", "e_spawn_speed", "e_spawn_timer", "d_spawn_timer", "move_speed", "ramp_index", "shot_timer")
 FLAGS = ("sub_or", "surface", "terminal")

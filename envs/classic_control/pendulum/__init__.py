@@ -3,14 +3,14 @@
 import math
 
 from envs.gym_reference import make_gym_reference
-from envs.pendulum import reference
+from envs.classic_control.pendulum import reference
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
 GYM_ID = "Pendulum-v1"
 
 
 def _make_jax():
-    from envs.pendulum.jax_env import Pendulum
+    from envs.classic_control.pendulum.jax_env import Pendulum
 
     return Pendulum()
 
@@ -24,7 +24,7 @@ PORT = Port(
     get_state=reference.get_state,
     set_state=reference.set_state,
     make_jax=_make_jax,
-    jax_module="envs.pendulum.jax_env",
+    jax_module="envs.classic_control.pendulum.jax_env",
     state_fields=(
         StateField("theta", "float64", "unwrapped.state[0]", "close", low=-4 * math.pi, high=4 * math.pi),
         StateField("theta_dot", "float64", "unwrapped.state[1]", "close", low=-8.0, high=8.0, edges=(-8.0, 8.0)),
@@ -37,6 +37,7 @@ PORT = Port(
     # is off by one float32 ulp from u*u in about 1 case in 1000: up to ~5e-10 in the reward.
     reward_tolerance=Tolerance("close", rtol=1e-12, atol=1e-9),
     invalid_action="torques outside [-2, 2] are clipped, as the reference clips them",
+    gymnax_id="Pendulum-v1",
     backends=("jax", "rust"),
     aliases=("Pendulum",),
 )

@@ -29,7 +29,7 @@ from flax import struct
 from envs import jax_random
 from envs.jax_env import float_dtype, int_dtype, randint
 from envs.minatar.jax_base import DOWN, FIRE, LEFT, RIGHT, UP, MinAtarEnv
-from envs.minatar_seaquest import items as L
+from envs.minatar.seaquest import items as L
 
 MAX_OXYGEN = 200
 INIT_SPAWN_SPEED = 20

@@ -1,20 +1,20 @@
 """MountainCarContinuous-v0: Gymnasium's continuous mountain car, ported to JAX."""
 
 from envs.gym_reference import make_gym_reference
-from envs.mountaincar_continuous import reference
+from envs.classic_control.mountaincar_continuous import reference
 from envs.spec import DrawSpec, Port, StateField
 
 GYM_ID = "MountainCarContinuous-v0"
 
 
 def _make_jax():
-    from envs.mountaincar_continuous.jax_env import MountainCarContinuous
+    from envs.classic_control.mountaincar_continuous.jax_env import MountainCarContinuous
 
     return MountainCarContinuous()
 
 
 def _goal_policy(key, obs):
-    from envs.mountaincar_continuous.jax_env import momentum_policy
+    from envs.classic_control.mountaincar_continuous.jax_env import momentum_policy
 
     return momentum_policy(key, obs)
 
@@ -28,7 +28,7 @@ PORT = Port(
     get_state=reference.get_state,
     set_state=reference.set_state,
     make_jax=_make_jax,
-    jax_module="envs.mountaincar_continuous.jax_env",
+    jax_module="envs.classic_control.mountaincar_continuous.jax_env",
     state_fields=(
         StateField("position", "float64", "unwrapped.state[0]", "close", low=-1.2, high=0.6, edges=(0.45, -1.2)),
         StateField("velocity", "float64", "unwrapped.state[1]", "close", low=-0.07, high=0.07, edges=(0.0,)),
@@ -40,6 +40,7 @@ PORT = Port(
     canonical_state=reference.canonical_state,
     goal_policy=_goal_policy,
     invalid_action="actions outside [-1, 1] are clipped for the force, as the reference does; the reward uses the unclipped action, as the reference does",
+    gymnax_id="MountainCarContinuous-v0",
     backends=("jax", "rust"),
     aliases=("MountainCarContinuous", "mountaincar_continuous"),
 )
