@@ -6,9 +6,6 @@ time limit is exactly the one users get; adapters read and write its state here.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Iterator
-
 import gymnasium
 from gymnasium.wrappers import TimeLimit
 
@@ -39,15 +36,3 @@ def get_elapsed_steps(env: gymnasium.Env) -> int:
 def set_elapsed_steps(env: gymnasium.Env, steps: int) -> None:
     """Overwrite the TimeLimit wrapper's step counter."""
     time_limit_wrapper(env)._elapsed_steps = int(steps)
-
-
-@contextlib.contextmanager
-def swapped_np_random(env: gymnasium.Env, generator: Any) -> Iterator[None]:
-    """Let `generator` answer the environment's `np_random` calls for a while."""
-    base = env.unwrapped
-    saved = base._np_random
-    base._np_random = generator
-    try:
-        yield
-    finally:
-        base._np_random = saved

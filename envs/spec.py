@@ -112,7 +112,9 @@ class Port:
     # Observations are float32 casts of float64 values: one float64 ulp can move the cast by one float32 ulp.
     obs_tolerance: Tolerance = Tolerance("close", rtol=3e-7, atol=1e-12)
     reward_tolerance: Tolerance = Tolerance()
-    swap_rng: Callable[[Any, Any], Any] | None = None  # context manager (env, generator); None: Gymnasium's np_random
+    # context manager (env, generator) letting the generator answer the reference's random calls; None: the generic
+    # route (envs.reference_rng.swapped_randomness: np_random, held generators, Python's random, numpy's globals)
+    swap_rng: Callable[[Any, Any], Any] | None = None
     canonical_state: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None
     # Set (to the reason) for chaotic dynamics where unavoidable ulp differences grow
     # along an episode: L3 then compares each step from the reference's state and
@@ -127,6 +129,14 @@ class Port:
     # gymnax's id for the same environment (benchmarks and `--candidate gymnax:ID`); None: gymnax has none.
     gymnax_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def swap_randomness(self, env: Any, generator: Any):
+        """A context manager in which `generator` answers every random call of the reference `env`."""
+        if self.swap_rng is not None:
+            return self.swap_rng(env, generator)
+        from envs.reference_rng import swapped_randomness
+
+        return swapped_randomness(env, generator)
 
     def field(self, name: str) -> StateField:
         """The state field called `name`."""

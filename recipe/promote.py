@@ -25,7 +25,8 @@ def promote(task: Task, workspace: Workspace, outcome: dict, output: Path, backu
     """Copy the agent's files to `output` when `outcome` passed for exactly the workspace's current content.
 
     Files that already exist there and differ are first copied to `backup_dir`; each file is
-    replaced atomically. For a new port, `output/ports.txt` lists the ports registered there.
+    replaced atomically. A new port's package lands in `output`, a ports folder (envs.registry) where every
+    command finds it.
     """
     if not outcome.get("passed"):
         raise PromotionRefused("verification did not pass: nothing is promoted")
@@ -45,24 +46,4 @@ def promote(task: Task, workspace: Workspace, outcome: dict, output: Path, backu
         tmp.write_text(data)
         os.replace(tmp, target)
         written.append(target)
-    if not task.registered:
-        registry = Path(output) / "ports.txt"
-        names = registry.read_text().split() if registry.is_file() else []
-        if task.package not in names:
-            registry.write_text("\n".join([*names, task.package]) + "\n")
-        written.append(registry)
     return written
-
-
-def load_user_ports(folder: Path) -> list:
-    """The ports registered in an output folder by `envport translate --reference` (its ports.txt)."""
-    import importlib
-    import sys
-
-    folder = Path(folder).resolve()
-    registry = folder / "ports.txt"
-    if not registry.is_file():
-        return []
-    if str(folder) not in sys.path:
-        sys.path.append(str(folder))
-    return [importlib.import_module(name).PORT for name in registry.read_text().split()]

@@ -3,7 +3,8 @@
 import json
 
 from recipe.accounting import read_events
-from recipe.promote import load_user_ports
+from envs import get_port, port_origin
+from envs.registry import PORTS_ENV
 from recipe_fixtures import CORRECT, ROOT, only_run, translate
 
 REFERENCE = "gymnasium.envs.classic_control.cartpole:CartPoleEnv"
@@ -30,7 +31,7 @@ def response(*calls):
             "prompt_tokens": 1000, "completion_tokens": 200, "model": "recorded"}
 
 
-def test_replay_new_port_with_optimisation(tmp_path):
+def test_replay_new_port_with_optimisation(tmp_path, monkeypatch):
     files = new_port_files()
     # an "optimisation" that breaks the translation (it renames the class the metadata imports): must be thrown away
     broken = files["my_cartpole/jax_env.py"].replace("class MyCartpole(JaxEnv)", "class FastCartpole(JaxEnv)")
@@ -55,10 +56,10 @@ def test_replay_new_port_with_optimisation(tmp_path):
     assert (run / "workspace" / "my_cartpole" / "jax_env.py").read_text() == files["my_cartpole/jax_env.py"]
     for rel, text in files.items():
         assert (out / rel).read_text() == text
-    # registered as a new port in the output folder
-    assert (out / "ports.txt").read_text().split() == ["my_cartpole"]
-    (port,) = load_user_ports(out)
-    assert port.name == "my-cartpole" and type(port.make_jax()).__name__ == "MyCartpole"
+    # a new port in the output folder, which the registry reads as a ports folder
+    monkeypatch.setenv(PORTS_ENV, str(out))
+    port = get_port("my-cartpole")
+    assert port_origin("my-cartpole") == f"folder {out / 'my_cartpole'}" and type(port.make_jax()).__name__ == "MyCartpole"
     # the optimisation prompt carried the measured throughput
     requests = [e for e in read_events(run / "trajectory.jsonl") if e["event"] == "request"]
     assert "| 32 |" in requests[-1]["last"]["content"] and "Optimise" in requests[-1]["last"]["content"]

@@ -23,7 +23,6 @@ import jax
 import numpy as np
 from scipy import stats
 
-from envs.gym_reference import swapped_np_random
 from verify.lockstep import Lockstep
 from verify.report import LevelResult
 
@@ -74,26 +73,49 @@ class RecordingGenerator:
         self.record.append(("integers", np.asarray(index)))
         return index if np.isscalar(a) else np.asarray(a)[index]
 
+    def permutation(self, x):
+        n = int(x) if np.isscalar(x) else len(x)
+        order = self._rng.permutation(n)
+        self.record.append(("integers", order.copy()))
+        return order if np.isscalar(x) else np.asarray(x)[order]
+
+    def shuffle(self, x, axis=0):
+        order = self._rng.permutation(len(x))
+        self.record.append(("integers", order.copy()))
+        x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self.normal(0.0, 1.0, size)
+
     def rand(self, *shape):
         return self.random(shape if shape else None)
+
+    def random_sample(self, size=None):
+        return self.random(size)
+
+    def randn(self, *shape):
+        return self.normal(0.0, 1.0, shape if shape else None)
 
     def randint(self, low, high=None, size=None, dtype=int):
         return self.integers(low, high, size, dtype)
 
+    def unsupported(self, call: str):
+        """A call the tape could not answer either: D cannot sample it."""
+        raise AttributeError(f"the reference called {call}, which the recording generator (and the tape) cannot answer")
+
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise AttributeError(f"RecordingGenerator cannot answer np_random.{name}()")
+        self.unsupported(f"np_random.{name}")
 
 
 def _reference_reset_samples(lock: Lockstep, n: int, seed: int) -> dict[str, list]:
     specs = lock.port.draws_for("reset")
     samples: dict[str, list] = {s.name: [] for s in specs}
     recorder = RecordingGenerator(np.random.default_rng(seed))
-    swap = lock.port.swap_rng or swapped_np_random
     for _ in range(n):
         recorder.record = []
-        with swap(lock.ref, recorder):
+        with lock.port.swap_randomness(lock.ref, recorder):
             lock.ref.reset()
         if len(recorder.record) != len(specs):
             raise AssertionError(f"the reference made {len(recorder.record)} random calls in reset; the metadata names {len(specs)} draws")

@@ -10,7 +10,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from envs.gym_reference import swapped_np_random
 from envs.spec import Port
 from verify.compare import StepOutcome
 from verify.tape import tape_for
@@ -32,7 +31,7 @@ class Lockstep:
         self.env = port.make_jax() if env is None else env
         self.params = self.env.default_params
         self.ref = port.make_reference()
-        self._swap = port.swap_rng or swapped_np_random
+        self._swap = port.swap_randomness
         self._reset = jax.jit(self.env.reset_det)
         self.template = self.env.reset(jax.random.PRNGKey(0), self.params)[1]
         self._names = [f.name for f in port.state_fields]

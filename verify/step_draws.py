@@ -161,7 +161,7 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
         for r in range(repeats):
             port.set_state(lock.ref, state)
             recorder.record = []
-            with port.swap_rng(lock.ref, recorder), _quiet():
+            with port.swap_randomness(lock.ref, recorder), _quiet():
                 lock.ref.step(int(actions[r]))
             asked = match_draws(specs, recorder.record)
             if rust:  # what the Rust env drew in this step (NaN: not drawn)

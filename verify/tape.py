@@ -14,6 +14,10 @@ consume randomness differently.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import random
+import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,6 +27,25 @@ from envs.spec import DrawSpec
 
 class TapeError(AssertionError):
     """The reference asked for randomness the translation's draws do not provide (or left some unused)."""
+
+
+# Frames of these files are the tape's plumbing, not the reference's code.
+_PLUMBING_FILES = {os.path.abspath(__file__), os.path.abspath(random.__file__), os.path.abspath(contextlib.__file__)}
+_PLUMBING_PARTS = (os.path.join("envs", "reference_rng.py"), os.path.join("numpy", "random", ""))
+
+
+def reference_line() -> str:
+    """' at FILE:LINE (`source`)' of the innermost caller outside the tape's plumbing: the reference's call."""
+    import linecache
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if os.path.abspath(path) not in _PLUMBING_FILES and not any(part in path for part in _PLUMBING_PARTS):
+            line = linecache.getline(path, frame.f_lineno).strip()
+            return f" at {path}:{frame.f_lineno}" + (f" (`{line}`)" if line else "")
+        frame = frame.f_back
+    return ""
 
 
 class TapeGenerator:
@@ -42,18 +65,18 @@ class TapeGenerator:
             self._entries.pop(0)
         if not self._entries:
             raise TapeError(
-                f"the reference called np_random.{call} during {self._label}, "
+                f"the reference called np_random.{call}{reference_line()} during {self._label}, "
                 "but the translation's draws are used up: the translation draws fewer random numbers"
             )
         spec, value = self._entries.pop(0)
         if spec.kind != kind:
             raise TapeError(
-                f"the reference called np_random.{call} during {self._label}, but the next draw "
+                f"the reference called np_random.{call}{reference_line()} during {self._label}, but the next draw "
                 f"{spec.name!r} holds {spec.kind} numbers, not {kind}"
             )
         if tuple(value.shape) != tuple(shape):
             raise TapeError(
-                f"the reference called np_random.{call} during {self._label} for shape {tuple(shape)}, "
+                f"the reference called np_random.{call}{reference_line()} during {self._label} for shape {tuple(shape)}, "
                 f"but draw {spec.name!r} has shape {tuple(value.shape)}"
             )
         self.used.append(spec.name)
@@ -148,35 +171,16 @@ class TapeGenerator:
     def randn(self, *shape):
         return self.normal(0.0, 1.0, shape if shape else None)
 
+    def unsupported(self, call: str):
+        """Fail on a call the tape cannot answer, naming it and the reference's line."""
+        raise TapeError(f"the reference called {call}{reference_line()} during {self._label}, which the randomness tape "
+                        "cannot answer: draw through np_random's random, uniform, integers, normal, choice, permutation or "
+                        "shuffle (or Python's random, uniform, randint, randrange, choice, gauss, shuffle)")
+
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise TapeError(f"the reference called np_random.{name}(), which the randomness tape cannot answer")
-
-
-class PythonRandomTape(TapeGenerator):
-    """The tape for references that use Python's `random` module (`random.Random` methods)."""
-
-    def randint(self, a, b):
-        """Python's randint: both ends included."""
-        return self.integers(a, b, endpoint=True)
-
-    def randrange(self, start, stop=None, step=1):
-        if stop is None:
-            start, stop = 0, start
-        if step != 1:
-            raise TapeError(f"the reference called random.randrange({start}, {stop}, {step}); the tape answers step 1 only")
-        return self.integers(start, stop)
-
-    def choice(self, seq):
-        return seq[self.integers(0, len(seq))]
-
-    def gauss(self, mu=0.0, sigma=1.0):
-        return self.normal(mu, sigma)
-
-    def shuffle(self, x):
-        order = self._permutation_draw(f"shuffle(<{len(x)} items>)", len(x))
-        x[:] = [x[i] for i in order]
+        self.unsupported(f"np_random.{name}")
 
 
 def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -4,8 +4,7 @@ Each game lives in its own package (`envs/minatar/breakout`, ...) with its state
 fields, its draws and its logic; everything that repeats across games is here:
 
 - `reference`: the real `minatar.gym.BaseEnv` behind `gymnasium.make`, reading and
-  writing the wrapper's part of the state (sticky action, step count) and swapping
-  both random generators for the tape;
+  writing the wrapper's part of the state (sticky action, step count);
 - `jax_base.MinAtarEnv`: action sets, sticky actions, the terminal early return, the
   10x10xC boolean observation space; a game implements `game_step` and `game_draws`;
 - `port.minatar_port`: the `Port` with the metadata every game shares;

@@ -77,7 +77,6 @@ def minatar_port(
         ),
         obs_tolerance=Tolerance("exact"),
         reward_tolerance=Tolerance("exact"),
-        swap_rng=reference.swapped_random,
         gymnax_id=f"{title}-MinAtar",  # gymnax has all five games
         aliases=(f"MinAtar-{title}", f"{title}-MinAtar"),
         backends=("jax", "rust") if rust else ("jax",),

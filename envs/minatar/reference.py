@@ -1,11 +1,12 @@
-"""Adapter over the installed `minatar` package: make a game, read and write the wrapper's state, swap its generators.
+"""Adapter over the installed `minatar` package: make a game, read and write the wrapper's state.
 
 The reference is `minatar.gym.BaseEnv` (the `MinAtar/<Game>-v0` / `-v1` Gymnasium ids)
 built by `gymnasium.make` with a TimeLimit, so the episode limit is enforced as users
 get it. Its randomness lives in two `numpy.random.RandomState`s: `Environment.random`
 (sticky actions) and the game's own `env.random` (spawns, ball starts); they are one
 object only after `seed()`. While verifying, both answer from the same tape, in the
-order the reference calls them (the sticky-action draw first in every step).
+order the reference calls them (the sticky-action draw first in every step), through the
+generic route (`envs.reference_rng.swapped_randomness` finds both generators).
 
 One reference behaviour is normalised: `BaseEnv.reset` keeps `Environment.last_action`
 from the previous episode, so a sticky action on an episode's first step would repeat
@@ -16,9 +17,8 @@ which has no previous episode) starts alike. See `docs/minatar.md`.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from typing import Any, Iterator
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -88,15 +88,3 @@ def set_wrapper_state(env, state: dict[str, np.ndarray]) -> None:
     """Write what `get_wrapper_state` reads."""
     game(env).last_action = int(state["last_action"])
     set_elapsed_steps(env, int(state["time"]))
-
-
-@contextlib.contextmanager
-def swapped_random(env, generator: Any) -> Iterator[None]:
-    """Let `generator` answer both of the reference's RandomStates (sticky actions and the game) for a while."""
-    outer, own = game(env), inner(env)
-    saved = outer.random, own.random
-    outer.random = own.random = generator
-    try:
-        yield
-    finally:
-        outer.random, own.random = saved

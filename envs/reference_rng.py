@@ -1,0 +1,138 @@
+"""Route every source of randomness a reference uses to one generator, for a while.
+
+Verification replaces a reference's randomness with a tape (or a recording generator), so it must
+reach every place a plain Python environment may draw from, without hand-written hooks:
+
+- Gymnasium's `self.np_random` (a `numpy.random.Generator`), and any other `Generator` or legacy
+  `numpy.random.RandomState` held by the environment or by objects it holds (a game inside a
+  wrapper), answered by the generator itself;
+- `random.Random` instances it holds, and Python's module-level `random` functions
+  (`random.random()`, or `from random import randint`), answered through `PythonRandomView`,
+  which gives the generator Python's semantics (`randint` includes its upper end);
+- numpy's legacy global functions (`np.random.rand()`, `np.random.randint(...)`).
+
+A call the generator cannot answer still reaches it, so a tape names the call instead of a real
+generator answering it silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import sys
+from types import ModuleType
+from typing import Any, Iterator
+
+import numpy as np
+
+_NUMPY_GLOBAL = np.random.mtrand._rand  # the RandomState behind np.random.rand, np.random.randint, ...
+_PYTHON_GLOBAL = random._inst  # the Random behind random.random, random.randint, ...
+
+
+class PythonRandomView:
+    """Python's `random.Random` interface over a numpy-style generator (a tape or a recorder)."""
+
+    def __init__(self, generator: Any):
+        self._generator = generator
+
+    def random(self):
+        return self._generator.random()
+
+    def uniform(self, a, b):
+        return self._generator.uniform(a, b)
+
+    def randint(self, a, b):
+        """Both ends included, as Python's randint."""
+        return int(self._generator.integers(a, b, endpoint=True))
+
+    def randrange(self, start, stop=None, step=1):
+        if stop is None:
+            start, stop = 0, start
+        if step != 1:
+            return self._generator.unsupported(f"random.randrange({start}, {stop}, {step}) (a step other than 1)")
+        return int(self._generator.integers(start, stop))
+
+    def choice(self, seq):
+        return seq[int(self._generator.integers(0, len(seq)))]
+
+    def gauss(self, mu=0.0, sigma=1.0):
+        return self._generator.normal(mu, sigma)
+
+    normalvariate = gauss
+
+    def shuffle(self, x):
+        self._generator.shuffle(x)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._generator.unsupported(f"random.{name}")
+
+
+def _deferred(target: Any, name: str):
+    """`target.name(...)`, looked up at call time (so an unanswerable call fails when made, naming itself)."""
+    return lambda *args, **kwargs: getattr(target, name)(*args, **kwargs)
+
+
+def _held_objects(root: Any, depth: int = 3) -> list[Any]:
+    """`root` and the objects reachable through its attributes (to `depth`) whose class comes from
+    the same top-level package (where a game keeps its generator), plus the generators themselves."""
+    top = type(root).__module__.partition(".")[0]
+    seen: list[Any] = []
+
+    def visit(value: Any, level: int) -> None:
+        if any(value is s for s in seen) or type(value).__module__.partition(".")[0] != top:
+            return
+        seen.append(value)
+        if level < depth:
+            for attr in list(getattr(value, "__dict__", {}).values()):
+                visit(attr, level + 1)
+
+    visit(root, 0)
+    return seen
+
+
+def reference_modules(root: Any) -> list[ModuleType]:
+    """The modules defining the classes (and base classes) of the objects a reference holds."""
+    modules: list[ModuleType] = []
+    for obj in _held_objects(root):
+        for cls in type(obj).__mro__:
+            module = sys.modules.get(cls.__module__)
+            if module is not None and module not in modules and cls.__module__ != "builtins":
+                modules.append(module)
+    return modules
+
+
+@contextlib.contextmanager
+def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
+    """Let `generator` answer every random call the reference `env` makes, while the block runs."""
+    view = PythonRandomView(generator)
+    saved: list[tuple[Any, str, Any]] = []
+
+    def patch(owner: Any, name: str, value: Any) -> None:
+        saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
+
+    try:
+        base = getattr(env, "unwrapped", env)
+        if hasattr(base, "_np_random"):
+            patch(base, "_np_random", generator)
+        for obj in _held_objects(base):
+            for name, value in list(vars(obj).items()):
+                if name == "_np_random" and obj is base:
+                    continue
+                if isinstance(value, (np.random.Generator, np.random.RandomState)):
+                    patch(obj, name, generator)
+                elif isinstance(value, random.Random):
+                    patch(obj, name, view)
+        for module in (random, np.random, *reference_modules(base)):
+            for name, value in list(vars(module).items()):
+                owner = getattr(value, "__self__", None)
+                if owner is _PYTHON_GLOBAL and callable(value):
+                    patch(module, name, _deferred(view, value.__name__))
+                elif owner is _NUMPY_GLOBAL and callable(value):
+                    patch(module, name, _deferred(generator, value.__name__))
+        yield
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
