@@ -47,7 +47,7 @@ def randint(key, shape, low, high, dtype=None):
 
 
 class JaxEnv:
-    """gymnax-style environment whose randomness is an explicit input (DESIGN.md)."""
+    """gymnax-style environment whose randomness is an explicit input (docs/design.md, "The port contract")."""
 
     name: str = "env"
 

@@ -60,7 +60,7 @@ class StateField:
 
 @dataclass(frozen=True)
 class DrawSpec:
-    """One named random draw of a reset or a step (see DESIGN.md, Randomness).
+    """One named random draw of a reset or a step (see docs/design.md, "The randomness contract").
 
     `kind` is the standard variate the draw holds: 'uniform' numbers in [0, 1),
     'integers' in [low, high), 'normal' standard normals. The reference's own

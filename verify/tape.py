@@ -2,7 +2,7 @@
 
 While verifying, the reference's `np_random` is swapped for a `TapeGenerator`
 holding the draws the translation used for the same reset or step, so both sides
-consume the same random numbers (DESIGN.md, Randomness). Draws hold standard
+consume the same random numbers (docs/design.md, randomness contract). Draws hold standard
 variates: 'uniform' numbers in [0, 1), 'integers' as the drawn integers,
 'normal' standard normals; the tape maps them the way numpy does
 (`uniform(low, high)` is `low + (high - low) * u`).
