@@ -12,6 +12,7 @@ import importlib
 import inspect
 import keyword
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -99,26 +100,77 @@ def _display_path(path: str, label: str) -> str:
     return label.replace(".", "/") + ("/__init__.py" if p.name == "__init__.py" else ".py")
 
 
-def resolve_reference(spec: str) -> type:
-    """The class named by 'module:Class'; TaskError says what is wrong."""
-    if ":" not in spec:
-        raise TaskError(f"--reference {spec!r}: expected module:Class, e.g. gymnasium.envs.classic_control.cartpole:CartPoleEnv")
-    module_name, _, attr = spec.partition(":")
+REFERENCE_FORMS = "module:Class, path/to/file.py:Class or gym:ENV_ID (a registered Gymnasium id)"
+
+
+def normalise_reference(spec: str) -> str:
+    """`spec` with a file path made absolute, so that it means the same from any folder or subprocess."""
+    spec = spec.strip()
+    location, sep, attr = spec.rpartition(":")
+    if sep and location.endswith(".py"):
+        return f"{Path(location).expanduser().resolve()}:{attr}"
+    return spec
+
+
+def _import_file(path_text: str, spec: str) -> ModuleType:
+    path = Path(path_text).expanduser().resolve()
+    if not path.is_file():
+        raise TaskError(f"--reference {spec!r}: file {path} does not exist")
+    folder = str(path.parent)
+    if folder not in sys.path:  # its sibling modules import as they do when the user runs it
+        sys.path.insert(0, folder)
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(path.stem)
     except Exception as exc:
-        raise TaskError(f"--reference {spec!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
+        raise TaskError(f"--reference {spec!r}: importing {path} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _gym_entry_point(env_id: str, spec: str) -> str | type:
+    import gymnasium
+
+    try:
+        entry = gymnasium.spec(env_id).entry_point
+    except Exception as exc:
+        raise TaskError(f"--reference {spec!r}: {env_id!r} is not a registered Gymnasium id ({type(exc).__name__}: {exc}); "
+                        "import the module that registers it first, or name the class as module:Class") from exc
+    return entry
+
+
+def resolve_reference(spec: str) -> type:
+    """The gymnasium.Env subclass named by `spec` (see REFERENCE_FORMS); TaskError says what is wrong."""
+    spec = spec.strip()
+    if spec.startswith("gym:"):
+        entry = _gym_entry_point(spec[4:], spec)
+        if not isinstance(entry, str):
+            return _checked_env_class(entry, spec)
+        spec_for_class = entry
+    else:
+        spec_for_class = spec
+    if ":" not in spec_for_class:
+        raise TaskError(f"--reference {spec!r}: expected {REFERENCE_FORMS}, e.g. gymnasium.envs.classic_control.cartpole:CartPoleEnv")
+    module_name, _, attr = spec_for_class.rpartition(":")
+    if module_name.endswith(".py"):
+        module = _import_file(module_name, spec)
+    else:
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            raise TaskError(f"--reference {spec!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise TaskError(f"--reference {spec!r}: module {module_name!r} has no attribute {attr!r}")
+            raise TaskError(f"--reference {spec!r}: module {module.__name__!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
+    return _checked_env_class(obj, spec)
+
+
+def _checked_env_class(obj: Any, spec: str) -> type:
     if not inspect.isclass(obj):
         raise TaskError(f"--reference {spec!r} is not a class; name the gymnasium.Env subclass")
     import gymnasium
 
     if not issubclass(obj, gymnasium.Env):
-        raise TaskError(f"--reference {spec!r} is not a gymnasium.Env subclass")
+        raise TaskError(f"--reference {spec!r}: {obj.__module__}.{obj.__qualname__} is not a gymnasium.Env subclass")
     return obj
 
 
@@ -256,6 +308,7 @@ def _port_reference_modules(port) -> list[ModuleType]:
 def task_for_reference(reference: str, name: str, target: str) -> Task:
     """A task translating a user's own gymnasium.Env: the agent also writes the adapter and metadata."""
     _check_target(target)
+    reference = normalise_reference(reference)
     cls = resolve_reference(reference)
     package = _package_name(name)
     sources = [_source_of(m, m.__name__, "reference") for m in reference_modules(cls)]
