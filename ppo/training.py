@@ -131,3 +131,27 @@ def _gather_seeds(num_seeds: int, config: PPOConfig, progress):
         progress(updates, updates * config.batch_size, latest.copy())
 
     return on_update
+
+
+def run_sharded_training(port, config: PPOConfig, seeds: list[int], devices: int, split: str) -> TrainResult:
+    """JAX training data-parallel over `devices` local devices (0: all), by `split` 'seeds', 'envs' or 'auto'.
+
+    Raises ValueError when the devices or seeds do not fit (the message names the option to change).
+    """
+    from ppo.parallel import make_sharded_train
+
+    available = jax.devices()
+    count = len(available) if devices == 0 else devices
+    if count > len(available):
+        raise ValueError(f"--devices {devices}: only {len(available)} device(s) here (on the CPU, force more with XLA_FLAGS=--xla_force_host_platform_device_count=N)")
+    if split == "auto":
+        split = "seeds" if len(seeds) % count == 0 else "envs"
+    if split == "seeds" and len(seeds) % count:
+        raise ValueError(f"--split seeds: {len(seeds)} seeds do not split over {count} devices")
+    keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
+    start = time.perf_counter()
+    compiled = make_sharded_train(config, port.make_jax(), available[:count], split=split).lower(keys).compile()
+    mid = time.perf_counter()
+    learner, metrics = jax.block_until_ready(compiled(keys))
+    end = time.perf_counter()
+    return TrainResult("jax", config, seeds, learner.params, metrics, mid - start, end - mid, config.num_updates)

@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from recipe import prompting
 from recipe.accounting import Budget, BudgetExhausted, RunLog, Usage, format_cost
@@ -23,6 +23,9 @@ from recipe.promote import PromotionRefused, promote
 from recipe.task import ROOT, Task
 from recipe.verification import Verifier
 from recipe.workspace import Workspace, child_env, head_tail, run_command
+
+if TYPE_CHECKING:
+    from recipe.options import TranslateOptions
 
 BENCH_BATCH_SIZES = (32, 128, 512, 2048, 8192)
 
@@ -62,7 +65,7 @@ class Run:
     usage: Usage
     budget: Budget
     output: Path
-    options: dict[str, Any]
+    options: TranslateOptions
     state: RunState
     optimise_rounds: int = 1
     batch_sizes: tuple[int, ...] = BENCH_BATCH_SIZES
@@ -74,7 +77,7 @@ class Run:
         """Write state.json (atomically)."""
         self.state.agent = self.agent.state()
         self.state.usage = self.usage.to_dict()
-        data = {"task": self.task.to_dict(), "options": self.options, "state": self.state.to_dict()}
+        data = {"task": self.task.to_dict(), "options": self.options.to_dict(), "state": self.state.to_dict()}
         tmp = self.run_dir / "state.json.tmp"
         tmp.write_text(self.log.redact(json.dumps(data, indent=1, default=str)))
         tmp.replace(self.run_dir / "state.json")

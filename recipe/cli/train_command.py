@@ -7,20 +7,13 @@ steps/s, final training returns and the evaluation returns). Exit 0 on success, 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _usage(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(2)
+from recipe.cli.console import err, info, unknown_port, usage_error
 
 
 def train(
@@ -43,32 +36,33 @@ def train(
     try:
         port = get_port(name)
     except UnknownPortError as exc:
-        raise _usage(f"{exc}. Run `envport list` to see them.")
+        raise unknown_port(exc)
     if backend not in BACKENDS:
-        raise _usage(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+        raise usage_error(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
     try:
         check_backend(port, backend)
         config = load_config(config_path or default_config_path(port.name), parse_overrides(overrides))
     except (ValueError, ConfigError) as exc:
-        raise _usage(str(exc))
+        raise usage_error(str(exc))
     if devices != 1 and backend != "jax":
-        raise _usage("--devices applies to the jax backend only")
+        raise usage_error("--devices applies to the jax backend only")
     if split not in ("auto", "seeds", "envs"):
-        raise _usage(f"--split must be auto, seeds or envs, got {split!r}")
+        raise usage_error(f"--split must be auto, seeds or envs, got {split!r}")
     out_dir = out_dir or Path("runs") / f"{port.name}-{backend}"
     seed_list = list(range(first_seed, first_seed + seeds))
     try:
         result = _train_with_progress(port, backend, config, seed_list, devices, split)
     except (ValueError, ConfigError) as exc:
-        raise _usage(str(exc))
+        raise usage_error(str(exc))
     _write_outputs(port, result, out_dir, eval_episodes)
 
 
 def _train_with_progress(port, backend, config, seeds, devices, split):
+    """Train with a progress bar on stderr (steps, steps/s, the latest mean return)."""
     import numpy as np
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ppo.training import run_training
+    from ppo.training import run_sharded_training, run_training
 
     columns = (
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
@@ -89,70 +83,25 @@ def _train_with_progress(port, backend, config, seeds, devices, split):
                        rate=f"{rate / 1e3:,.1f}k steps/s" if rate else "", ret=shown)
 
         if devices != 1:
-            result = _train_sharded(port, config, seeds, devices, split)
+            result = run_sharded_training(port, config, seeds, devices, split)
         else:
             result = run_training(port, backend, config, seeds, progress=progress)
         bar.update(task, completed=total, description=f"{port.name} {backend}: done")
     return result
 
 
-def _train_sharded(port, config, seeds, devices, split):
-    import jax
-    import jax.numpy as jnp
-
-    from ppo.parallel import make_sharded_train
-    from ppo.training import TrainResult
-
-    available = jax.devices()
-    count = len(available) if devices == 0 else devices
-    if count > len(available):
-        raise ValueError(f"--devices {devices}: only {len(available)} device(s) here (on the CPU, force more with XLA_FLAGS=--xla_force_host_platform_device_count=N)")
-    if split == "auto":
-        split = "seeds" if len(seeds) % count == 0 else "envs"
-    if split == "seeds" and len(seeds) % count:
-        raise ValueError(f"--split seeds: {len(seeds)} seeds do not split over {count} devices")
-    keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
-    start = time.perf_counter()
-    compiled = make_sharded_train(config, port.make_jax(), available[:count], split=split).lower(keys).compile()
-    mid = time.perf_counter()
-    learner, metrics = jax.block_until_ready(compiled(keys))
-    end = time.perf_counter()
-    return TrainResult("jax", config, seeds, learner.params, metrics, mid - start, end - mid, config.num_updates)
-
-
 def _write_outputs(port, result, out_dir: Path, eval_episodes: int) -> None:
+    """Write the run's files (ppo.outputs) and say what was learned and where it went."""
     import numpy as np
 
-    from ppo.curves import plot_curves, write_curve_csv
-    from ppo.evaluate import evaluate_host, evaluate_jax
-    from ppo.policy_io import save_policy
-    from ppo.vector_envs import make_host_vector
+    from ppo.outputs import write_outputs
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    returns = result.returns()
-    steps = (np.arange(returns.shape[1]) + 1) * result.config.batch_size
-    write_curve_csv(out_dir / "curve.csv", steps, returns, result.seeds)
-    plot_curves(out_dir / "curve.png", {result.backend: (steps, returns)}, f"PPO on {port.name} ({result.backend})")
-    save_policy(out_dir, result.params, result.config, {"env": port.name, "gym_id": port.gym_id, "backend": result.backend, "seeds": result.seeds})
-    if result.backend == "jax":
-        evaluation = evaluate_jax(result.config, result.params, port.make_jax(), eval_episodes, seed=10_000)
-    else:
-        vec = make_host_vector(port, result.backend, len(result.seeds) * eval_episodes, seed=10_000)
-        evaluation = evaluate_host(result.config, result.params, vec, eval_episodes, seed=10_000)
+    _, evaluation = write_outputs(port, result, out_dir, eval_episodes)
     final = result.final_returns()
-    summary = {
-        "env": port.name, "backend": result.backend, "seeds": result.seeds, "config": result.config.to_dict(),
-        "compile_seconds": round(result.compile_seconds, 3), "train_seconds": round(result.train_seconds, 3),
-        "steps_per_second": result.steps_per_second, "env_steps": result.env_steps,
-        "final_training_return": final.tolist(),
-        "evaluation": {"episodes_per_seed": eval_episodes, "policy": "greedy", "mean_return": evaluation.mean(axis=1).tolist()},
-    }
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    err.print(
+    info(
         f"{port.name} {result.backend}: {len(result.seeds)} seed(s), {result.env_steps:,} steps in {result.train_seconds:.1f} s "
         f"({result.steps_per_second / 1e3:,.1f}k steps/s, compile {result.compile_seconds:.1f} s); "
         f"final training return {np.nanmean(final):.1f}; greedy evaluation {evaluation.mean():.1f} "
-        f"(per seed {', '.join(f'{v:.0f}' for v in evaluation.mean(axis=1))})",
-        highlight=False,
+        f"(per seed {', '.join(f'{v:.0f}' for v in evaluation.mean(axis=1))})"
     )
-    err.print(f"wrote {out_dir}/: curve.csv, curve.png, policy.msgpack, policy.json, summary.json", highlight=False)
+    info(f"wrote {out_dir}/: curve.csv, curve.png, policy.msgpack, policy.json, summary.json")

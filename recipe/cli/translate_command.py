@@ -1,30 +1,26 @@
-"""`envport translate`: a coding agent translates a reference into a verified JAX translation (see docs/recipe.md)."""
+"""`envport translate`: a coding agent translates a reference into a verified JAX translation (see docs/recipe.md).
+
+The command builds the run's `TranslateOptions` once and renders what `recipe.session`
+returns: the prompts, the progress of the loop and the summary.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.table import Table
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error
+
 RUST_MISSING = (
     "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist "
     "(envs/rust_backend.py RUST_CLASSES). What is missing for a new port: generated bindings (a Py class and vector "
     "class in rust_envs/src/bindings.rs, `pub mod` in rust_envs/src/envs/mod.rs) and its RUST_CLASSES entry. "
     "Translate the new port to JAX first (--to jax); `--to rust --print-prompt` renders the Rust prompt for any agent."
 )
-
-
-def _err(message: str) -> None:
-    from recipe.cli import err
-
-    err.print("error: " + message, markup=False, highlight=False)
-
-
-def _usage(message: str) -> typer.Exit:
-    _err(message)
-    return typer.Exit(EXIT_USAGE)
 
 
 def translate(
@@ -65,26 +61,66 @@ def translate(
     Exit 0: a verified translation was promoted; 1: the run ended without one (budget, model error); 2: bad usage.
     """
     from recipe import session
+    from recipe.options import TranslateOptions
     from recipe.task import TaskError
 
-    cli_options = {
-        "name": name, "to": to, "reference": reference, "new_name": new_name, "agent": agent, "base_url": base_url,
-        "model": model, "agent_cmd": agent_cmd, "agent_timeout": agent_timeout, "replay": None if replay is None else str(replay),
-        "max_iterations": max_iterations, "max_tokens": max_tokens, "max_cost": max_cost, "timeout": timeout,
-        "levels": levels, "examples": examples, "programs": programs, "episodes": episodes, "verify_timeout": verify_timeout,
-        "optimise_rounds": optimise_rounds, "batch_sizes": batch_sizes, "bench_steps": bench_steps,
-        "output": None if output is None else str(output), "prices": None if prices is None else str(prices),
-        "max_retries": max_retries, "retry_delay": retry_delay, "request_timeout": request_timeout, "max_errors": max_errors,
-    }
+    options = TranslateOptions(
+        name=name, to=to, reference=reference, new_name=new_name, agent=agent, base_url=base_url, model=model,
+        agent_cmd=agent_cmd, agent_timeout=agent_timeout, replay=replay, max_iterations=max_iterations,
+        max_tokens=max_tokens, max_cost=max_cost, timeout=timeout, levels=levels, examples=examples, programs=programs,
+        episodes=episodes, verify_timeout=verify_timeout, optimise_rounds=optimise_rounds, batch_sizes=batch_sizes,
+        bench_steps=bench_steps, output=output, prices=prices, max_retries=max_retries, retry_delay=retry_delay,
+        request_timeout=request_timeout, max_errors=max_errors, runs_dir=runs_dir, resume=resume, print_prompt=print_prompt,
+    )
     try:
-        if print_prompt:
-            task = session.build_task(cli_options)
-            session.print_prompts(task)
+        if options.print_prompt:
+            _print_prompts(session.prompts(session.build_task(options)))
             return
-        run = session.open_run(cli_options, runs_dir, resume)
+        run = session.open_run(options)
     except (TaskError, session.UsageProblem) as exc:
-        raise _usage(str(exc))
+        raise usage_error(str(exc))
     except session.RustNotBuilt:
-        raise _usage(RUST_MISSING)
-    code = session.execute(run)
-    raise typer.Exit(code)
+        raise usage_error(RUST_MISSING)
+    raise typer.Exit(_execute(run))
+
+
+def _print_prompts(prompts) -> None:
+    """Each prompt to stdout, its size to stderr."""
+    for prompt in prompts:
+        sys.stdout.write(prompt.text + "\n")
+        info(f"{prompt.label}: {len(prompt.text)} characters, about {prompt.tokens} tokens (characters / 4)")
+
+
+def _execute(run) -> int:
+    """Run the loop with its progress on stderr, print the summary; the exit status."""
+    from recipe import session
+    from recipe.accounting import format_cost
+    from recipe.loop import summary_rows
+
+    info(f"run folder: {run.run_dir}")
+    for warning in run.warnings:
+        info(f"warning: {warning}")
+    outcome = session.execute(run, progress=info)
+    if outcome.interrupted:
+        info(f"interrupted: continue with `envport translate --resume {run.run_dir}`")
+        return EXIT_INTERRUPTED
+    state = outcome.state
+    table = Table(title=f"envport translate {run.task.name} -> {run.task.target}")
+    for column in ("iteration", "phase", "levels", "result", "tokens", "cost", "seconds", "best steps/s", "note"):
+        table.add_column(column, overflow="fold")
+    for row in summary_rows(state):
+        table.add_row(*row)
+    out.print(table)
+    u = run.usage
+    out.print(f"tokens {u.prompt_tokens} in + {u.completion_tokens} out (server's counts), cost {format_cost(u.cost)}, "
+              f"wall {u.elapsed():.0f} s", markup=False, highlight=False)
+    if outcome.passed:
+        out.print("promoted: " + ", ".join(state.promoted), markup=False, highlight=False)
+        if state.note:
+            info(f"note: {state.note}")
+        if run.task.target == "rust":
+            out.print("rebuild the extension to use it: bash setup.sh", markup=False)
+        return EXIT_OK
+    error(f"{state.status}. Nothing was promoted; the workspace is in {run.workspace.root}. "
+          f"Continue with `envport translate --resume {run.run_dir}` (a new budget may be given).")
+    return EXIT_FAILED

@@ -1,0 +1,7 @@
+"""`python -m recipe.cli`: the envport command."""
+
+import sys
+
+from recipe.cli import main
+
+sys.exit(main())

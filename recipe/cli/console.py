@@ -1,0 +1,46 @@
+"""The command line's one pair of consoles, its exit codes and its one error style.
+
+Results go to stdout (`out`), progress and errors to stderr (`err`). An error is one
+line, `error: ...`, that names what to fix; a usage error exits 2, a failure 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+out = Console() if sys.stdout.isatty() else Console(width=150)  # results (wide when piped, so tables stay readable)
+err = Console(stderr=True, soft_wrap=True)  # progress and errors
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT)
+
+
+def error(message: str) -> None:
+    """Print `error: MESSAGE` to stderr; the message is shown as written (no markup, no highlighting)."""
+    err.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False)
+
+
+def usage_error(message: str) -> typer.Exit:
+    """Print the error; the exit (status 2) for the caller to raise."""
+    error(message)
+    return typer.Exit(EXIT_USAGE)
+
+
+def failure(message: str) -> typer.Exit:
+    """Print the error; the exit (status 1) for the caller to raise."""
+    error(message)
+    return typer.Exit(EXIT_FAILED)
+
+
+def info(message: str) -> None:
+    """Print a progress or status line to stderr, as written."""
+    err.print(message, markup=False, highlight=False)
+
+
+def unknown_port(exc: Exception) -> typer.Exit:
+    """The usage error for a name the registry does not know."""
+    return usage_error(f"{exc}. Run `envport list` to see them.")
