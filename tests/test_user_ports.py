@@ -75,3 +75,26 @@ def test_use_port_folders_exports_absolute_paths_for_subprocesses(tmp_path, monk
 
     assert os.environ[registry.PORTS_ENV] == str(tmp_path / "mine")
     monkeypatch.delenv(registry.PORTS_ENV)
+
+
+def test_envport_list_marks_origins_and_names_broken_ports(ports_folder):
+    import json
+
+    from typer.testing import CliRunner
+
+    from recipe.cli import app
+
+    result = CliRunner().invoke(app, ["--ports", str(ports_folder), "list", "--json"])
+    assert result.exit_code == 2  # some user port did not load
+    rows = {row["name"]: row["origin"] for row in json.loads(result.stdout)}
+    assert rows["cartpole"] == "built-in" and rows["my-pole"] == f"folder {ports_folder / 'my_pole'}"
+    assert "not loaded: folder" in result.stderr and "broken_pole: ImportError: no module named physics" in result.stderr
+
+
+def test_a_missing_ports_folder_is_a_usage_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from recipe.cli import app
+
+    result = CliRunner().invoke(app, ["--ports", str(tmp_path / "nowhere"), "list"])
+    assert result.exit_code == 2 and "no such folder" in result.stderr

@@ -6,9 +6,13 @@ The one Typer app lives here; each command group is a module of this package, an
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import List, Optional
+
 import typer
 
 from recipe.cli.bench_command import bench
+from recipe.cli.console import usage_error
 from recipe.cli.mutate_command import mutate
 from recipe.cli.train_command import train
 from recipe.cli.translate_command import translate
@@ -19,6 +23,24 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Translate slow RL environments into verified JAX and Rust ports, then benchmark and train on them.",
 )
+
+
+@app.callback()
+def _global_options(
+    ports: Optional[List[Path]] = typer.Option(
+        None, "--ports", help="A folder of your own ports (repeatable). Default: $ENVPORT_PORTS, else ./ports when it exists."
+    ),
+) -> None:
+    """Options every command shares."""
+    if ports:
+        from envs import use_port_folders
+
+        missing = [str(p) for p in ports if not p.is_dir()]
+        if missing:
+            raise usage_error(f"--ports {', '.join(missing)}: no such folder (a ports folder holds one package per port)")
+        use_port_folders(ports)
+
+
 app.command("list")(list_ports)
 app.command("verify")(verify)
 app.command("report")(report)

@@ -14,23 +14,29 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from recipe.cli.console import EXIT_FAILED, EXIT_OK, err, failure, out, unknown_port, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, failure, out, unknown_port, usage_error
 
 
 def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
-    """List the registered ports and their backends."""
-    from envs import all_ports
+    """List the registered ports (built-in, from ports folders and installed packages) and their backends.
+    Exit 2 when a user port failed to load (each is named, with its error, on stderr)."""
+    from envs import all_ports, load_errors, port_origin
 
     ports = all_ports()
     if as_json:
-        sys.stdout.write(json.dumps([p.summary() for p in ports], indent=2) + "\n")
-        return
-    table = Table(title="envport ports")
-    for column in ("name", "gym id", "backends", "episode limit", "reference"):
-        table.add_column(column, overflow="fold")
-    for p in ports:
-        table.add_row(p.name, p.gym_id, ", ".join(p.backends), str(p.max_episode_steps), p.reference_entry_point)
-    out.print(table)
+        sys.stdout.write(json.dumps([{**p.summary(), "origin": port_origin(p.name)} for p in ports], indent=2) + "\n")
+    else:
+        table = Table(title="envport ports")
+        for column in ("name", "gym id", "backends", "episode limit", "reference", "from"):
+            table.add_column(column, overflow="fold")
+        for p in ports:
+            table.add_row(p.name, p.gym_id, ", ".join(p.backends), str(p.max_episode_steps), p.reference_entry_point, port_origin(p.name))
+        out.print(table)
+    problems = load_errors()
+    for problem in problems:
+        err.print(f"not loaded: {problem.origin}: {problem.error}", markup=False, highlight=False)
+    if problems:  # the listed ports work; the exit status says that some did not load
+        raise typer.Exit(EXIT_USAGE)
 
 
 def verify(
