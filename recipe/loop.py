@@ -89,7 +89,7 @@ def next_prompt(run: Run) -> str:
     if st.phase == "translate":
         return prompting.translate_prompt(run.task, tools)
     if st.phase == "repair":
-        return prompting.repair_prompt(run.task, st.last_outcome or {}, st.iteration + 1, tools)
+        return prompting.repair_prompt(run.task, st.last_outcome or {}, st.iteration, tools)  # the iteration that failed
     return prompting.optimise_prompt(run.task, (st.verified or {}).get("throughput", []), run.batch_sizes, tools, st.note)
 
 
@@ -118,6 +118,9 @@ def run_loop(run: Run) -> RunState:
             break
         st.iteration += 1
         st.attempt_open = False
+        if st.phase == "optimise" and run.verifier.fingerprint() == (st.verified or {}).get("fingerprint"):
+            _unchanged(run, ended, start)
+            continue
         run.progress(f"iteration {st.iteration} ({st.phase}): verifying")
         outcome = run.verifier.verify()
         st.last_outcome = outcome
@@ -139,6 +142,18 @@ def run_loop(run: Run) -> RunState:
         run.save()
     run.save()
     return st
+
+
+def _unchanged(run: Run, ended: str, start: float) -> None:
+    """An optimisation round that left every file as verified: logged as unchanged, nothing re-verified or measured."""
+    st = run.state
+    note = "optimisation unchanged: the agent left every file as it was verified"
+    run.log.event("unchanged", iteration=st.iteration, phase=st.phase)
+    st.rows.append({"iteration": st.iteration, "phase": st.phase, "ended": ended, "levels": (st.verified or {}).get("levels", {}),
+                    "passed": True, "tokens": run.usage.tokens, "cost": run.usage.cost,
+                    "seconds": round(time.time() - start, 1), "note": note})
+    _optimise_round_done(run)
+    run.save()
 
 
 def _stop(run: Run, reason: str) -> None:

@@ -76,3 +76,27 @@ def test_replay_runs_out(tmp_path):
 def test_replay_needs_a_recording(tmp_path):
     result = translate(["cartpole", "--agent", "replay", "--replay", str(tmp_path / "nope"), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 2 and "no trajectory.jsonl" in result.stderr
+
+
+def test_repair_labels_the_failed_iteration_and_an_unchanged_optimisation_is_logged_as_unchanged(tmp_path):
+    broken = CORRECT.replace("force = jnp.where(action == 1, params.force_mag, -params.force_mag)",
+                             "force = jnp.where(action == 1, -params.force_mag, params.force_mag)")
+    assert broken != CORRECT
+    recording = tmp_path / "rec" / "trajectory.jsonl"
+    recording.parent.mkdir()
+    recording.write_text("\n".join(json.dumps(r) for r in [
+        response(("write_file", {"path": "jax_env.py", "content": broken}), ("submit", {})),
+        response(("write_file", {"path": "jax_env.py", "content": CORRECT}), ("submit", {})),
+        response(("submit", {})),  # the optimisation round changes nothing
+    ]) + "\n")
+    result = translate(["cartpole", "--agent", "replay", "--replay", str(recording.parent), "--runs-dir", str(tmp_path / "runs"),
+                        "--output", str(tmp_path / "out"), "--levels", "L1", "--examples", "5", "--optimise-rounds", "1",
+                        "--batch-sizes", "32", "--bench-steps", "200", "--max-iterations", "4"])
+    assert result.exit_code == 0, result.output
+    run = only_run(tmp_path / "runs")
+    requests = [e for e in read_events(run / "trajectory.jsonl") if e["event"] == "request"]
+    assert "Iteration 1: `jax_env.py` failed verification" in requests[1]["last"]["content"]
+    rows = json.loads((run / "summary.json").read_text())["rows"]
+    assert [r["phase"] for r in rows] == ["translate", "repair", "optimise"]
+    assert rows[2]["note"].startswith("optimisation unchanged") and "speedup" not in rows[2]
+    assert sum(e["event"] == "verification" for e in read_events(run / "trajectory.jsonl")) == 2
