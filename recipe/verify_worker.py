@@ -13,7 +13,6 @@ import argparse
 import importlib
 import importlib.util
 import json
-import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -59,14 +58,14 @@ def _new_port(workspace: Path, package: str):
 def _smoke_new_port(workspace: Path, package: str, timeout: float):
     """L0's load check for a port that is not registered: load and step it in a fresh process."""
     from verify.contract import LoadProblem
+    from verify.process import last_lines, run_command
 
     cmd = [sys.executable, "-m", "recipe.verify_worker", "--smoke", "--workspace", str(workspace), "--package", package]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
+    proc = run_command(cmd, timeout=timeout, stderr="separate")
+    if proc.timed_out:
         return LoadProblem(f"loading the translation and taking one step did not finish within {timeout:.0f} s")
     if proc.returncode != 0:
-        return LoadProblem(f"loading the translation failed (exit {proc.returncode}):\n" + "\n".join(proc.stderr.strip().splitlines()[-8:]))
+        return LoadProblem(f"loading the translation failed (exit {proc.returncode}):\n" + last_lines(proc.stderr, 8))
     return None
 
 

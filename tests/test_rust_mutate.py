@@ -5,7 +5,7 @@ import pytest
 
 from envs import get_port
 from envs.rust_backend import rust_available
-from recipe.rust_build import missing_tools
+from verify.rust_build import missing_tools
 from verify.mutate import classify, summarize
 from verify.mutate_pool import WorkerOptions
 from verify.rust_mutate import (

@@ -17,11 +17,12 @@ JAX cannot share a process: no `jax_enable_x64`, default XLA flags (FMA allowed)
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+from verify.process import run_command
 
 K_ULPS = 32
 EPS32 = float(np.finfo(np.float32).eps)
@@ -136,14 +137,13 @@ def run_float32_check(port_name: str, samples: int = 300, seed: int = 0, timeout
 
     cmd = [sys.executable, "-m", "verify.float32", port_name, "--samples", str(samples), "--seed", str(seed)]
     result = LevelResult("F32")
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=_float32_environ())
-    except subprocess.TimeoutExpired:
+    proc = run_command(cmd, timeout=timeout_s, env=_float32_environ(), stderr="separate")
+    if proc.timed_out:
         result.passed, result.checks = False, 1
         result.fail("run", f"the float32 check did not finish within {timeout_s:.0f} s")
         return result
     try:
-        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        data = json.loads(proc.output.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         result.passed, result.checks = False, 1
         result.fail("run", f"the float32 check crashed (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")

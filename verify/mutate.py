@@ -55,10 +55,7 @@ import copy
 import dataclasses
 import difflib
 import json
-import os
-import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -69,6 +66,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from verify.mutate_pool import MutantWorker, WorkerOptions, WorkerOutcome, run_worker  # noqa: F401 - re-exported
+from verify.process import run_command
 
 OPERATORS = ("arith", "compare", "sign", "constant", "drop_term", "where_swap", "logical", "float32")
 
@@ -1017,18 +1015,8 @@ def program_fingerprints(
         cmd = [sys.executable, "-m", "verify.mutate_worker", mode, port_name, tmp]
         if class_name:
             cmd.append(class_name)
-        proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
-        )
-        try:
-            stdout, _ = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            stdout, _ = proc.communicate()
-    for line in (stdout or "").splitlines():
+        stdout = run_command(cmd, cwd=REPO_ROOT, timeout=timeout_s, stderr="discard").output
+    for line in stdout.splitlines():
         try:
             out = json.loads(line)
         except json.JSONDecodeError:

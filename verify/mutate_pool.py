@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from verify.process import kill_group, start_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 180.0
@@ -101,9 +102,8 @@ class MutantWorker:
     def _start(self) -> str | None:
         """Start a worker and wait until it is ready; None, or why it did not start."""
         cmd = [sys.executable, "-m", "verify.mutate_worker", self.port_name, "--serve", *self.options.argv()]
-        self._proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True, env=self.options.environ(),
+        self._proc = start_group(
+            cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.options.environ(),
         )
         self._lines = queue.Queue()
         self._stderr: list[str] = []
@@ -157,11 +157,7 @@ class MutantWorker:
     def _kill(self) -> None:
         if self._proc is None:
             return
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self._proc.wait()
+        kill_group(self._proc)
         self._proc = None
 
     def close(self) -> None:

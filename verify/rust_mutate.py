@@ -44,9 +44,10 @@ from verify.mutate import (
     select_mutants,
 )
 from verify.mutate_pool import WorkerOptions, WorkerOutcome
+from verify.process import child_env, run_command
+from verify.rust_build import CRATE, cargo_build, compiler_errors
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CRATE = REPO_ROOT / "rust_envs"
 RUST_OPERATORS = ("arith", "compare", "logical", "sign", "constant", "minmax")
 
 MUTANT_PROFILE = """
@@ -239,16 +240,10 @@ class RustMutantWorker:
 
     def build(self, source: str) -> tuple[Path | None, str]:
         """Build the crate with `source` as the module: (the extension, "") or (None, the compiler's errors)."""
-        from recipe.rust_build import compiler_errors, tool
-        from recipe.workspace import child_env, run_command
-
         if not self.crate.exists():
             self._copy_crate()
         self.module.write_text(source)
-        env = child_env() | {"PYO3_PYTHON": sys.executable}
-        env.pop("PYTHONPATH")
-        result = run_command([tool("cargo") or "cargo", "build", "--profile", "mutant", "--features", "python", "--lib"],
-                             cwd=self.crate, timeout=self.build_timeout_s, env=env)
+        result = cargo_build(self.crate, "mutant", self.build_timeout_s)
         if result.timed_out:
             return None, f"cargo build did not finish within {self.build_timeout_s:.0f} s"
         if result.returncode != 0:
@@ -273,8 +268,6 @@ class RustMutantWorker:
 
     def verify(self, source: str, timeout_s: float) -> WorkerOutcome:
         """Build and verify one version of the module; the limit covers the verification, not the build."""
-        from recipe.workspace import child_env, run_command
-
         start = time.monotonic()
         built, errors = self.build(source)
         if built is None:
