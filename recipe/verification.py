@@ -18,7 +18,7 @@ from typing import Any
 from recipe.task import ROOT, Task
 from recipe.workspace import Workspace
 from verify.process import child_env, head_tail, run_command
-from verify.report import LEVEL_ORDER, LEVEL_TITLES
+from verify.reports.model import LEVEL_ORDER, LEVEL_TITLES
 
 DEFAULT_LEVELS = "L0,D,L1,L2,L3"
 

@@ -35,7 +35,7 @@ def make_candidate(port):
 
 def load_report(level: str, check: str, message: str) -> dict:
     """A report in the verifier's JSON shape holding one failure (the translation could not be verified)."""
-    from verify.report import LEVEL_TITLES
+    from verify.reports.model import LEVEL_TITLES
 
     return {
         "passed": False,

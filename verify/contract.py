@@ -14,7 +14,7 @@ import numpy as np
 
 from envs.spec import Port
 from verify.process import last_lines, run_command
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 IMPORT_TIMEOUT_S = 120.0
 SMOKE_USAGE_EXIT = 2  # verify.smoke's exit status for a candidate spec that names nothing usable

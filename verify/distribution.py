@@ -25,7 +25,7 @@ from scipy import stats
 
 from envs.gym_reference import swapped_np_random
 from verify.lockstep import Lockstep
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 ALPHA = 1e-4
 

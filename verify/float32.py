@@ -46,7 +46,7 @@ def check_float32(port_name: str, samples: int = 300, seed: int = 0):
 
     from envs import get_port
     from verify.lockstep import Lockstep
-    from verify.report import LevelResult
+    from verify.reports.model import LevelResult
 
     if jax.config.jax_enable_x64:
         raise RuntimeError("the float32 check must run without jax_enable_x64 (use run_float32_check)")
@@ -133,7 +133,7 @@ def _drift(lock, floats, seed: int) -> dict:
 
 def run_float32_check(port_name: str, samples: int = 300, seed: int = 0, timeout_s: float = 600.0):
     """Run `check_float32` in a fresh float32 process with a time limit; returns a LevelResult."""
-    from verify.report import LevelResult
+    from verify.reports.model import LevelResult
 
     cmd = [sys.executable, "-m", "verify.float32", port_name, "--samples", str(samples), "--seed", str(seed)]
     result = LevelResult("F32")

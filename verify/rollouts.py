@@ -19,7 +19,7 @@ import numpy as np
 from verify.compare import StepOutcome, compare_outcomes
 from verify.lockstep import Lockstep
 from verify.policies import Policy, policies_for
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 from verify.tape import TapeError
 
 CONTEXT_STEPS = 3

@@ -16,7 +16,7 @@ from verify.lockstep import Lockstep
 from verify.policy_transfer import PolicyTransferOptions, check_policy_transfer
 from verify.precision import enable_verification_numerics, verification_numerics_enabled
 from verify.properties import check_properties
-from verify.report import LevelResult, VerificationReport
+from verify.reports.model import LevelResult, VerificationReport
 from verify.rollouts import check_rollouts
 
 DEFAULT_LEVELS = ("L0", "D", "L1", "L2", "L3", "F32")

@@ -19,7 +19,7 @@ from envs.spec import Port
 from verify.compare import compare_outcomes
 from verify.contract import Loader, check_loads
 from verify.lockstep import RustLockstep
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 VECTOR_SIZE = 300  # above the Rust vector env's parallel threshold (256), so threads really split the batch
 
