@@ -18,9 +18,9 @@ from typing import Any
 from recipe.task import ROOT, Task
 from recipe.workspace import Workspace
 from verify.process import child_env, head_tail, run_command
-from verify.reports.model import LEVEL_ORDER, LEVEL_TITLES
+from verify.levels import LEVEL_ORDER, LEVEL_TITLES, UNREGISTERED_LEVELS
 
-DEFAULT_LEVELS = "L0,D,L1,L2,L3"
+DEFAULT_LEVELS = ",".join(UNREGISTERED_LEVELS)  # "L0,D,L1,L2,L3": a workspace translation is not registered
 
 
 @dataclass

@@ -20,7 +20,8 @@ IMPORT_TIMEOUT_S = 120.0
 SMOKE_USAGE_EXIT = 2  # verify.smoke's exit status for a candidate spec that names nothing usable
 # Checks without which the higher levels cannot run; other L0 failures (a space's bounds,
 # say) are reported but the comparison of behaviour still goes ahead.
-BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit"})
+# ("contract": the L0 run itself raised, see verify.levels.)
+BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit", "contract"})
 
 
 def contract_blocks(result: LevelResult) -> bool:

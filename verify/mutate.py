@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from verify.levels import MUTATION_LEVELS
 from verify.mutate_pool import MutantWorker, WorkerOptions, WorkerOutcome, run_worker  # noqa: F401 - re-exported
 from verify.process import run_command
 
@@ -1056,7 +1057,7 @@ def run_mutation_analysis(
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
 
-    `options` is a verify.runner.VerifyOptions (defaults: 100 L1 examples, 20 L3
+    `options` is a verify.levels.VerifyOptions (defaults: 100 L1 examples, 20 L3
     episodes per policy). `timeout_s` bounds each mutant's verification; None sets
     it from the unmutated translation's own time (4x + 60 s, at most 600 s).
     With `check_original`, the unmutated source is verified first through the same
@@ -1069,7 +1070,7 @@ def run_mutation_analysis(
 
     start = time.perf_counter()
     if options is None:
-        from verify.runner import VerifyOptions
+        from verify.levels import VerifyOptions
 
         options = VerifyOptions(examples=100, episodes=20)
     source = translation_source(port)
@@ -1259,7 +1260,7 @@ def summarize(
     equivalent = [r for r in results if r["status"] == "equivalent"]
     survived = [r for r in results if r["status"] == "survived"]
     unviable = [r for r in results if r["status"] == "unviable"]
-    by_level = {level: 0 for level in ("L0", "L1", "L3", "D", "timeout", "error")}
+    by_level = {level: 0 for level in (*MUTATION_LEVELS, "timeout", "error")}
     for r in killed:
         by_level[r["level"]] = by_level.get(r["level"], 0) + 1
     by_operator: dict[str, dict[str, int]] = {}

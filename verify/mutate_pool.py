@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from verify.levels import MUTATION_LEVELS
 from verify.process import kill_group, start_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ class WorkerOptions:
     episodes: int = 20
     policies: tuple[str, ...] = ("uniform", "sticky", "goal")
     seed: int = 0
-    levels: tuple[str, ...] = ("L0", "L1", "L3", "D")
+    levels: tuple[str, ...] = MUTATION_LEVELS
     compile_cache: Path | None = None  # JAX's persistent compilation cache, shared by the workers of one analysis
 
     def argv(self) -> list[str]:

@@ -32,7 +32,6 @@ a mutant with the original's digest computes exactly what the original computes.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import pickle
@@ -40,6 +39,8 @@ import sys
 import time
 import traceback
 from pathlib import Path
+
+from verify.levels import LEVELS_BY_NAME, MUTATION_LEVELS, LevelContext, VerifyOptions, run_level
 
 MESSAGE_LIMIT = 1500
 
@@ -85,7 +86,7 @@ def verify_mutant(
     episodes: int = 20,
     policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
     seed: int = 0,
-    levels: tuple[str, ...] = ("L0", "L1", "L3", "D"),
+    levels: tuple[str, ...] = MUTATION_LEVELS,
     module_dir: Path,
 ) -> dict:
     """Run the levels on the translation in `source`; stop at the first failing level."""
@@ -94,18 +95,13 @@ def verify_mutant(
     enable_verification_numerics()  # before JAX computes anything
 
     from envs import get_port
-    from verify import contract
     from verify.variants import load_module_from_source
 
     port = get_port(port_name)
     if class_name is None:
         class_name = type(port.make_jax()).__name__
-    seconds: dict[str, float] = {}
 
-    def killed(level: str, message: str) -> dict:
-        return _killed(level, message, seconds)
-
-    # ----- L0: import, instantiate, contract -----
+    # L0 begins here: import the mutant and instantiate its class (a failure kills it at L0).
     start = time.perf_counter()
     try:
         module = load_module_from_source(source, module_dir, port.name.replace("-", "_"))
@@ -114,61 +110,34 @@ def verify_mutant(
     except BaseException as exc:  # noqa: BLE001 - any failure to load is a finding
         if isinstance(exc, KeyboardInterrupt):
             raise
-        seconds["L0"] = time.perf_counter() - start
-        return killed("L0", f"import: {type(exc).__name__}: {exc}")
+        return _killed("L0", f"import: {type(exc).__name__}: {exc}", {"L0": time.perf_counter() - start})
+    seconds = {"L0": time.perf_counter() - start} if "L0" in levels else {}
     # A fresh interpreter importing port.jax_module must find the mutant, not the original.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(module_dir), os.environ.get("PYTHONPATH", "")) if p)
-    mutant_port = port.replace(jax_module=module.__name__, make_jax=cls)
 
     def loaded_here(name: str, candidate: str | None = None, timeout: float = 0.0, backend: str = "jax") -> str | None:
+        """L0's load check: this process is the fresh interpreter (see the module docstring)."""
         return None if module.__name__ in sys.modules else f"{module.__name__} was not imported"
 
-    contract.check_loads = loaded_here  # this process is the fresh interpreter; see the module docstring
-    if "L0" in levels:
-        try:
-            result = contract.check_contract(mutant_port, env)
-        except Exception as exc:  # noqa: BLE001
-            seconds["L0"] = time.perf_counter() - start
-            return killed("L0", f"contract: {type(exc).__name__}: {exc}")
-        seconds["L0"] = time.perf_counter() - start
-        if not result.passed:
-            return killed("L0", _first_failure(result))
-
-    # ----- L1, L3, D -----
-    from verify.distribution import check_distribution
-    from verify.lockstep import Lockstep
-    from verify.properties import check_properties
-    from verify.rollouts import check_rollouts
-
-    @functools.cache
-    def lock():  # built once, by the first level that needs it
-        return Lockstep(mutant_port, env)
-
-    def check(level: str):
-        if level == "L1":
-            return check_properties(lock(), examples, seed, shrink=False, harvested=original_states(port, seed))
-        if level == "D":
-            return check_distribution(lock(), seed=seed)
-        return check_rollouts(lock(), episodes, policies, seed)
-
-    return _run_levels(("L1", "L3", "D"), levels, check, seconds)
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed)
+    ctx = LevelContext(
+        port.replace(jax_module=module.__name__, make_jax=cls), "jax", options, env=env, loader=loaded_here,
+        shrink=False, harvested=lambda: original_states(port, seed),
+    )
+    return _run_levels(ctx, levels, seconds)
 
 
-def _run_levels(order: tuple[str, ...], levels: tuple[str, ...], check, seconds: dict[str, float]) -> dict:
-    """`check(level)` for each of `order` that is in `levels`, timed into `seconds`; the verdict: killed at the
-    first level that fails or raises (an untrusted translation crashing is a finding), else passed."""
-    for level in order:
-        if level not in levels:
+def _run_levels(ctx: LevelContext, levels: tuple[str, ...], seconds: dict[str, float]) -> dict:
+    """Each of MUTATION_LEVELS that is in `levels`, cheapest first, timed into `seconds`; the verdict: killed
+    at the first level that fails or raises (an untrusted translation crashing is a finding), else passed."""
+    for name in MUTATION_LEVELS:
+        if name not in levels:
             continue
         start = time.perf_counter()
-        try:
-            result = check(level)
-        except Exception as exc:  # noqa: BLE001
-            seconds[level] = time.perf_counter() - start
-            return _killed(level, f"run: {type(exc).__name__}: {exc}", seconds)
-        seconds[level] = time.perf_counter() - start
+        result = run_level(LEVELS_BY_NAME[name], ctx)
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
         if not result.passed:
-            return _killed(level, _first_failure(result), seconds)
+            return _killed(name, _first_failure(result), seconds)
     return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
 
 
@@ -179,7 +148,7 @@ def verify_rust_mutant(
     episodes: int = 20,
     policies: tuple[str, ...] = ("uniform", "sticky", "goal"),
     seed: int = 0,
-    levels: tuple[str, ...] = ("L0", "L1", "L3", "D"),
+    levels: tuple[str, ...] = MUTATION_LEVELS,
     harvested: list | None = None,
 ) -> dict:
     """The levels on the Rust translation this process imports as `envport_rust` (a mutant's build,
@@ -193,27 +162,10 @@ def verify_rust_mutant(
 
     enable_verification_numerics()
     from envs import get_port
-    from verify.distribution import check_distribution, rust_reset_draws
-    from verify.lockstep import RustLockstep
-    from verify.properties import check_properties
-    from verify.rollouts import check_rollouts
-    from verify.rust_levels import check_rust_contract
 
-    port = get_port(port_name)
-    @functools.cache
-    def lock():  # built once, by the first level that needs it
-        return RustLockstep(port)
-
-    def check(level: str):
-        if level == "L0":
-            return check_rust_contract(port)
-        if level == "L1":
-            return check_properties(lock(), examples, seed, shrink=False, harvested=harvested)
-        if level == "L3":
-            return check_rollouts(lock(), episodes, policies, seed)
-        return check_distribution(lock(), seed=seed, sampler=rust_reset_draws)
-
-    return _run_levels(("L0", "L1", "L3", "D"), levels, check, {})
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed)
+    ctx = LevelContext(get_port(port_name), "rust", options, shrink=False, harvested=lambda: harvested)
+    return _run_levels(ctx, levels, {})
 
 
 def _example_programs(env, template_env):
@@ -415,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--policies", default="uniform,sticky,goal")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--levels", default="L0,L1,L3,D")
+    parser.add_argument("--levels", default=",".join(MUTATION_LEVELS))
     parser.add_argument("--module-dir", type=Path, default=None, help="where to write the module (default: beside the source)")
     args = parser.parse_args(argv)
     if args.serve:

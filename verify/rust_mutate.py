@@ -309,7 +309,7 @@ def run_rust_mutation_analysis(
 
     The unmutated module is built and verified first; the analysis stops if it fails.
     """
-    from verify.runner import VerifyOptions
+    from verify.levels import VerifyOptions
 
     start = time.perf_counter()
     if "rust" not in port.backends:

@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from verify.reports.model import LEVEL_ORDER, LEVEL_TITLES
+from verify.levels import LEVEL_ORDER, LEVEL_TITLES
 
 # Known levels in the order a repair should follow; unknown levels come after, as they appear.
 KNOWN_LEVELS = LEVEL_ORDER
