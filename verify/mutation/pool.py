@@ -2,7 +2,7 @@
 
 Starting Python, JAX and the reference costs seconds, and a fresh interpreter
 compiles again every small program that JAX runs eagerly; a worker that serves
-many mutants pays that once (verify/mutate_worker.py, `serve`). Mutants stay
+many mutants pays that once (verify.mutation.worker, `serve`). Mutants stay
 isolated where it matters: each is imported as its own module, and a mutant that
 hangs or crashes takes down only its worker, whose process group is killed; the
 next mutant gets a fresh worker.
@@ -24,7 +24,7 @@ from pathlib import Path
 from verify.levels import MUTATION_LEVELS
 from verify.process import kill_group, start_group
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT_S = 180.0
 JOBS_PER_WORKER = 40  # a worker is replaced after this many mutants, so compiled programs do not pile up
 
@@ -42,7 +42,7 @@ class WorkerOutcome:
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    """How each mutant is verified (passed to `python -m verify.mutate_worker`)."""
+    """How each mutant is verified (passed to `python -m verify.mutation.worker`)."""
 
     class_name: str | None = None
     examples: int = 100
@@ -77,7 +77,7 @@ class WorkerOptions:
 
 
 class MutantWorker:
-    """Verifies mutant sources of one port through a `verify.mutate_worker --serve` process.
+    """Verifies mutant sources of one port through a `verify.mutation.worker --serve` process.
 
     `verify(source, timeout_s)` never raises for a bad mutant: a hang past the limit is a
     'timeout' kill and a crash an 'error' kill, and the process is replaced. Use as a
@@ -102,7 +102,7 @@ class MutantWorker:
     # ----- process management -----
     def _start(self) -> str | None:
         """Start a worker and wait until it is ready; None, or why it did not start."""
-        cmd = [sys.executable, "-m", "verify.mutate_worker", self.port_name, "--serve", *self.options.argv()]
+        cmd = [sys.executable, "-m", "verify.mutation.worker", self.port_name, "--serve", *self.options.argv()]
         self._proc = start_group(
             cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.options.environ(),
         )

@@ -1,10 +1,10 @@
-"""Verify mutants of a translation in a process of their own: `python -m verify.mutate_worker PORT SOURCE_FILE`
+"""Verify mutants of a translation in a process of their own: `python -m verify.mutation.worker PORT SOURCE_FILE`
 for one, or `--serve` for a stream of them (see `serve`); `--backend rust` for the Rust build
-first on the import path (see `verify_rust_mutant` and verify/rust_mutate.py).
+first on the import path (see `verify_rust_mutant` and verify.mutation.rust).
 
-The parent (verify/mutate_pool.py) starts this in a fresh interpreter, gives each
-mutant a time limit and kills the process group when the limit passes. The levels run cheapest first
-and the first failing one kills the mutant:
+The parent (verify.mutation.pool) starts this in a fresh interpreter, gives each
+mutant a time limit and kills the process group when the limit passes. The levels
+(verify.levels' MUTATION_LEVELS) run cheapest first and the first failing one kills the mutant:
 
 - L0: the mutant's source is imported here (a syntax error, a name error or a
   hang at import kills it at L0), the translation class is instantiated, and
@@ -12,8 +12,8 @@ and the first failing one kills the mutant:
   instance (metadata, jit, vmap, shapes, dtypes, spaces, adapter). Its load
   check (`check_loads`) would import the translation in yet another
   interpreter; this process already imported the mutant under the parent's
-  time limit, and the jit checks take its reset and step, so the load check is
-  answered from that import.
+  time limit, and the jit checks take its reset and step, so the load check
+  (the level context's `loader`) is answered from that import.
 - L1: `check_properties` (one-step agreement from generated states, edge states and
   states harvested from the unmutated translation's rollouts), without shrinking;
 - L3: `check_rollouts` (whole episodes in lockstep);
@@ -23,10 +23,6 @@ and the first failing one kills the mutant:
 
 The last line on stdout is the result as JSON:
 {"killed": bool, "level": "L0"|"L1"|"L3"|"D"|null, "message": str, "level_seconds": {...}}.
-
-`python -m verify.mutate_worker --fingerprints PORT DIRECTORY [CLASS]` instead prints a
-digest of the programs each source in DIRECTORY traces to (see `program_fingerprint`):
-a mutant with the original's digest computes exactly what the original computes.
 """
 
 from __future__ import annotations
@@ -152,7 +148,7 @@ def verify_rust_mutant(
     harvested: list | None = None,
 ) -> dict:
     """The levels on the Rust translation this process imports as `envport_rust` (a mutant's build,
-    put first on the import path by verify.rust_mutate); stop at the first failing level.
+    put first on the import path by verify.mutation.rust); stop at the first failing level.
 
     L0 is the Rust contract, L1 and L3 the shared levels in lockstep with the reference, D the
     distribution of the translation's own draws. `harvested`: L1's pool of rollout states (from
@@ -166,141 +162,6 @@ def verify_rust_mutant(
     options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed)
     ctx = LevelContext(get_port(port_name), "rust", options, shrink=False, harvested=lambda: harvested)
     return _run_levels(ctx, levels, {})
-
-
-def _example_programs(env, template_env):
-    """(name, function, example arguments) of the translation's draws, reset and step at its
-    default Params; the example inputs come from `template_env` (the original)."""
-    import jax
-
-    params = env.default_params
-    t_params = template_env.default_params
-    key = jax.random.PRNGKey(0)
-    reset_draws = template_env.sample_reset_draws(key, t_params)
-    _, state = template_env.reset_det(reset_draws, t_params)
-    action = template_env.action_space(t_params).sample(key)
-    draws = template_env.sample_draws(key, state, t_params)
-    return (
-        ("sample_reset_draws", env.sample_reset_draws, (key, params)),
-        ("reset_det", env.reset_det, (reset_draws, params)),
-        ("sample_draws", env.sample_draws, (key, state, params)),
-        ("step_env_det", env.step_env_det, (state, action, draws, params)),
-    )
-
-
-def _params_parts(params) -> list[str]:
-    import jax
-    import numpy as np
-
-    parts = [str(jax.tree.structure(params))]
-    return parts + [f"{type(leaf).__name__}:{np.asarray(leaf).dtype}:{np.asarray(leaf).tolist()!r}" for leaf in jax.tree.leaves(params)]
-
-
-def program_fingerprint(env, template_env) -> str:
-    """A digest of everything the translation computes: the jaxprs (with their constants) of its
-    draws, reset and step at the default Params, the shapes and structure of their outputs, and
-    the default Params themselves."""
-    import hashlib
-
-    import jax
-    import numpy as np
-
-    parts = _params_parts(env.default_params)
-    for name, fn, args in _example_programs(env, template_env):
-        closed, shapes = jax.make_jaxpr(fn, return_shape=True)(*args)
-        parts.append(name)
-        parts.append(str(closed.jaxpr))
-        parts += [f"{np.asarray(c).dtype}{np.asarray(c).shape}:{np.asarray(c).tolist()!r}" for c in closed.consts]
-        parts.append(str(jax.tree.structure(shapes)))
-        parts += [f"{s.shape}{s.dtype}" for s in jax.tree.leaves(shapes)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def canonical_hlo(text: str) -> str:
-    """A digest of an optimised HLO module's dataflow, blind to what does not affect the computation:
-    source-location tables, op metadata, comments, the names XLA gives instructions and
-    computations, and the order in which independent instructions are listed.
-
-    Each instruction is named by a hash of its text with its operands replaced by their own
-    hashes, each computation by the sorted hashes of its instructions (callees are printed
-    before their callers, operands before their users); the digest is the entry computation's.
-    A name used before it is defined keeps its text, so no equivalence is claimed by mistake.
-    """
-    import hashlib
-    import re
-
-    def digest(value: str) -> str:
-        return hashlib.sha256(value.encode()).hexdigest()[:16]
-
-    names: dict[str, str] = {}  # computation names, then instruction names within one computation
-    entry = None
-    body: list[str] | None = None
-    local: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = re.sub(r"/\*.*?\*/", "", re.sub(r", metadata=\{[^}]*\}", "", raw)).strip()
-        header = re.match(r"^(ENTRY )?%([\w.\-]+) \((.*)\) -> (.*) \{$", line)
-        if header:
-            body, local = [], {}
-            comp_name, is_entry, signature = header.group(2), bool(header.group(1)), header.group(4)
-            continue
-        if body is None:
-            continue
-        if line == "}":
-            names[comp_name] = digest(signature + "\n" + "\n".join(sorted(body)))
-            if is_entry:
-                entry = names[comp_name]
-            body = None
-            continue
-        instr = re.match(r"^(ROOT )?%([\w.\-]+) = (.*)$", line)
-        if not instr:
-            body.append(line)
-            continue
-        resolved = re.sub(r"%([\w.\-]+)", lambda m: "%" + local.get(m.group(1), names.get(m.group(1), m.group(1))), instr.group(3))
-        local[instr.group(2)] = digest(resolved)
-        body.append(("ROOT " if instr.group(1) else "") + local[instr.group(2)] + " = " + resolved)
-    return entry or digest(text)
-
-
-def compiled_fingerprint(env, template_env) -> str:
-    """A digest of the optimised XLA programs the translation's draws, reset and step compile to
-    (canonical HLO, see `canonical_hlo`), with the default Params. Two translations with the same
-    digest run the same machine code on every input of these shapes, whatever their source says."""
-    import hashlib
-
-    import jax
-
-    parts = _params_parts(env.default_params)
-    for name, fn, args in _example_programs(env, template_env):
-        parts += [name, canonical_hlo(jax.jit(fn).lower(*args).compile().as_text())]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def fingerprints_main(port_name: str, directory: Path, class_name: str | None, compiled: bool = False) -> int:
-    """Print one JSON line {"file", "fingerprint" | "error"} per *.py source in `directory`, then {"done": true}.
-
-    The fingerprint is `program_fingerprint`, or `compiled_fingerprint` with `compiled`.
-    """
-    from verify.precision import enable_verification_numerics
-
-    enable_verification_numerics()
-    from envs import get_port
-    from verify.variants import load_module_from_source
-
-    port = get_port(port_name)
-    template = port.make_jax()
-    class_name = class_name or type(template).__name__
-    modules = directory / "modules"
-    for path in sorted(directory.glob("*.py")):
-        try:
-            module = load_module_from_source(path.read_text(), modules, "fingerprint")
-            env = getattr(module, class_name)()
-            digest = (compiled_fingerprint if compiled else program_fingerprint)(env, template)
-            out = {"file": path.name, "fingerprint": digest}
-        except Exception as exc:  # noqa: BLE001 - no fingerprint, no claim
-            out = {"file": path.name, "error": f"{type(exc).__name__}: {exc}"[:300]}
-        print(json.dumps(out), flush=True)
-    print(json.dumps({"done": True}), flush=True)
-    return 0
 
 
 def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace) -> dict:
@@ -352,9 +213,6 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("--fingerprints", "--compiled-fingerprints"):  # --[compiled-]fingerprints PORT DIRECTORY [CLASS]
-        compiled = argv[0] == "--compiled-fingerprints"
-        return fingerprints_main(argv[1], Path(argv[2]), argv[3] if len(argv) > 3 else None, compiled)
     parser = argparse.ArgumentParser(description="Verify one mutant of a port's JAX or Rust translation.")
     parser.add_argument("port")
     parser.add_argument("source", type=Path, nargs="?", help="the mutant's source file (omit with --serve or --backend rust)")
