@@ -145,7 +145,8 @@ def _rollouts(ctx: LevelContext) -> LevelResult:
 def _float32(ctx: LevelContext) -> LevelResult:
     from verify.float32 import run_float32_check
 
-    ctx.say(f"float32 production check ({ctx.options.float32_samples} samples)", "")
+    message = f"float32 production check ({ctx.options.float32_samples} samples)"
+    ctx.say(message, message)
     return run_float32_check(ctx.port.name, ctx.options.float32_samples, ctx.options.seed)
 
 

@@ -56,7 +56,7 @@ def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutan
     return [mutants[int(i * step)] for i in range(max_mutants)]
 
 
-ORIGINAL_ID = "__original__"
+ORIGINAL_ID = "__original__"  # the journal entry of the unmutated translation
 
 
 def _sha(text: str) -> str:

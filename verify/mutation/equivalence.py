@@ -38,10 +38,12 @@ if TYPE_CHECKING:
 
 
 def same_tree(a: ast.AST, b: ast.AST) -> bool:
+    """Whether two syntax trees are the same."""
     return ast.dump(a) == ast.dump(b)
 
 
 def call_name(node: ast.Call) -> str:
+    """The called function as written ('jnp.where'), or ''."""
     try:
         return ast.unparse(node.func)
     except Exception:  # pragma: no cover
@@ -226,7 +228,6 @@ def _number(node: ast.AST) -> float | None:
 
 
 _STRICTNESS_PAIRS = ({ast.Lt, ast.LtE}, {ast.Gt, ast.GtE})
-
 _BOOLEAN_GLUE = (ast.BitAnd, ast.BitOr)
 
 

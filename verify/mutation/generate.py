@@ -30,16 +30,14 @@ from verify.mutation.mutants import GeneratedMutants, Mutant, unified_diff
 
 OPERATORS = ("arith", "compare", "sign", "constant", "drop_term", "where_swap", "logical", "float32")
 
+# Methods of the environment class that are not mutated: the spaces are declared
+# data checked once by L0, not dynamics.
 SKIPPED_METHODS = frozenset({"action_space", "observation_space"})
 
 _BINOP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&", ast.BitOr: "|"}
-
 _CMP_SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-
 _ARITH_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
-
 _LOGICAL_SWAP = {ast.BitAnd: ast.BitOr, ast.BitOr: ast.BitAnd}
-
 _CMP_SWAPS = {
     ast.Lt: (ast.LtE, ast.Gt),
     ast.LtE: (ast.Lt,),
@@ -48,7 +46,6 @@ _CMP_SWAPS = {
     ast.Eq: (ast.NotEq,),
     ast.NotEq: (ast.Eq,),
 }
-
 _OPERATOR_TOKENS = ("<=", ">=", "==", "!=", "**", "//", "<", ">", "+", "-", "*", "/", "&", "|", "%", "@", "^")
 
 
@@ -214,6 +211,8 @@ def _mutable_expressions(root: ast.AST) -> Iterator[ast.AST]:
 
 @dataclass
 class MutationCandidate:
+    """A mutation one operator offers at one node: how it changes the tree, and the text edits that make the change."""
+
     operator: str
     node: ast.AST
     description: str
