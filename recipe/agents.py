@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from recipe.accounting import Budget, RunLog, Usage, cost_of
 from recipe.tools import TOOL_SCHEMAS, Toolbox
-from recipe.workspace import Workspace, head_tail, run_command
+from recipe.workspace import Workspace
+from verify.process import head_tail, run_command
 
 
 class AgentStop(RuntimeError):

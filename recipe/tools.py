@@ -14,7 +14,8 @@ from typing import Any
 
 from recipe.task import ROOT
 from recipe.verification import Verifier
-from recipe.workspace import PathRefused, Workspace, child_env, head_tail, run_command
+from recipe.workspace import PathRefused, Workspace
+from verify.process import child_env, head_tail, run_command
 
 OUTPUT_LIMIT = 12_000  # characters of one tool result the model sees (head and tail)
 

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from recipe.task import ROOT, Task
-from recipe.workspace import Workspace, child_env, head_tail, run_command
-from verify.report import LEVEL_ORDER, LEVEL_TITLES
+from recipe.workspace import Workspace
+from verify.process import child_env, head_tail, run_command
+from verify.levels import LEVEL_ORDER, LEVEL_TITLES, UNREGISTERED_LEVELS
 
-DEFAULT_LEVELS = "L0,D,L1,L2,L3"
+DEFAULT_LEVELS = ",".join(UNREGISTERED_LEVELS)  # "L0,D,L1,L2,L3": a workspace translation is not registered
 
 
 @dataclass
@@ -110,12 +111,13 @@ class Verifier:
         import_paths = [ROOT]
         if self.task.target == "rust":
             from recipe import rust_build
+            from verify.rust_build import compiler_errors
 
             site, built = rust_build.build(self.task, self.workspace, self.build_dir, s.timeout)
             if site is None:
                 what = "timed out" if built.timed_out else f"failed (exit {built.returncode})"
                 return {**failed_outcome("L0", "build", f"maturin build of the crate {what}:\n"
-                                         + rust_build.compiler_errors(built.output)), "report_path": None}
+                                         + compiler_errors(built.output)), "report_path": None}
             import_paths = [site, ROOT]
         cmd = [sys.executable, "-m", "recipe.verify_worker", "--workspace", str(self.workspace.root),
                "--levels", levels, "--examples", str(s.examples), "--programs", str(s.programs),

@@ -13,10 +13,11 @@ import argparse
 import importlib
 import importlib.util
 import json
-import subprocess
 import sys
 import traceback
 from pathlib import Path
+
+from verify.levels import UNREGISTERED_LEVELS
 
 ADAPTER = '''"""Written by envport translate: load the workspace translation as a verify candidate."""
 import importlib.util, sys, uuid
@@ -36,7 +37,7 @@ def make_candidate(port):
 
 def load_report(level: str, check: str, message: str) -> dict:
     """A report in the verifier's JSON shape holding one failure (the translation could not be verified)."""
-    from verify.report import LEVEL_TITLES
+    from verify.levels import LEVEL_TITLES
 
     return {
         "passed": False,
@@ -59,14 +60,14 @@ def _new_port(workspace: Path, package: str):
 def _smoke_new_port(workspace: Path, package: str, timeout: float):
     """L0's load check for a port that is not registered: load and step it in a fresh process."""
     from verify.contract import LoadProblem
+    from verify.process import last_lines, run_command
 
     cmd = [sys.executable, "-m", "recipe.verify_worker", "--smoke", "--workspace", str(workspace), "--package", package]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
+    proc = run_command(cmd, timeout=timeout, stderr="separate")
+    if proc.timed_out:
         return LoadProblem(f"loading the translation and taking one step did not finish within {timeout:.0f} s")
     if proc.returncode != 0:
-        return LoadProblem(f"loading the translation failed (exit {proc.returncode}):\n" + "\n".join(proc.stderr.strip().splitlines()[-8:]))
+        return LoadProblem(f"loading the translation failed (exit {proc.returncode}):\n" + last_lines(proc.stderr, 8))
     return None
 
 
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--translation", help="workspace-relative translation file (registered ports)")
     parser.add_argument("--class-name")
     parser.add_argument("--adapter", type=Path, help="where to write the candidate adapter file")
-    parser.add_argument("--levels", default="L0,D,L1,L2,L3")
+    parser.add_argument("--levels", default=",".join(UNREGISTERED_LEVELS))
     parser.add_argument("--examples", type=int, default=200)
     parser.add_argument("--programs", type=int, default=30)
     parser.add_argument("--episodes", type=int, default=100)
@@ -175,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         port, candidate = _translation(args, workspace)
         if candidate is not None:
             report = verify_port(port, levels, options, candidate=candidate).to_dict()
-        else:
-            import verify.contract
+        else:  # a new port: loaded from the workspace, in a fresh process of its own; no registered translation
+            from verify.levels import LEVELS_BY_NAME
 
-            verify.contract.check_loads = lambda *a, **k: _smoke_new_port(workspace, args.package, args.load_timeout)
-            report = verify_port(port, tuple(l for l in levels if l != "F32"), options).to_dict()
+            loader = lambda *a, **k: _smoke_new_port(workspace, args.package, args.load_timeout)  # noqa: E731
+            unregistered = tuple(l for l in levels if LEVELS_BY_NAME[l].registered_only is None)
+            report = verify_port(port, unregistered, options, loader=loader).to_dict()
     except Exception as exc:  # the translation (or its metadata) does not load
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
         report = load_report("L0", "load", f"{type(exc).__name__}: {exc}\n{tb}")

@@ -1,33 +1,23 @@
-"""The staging workspace: file access confined to one folder, and commands with a time limit.
+"""The staging workspace: file access confined to one folder.
 
 Generated code is untrusted. Paths are relative to the workspace; absolute paths,
-`..` and symbolic links that lead out of it are refused. Commands run in their own
-process group and the whole group is killed when the time limit passes.
+`..` and symbolic links that lead out of it are refused. Commands run there through
+`verify.process`: in their own process group, the whole group killed when the time
+limit passes.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+# Named here for recipe/loop.py and recipe/session.py, which import them from the workspace (to be moved to verify.process).
+from verify.process import child_env, head_tail, run_command  # noqa: F401
 
 MAX_FILE_BYTES = 1_000_000
 
 
 class PathRefused(ValueError):
     """A path that would leave the workspace (or is otherwise unusable); the message says why."""
-
-
-@dataclass
-class CommandResult:
-    """What a command did: exit status (None when killed for time), output, and whether it timed out."""
-
-    returncode: int | None
-    output: str
-    timed_out: bool
-    seconds: float
 
 
 class Workspace:
@@ -97,55 +87,3 @@ class Workspace:
             return self.resolve(relative).is_file()
         except PathRefused:
             return False
-
-
-def run_command(cmd: list[str] | str, cwd: Path, timeout: float, env: dict[str, str] | None = None,
-                shell: bool = False) -> CommandResult:
-    """Run a command in its own process group; on timeout kill the whole group. Output is stdout+stderr."""
-    import time
-
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=str(cwd), env=env, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
-    )
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-        return CommandResult(proc.returncode, output, False, time.perf_counter() - start)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        try:
-            output, _ = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            output = ""
-        return CommandResult(None, output or "", True, time.perf_counter() - start)
-    except BaseException:
-        kill_group(proc)
-        raise
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    """SIGKILL the process group that `proc` leads (it was started with start_new_session)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-def head_tail(text: str, limit: int = 8000) -> str:
-    """`text` cut to its head and tail when longer than `limit` characters, saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half} characters left out ...]\n{text[-half:]}"
-
-
-SECRET_VARIABLES = ("OPENAI_API_KEY", "ENVPORT_LIVE_API_KEY")
-
-
-def child_env(*import_paths: Path) -> dict[str, str]:
-    """The environment for untrusted code: ours without API keys, with `import_paths` importable."""
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
-    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in import_paths)
-    return env

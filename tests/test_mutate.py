@@ -7,17 +7,11 @@ import time
 import pytest
 
 from envs import get_port
-from verify.mutate import (
-    OPERATORS,
-    Mutant,
-    generate_mutants,
-    mutants_for_port,
-    run_mutation_analysis,
-    run_worker,
-    same_program_mutants,
-    select_mutants,
-)
-from verify.mutate_pool import MutantWorker, WorkerOptions
+from verify.mutation.analysis import mutants_for_port, run_mutation_analysis, select_mutants
+from verify.mutation.fingerprint import same_program_mutants
+from verify.mutation.generate import OPERATORS, generate_mutants
+from verify.mutation.mutants import Mutant
+from verify.mutation.pool import MutantWorker, WorkerOptions, run_worker
 from verify.runner import VerifyOptions
 from verify.variants import translation_source
 
@@ -297,9 +291,9 @@ def test_run_mutation_analysis_counts_are_consistent_and_a_journal_resumes_it(tm
 def test_every_reviewed_equivalent_matches_exactly_one_generated_mutant():
     import tomllib
 
-    from verify.mutate import REVIEWED_EQUIVALENTS
+    from verify.mutation.equivalence import REVIEWED_EQUIVALENTS
 
-    from verify.rust_mutate import rust_mutants_for_port
+    from verify.mutation.rust import rust_mutants_for_port
 
     entries = tomllib.loads(REVIEWED_EQUIVALENTS.read_text())["mutant"]
     assert entries and {e.get("backend", "jax") for e in entries} == {"jax", "rust"}

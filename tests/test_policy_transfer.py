@@ -8,7 +8,7 @@ import pytest
 from envs import get_port
 from envs.classic_control.cartpole.jax_env import CartPole, Params
 from verify.policy_transfer import PolicyTransferOptions, check_policy_transfer, tost_paired
-from verify.report import VerificationReport
+from verify.reports.model import VerificationReport
 from verify.runner import DEFAULT_LEVELS, parse_levels
 
 
@@ -68,9 +68,9 @@ def test_l4_catches_a_reversed_force(reversed_force_level):
 
 
 def test_l4_result_is_in_every_report_format(reversed_force_level):
-    from verify.report_html import render_html
-    from verify.report_junit import render_junit
-    from verify.report_md import render_markdown
+    from verify.reports.html import render_html
+    from verify.reports.junit import render_junit
+    from verify.reports.markdown import render_markdown
 
     report = VerificationReport("cartpole", "jax")
     report.levels["L4"] = reversed_force_level

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from recipe.accounting import read_events
-from recipe.rust_build import missing_tools
+from verify.rust_build import missing_tools
 from recipe_fixtures import ROOT, SECRET, only_run, translate
 from recipe_server import ScriptedServer, tool_reply
 

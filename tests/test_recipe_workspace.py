@@ -7,7 +7,8 @@ import time
 import pytest
 
 from recipe.accounting import Budget, BudgetExhausted, RunLog, Usage, cost_of, load_prices, price_for, read_events
-from recipe.workspace import PathRefused, Workspace, head_tail, run_command
+from recipe.workspace import PathRefused, Workspace
+from verify.process import head_tail, run_command
 
 
 def test_paths_stay_inside(tmp_path):

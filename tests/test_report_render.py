@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from envs import get_port
-from verify.report_html import render_html
-from verify.report_junit import render_junit
-from verify.report_md import render_markdown
-from verify.report_render import load_report, render_all
+from verify.reports.html import render_html
+from verify.reports.junit import render_junit
+from verify.reports.markdown import render_markdown
+from verify.reports.render import load_report, render_all
 from verify.runner import VerifyOptions, verify_port
 from verify.variants import edited_translation
 

@@ -5,16 +5,16 @@ import pytest
 
 from envs import get_port
 from envs.rust_backend import rust_available
-from recipe.rust_build import missing_tools
-from verify.mutate import classify, summarize
-from verify.mutate_pool import WorkerOptions
-from verify.rust_mutate import (
+from verify.mutation.analysis import classify, summarize
+from verify.mutation.pool import WorkerOptions
+from verify.mutation.rust import (
     RustMutantWorker,
     generate_rust_mutants,
     mask_non_code,
     rust_mutants_for_port,
     rust_source_of,
 )
+from verify.rust_build import missing_tools
 
 MODULE = '''//! Doc comment with a - b and 3 < 4.
 use super::{A, B};

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import sys
 import time
 from typing import Any, Callable
@@ -14,13 +13,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.spec import Port
-from verify.report import LevelResult
+from verify.process import last_lines, run_command
+from verify.reports.model import LevelResult
 
 IMPORT_TIMEOUT_S = 120.0
 SMOKE_USAGE_EXIT = 2  # verify.smoke's exit status for a candidate spec that names nothing usable
 # Checks without which the higher levels cannot run; other L0 failures (a space's bounds,
 # say) are reported but the comparison of behaviour still goes ahead.
-BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit"})
+# ("contract": the L0 run itself raised, see verify.levels.)
+BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit", "contract"})
 
 
 def contract_blocks(result: LevelResult) -> bool:
@@ -44,17 +45,15 @@ def check_loads(
     cmd = [sys.executable, "-m", "verify.smoke", port_name, "--backend", backend]
     cmd += ["--candidate", candidate] if candidate else []
     what = candidate or f"the {backend} translation of {port_name}"
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
+    proc = run_command(cmd, timeout=timeout, stderr="separate")
+    if proc.timed_out:
         return LoadProblem(f"loading {what} and taking one step did not finish within {timeout:.0f} s (a hang at import or in reset/step?)")
     if proc.returncode == SMOKE_USAGE_EXIT:
-        problem = LoadProblem(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"{what} is not usable")
+        problem = LoadProblem(last_lines(proc.stderr, 1) or f"{what} is not usable")
         problem.usage = True
         return problem
     if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
-        return LoadProblem(f"loading {what} failed (exit {proc.returncode}):\n{tail}")
+        return LoadProblem(f"loading {what} failed (exit {proc.returncode}):\n{last_lines(proc.stderr, 8)}")
     return None
 
 
@@ -79,14 +78,20 @@ def _shape_dtype(tree: Any) -> Any:
     return jax.tree.map(lambda x: (tuple(np.shape(x)), str(np.asarray(x).dtype)), tree)
 
 
+Loader = Callable[..., "LoadProblem | str | None"]  # (port_name, candidate=None, timeout=..., backend="jax") -> problem
+
+
 def check_contract(
     port: Port, env: Any | None = None, reference: Any | None = None, candidate: str | None = None,
-    timeout: float = IMPORT_TIMEOUT_S,
+    timeout: float = IMPORT_TIMEOUT_S, loader: Loader | None = None,
 ) -> LevelResult:
     """Run the L0 checks: loads in a subprocess, metadata, jit, vmap, shapes, dtypes, spaces, adapter round trip.
 
     `candidate` names a third-party candidate spec to load in the subprocess instead of the port's translation.
+    `loader` is the load check (default `check_loads`): a caller that has loaded the translation in a
+    fresh process another way (a mutant's worker, a workspace's new port) answers it instead.
     """
+    loader = loader or check_loads
     result = LevelResult("L0")
     start = time.perf_counter()
 
@@ -99,7 +104,7 @@ def check_contract(
         if problem:
             result.fail(name, problem)
 
-    check("import", lambda: check_loads(port.name, candidate, timeout))
+    check("import", lambda: loader(port.name, candidate, timeout))
     if result.failures:
         result.passed, result.seconds = False, time.perf_counter() - start
         return result

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import stats
 
 from verify.lockstep import Lockstep
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 ALPHA = 1e-4
 

@@ -17,11 +17,12 @@ JAX cannot share a process: no `jax_enable_x64`, default XLA flags (FMA allowed)
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+from verify.process import run_command
 
 K_ULPS = 32
 EPS32 = float(np.finfo(np.float32).eps)
@@ -45,7 +46,7 @@ def check_float32(port_name: str, samples: int = 300, seed: int = 0):
 
     from envs import get_port
     from verify.lockstep import Lockstep
-    from verify.report import LevelResult
+    from verify.reports.model import LevelResult
 
     if jax.config.jax_enable_x64:
         raise RuntimeError("the float32 check must run without jax_enable_x64 (use run_float32_check)")
@@ -132,18 +133,17 @@ def _drift(lock, floats, seed: int) -> dict:
 
 def run_float32_check(port_name: str, samples: int = 300, seed: int = 0, timeout_s: float = 600.0):
     """Run `check_float32` in a fresh float32 process with a time limit; returns a LevelResult."""
-    from verify.report import LevelResult
+    from verify.reports.model import LevelResult
 
     cmd = [sys.executable, "-m", "verify.float32", port_name, "--samples", str(samples), "--seed", str(seed)]
     result = LevelResult("F32")
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=_float32_environ())
-    except subprocess.TimeoutExpired:
+    proc = run_command(cmd, timeout=timeout_s, env=_float32_environ(), stderr="separate")
+    if proc.timed_out:
         result.passed, result.checks = False, 1
         result.fail("run", f"the float32 check did not finish within {timeout_s:.0f} s")
         return result
     try:
-        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        data = json.loads(proc.output.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         result.passed, result.checks = False, 1
         result.fail("run", f"the float32 check crashed (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")

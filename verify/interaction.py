@@ -25,7 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from verify.compare import StepOutcome, compare_outcomes
 from verify.lockstep import Lockstep
 from verify.properties import action_strategy, state_strategy
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 SEEDS = st.integers(0, 2**31 - 1)
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy import stats
 
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 
 @dataclass

@@ -23,7 +23,7 @@ from envs.spec import Port, StateField
 from verify.compare import compare_outcomes
 from verify.landing import landing_cases, probe_actions
 from verify.lockstep import Lockstep
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 from verify.rollouts import harvest_states
 from verify.tape import TapeError
 

@@ -10,17 +10,19 @@ steps before it.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from verify.compare import StepOutcome, compare_outcomes
-from verify.lockstep import Lockstep
 from verify.policies import Policy, policies_for
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 from verify.tape import TapeError
+
+if TYPE_CHECKING:  # annotations only: verify.lockstep imports this module
+    from verify.lockstep import Lockstep
 
 CONTEXT_STEPS = 3
 

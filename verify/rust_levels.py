@@ -17,9 +17,9 @@ import numpy as np
 from envs.rust_backend import RustEnv, make_rust_single, make_rust_vector, rust_gym_id
 from envs.spec import Port
 from verify.compare import compare_outcomes
-from verify.contract import check_loads
+from verify.contract import Loader, check_loads
 from verify.lockstep import RustLockstep
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 
 VECTOR_SIZE = 300  # above the Rust vector env's parallel threshold (256), so threads really split the batch
 
@@ -41,11 +41,14 @@ def _random_actions(space: gymnasium.Space, shape: tuple[int, ...], rng: np.rand
     return rng.uniform(space.low, space.high, (*shape, *space.shape)).astype(np.float32)
 
 
-def check_rust_contract(port: Port) -> LevelResult:
-    """L0 for Rust: loads in a subprocess, metadata and spaces agree, check_env, vector shapes, errors raise."""
+def check_rust_contract(port: Port, loader: Loader | None = None) -> LevelResult:
+    """L0 for Rust: loads in a subprocess, metadata and spaces agree, check_env, vector shapes, errors raise.
+
+    `loader`: the load check (default `verify.contract.check_loads`)."""
     result = LevelResult("L0")
     start = time.perf_counter()
-    _run_checks(result, [("import", lambda: check_loads(port.name, backend="rust"))])
+    loader = loader or check_loads
+    _run_checks(result, [("import", lambda: loader(port.name, backend="rust"))])
     if result.failures:
         result.passed, result.seconds = False, time.perf_counter() - start
         return result

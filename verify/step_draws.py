@@ -38,7 +38,7 @@ from scipy import stats
 
 from verify.distribution import ALPHA, RecordingGenerator, compare_draw
 from verify.lockstep import Lockstep, _quiet
-from verify.report import LevelResult
+from verify.reports.model import LevelResult
 from verify.tape import match_draws
 
 

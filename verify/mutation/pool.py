@@ -2,7 +2,7 @@
 
 Starting Python, JAX and the reference costs seconds, and a fresh interpreter
 compiles again every small program that JAX runs eagerly; a worker that serves
-many mutants pays that once (verify/mutate_worker.py, `serve`). Mutants stay
+many mutants pays that once (verify.mutation.worker, `serve`). Mutants stay
 isolated where it matters: each is imported as its own module, and a mutant that
 hangs or crashes takes down only its worker, whose process group is killed; the
 next mutant gets a fresh worker.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from verify.levels import MUTATION_LEVELS
+from verify.process import kill_group, start_group
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT_S = 180.0
 JOBS_PER_WORKER = 40  # a worker is replaced after this many mutants, so compiled programs do not pile up
 
@@ -40,14 +42,14 @@ class WorkerOutcome:
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    """How each mutant is verified (passed to `python -m verify.mutate_worker`)."""
+    """How each mutant is verified (passed to `python -m verify.mutation.worker`)."""
 
     class_name: str | None = None
     examples: int = 100
     episodes: int = 20
     policies: tuple[str, ...] = ("uniform", "sticky", "goal")
     seed: int = 0
-    levels: tuple[str, ...] = ("L0", "L1", "L3", "D")
+    levels: tuple[str, ...] = MUTATION_LEVELS
     compile_cache: Path | None = None  # JAX's persistent compilation cache, shared by the workers of one analysis
 
     def argv(self) -> list[str]:
@@ -75,7 +77,7 @@ class WorkerOptions:
 
 
 class MutantWorker:
-    """Verifies mutant sources of one port through a `verify.mutate_worker --serve` process.
+    """Verifies mutant sources of one port through a `verify.mutation.worker --serve` process.
 
     `verify(source, timeout_s)` never raises for a bad mutant: a hang past the limit is a
     'timeout' kill and a crash an 'error' kill, and the process is replaced. Use as a
@@ -100,10 +102,9 @@ class MutantWorker:
     # ----- process management -----
     def _start(self) -> str | None:
         """Start a worker and wait until it is ready; None, or why it did not start."""
-        cmd = [sys.executable, "-m", "verify.mutate_worker", self.port_name, "--serve", *self.options.argv()]
-        self._proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True, env=self.options.environ(),
+        cmd = [sys.executable, "-m", "verify.mutation.worker", self.port_name, "--serve", *self.options.argv()]
+        self._proc = start_group(
+            cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.options.environ(),
         )
         self._lines = queue.Queue()
         self._stderr: list[str] = []
@@ -157,11 +158,7 @@ class MutantWorker:
     def _kill(self) -> None:
         if self._proc is None:
             return
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self._proc.wait()
+        kill_group(self._proc)
         self._proc = None
 
     def close(self) -> None:

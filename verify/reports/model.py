@@ -10,17 +10,6 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-LEVEL_ORDER = ("L0", "D", "L1", "L2", "L3", "F32", "L4")
-LEVEL_TITLES = {
-    "L0": "contract",
-    "D": "draw distribution",
-    "F32": "float32 production",
-    "L1": "properties",
-    "L2": "interaction",
-    "L3": "rollouts",
-    "L4": "policy transfer",
-}
-
 
 @dataclass
 class LevelResult:
@@ -37,7 +26,14 @@ class LevelResult:
 
     @property
     def title(self) -> str:
-        return LEVEL_TITLES.get(self.level, self.level)
+        """The level's title ('properties' for L1) as verify.levels labels the results it runs; else its name.
+
+        Not a field: the JSON report holds the level's name, and its readers look the title up."""
+        return self.__dict__.get("_title") or self.level
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.__dict__["_title"] = value
 
     def fail(self, check: str, message: str, **details: Any) -> None:
         """Record a failed check."""
@@ -62,10 +58,11 @@ class VerificationReport:
         return bool(ran) and all(r.passed for r in ran)
 
     def first_failure(self) -> tuple[LevelResult, dict[str, Any]] | None:
-        """The lowest failing level and its first failure: what a repair should fix first."""
-        for level in LEVEL_ORDER:
-            result = self.levels.get(level)
-            if result is not None and result.passed is False and result.failures:
+        """The lowest failing level and its first failure: what a repair should fix first.
+
+        `levels` holds the levels in the order they ran, which is verify.levels' order (a repair's)."""
+        for result in self.levels.values():
+            if result.passed is False and result.failures:
                 return result, result.failures[0]
         return None
 

@@ -1,0 +1,356 @@
+"""Mutation analysis: how strong is the verifier?
+
+Small, plausible bugs (mutants, verify.mutation.generate) are planted one at a time in a port's JAX
+translation; each mutant is verified in a worker subprocess with a time limit
+(verify.mutation.pool, verify.mutation.worker), with the levels run cheapest
+first, and a mutant is *killed* when a level fails.
+The kill rate over the non-equivalent mutants (verify.mutation.equivalence,
+verify.mutation.fingerprint) measures what the verifier catches; the survivors,
+listed with their diffs, show what it misses.
+
+`python -m verify.mutation.analysis NAME [--max-mutants N] [--timeout S] [--json FILE] [--workers W]`
+runs it by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from verify.levels import MUTATION_LEVELS
+from verify.mutation.equivalence import mark_reviewed
+from verify.mutation.fingerprint import SAME_COMPILED, SAME_PROGRAM, same_program_mutants
+from verify.mutation.generate import context_sources_for, generate_mutants
+from verify.mutation.mutants import UNVIABLE, GeneratedMutants, Mutant
+from verify.mutation.pool import MutantWorker, WorkerOptions
+
+
+def mutants_for_port(port: Any) -> GeneratedMutants:
+    """The mutants of a port's JAX translation, with the reviewed equivalents (equivalent_mutants.toml) marked."""
+    from verify.variants import translation_source
+
+    env = port.make_jax()
+    generated = generate_mutants(
+        translation_source(port),
+        class_name=type(env).__name__,
+        filename=port.jax_module.replace(".", "/") + ".py",
+        context_sources=context_sources_for(env),
+    )
+    return mark_reviewed(generated, port.name)
+
+
+def select_mutants(mutants: list[Mutant], max_mutants: int | None) -> list[Mutant]:
+    """At most `max_mutants`, spread evenly over the source (deterministic)."""
+    if max_mutants is None or max_mutants >= len(mutants):
+        return list(mutants)
+    if max_mutants <= 0:
+        return []
+    step = len(mutants) / max_mutants
+    return [mutants[int(i * step)] for i in range(max_mutants)]
+
+
+ORIGINAL_ID = "__original__"  # the journal entry of the unmutated translation
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_mutation_analysis(
+    port: Any,
+    *,
+    max_mutants: int | None = None,
+    timeout_s: float | None = None,
+    workers: int = 2,
+    options: Any | None = None,
+    progress: Callable[[str], None] = lambda msg: None,
+    check_original: bool = True,
+    journal: str | Path | None = None,
+) -> dict[str, Any]:
+    """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
+
+    `options` is a verify.levels.VerifyOptions (defaults: 100 L1 examples, 20 L3
+    episodes per policy). `timeout_s` bounds each mutant's verification; None sets
+    it from the unmutated translation's own time (4x + 60 s, at most 600 s).
+    With `check_original`, the unmutated source is verified first through the same
+    worker, and the analysis stops if it does not pass (every kill would be void).
+    `journal`: a file to which every verdict is appended as a JSON line as soon as it is
+    known; a run given the journal of an interrupted run reuses its verdicts (matched by
+    mutant id and diff) and verifies only the rest.
+    """
+    from verify.variants import translation_source
+
+    start = time.perf_counter()
+    if options is None:
+        from verify.levels import VerifyOptions
+
+        options = VerifyOptions(examples=100, episodes=20)
+    source = translation_source(port)
+    class_name = type(port.make_jax()).__name__
+    generated = mutants_for_port(port)
+    selected = select_mutants(generated.mutants, max_mutants)
+    progress(f"{port.name}: tracing {len(selected)} mutants to find those that compute exactly what the original does")
+    same = same_program_mutants(port, source, [m for m in selected if m.equivalent is None], class_name)
+    selected = [dataclasses.replace(m, equivalent=SAME_PROGRAM) if m.id in same else m for m in selected]
+    with tempfile.TemporaryDirectory(prefix="envport_mutation_jax_cache_") as cache:
+        worker_options = WorkerOptions(
+            class_name=class_name, examples=options.examples, episodes=options.episodes,
+            policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache),
+        )
+        analysis = analyse(
+            port, source, generated, selected,
+            make_worker=lambda: MutantWorker(port.name, worker_options),
+            timeout_s=timeout_s, workers=workers, options=options, progress=progress,
+            check_original=check_original, start=start, journal=Path(journal) if journal is not None else None,
+        )
+    if analysis["survived"]:
+        progress(f"{port.name}: compiling the {analysis['survived']} survivors to find those XLA compiles to the original's program")
+    return _with_compiled_equivalents(analysis, port, source, class_name, {m.id: m for m in selected})
+
+
+def _with_compiled_equivalents(
+    analysis: dict[str, Any], port: Any, source: str, class_name: str, mutants: dict[str, Mutant]
+) -> dict[str, Any]:
+    """`analysis` with the survivors that compile to the original's optimised programs marked equivalent
+    (SAME_COMPILED). Only survivors are compiled: a killed mutant's verdict stands whatever it compiles to."""
+    survivors = [mutants[r["id"]] for r in analysis["results"] if r["status"] == "survived"]
+    same = same_program_mutants(port, source, survivors, class_name, compiled=True)
+    if not same:
+        return analysis
+    results = [classify(r, SAME_COMPILED) if r["id"] in same else r for r in analysis["results"]]
+    return summarize(
+        analysis["env"], results, generated=analysis["generated"], skipped=analysis["skipped"],
+        original=analysis["original"], options=analysis["options"], seconds=analysis["seconds"],
+    )
+
+
+def analyse(
+    port: Any,
+    source: str,
+    generated: GeneratedMutants,
+    selected: list[Mutant],
+    *,
+    make_worker: Callable[[], Any],
+    timeout_s: float | None,
+    workers: int,
+    options: Any,
+    progress: Callable[[str], None],
+    check_original: bool,
+    start: float,
+    journal: Path | None = None,
+    backend: str = "jax",
+) -> dict[str, Any]:
+    """Verify `selected` through workers from `make_worker` (each with `verify(source, timeout_s)` ->
+    WorkerOutcome, and `close()`), one per thread, reusing the journal's verdicts; the summary."""
+    known: dict[str, dict[str, Any]] = {}
+    if journal is not None and journal.exists():
+        for line in journal.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short when the run was interrupted
+            known[entry.get("id", "")] = entry
+    lock = threading.Lock()
+
+    def record_in_journal(entry: dict[str, Any]) -> None:
+        if journal is not None:
+            with lock, journal.open("a") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    original = None
+    if check_original:
+        entry = known.get(ORIGINAL_ID)
+        if entry is not None and entry.get("source_sha") == _sha(source) and not entry["killed"]:
+            original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
+        else:
+            progress(f"{port.name}: verifying the unmutated translation through the worker")
+            baseline_worker = make_worker()
+            try:
+                baseline = baseline_worker.verify(source, timeout_s or 600.0)
+            finally:
+                baseline_worker.close()
+            original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
+            if baseline.killed:
+                raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
+            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
+        if timeout_s is None:
+            timeout_s = min(600.0, 4 * original["seconds"] + 60.0)
+    if timeout_s is None:
+        timeout_s = 300.0
+    progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
+
+    done = [0]
+    local = threading.local()
+    pool_workers: list[Any] = []
+
+    def worker() -> Any:
+        if not hasattr(local, "worker"):
+            local.worker = make_worker()
+            with lock:
+                pool_workers.append(local.worker)
+        return local.worker
+
+    def run_one(m: Mutant) -> dict[str, Any]:
+        previous = known.get(m.id)
+        if previous is not None and previous.get("diff") == m.diff:
+            record = classify(previous, m.equivalent)
+            reused = " (from the journal)"
+        else:
+            outcome = worker().verify(m.source, timeout_s)
+            record = classify(
+                {
+                    **m.to_dict(),
+                    "level": outcome.level if outcome.killed else None,
+                    "message": outcome.message,
+                    "seconds": round(outcome.seconds, 2),
+                    "level_seconds": outcome.level_seconds,
+                },
+                m.equivalent,
+            )
+            record_in_journal(record)
+            reused = ""
+        with lock:
+            done[0] += 1
+            progress(f"{port.name}: [{done[0]}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
+                     + (f" ({record['level']})" if record["level"] else "") + reused)
+        return record
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            results = list(pool.map(run_one, selected))
+    finally:
+        for w in pool_workers:
+            w.close()
+    return summarize(
+        port.name,
+        results,
+        generated=len(generated.mutants),
+        skipped=generated.skipped,
+        original=original,
+        options={**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s, "workers": workers},
+        seconds=time.perf_counter() - start,
+        backend=backend,
+    )
+
+
+def classify(record: dict[str, Any], equivalent: str | None) -> dict[str, Any]:
+    """Set a mutant's status from the worker's verdict (`level`: None if it survived) and its equivalence reason.
+
+    A mutant a rule calls equivalent is still verified: if a level kills it anyway, the
+    rule was wrong for it, and it counts as killed with the contradiction recorded. A mutant
+    that does not build (level UNVIABLE, Rust) is unviable: no bug, outside the kill rate.
+    """
+    record = {k: v for k, v in record.items() if k not in ("equivalent", "equivalence_contradicted", "status")}
+    killed = record.get("level") is not None
+    if record.get("level") == UNVIABLE:
+        record["status"] = "unviable"
+    elif killed:
+        record["status"] = "killed"
+        if equivalent:
+            record["equivalence_contradicted"] = equivalent
+    elif equivalent:
+        record["status"] = "equivalent"
+        record["equivalent"] = equivalent
+    else:
+        record["status"] = "survived"
+    return record
+
+
+def summarize(
+    env: str,
+    results: list[dict[str, Any]],
+    *,
+    generated: int,
+    skipped: list[str],
+    original: dict[str, Any] | None,
+    options: dict[str, Any],
+    seconds: float,
+    backend: str = "jax",
+) -> dict[str, Any]:
+    """The analysis result from the per-mutant records."""
+    killed = [r for r in results if r["status"] == "killed"]
+    equivalent = [r for r in results if r["status"] == "equivalent"]
+    survived = [r for r in results if r["status"] == "survived"]
+    unviable = [r for r in results if r["status"] == "unviable"]
+    by_level = {level: 0 for level in (*MUTATION_LEVELS, "timeout", "error")}
+    for r in killed:
+        by_level[r["level"]] = by_level.get(r["level"], 0) + 1
+    by_operator: dict[str, dict[str, int]] = {}
+    for r in results:
+        counts = by_operator.setdefault(r["operator"], {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "unviable": 0})
+        counts["mutants"] += 1
+        counts[r["status"]] += 1
+    countable = len(results) - len(equivalent) - len(unviable)
+    return {
+        "env": env,
+        "backend": backend,
+        "mutants": len(results),
+        "generated": generated,
+        "killed": len(killed),
+        "equivalent": len(equivalent),
+        "survived": len(survived),
+        "unviable": len(unviable),
+        "timeouts": by_level["timeout"],
+        "kill_rate": (len(killed) / countable) if countable else None,
+        "killed_by_level": by_level,
+        "by_operator": by_operator,
+        "survivors": [{k: r[k] for k in ("id", "operator", "line", "description", "diff")} for r in survived],
+        "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in equivalent],
+        "results": results,
+        "skipped": skipped,
+        "original": original,
+        "options": options,
+        "seconds": round(seconds, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenience for running by hand
+    """python -m verify.mutation.analysis NAME [--max-mutants N] [--timeout S] [--json FILE] [--workers W]"""
+    import argparse
+
+    from envs import get_port
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("name")
+    parser.add_argument("--max-mutants", type=int, default=None)
+    parser.add_argument("--timeout", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--journal", type=Path, default=None, help="append verdicts here; resume from it")
+    parser.add_argument("--list", action="store_true", help="only list the mutants")
+    args = parser.parse_args(argv)
+    port = get_port(args.name)
+    if args.list:
+        gen = mutants_for_port(port)
+        for m in gen.mutants:
+            print(f"{m.id} {m.operator:10s} line {m.line:4d} {m.description}" + (f"  [equivalent: {m.equivalent}]" if m.equivalent else ""))
+        for note in gen.skipped:
+            print("skipped:", note)
+        return 0
+    result = run_mutation_analysis(
+        port,
+        max_mutants=args.max_mutants,
+        timeout_s=args.timeout,
+        workers=args.workers,
+        progress=lambda m: print(m, flush=True),
+        journal=args.journal,
+    )
+    text = json.dumps(result, indent=2)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text)
+    print(json.dumps({k: result[k] for k in ("env", "mutants", "killed", "equivalent", "survived", "timeouts", "kill_rate", "killed_by_level")}))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

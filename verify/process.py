@@ -1,0 +1,100 @@
+"""Child processes with a time limit: each runs in its own process group, and the whole group is
+killed when the limit passes (or when the parent is interrupted), so a hang in generated code, or
+in anything it started, cannot outlive the check.
+
+The one place envport starts subprocesses: the verifier's load and float32 checks, mutation
+workers and fingerprinting, Rust builds, and the agent's commands in its workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+SECRET_VARIABLES = ("OPENAI_API_KEY", "ENVPORT_LIVE_API_KEY")
+DRAIN_TIMEOUT_S = 5.0  # after a kill, how long to wait for what the group had written
+
+
+@dataclass
+class CommandResult:
+    """What a command did: exit status (None when killed for time), output, and whether it timed out.
+
+    `output` is stdout, with stderr merged into it unless the command ran with `stderr="separate"`
+    (then stderr is in `stderr`) or `stderr="discard"`.
+    """
+
+    returncode: int | None
+    output: str
+    timed_out: bool
+    seconds: float
+    stderr: str = ""
+
+
+def start_group(cmd: list[str] | str, **popen_kwargs) -> subprocess.Popen:
+    """`subprocess.Popen(cmd, ...)` as the leader of a new process group (see `kill_group`), text mode."""
+    return subprocess.Popen(cmd, start_new_session=True, text=True, errors="replace", **popen_kwargs)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group that `proc` leads (it was started by `start_group`), and reap `proc`."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def run_command(
+    cmd: list[str] | str,
+    cwd: Path | str | None = None,
+    timeout: float = 600.0,
+    env: dict[str, str] | None = None,
+    shell: bool = False,
+    stderr: Literal["merge", "separate", "discard"] = "merge",
+) -> CommandResult:
+    """Run a command in its own process group, stdin closed; at `timeout` seconds kill the whole group
+    (what it wrote until then is kept). `env`: the child's whole environment (None: ours)."""
+    start = time.perf_counter()
+    err = {"merge": subprocess.STDOUT, "separate": subprocess.PIPE, "discard": subprocess.DEVNULL}[stderr]
+    proc = start_group(
+        cmd, cwd=None if cwd is None else str(cwd), env=env, shell=shell,
+        stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+    )
+    try:
+        output, errors = proc.communicate(timeout=timeout)
+        return CommandResult(proc.returncode, output or "", False, time.perf_counter() - start, errors or "")
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        try:
+            output, errors = proc.communicate(timeout=DRAIN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            output, errors = "", ""
+        return CommandResult(None, output or "", True, time.perf_counter() - start, errors or "")
+    except BaseException:
+        kill_group(proc)
+        raise
+
+
+def head_tail(text: str, limit: int = 8000) -> str:
+    """`text` cut to its head and tail when longer than `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters left out ...]\n{text[-half:]}"
+
+
+def last_lines(text: str, count: int) -> str:
+    """The last `count` lines of `text`, stripped."""
+    return "\n".join(text.strip().splitlines()[-count:])
+
+
+def child_env(*import_paths: Path) -> dict[str, str]:
+    """The environment for untrusted code: ours without API keys, with `import_paths` importable."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
+    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in import_paths)
+    return env
