@@ -22,7 +22,8 @@ from recipe.models import ModelError
 from recipe.promote import PromotionRefused, promote
 from recipe.task import ROOT, Task
 from recipe.verification import Verifier
-from recipe.workspace import Workspace, child_env, head_tail, run_command
+from recipe.workspace import Workspace
+from verify.process import child_env, head_tail, run_command
 
 if TYPE_CHECKING:
     from recipe.options import TranslateOptions

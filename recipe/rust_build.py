@@ -15,8 +15,6 @@ from recipe.workspace import Workspace
 from verify import rust_build
 from verify.process import CommandResult
 
-# Named here for recipe/cli.py and recipe/session.py, which import it from this module (to be moved to verify.rust_build).
-from verify.rust_build import missing_tools  # noqa: F401
 
 
 def prepare_workspace(task: Task, workspace: Workspace) -> None:

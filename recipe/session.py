@@ -119,11 +119,11 @@ def open_run(options: TranslateOptions) -> Run:
         run_dir = None
     task = build_task(o)
     if task.target == "rust":
-        from recipe import rust_build
+        from verify.rust_build import missing_tools
 
         if not task.rust_bindings:
             raise RustNotBuilt()
-        missing = rust_build.missing_tools()
+        missing = missing_tools()
         if missing:
             raise UsageProblem(f"--to rust needs {' and '.join(missing)}: install a Rust toolchain (rustup) and run `bash setup.sh`")
     kind = _choose_agent(o)
@@ -192,7 +192,7 @@ def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_d
     from recipe.agents import CliAgent, ToolAgent
     from recipe.models import ModelError, OpenAIModel, ReplayModel
     from recipe.tools import Toolbox
-    from recipe.workspace import child_env
+    from verify.process import child_env
 
     if kind == "cli":
         agent = CliAgent(o.agent_cmd, workspace, log, usage, budget, prompting.system_prompt(task, tools=False),

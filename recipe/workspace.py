@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-# Named here for recipe/loop.py and recipe/session.py, which import them from the workspace (to be moved to verify.process).
-from verify.process import child_env, head_tail, run_command  # noqa: F401
 
 MAX_FILE_BYTES = 1_000_000
 

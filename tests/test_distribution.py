@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from verify.distribution import ALPHA, compare_samples
+from verify.draw_samples import ALPHA, compare_samples
 
 
 def test_discrete_probability_off_by_002_is_rejected():

@@ -8,7 +8,7 @@ import pytest
 
 from envs.reference_rng import swapped_randomness
 from envs.spec import DrawSpec
-from verify.distribution import RecordingGenerator
+from verify.draw_samples import RecordingGenerator
 from verify.tape import TapeError, TapeGenerator
 
 SOURCE = textwrap.dedent('''

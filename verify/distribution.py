@@ -17,96 +17,13 @@ while the per-test false alarm rate is 1e-4 (fixed seeds make a run repeatable).
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import jax
 import numpy as np
-from scipy import stats
 
+from verify.draw_samples import ALPHA, RecordingGenerator, compare_draw
 from verify.lockstep import Lockstep
 from verify.reports.model import LevelResult
-
-ALPHA = 1e-4
-
-
-class RecordingGenerator:
-    """Answers a reference's generator calls from a real numpy generator, recording the standard variates."""
-
-    def __init__(self, rng: np.random.Generator):
-        self._rng = rng
-        self.record: list[tuple[str, np.ndarray]] = []
-
-    def _shape(self, size, *params):
-        if size is None:
-            return np.broadcast(*[np.asarray(p) for p in params]).shape if params else ()
-        return (size,) if np.isscalar(size) else tuple(size)
-
-    def _out(self, value, size):
-        value = np.asarray(value)
-        return value.item() if size is None and value.shape == () else value
-
-    def random(self, size=None, dtype=np.float64, out=None):
-        u = self._rng.random(self._shape(size))
-        self.record.append(("uniform", u))
-        return self._out(u, size)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        low_a, high_a = np.asarray(low, np.float64), np.asarray(high, np.float64)
-        u = self._rng.random(self._shape(size, low_a, high_a))
-        self.record.append(("uniform", u))
-        return self._out(low_a + (high_a - low_a) * u, size)
-
-    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
-        v = self._rng.integers(low, high, size=size, dtype=dtype, endpoint=endpoint)
-        self.record.append(("integers", np.array(v)))  # a copy: references update draws in place (`speeds *= dirs`)
-        return v
-
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        loc_a, scale_a = np.asarray(loc, np.float64), np.asarray(scale, np.float64)
-        z = self._rng.standard_normal(self._shape(size, loc_a, scale_a))
-        self.record.append(("normal", z))
-        return self._out(loc_a + scale_a * z, size)
-
-    def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
-        n = int(a) if np.isscalar(a) else len(a)
-        index = self._rng.choice(n, size=size, replace=replace, p=p)
-        self.record.append(("integers", np.asarray(index)))
-        return index if np.isscalar(a) else np.asarray(a)[index]
-
-    def permutation(self, x):
-        n = int(x) if np.isscalar(x) else len(x)
-        order = self._rng.permutation(n)
-        self.record.append(("integers", order.copy()))
-        return order if np.isscalar(x) else np.asarray(x)[order]
-
-    def shuffle(self, x, axis=0):
-        order = self._rng.permutation(len(x))
-        self.record.append(("integers", order.copy()))
-        x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
-
-    def standard_normal(self, size=None, dtype=np.float64, out=None):
-        return self.normal(0.0, 1.0, size)
-
-    def rand(self, *shape):
-        return self.random(shape if shape else None)
-
-    def random_sample(self, size=None):
-        return self.random(size)
-
-    def randn(self, *shape):
-        return self.normal(0.0, 1.0, shape if shape else None)
-
-    def randint(self, low, high=None, size=None, dtype=int):
-        return self.integers(low, high, size, dtype)
-
-    def unsupported(self, call: str):
-        """A call the tape could not answer either: D cannot sample it."""
-        raise AttributeError(f"the reference called {call}, which the recording generator (and the tape) cannot answer")
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        self.unsupported(f"np_random.{name}")
 
 
 def _reference_reset_samples(lock: Lockstep, n: int, seed: int) -> dict[str, list]:
@@ -122,38 +39,6 @@ def _reference_reset_samples(lock: Lockstep, n: int, seed: int) -> dict[str, lis
         for spec, (kind, value) in zip(specs, recorder.record):
             samples[spec.name].append(value)
     return samples
-
-
-def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[float, str]:
-    """p-value of 'same distribution' for one draw element, and the test used."""
-    if kind == "integers":
-        values = np.union1d(np.unique(ours), np.unique(theirs))
-        if len(values) == 1:
-            return 1.0, "chi-square (one value)"
-        table = np.array([[np.sum(ours == v) for v in values], [np.sum(theirs == v) for v in values]])
-        return float(stats.chi2_contingency(table)[1]), "chi-square"
-    return float(stats.ks_2samp(ours, theirs).pvalue), "Kolmogorov-Smirnov"
-
-
-def compare_draw(result: LevelResult, check: str, spec: Any, ours: np.ndarray, theirs: np.ndarray) -> None:
-    """Compare every element of draw `spec` between the translation's samples and the reference's (first axis:
-    samples), recording each p-value in `result` and failing `check` where the distributions differ."""
-    ours = ours.reshape(len(ours), -1).astype(np.float64)
-    theirs = theirs.reshape(len(theirs), -1).astype(np.float64)
-    for j in range(ours.shape[1]):
-        a, b = ours[:, j], theirs[:, j]
-        p, test = compare_samples(spec.kind, a, b)
-        label = spec.name if ours.shape[1] == 1 else f"{spec.name}[{j}]"
-        result.checks += 1
-        result.data.setdefault("p_values", {})[label] = p
-        if p < ALPHA:
-            result.fail(
-                check,
-                f"{label}: the translation's draws differ from the reference generator's ({test} p = {p:.2e} < {ALPHA}, "
-                f"{len(a)} translation and {len(b)} reference samples); translation mean {a.mean():.4f} range "
-                f"[{a.min():.4f}, {a.max():.4f}], reference mean {b.mean():.4f} range [{b.min():.4f}, {b.max():.4f}]",
-                field=label,
-            )
 
 
 def jax_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.ndarray]:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from envs.spec import DrawSpec
-from verify.distribution import RecordingGenerator
+from verify.draw_samples import RecordingGenerator
 from verify.tape import TapeGenerator
 
 _PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic, np.ndarray)

@@ -36,7 +36,7 @@ import jax
 import numpy as np
 from scipy import stats
 
-from verify.distribution import ALPHA, RecordingGenerator, compare_draw
+from verify.draw_samples import ALPHA, RecordingGenerator, compare_draw
 from verify.lockstep import Lockstep, _quiet
 from verify.reports.model import LevelResult
 from verify.tape import match_draws

@@ -28,8 +28,8 @@ def mutate(
 ) -> None:
     """Mutation analysis: how many systematic bugs planted in the translation does the verifier catch, and where?"""
     from envs import UnknownPortError, get_port
-    from verify.mutate import run_mutation_analysis  # verify/ import
-    from verify.rust_mutate import CRATE, run_rust_mutation_analysis  # verify/ import
+    from verify.mutation.analysis import run_mutation_analysis  # verify/ import
+    from verify.mutation.rust import CRATE, run_rust_mutation_analysis  # verify/ import
 
     try:
         port = get_port(name)
@@ -40,7 +40,7 @@ def mutate(
     if backend == "rust":
         if "rust" not in port.backends:
             raise usage_error(f"{port.name} has no Rust translation; its backends: {', '.join(port.backends)}")
-        from recipe.rust_build import missing_tools
+        from verify.rust_build import missing_tools
 
         if missing_tools():
             raise usage_error(f"mutating the Rust translation builds the crate: install {', '.join(missing_tools())} (`bash setup.sh`)")

@@ -109,7 +109,7 @@ def verify(
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(text)
     if report_dir is not None:
-        from verify.report_render import render_all  # verify/ import
+        from verify.reports.render import render_all  # verify/ import
 
         stem = "verify-all" if len(reports) > 1 else f"verify-{reports[0].env}"
         report_dir.mkdir(parents=True, exist_ok=True)
@@ -144,10 +144,10 @@ def report(
     junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
 ) -> None:
     """Render a JSON verification report as HTML, Markdown or JUnit XML (Markdown to stdout when no option is given)."""
-    from verify.report_html import render_html  # verify/ import
-    from verify.report_junit import render_junit  # verify/ import
-    from verify.report_md import render_markdown  # verify/ import
-    from verify.report_render import load_report  # verify/ import
+    from verify.reports.html import render_html  # verify/ import
+    from verify.reports.junit import render_junit  # verify/ import
+    from verify.reports.markdown import render_markdown  # verify/ import
+    from verify.reports.render import load_report  # verify/ import
 
     try:
         data = load_report(run_json)
