@@ -60,9 +60,11 @@ class ToolAgent:
             for call in calls:  # every call gets its answer, so the conversation stays valid (for --resume too)
                 fn = call.get("function", {})
                 result = self.toolbox.call(fn.get("name", ""), fn.get("arguments"))
+                content = self.log.redact(result.content)  # the model never sees a secret a tool turned up
                 self.log.event("tool", id=call.get("id"), name=fn.get("name"), arguments=fn.get("arguments"),
-                               error=result.error, result=result.content)
-                self.messages.append({"role": "tool", "tool_call_id": call.get("id", ""), "content": result.content})
+                               error=result.error, result=content)
+                self.messages.append({"role": "tool", "tool_call_id": call.get("id", ""), "content": content})
+                scrub_secrets(self.toolbox.workspace, self.log)
                 submitted = submitted or result.submitted
                 self.errors_in_a_row = self.errors_in_a_row + 1 if result.error else 0
                 last_error = result.content if result.error else last_error

@@ -234,7 +234,7 @@ def _bench(run: Run) -> list[dict[str, Any]]:
                 "--adapter", str(run.run_dir / "verify" / "bench_adapter.py")]
     else:
         cmd += ["--package", run.task.package]
-    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=child_env(*import_paths))
+    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=child_env(*import_paths), isolated=True)
     if result.timed_out or not out.is_file():
         run.log.event("bench_failed", output=head_tail(result.output, 4000), timed_out=result.timed_out)
         return []

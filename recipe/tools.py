@@ -111,7 +111,7 @@ class Toolbox:
         env = child_env(self.workspace.root, ROOT)
         result = run_command([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-c", str(ini),
                               "--rootdir", str(self.workspace.root), str(target)],
-                             cwd=self.workspace.root, timeout=self.test_timeout, env=env)
+                             cwd=self.workspace.root, timeout=self.test_timeout, env=env, isolated=True)
         status = "timed out (killed)" if result.timed_out else f"exit {result.returncode}"
         return ToolResult(f"pytest {status}\n" + head_tail(result.output, OUTPUT_LIMIT))
 

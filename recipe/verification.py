@@ -130,7 +130,7 @@ class Verifier:
                     "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
         else:
             cmd += ["--package", self.task.package]
-        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=child_env(*import_paths))
+        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=child_env(*import_paths), isolated=True)
         if result.timed_out:
             return {**failed_outcome("L0", "time limit", f"verification did not finish within {s.timeout:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}

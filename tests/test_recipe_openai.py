@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 import time
 
 import pytest
@@ -195,9 +196,21 @@ def test_hanging_translation_is_killed(tmp_path):
     events = read_events(only_run(tmp_path / "runs") / "trajectory.jsonl")
     outcome = [e for e in events if e["event"] == "verification"][0]["outcome"]
     assert outcome["first_failure"]["check"] == "time limit" and "did not finish within 15 s" in outcome["first_failure"]["message"]
-    pid = int(pid_file.read_text())  # it really ran ...
-    with pytest.raises(ProcessLookupError):  # ... and its process group was killed
-        os.kill(pid, 0)
+    assert int(pid_file.read_text()) > 0  # it really ran (its pid inside its own PID namespace, where isolated) ...
+    assert not _processes_mentioning(str(tmp_path))  # ... and its process group was killed
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that contain `text`."""
+    found = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            cmdline = path.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(cmdline)
+    return found
 
 
 def test_no_tool_call_ends_the_attempt(tmp_path):

@@ -8,9 +8,12 @@ workers and fingerprinting, Rust builds, and the agent's commands in its workspa
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,24 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+@functools.cache
+def isolation_prefix() -> tuple[str, ...]:
+    """The command prefix that runs a child in its own PID namespace with its own /proc, so that code it runs cannot
+    see other processes (nor read their environment or memory, where an API key may be); () where the system has no
+    way to (then `child_env` still keeps the keys out of the child's own environment)."""
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        return ()
+    base = ("unshare", "--pid", "--fork", "--mount-proc", "--kill-child")
+    for prefix in (base, (base[0], "--user", "--map-root-user", *base[1:])):  # as root; else in a user namespace
+        try:
+            probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return prefix
+    return ()
+
+
 def run_command(
     cmd: list[str] | str,
     cwd: Path | str | None = None,
@@ -56,10 +77,15 @@ def run_command(
     env: dict[str, str] | None = None,
     shell: bool = False,
     stderr: Literal["merge", "separate", "discard"] = "merge",
+    isolated: bool = False,
 ) -> CommandResult:
     """Run a command in its own process group, stdin closed; at `timeout` seconds kill the whole group
-    (what it wrote until then is kept). `env`: the child's whole environment (None: ours)."""
+    (what it wrote until then is kept). `env`: the child's whole environment (None: ours). `isolated`: for
+    untrusted code, run it in its own PID namespace (`isolation_prefix`) where the system allows."""
     start = time.perf_counter()
+    prefix = isolation_prefix() if isolated else ()
+    if prefix:
+        cmd, shell = [*prefix, *(["/bin/sh", "-c", cmd] if shell else cmd)], False
     err = {"merge": subprocess.STDOUT, "separate": subprocess.PIPE, "discard": subprocess.DEVNULL}[stderr]
     proc = start_group(
         cmd, cwd=None if cwd is None else str(cwd), env=env, shell=shell,
@@ -94,7 +120,14 @@ def last_lines(text: str, count: int) -> str:
 
 
 def child_env(*import_paths: Path) -> dict[str, str]:
-    """The environment for untrusted code: ours without API keys, with `import_paths` importable."""
+    """The environment for untrusted code: ours without API keys, with `import_paths` importable first, then what
+    this process can import from (its PYTHONPATH, and its sys.path outside the Python installation: the user's own
+    folders, a reference file's folder), so a user's modules import in every subprocess wherever it runs."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
-    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in import_paths)
+    installed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    ours = [os.path.abspath(p or os.curdir) for p in sys.path]
+    ours = [p for p in ours if os.path.isdir(p) and not any(os.path.realpath(p).startswith(i + os.sep) or os.path.realpath(p) == i
+                                                                for i in installed)]
+    paths = [str(p) for p in import_paths] + os.environ.get("PYTHONPATH", "").split(os.pathsep) + ours
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(os.path.abspath(p) for p in paths if p))
     return env
