@@ -181,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
 
             loader = lambda *a, **k: _smoke_new_port(workspace, args.package, args.load_timeout)  # noqa: E731
             unregistered = tuple(l for l in levels if LEVELS_BY_NAME[l].registered_only is None)
-            report = verify_port(port, unregistered, options, loader=loader).to_dict()
+            reproduce = (f"import sys\nsys.path.insert(0, {str(workspace)!r})\nfrom {args.package} import PORT\n"
+                         "from verify.lockstep import Lockstep\nlock = Lockstep(PORT)\n")
+            report = verify_port(port, unregistered, options, loader=loader, reproduce=reproduce).to_dict()
     except Exception as exc:  # the translation (or its metadata) does not load
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
         report = load_report("L0", "load", f"{type(exc).__name__}: {exc}\n{tb}")

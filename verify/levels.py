@@ -62,12 +62,15 @@ class LevelContext:
     shrink: bool = True
     harvested: Callable[[], list | None] = _no_states
     lockstep_factory: Callable[[], Any] | None = None
+    reproduce: str | None = None  # the lines a reproduction script builds `lock` with (None: the lockstep's default)
     _lock: Any = field(default=None, init=False, repr=False)
 
     def lockstep(self) -> Any:
         """The lockstep of translation and reference, built once, by the first level that needs it."""
         if self._lock is None:
             self._lock = (self.lockstep_factory or self._backend_lockstep)()
+            if self.reproduce:
+                self._lock.reproduce_setup = self.reproduce
         return self._lock
 
     def _backend_lockstep(self) -> Any:

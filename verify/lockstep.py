@@ -29,6 +29,8 @@ class Lockstep:
     def __init__(self, port: Port, env: Any | None = None):
         self.port = port
         self.env = port.make_jax() if env is None else env
+        # How a reproduction script builds this lockstep (verify.runner.reproduce_setup sets the exact lines).
+        self.reproduce_setup = f"from envs import get_port\nfrom verify.lockstep import {type(self).__name__}\nlock = {type(self).__name__}(get_port({port.name!r}))\n"
         self.params = self.env.default_params
         self.ref = port.make_reference()
         self._swap = port.swap_randomness

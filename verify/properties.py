@@ -159,15 +159,14 @@ def action_strategy(space: Any) -> st.SearchStrategy:
     return st.tuples(*elems).map(lambda v: np.asarray(v, np.float32).reshape(space.shape))
 
 
-def counterexample_code(port: Port, state: dict, action: Any, draws: dict) -> str:
-    """Python that reproduces a failing step on both sides."""
+def counterexample_code(lock: Any, state: dict, action: Any, draws: dict) -> str:
+    """Python that reproduces a failing step on both sides, building the lockstep as `lock.reproduce_setup` says
+    (the catalogue's or a user's port, a third-party candidate, a workspace translation)."""
     state_src = ", ".join(f"{k!r}: np.asarray({np.asarray(v).tolist()!r}, {str(np.asarray(v).dtype)!r})" for k, v in state.items())
     return (
         "import numpy as np\n"
-        "from envs import get_port\n"
         "from verify.precision import enable_verification_numerics; enable_verification_numerics()\n"
-        "from verify.lockstep import Lockstep\n"
-        f"lock = Lockstep(get_port({port.name!r}))\n"
+        f"{lock.reproduce_setup.rstrip()}\n"
         f"state = {{{state_src}}}\n"
         f"action = np.asarray({np.asarray(action).tolist()!r}, {str(np.asarray(action).dtype)!r})\n"
         f"draws = {jax.tree.map(lambda x: np.asarray(x).tolist(), draws)!r}\n"
@@ -250,7 +249,7 @@ def check_properties(
             mismatches=failing["mismatches"],
             state={k: np.asarray(v).tolist() for k, v in failing["state"].items()},
             action=np.asarray(failing["action"]).tolist(),
-            reproduce=counterexample_code(port, failing["state"], failing["action"], failing["draws"]),
+            reproduce=counterexample_code(lock, failing["state"], failing["action"], failing["draws"]),
             hypothesis_notes=[n for n in getattr(exc, "__notes__", []) if n.strip()][-20:],
         )
 

@@ -7,6 +7,7 @@ object, or a third-party candidate) or the Rust one.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
@@ -33,12 +34,14 @@ def verify_port(
     candidate: Candidate | None = None,
     backend: str = "jax",
     loader: Callable[..., Any] | None = None,
+    reproduce: str | None = None,
 ) -> VerificationReport:
     """Verify the JAX translation of `port` (or `env`, another translation of it, or a third-party `candidate`),
     or with `backend="rust"` its Rust translation.
 
     `loader`: L0's load check, for a translation that loads another way than its registered module
-    (default: verify.contract.check_loads).
+    (default: verify.contract.check_loads). `reproduce`: the lines that build `lock` in the reproduction
+    scripts of failures (default: `reproduce_setup`).
     """
     options = options or VerifyOptions()
     if not verification_numerics_enabled():
@@ -46,12 +49,13 @@ def verify_port(
     if backend == "rust":  # the Rust translation is the registered one
         env = candidate = None
     spec = ignored = None
+    reproduce = reproduce or reproduce_setup(port, backend, candidate.spec if candidate is not None else None)
     if candidate is not None:
         port, env, spec, ignored = candidate.port_view(port), candidate.env, candidate.spec, sorted(candidate.ignored)
     report = VerificationReport(port.name, spec or backend, options=dict(vars(options), levels=list(levels)))
     if ignored:
         report.options["not_compared"] = ignored
-    ctx = LevelContext(port, backend, options, env=env, candidate=spec, loader=loader, progress=progress)
+    ctx = LevelContext(port, backend, options, env=env, candidate=spec, loader=loader, progress=progress, reproduce=reproduce)
     start = time.perf_counter()
     for name, result in run_levels(ctx, levels):
         report.levels[name] = result
@@ -59,3 +63,23 @@ def verify_port(
             result.notes.append(f"{spec} does not model {', '.join(ignored)}: not compared")
     report.seconds = time.perf_counter() - start
     return report
+
+
+def reproduce_setup(port: Port, backend: str = "jax", candidate: str | None = None) -> str:
+    """Python lines that build `lock` (the lockstep a failure was found in) in a fresh interpreter: the port by its
+    name, with this process's ports folders (a user's port), and the candidate loaded from its spec."""
+    from envs.registry import PORTS_ENV
+
+    lines = []
+    if os.environ.get(PORTS_ENV):
+        lines += ["import os", f"os.environ[{PORTS_ENV!r}] = {os.environ[PORTS_ENV]!r}  # where the port was found"]
+    lines.append("from envs import get_port")
+    if backend == "rust":
+        lines += ["from verify.lockstep import RustLockstep", f"lock = RustLockstep(get_port({port.name!r}))"]
+    elif candidate is not None:
+        lines += ["from verify.candidates import load_candidate", "from verify.lockstep import Lockstep",
+                  f"port = get_port({port.name!r})", f"candidate = load_candidate(port, {candidate!r})",
+                  "lock = Lockstep(candidate.port_view(port), candidate.env)"]
+    else:
+        lines += ["from verify.lockstep import Lockstep", f"lock = Lockstep(get_port({port.name!r}))"]
+    return "\n".join(lines) + "\n"
