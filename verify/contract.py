@@ -15,13 +15,16 @@ import numpy as np
 from envs.spec import Port
 from verify.process import last_lines, run_command
 from verify.reports.model import LevelResult
+from verify.roundtrip import adapter_incomplete
 
 IMPORT_TIMEOUT_S = 120.0
 SMOKE_USAGE_EXIT = 2  # verify.smoke's exit status for a candidate spec that names nothing usable
 # Checks without which the higher levels cannot run; other L0 failures (a space's bounds,
 # say) are reported but the comparison of behaviour still goes ahead.
 # ("contract": the L0 run itself raised, see verify.levels.)
-BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit", "contract"})
+# An incomplete adapter ("adapter.complete") writes states the reference never had, which would make every comparison
+# above it vacuous for the fields it leaves out.
+BLOCKING_CHECKS = frozenset({"import", "metadata.state_fields", "metadata.draws", "reset.jit", "step.jit", "contract", "adapter.complete"})
 
 
 def contract_blocks(result: LevelResult) -> bool:
@@ -85,7 +88,8 @@ def check_contract(
     port: Port, env: Any | None = None, reference: Any | None = None, candidate: str | None = None,
     timeout: float = IMPORT_TIMEOUT_S, loader: Loader | None = None,
 ) -> LevelResult:
-    """Run the L0 checks: loads in a subprocess, metadata, jit, vmap, shapes, dtypes, spaces, adapter round trip.
+    """Run the L0 checks: loads in a subprocess, metadata, jit, vmap, shapes, dtypes, spaces, the adapter's round trip
+    and its completeness (`verify.roundtrip`).
 
     `candidate` names a third-party candidate spec to load in the subprocess instead of the port's translation.
     `loader` is the load check (default `check_loads`): a caller that has loaded the translation in a
@@ -230,6 +234,8 @@ def check_contract(
     check("spaces.observation", observation_space)
     check("reset.obs_in_space", reset_obs_in_space)
     check("adapter.round_trip", adapter_round_trip)
+    if candidate is None:  # a candidate is compared through the port's own adapter, checked when the port is verified
+        check("adapter.complete", lambda: adapter_incomplete(port))
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
     return result

@@ -129,6 +129,12 @@ def _play(port: Any, env: Any, steps: int, rng: np.random.Generator) -> None:
                 env.reset()
 
 
+def adapter_incomplete(port: Any) -> str | None:
+    """L0's check: None for a complete adapter, else the problems in one message."""
+    problems = check_adapter_round_trip(port)
+    return "; ".join(problems) if problems else None
+
+
 def check_adapter_round_trip(port: Any, steps: int = 20, warmups: tuple[tuple[int, int], ...] = ((7, 10), (16, 3), (30, 12)),
                              seed: int = 0) -> list[str]:
     """The problems found (none when the adapter is complete), over pairs of warm-up lengths (original, copy);

@@ -20,6 +20,7 @@ from verify.compare import compare_outcomes
 from verify.contract import Loader, check_loads
 from verify.lockstep import RustLockstep
 from verify.reports.model import LevelResult
+from verify.roundtrip import adapter_incomplete
 
 VECTOR_SIZE = 300  # above the Rust vector env's parallel threshold (256), so threads really split the batch
 
@@ -141,6 +142,7 @@ def check_rust_contract(port: Port, loader: Loader | None = None) -> LevelResult
             ("check_env", env_checker),
             ("vector.shapes", vector_shapes),
             ("errors", errors_raise),
+            ("adapter.complete", lambda: adapter_incomplete(port)),
         ],
     )
     result.passed = not result.failures
