@@ -32,13 +32,19 @@ def _global_options(
     ),
 ) -> None:
     """Options every command shares."""
-    if ports:
-        from envs import use_port_folders
+    import os
+    import sys
 
+    if os.getcwd() not in sys.path:  # the user's own modules import from the folder envport runs in, as with `python -m`
+        sys.path.append(os.getcwd())
+    from envs.registry import port_folders, use_port_folders
+    if ports:
         missing = [str(p) for p in ports if not p.is_dir()]
         if missing:
             raise usage_error(f"--ports {', '.join(missing)}: no such folder (a ports folder holds one package per port)")
         use_port_folders(ports)
+    else:  # the folders in use, made absolute for the subprocesses, which may run elsewhere
+        use_port_folders(port_folders())
 
 
 app.command("list")(list_ports)
