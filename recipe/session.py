@@ -142,7 +142,7 @@ def open_run(cli: dict[str, Any], runs_dir: Path, resume: Path | None) -> Run:
         prices = load_prices(Path(o["prices"]) if o.get("prices") else None)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
-    default_output = ROOT / "rust_envs" / "src" / "envs" if task.target == "rust" else (
+    default_output = (ROOT / task.translation_file).parent if task.target == "rust" else (
         ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
     output = Path(o["output"]) if o.get("output") else default_output
     if output.exists() and not output.is_dir():
