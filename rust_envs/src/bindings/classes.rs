@@ -1,4 +1,4 @@
-//! [`env_classes!`]: the pair of Python classes of one environment (a single
+//! `env_classes!`: the pair of Python classes of one environment (a single
 //! env and its vector env), with the methods every family shares; a family's
 //! macro (`classic_control!`, `minatar!`) adds its constructors and its own
 //! methods as tokens (`#[pymethods]` does not expand macros inside its block,

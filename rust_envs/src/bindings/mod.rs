@@ -3,7 +3,7 @@
 //!
 //! # Adding an environment
 //!
-//! ONE line in [`python_envs!`] below, `family Type => SingleClass, VecClass;`,
+//! ONE line in `python_envs!` below, `family Type => SingleClass, VecClass;`,
 //! once the environment's type exists in its family's folder
 //! (`src/<family>/`, with the family's `pub use` of the type):
 //!
@@ -13,7 +13,7 @@
 //! ```
 //!
 //! The line makes both classes (from the family's macro, `classic_control!`
-//! or `minatar!`, on top of the shared [`env_classes!`]) and adds them to the
+//! or `minatar!`, on top of the shared `env_classes!`) and adds them to the
 //! module. The port's metadata names the classes (`Port.rust_classes`) and the
 //! module (`Port.rust_source`) for the Python side.
 //!

@@ -12,7 +12,7 @@
 //!   `obs[i]` holds the first observation of the new episode and
 //!   `final_obs[i]` the last observation of the finished one. Rows of envs
 //!   that did not finish: see [`Env::FINAL_OBS_EVERY_ROW`].
-//! * Large batches are stepped in parallel by [`BlockPool`] (see `pool.rs`):
+//! * Large batches are stepped in parallel by `BlockPool` (see `pool.rs`):
 //!   blocks of contiguous envs claimed by the calling thread and rayon helpers.
 //!
 //! # A family
