@@ -12,10 +12,14 @@ Both register under `envport/<gym id>` with `/` in the id turned into `-` (e.g.
 `gymnasium.make_vec("envport/CartPole-v1", num_envs=512, vectorization_mode="vector_entry_point")`,
 `envport/MinAtar-Breakout-v0`).
 
-MinAtar games: observations are the reference's bool (10, 10, C) grids; the classes
-(`MinAtar<Title>`, `MinAtar<Title>Vec`, from rust_envs/src/minatar_bindings.rs) join
-`RUST_CLASSES` when the port declares `rust=True` (`envs.minatar.port.minatar_port`). Their
-vector env writes `final_obs` rows only for envs that finished (the `_final_obs` mask).
+Which classes translate a port is the port's own metadata: `Port.rust_classes` (single, vector)
+in `envport_rust`, set with "rust" in `Port.backends` (classic control: in each port's
+`__init__.py`; MinAtar: `envs.minatar.port.minatar_port(rust=True)`), matching the port's line in
+rust_envs/src/bindings/mod.rs. `rust_ports()` lists them.
+
+MinAtar games: observations are the reference's bool (10, 10, C) grids (classes `MinAtar<Title>`,
+`MinAtar<Title>Vec`). Their vector env writes `final_obs` rows only for envs that finished (the
+`_final_obs` mask).
 Keyword options (`sticky_action_prob`, `difficulty_ramping`, `minimal_action_set`) pass
 through to the Rust classes.
 """
@@ -31,16 +35,21 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-# port name -> (single-env class, vector-env class) in envport_rust; ports that name their
-# classes in `port.extra["rust_classes"]` (the MinAtar games) are added at import (_register_all)
-RUST_CLASSES = {
-    "cartpole": ("CartPole", "CartPoleVec"),
-    "acrobot": ("Acrobot", "AcrobotVec"),
-    "mountaincar": ("MountainCar", "MountainCarVec"),
-    "mountaincar-continuous": ("MountainCarContinuous", "MountainCarContinuousVec"),
-    "pendulum": ("Pendulum", "PendulumVec"),
-}
 NAMESPACE = "envport"
+
+
+def has_rust(port) -> bool:
+    """Whether `port` declares a Rust translation (classes in envport_rust)."""
+    return "rust" in port.backends and port.rust_classes is not None
+
+
+def rust_ports(ports=None) -> list:
+    """The ports (all registered ones, or `ports`) that declare a Rust translation, in order."""
+    if ports is None:
+        from envs.registry import all_ports
+
+        ports = all_ports()
+    return [p for p in ports if has_rust(p)]
 
 
 def rust_available() -> bool:
@@ -79,10 +88,10 @@ def rust_gym_id(port) -> str:
 
 
 def _classes(port) -> tuple[Any, Any]:
-    if port.name not in RUST_CLASSES:
-        raise LookupError(f"no Rust translation of {port.name}; Rust ports: {', '.join(RUST_CLASSES)}")
+    if not has_rust(port):
+        raise LookupError(f"no Rust translation of {port.name}; Rust ports: {', '.join(p.name for p in rust_ports())}")
     module = _module()
-    single, vector = RUST_CLASSES[port.name]
+    single, vector = port.rust_classes
     return getattr(module, single), getattr(module, vector)
 
 
@@ -160,11 +169,7 @@ def _options(kw: dict) -> dict:
 
 def register_gymnasium_ids(ports) -> None:
     """Register `envport/<gym id>` for every port with a Rust translation (single and vector entry points)."""
-    for port in ports:
-        if "rust_classes" in port.extra and "rust" in port.backends:
-            RUST_CLASSES.setdefault(port.name, tuple(port.extra["rust_classes"]))
-        if port.name not in RUST_CLASSES:
-            continue
+    for port in rust_ports(ports):
         env_id = rust_gym_id(port)
         if env_id in gymnasium.registry:
             continue

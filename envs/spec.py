@@ -128,6 +128,13 @@ class Port:
     policy_transfer_margin: float | None = None
     # gymnax's id for the same environment (benchmarks and `--candidate gymnax:ID`); None: gymnax has none.
     gymnax_id: str | None = None
+    # The Rust translation (rust_envs/, module `envport_rust`), where "rust" is in `backends`:
+    # (single-env class, vector-env class) in envport_rust, as the port's line in
+    # rust_envs/src/bindings/mod.rs names them (classic control: the single class is named
+    # as the Rust struct), and the module that translates the dynamics, as a path inside
+    # rust_envs/ (e.g. "src/classic_control/cartpole.rs"). None: no Rust translation.
+    rust_classes: tuple[str, str] | None = None
+    rust_source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def swap_randomness(self, env: Any, generator: Any):

@@ -153,7 +153,7 @@ def open_run(options: TranslateOptions) -> Run:
         prices = load_prices(Path(o.prices) if o.prices else None)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
-    default_output = ROOT / "rust_envs" / "src" / "envs" if task.target == "rust" else (
+    default_output = (ROOT / task.translation_file).parent if task.target == "rust" else (
         ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
     output = Path(o.output) if o.output else default_output
     if output.exists() and not output.is_dir():

@@ -54,14 +54,16 @@ class Task:
     sources: list[SourceFile] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)  # port summary (registered ports)
 
-    rust_file: str = ""  # the module's file name in rust_envs/src/envs/ (Rust target)
+    rust_file: str = ""  # the module's path inside rust_envs/, e.g. src/classic_control/cartpole.rs (Rust target)
     rust_bindings: bool = False  # the crate's PyO3 bindings already expose this module
 
     @property
     def translation_file(self) -> str:
         """Workspace-relative path of the file the agent must write (the translation)."""
         if self.target == "rust":
-            return f"rust_envs/src/envs/{self.rust_file or self.package + '.rs'}"
+            rust_file = self.rust_file or f"{self.package}.rs"
+            # a bare file name (a task saved before the crate had families) is a classic-control module
+            return f"rust_envs/{rust_file if '/' in rust_file else RUST_FAMILY_DIR + rust_file}"
         return "jax_env.py" if self.registered else f"{self.package}/jax_env.py"
 
     @property
@@ -215,32 +217,35 @@ def _contract_sources() -> list[SourceFile]:
     ]
 
 
-RUST_EXAMPLE = "pendulum.rs"  # a complete module shown as the example (another one for the pendulum itself)
+RUST_FAMILY_DIR = "src/classic_control/"  # inside rust_envs/: the family (trait ClassicEnv in mod.rs) the Rust target writes
+RUST_EXAMPLE = RUST_FAMILY_DIR + "pendulum.rs"  # a complete module shown as the example (another one for the pendulum itself)
 
 
 def _rust_contract_sources(exclude: str = "") -> list[SourceFile]:
     """The trait the module implements, and one complete module of another environment as the example."""
-    envs_dir = ROOT / "rust_envs" / "src" / "envs"
-    example = RUST_EXAMPLE if exclude != RUST_EXAMPLE else "cartpole.rs"
+    example = RUST_EXAMPLE if exclude != RUST_EXAMPLE else RUST_FAMILY_DIR + "cartpole.rs"
     found = []
-    for name, role in (("mod.rs", "contract"), (example, "example")):
-        if (envs_dir / name).is_file():
-            found.append(SourceFile(f"rust_envs/src/envs/{name}", f"rust_envs/src/envs/{name}", (envs_dir / name).read_text(), role))
+    for rel, role in ((RUST_FAMILY_DIR + "mod.rs", "contract"), (example, "example")):
+        path = ROOT / "rust_envs" / rel
+        if path.is_file():
+            found.append(SourceFile(f"rust_envs/{rel}", f"rust_envs/{rel}", path.read_text(), role))
     return found
 
 
 def rust_module_of(port_name: str) -> tuple[str, str]:
-    """(struct name, file in rust_envs/src/envs/) of a port that has Rust bindings; TaskError otherwise."""
-    from envs.rust_backend import RUST_CLASSES
+    """(struct name, module path inside rust_envs/) of a classic-control port with Rust bindings, from the
+    port's metadata (`Port.rust_classes`, `Port.rust_source`); TaskError otherwise."""
+    from envs import get_port
+    from envs.rust_backend import has_rust, rust_ports
 
-    if port_name not in RUST_CLASSES:
-        raise TaskError(f"--to rust: {port_name} has no Rust bindings in rust_envs/ (Rust ports: {', '.join(RUST_CLASSES)}); "
+    port = get_port(port_name)
+    if not has_rust(port) or not port.rust_source:
+        raise TaskError(f"--to rust: {port_name} has no Rust bindings in rust_envs/ (Rust ports: {', '.join(p.name for p in rust_ports())}); "
                         "the loop translates modules the crate's bindings already expose")
-    struct = RUST_CLASSES[port_name][0]
-    for path in sorted((ROOT / "rust_envs" / "src" / "envs").glob("*.rs")):
-        if re.search(rf"pub struct {struct}\b", path.read_text()):
-            return struct, path.name
-    raise TaskError(f"--to rust: no module in rust_envs/src/envs/ defines struct {struct}")
+    if not port.rust_source.startswith(RUST_FAMILY_DIR):
+        raise TaskError(f"--to rust: the loop translates classic-control modules (trait ClassicEnv, rust_envs/{RUST_FAMILY_DIR}mod.rs); "
+                        f"{port_name}'s is rust_envs/{port.rust_source}")
+    return port.rust_classes[0], port.rust_source  # classic control: the single class is named as the struct
 
 
 def task_for_port(name: str, target: str) -> Task:
@@ -262,7 +267,7 @@ def task_for_port(name: str, target: str) -> Task:
         try:
             class_name, rust_file, bound = *rust_module_of(port.name), True
         except TaskError:  # no bindings yet: the prompt still renders, the loop says what is missing
-            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{package.rpartition('.')[2]}.rs", False
+            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{RUST_FAMILY_DIR}{package.rpartition('.')[2]}.rs", False
         sources += _rust_contract_sources(exclude=rust_file)
         return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary(),
                     rust_file, bound)
@@ -321,7 +326,7 @@ def task_for_reference(reference: str, name: str, target: str) -> Task:
     sources += _contract_sources() if target == "jax" else _rust_contract_sources()
     class_name = "".join(part.capitalize() for part in package.split("_")) or "Env"
     if target == "rust":
-        return Task(name, target, reference, False, class_name, package, sources, {}, f"{package}.rs")
+        return Task(name, target, reference, False, class_name, package, sources, {}, f"{RUST_FAMILY_DIR}{package}.rs")
     return Task(name, target, reference, False, class_name, package, sources, {})
 
 

@@ -14,9 +14,8 @@ PACKAGES = ("envs", "verify", "recipe", "ppo")
 BELOW_RECIPE = ("envs", "verify", "ppo")
 MAX_LINES = 700
 SKIPPED_DIRS = {"tests", "target", "node_modules", "__pycache__"}
-# Imports of the recipe that are allowed for now, as (module, enclosing function): rust_source_of's
-# lookup of a port's Rust module is about to come from the port's metadata instead.
-PENDING_RECIPE_IMPORTS = {("verify.mutation.rust", "rust_source_of")}
+# Imports of the recipe that are allowed for now, as (module, enclosing function): none at present.
+PENDING_RECIPE_IMPORTS: set[tuple[str, str]] = set()
 # Import cycles that are known and waiting to be broken (none at present).
 PENDING_CYCLES: set[frozenset[str]] = set()
 

@@ -10,7 +10,7 @@ from verify.rust_build import missing_tools
 from recipe_fixtures import ROOT, SECRET, only_run, translate
 from recipe_server import ScriptedServer, tool_reply
 
-MODULE = "rust_envs/src/envs/mountain_car.rs"
+MODULE = "rust_envs/src/classic_control/mountain_car.rs"
 CORRECT_RS = (ROOT / MODULE).read_text()
 BUG_FROM = "(3.0 * position).cos() * (-GRAVITY)"
 BUGGY_RS = CORRECT_RS.replace(BUG_FROM, "(3.0 * position).sin() * (-GRAVITY)")
@@ -42,7 +42,7 @@ def test_compile_error_is_fed_back(tmp_path):
     assert outcome["first_failure"]["check"] == "build" and "expected parameter name" in message and "mountain_car.rs:63" in message
     assert "stray build script" not in message  # removed before the build
     assert not (run / "workspace" / "rust_envs" / "build.rs").exists()
-    other = "rust_envs/src/envs/cartpole.rs"
+    other = "rust_envs/src/classic_control/cartpole.rs"
     assert (run / "workspace" / other).read_text() == (ROOT / other).read_text()  # the rest of the crate is there
     assert not (tmp_path / "out").exists()
 

@@ -37,8 +37,9 @@ def minatar_port(
     `fields`/`draws` are the game's own; the sticky-action draw (first in every step) and the
     wrapper's fields (last action, step count) are added here. `get_game_state` /
     `set_game_state` read and write the game object (`reference.inner(env)`).
-    `rust=True`: the game has a Rust translation, registered in rust_envs/src/minatar_bindings.rs
-    as the classes `MinAtar<Title>` / `MinAtar<Title>Vec` (Title as in `reference.GAME_IDS`).
+    `rust=True`: the game has a Rust translation, `rust_envs/src/minatar/<game>.rs`, whose line in
+    rust_envs/src/bindings/mod.rs names the classes `MinAtar<Title>` / `MinAtar<Title>Vec` (Title as in
+    `reference.GAME_IDS`); the port declares both (`rust_source`, `rust_classes`).
     """
     jax_module = f"{package}.jax_env"
     # the edge: a state one step before the time limit, so that L1 always steps onto it
@@ -80,5 +81,7 @@ def minatar_port(
         gymnax_id=f"{title}-MinAtar",  # gymnax has all five games
         aliases=(f"MinAtar-{title}", f"{title}-MinAtar"),
         backends=("jax", "rust") if rust else ("jax",),
-        extra={"game": game, **({"rust_classes": (f"MinAtar{title}", f"MinAtar{title}Vec")} if rust else {}), **extra},
+        rust_classes=(f"MinAtar{title}", f"MinAtar{title}Vec") if rust else None,
+        rust_source=f"src/minatar/{game}.rs" if rust else None,
+        extra={"game": game, **extra},
     )

@@ -1,6 +1,6 @@
 //! Core (no Python) throughput of the vector envs:
 //! `cargo run --release --example bench_core -- [num_envs] [steps]`
-use envport_rust::envs::*;
+use envport_rust::classic_control::*;
 use envport_rust::vector::{StepBuffers, VecEnv};
 use std::time::Instant;
 
@@ -10,7 +10,7 @@ fn run<E: ClassicEnv>(
     threads: Option<usize>,
     act: impl Fn(u64) -> E::Action,
 ) -> f64 {
-    let mut v = VecEnv::<E>::new(n, 0, threads).unwrap();
+    let mut v = VecEnv::<Classic<E>>::new(n, 0, threads).unwrap();
     let od = E::OBS_DIM;
     let (mut obs, mut fin) = (vec![0f32; n * od], vec![0f32; n * od]);
     let (mut rew, mut te, mut tr) = (vec![0f64; n], vec![false; n], vec![false; n]);

@@ -4,13 +4,12 @@
 //! work between calls does (the helper threads then wait for the next step); only the steps are timed.
 //! Prints steps/s for 1 thread, 2 threads (a dedicated pool) and rayon's global pool, best of 3 timed
 //! repetitions after a warm-up.
-use envport_rust::minatar::breakout::Breakout;
-use envport_rust::minatar::vector::{obs_len, MinAtarBuffers, MinAtarVec};
-use envport_rust::minatar::{MinAtarConfig, MinAtarGame};
+use envport_rust::minatar::{obs_len, Breakout, MinAtarConfig, MinAtarGame, MinAtarVec};
+use envport_rust::vector::StepBuffers;
 use std::time::{Duration, Instant};
 
 fn run<G: MinAtarGame>(n: usize, steps: usize, threads: Option<usize>, config: MinAtarConfig, gap: Duration) -> f64 {
-    let mut v = MinAtarVec::<G>::new(n, 0, threads, config).unwrap();
+    let mut v = MinAtarVec::<G>::with_config(n, 0, threads, config).unwrap();
     let od = obs_len::<G>();
     let (mut obs, mut fin) = (vec![false; n * od], vec![false; n * od]);
     let (mut rew, mut te, mut tr) = (vec![0f64; n], vec![false; n], vec![false; n]);
@@ -35,7 +34,7 @@ fn run<G: MinAtarGame>(n: usize, steps: usize, threads: Option<usize>, config: M
         // only the steps are timed, not the gaps between them
         let mut stepping = Duration::ZERO;
         for s in 0..steps {
-            let bufs = MinAtarBuffers { obs: &mut obs, reward: &mut rew, terminated: &mut te, truncated: &mut tr, final_obs: &mut fin };
+            let bufs = StepBuffers { obs: &mut obs, reward: &mut rew, terminated: &mut te, truncated: &mut tr, final_obs: &mut fin };
             let t0 = Instant::now();
             v.step(&pool[s & 63], bufs);
             stepping += t0.elapsed();

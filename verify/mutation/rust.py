@@ -179,13 +179,10 @@ def generate_rust_mutants(source: str, filename: str) -> GeneratedMutants:
 
 
 def rust_source_of(port: Any) -> Path:
-    """The module of `rust_envs/` that translates `port`'s dynamics."""
-    if port.name.startswith("minatar-"):
-        path = CRATE / "src" / "minatar" / (port.name.removeprefix("minatar-").replace("-", "_") + ".rs")
-    else:
-        from recipe.task import rust_module_of
-
-        path = CRATE / "src" / "envs" / rust_module_of(port.name)[1]
+    """The module of `rust_envs/` that translates `port`'s dynamics (the port's `rust_source`)."""
+    if not port.rust_source:
+        raise FileNotFoundError(f"{port.name}: the port declares no Rust module (Port.rust_source)")
+    path = CRATE / port.rust_source
     if not path.is_file():
         raise FileNotFoundError(f"{port.name}: no Rust module at {path}")
     return path

@@ -52,5 +52,7 @@ PORT = Port(
     invalid_action="the reference indexes a Python list: action -1 means torque +1 and 3 or more raise IndexError; the translation matches -1 and stays finite (clamped index) beyond",
     gymnax_id="Acrobot-v1",
     backends=("jax", "rust"),
+    rust_classes=("Acrobot", "AcrobotVec"),
+    rust_source="src/classic_control/acrobot.rs",
     aliases=("Acrobot",),
 )

@@ -38,6 +38,8 @@ PORT = Port(
     invalid_action="the reference rejects actions outside {0, 1} (assert); the translation, which cannot raise under jit, treats every action other than 1 as a push left",
     gymnax_id="CartPole-v1",
     backends=("jax", "rust"),
+    rust_classes=("CartPole", "CartPoleVec"),
+    rust_source="src/classic_control/cartpole.rs",
     aliases=("CartPole",),
     policy_transfer_margin=25.0,  # 5% of the best return (500)
 )

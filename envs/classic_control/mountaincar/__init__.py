@@ -40,5 +40,7 @@ PORT = Port(
     invalid_action="the reference rejects actions outside {0, 1, 2} (assert); the translation extrapolates the push (action - 1) * force and stays finite",
     gymnax_id="MountainCar-v0",
     backends=("jax", "rust"),
+    rust_classes=("MountainCar", "MountainCarVec"),
+    rust_source="src/classic_control/mountain_car.rs",
     aliases=("MountainCar",),
 )

@@ -42,5 +42,7 @@ PORT = Port(
     invalid_action="actions outside [-1, 1] are clipped for the force, as the reference does; the reward uses the unclipped action, as the reference does",
     gymnax_id="MountainCarContinuous-v0",
     backends=("jax", "rust"),
+    rust_classes=("MountainCarContinuous", "MountainCarContinuousVec"),
+    rust_source="src/classic_control/mountain_car_continuous.rs",
     aliases=("MountainCarContinuous", "mountaincar_continuous"),
 )

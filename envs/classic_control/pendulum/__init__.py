@@ -39,5 +39,7 @@ PORT = Port(
     invalid_action="torques outside [-2, 2] are clipped, as the reference clips them",
     gymnax_id="Pendulum-v1",
     backends=("jax", "rust"),
+    rust_classes=("Pendulum", "PendulumVec"),
+    rust_source="src/classic_control/pendulum.rs",
     aliases=("Pendulum",),
 )

@@ -21,16 +21,27 @@
 //! read and written as [`GameValue`]s in the order of [`MinAtarGame::FIELDS`].
 //! The wrapper adds `last_action` and `time` after the game's fields, as the
 //! Python port does.
+//!
+//! `MinAtar<G>` is an [`Env`] of the crate's vector core ([`MinAtarVec`]).
 
-use crate::envs::wrong_count;
 use crate::rng::Rng;
+use crate::vector::{wrong_count, ActionSpace, Env, VecEnv};
 
 pub mod asterix;
 pub mod breakout;
 pub mod freeway;
 pub mod seaquest;
 pub mod space_invaders;
-pub mod vector;
+
+pub use asterix::Asterix;
+pub use breakout::Breakout;
+pub use freeway::Freeway;
+pub use seaquest::Seaquest;
+pub use space_invaders::SpaceInvaders;
+
+/// `N` games of kind `G` stepped together by the shared vector core (same-step
+/// auto-reset; `final_obs` rows written only for envs that finished).
+pub type MinAtarVec<G> = VecEnv<MinAtar<G>>;
 
 /// The full action map of MinAtar: noop, left, up, right, down, fire.
 pub const NOOP: usize = 0;
@@ -325,6 +336,62 @@ impl<G: MinAtarGame> MinAtar<G> {
         self.last_action = last_action as usize;
         self.time = time;
         Ok(())
+    }
+}
+
+/// Number of booleans in one observation of `G` (`10 * 10 * C`).
+pub const fn obs_len<G: MinAtarGame>() -> usize {
+    GRID * GRID * G::CHANNELS
+}
+
+/// A game with its wrapper as an [`Env`] of the vector core: bool
+/// observations `(10, 10, C)`, actions `u8` indices of the agent's action set
+/// (`0..num_actions`). The env's generator answers the sticky draw, then the
+/// game's step draws (only those its events ask for: [`RngDraws`]), then the
+/// reset draws of an auto-reset. An observation is 400+ bytes, so `final_obs`
+/// rows are written only for envs that finished.
+impl<G: MinAtarGame> Env for MinAtar<G> {
+    type Obs = bool;
+    const OBS_SHAPE: &'static [usize] = &[GRID, GRID, G::CHANNELS];
+    type Action = u8;
+    type Config = MinAtarConfig;
+    type State = Vec<GameValue>;
+    const FINAL_OBS_EVERY_ROW: bool = false;
+
+    fn validate_config(config: &MinAtarConfig) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&config.sticky_action_prob) {
+            return Err(format!("sticky_action_prob must be in [0, 1], got {}", config.sticky_action_prob));
+        }
+        Ok(())
+    }
+    fn action_space(config: &MinAtarConfig) -> ActionSpace {
+        let n = if config.minimal_action_set { G::MINIMAL_ACTIONS.len() } else { NUM_FULL_ACTIONS };
+        ActionSpace::Discrete(n as u32)
+    }
+    fn create(config: &MinAtarConfig, rng: &mut Rng) -> Self {
+        MinAtar::reset(*config, &mut RngDraws(rng))
+    }
+    #[inline]
+    fn reset(&mut self, rng: &mut Rng) {
+        *self = MinAtar::reset(self.config, &mut RngDraws(rng));
+    }
+    #[inline(always)]
+    fn step(&mut self, action: u8, rng: &mut Rng) -> (f64, bool, bool) {
+        let a = action as usize;
+        let full = if self.config.minimal_action_set { G::MINIMAL_ACTIONS[a] } else { a };
+        let sticky = rng.next_f64();
+        let (r, te, tr) = MinAtar::step(self, full, sticky, &mut RngDraws(rng));
+        (r as f64, te, tr)
+    }
+    #[inline]
+    fn write_obs(&self, out: &mut [bool]) {
+        self.game.write_obs(out)
+    }
+    fn get_state(&self) -> Vec<GameValue> {
+        MinAtar::get_state(self)
+    }
+    fn set_state(&mut self, state: &Vec<GameValue>) -> Result<(), String> {
+        MinAtar::set_state(self, state)
     }
 }
 

@@ -1,11 +1,15 @@
-//! Plain-Rust ports of the Gymnasium classic-control environments.
+//! The classic-control family: plain-Rust ports of the five Gymnasium
+//! classic-control environments (`CartPole-v1`, `Acrobot-v1`,
+//! `MountainCar-v0`, `MountainCarContinuous-v0`, `Pendulum-v1`).
 //!
 //! Nothing in this module knows about Python. Every environment implements
 //! [`ClassicEnv`]: it is reset from explicit uniform draws in `[0, 1)`
 //! ([`ClassicEnv::reset_det`]), stepped without auto-reset
 //! ([`ClassicEnv::step`]), and its full state (including the elapsed-step
 //! counter used for the `TimeLimit` truncation) can be read and written as a
-//! small fixed list of named values.
+//! small fixed list of named values. [`Classic<E>`] makes any of them an
+//! [`Env`] of the shared vector core (float32 observations, reset draws from
+//! the env's own generator, every `final_obs` row written).
 //!
 //! All arithmetic follows the order of operations of the Gymnasium Python
 //! sources in float64 (and float32 where numpy's promotion rules make the
@@ -23,6 +27,10 @@ pub use cartpole::CartPole;
 pub use mountain_car::MountainCar;
 pub use mountain_car_continuous::MountainCarContinuous;
 pub use pendulum::Pendulum;
+
+pub use crate::vector::ActionSpace;
+use crate::rng::Rng;
+use crate::vector::{wrong_count, Action, Env};
 
 /// Largest `NUM_RESET_DRAWS` of any environment (lets callers use a stack buffer).
 pub const MAX_RESET_DRAWS: usize = 4;
@@ -102,24 +110,13 @@ pub enum StateValue {
 }
 
 impl StateValue {
-    fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match self {
             StateValue::Float(_) => "float",
             StateValue::Int(_) => "int",
             StateValue::Bool(_) => "bool",
         }
     }
-}
-
-/// The action space of an environment.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ActionSpace {
-    /// Actions are integers in `0..n`.
-    Discrete(u32),
-    /// Actions are float32 vectors of length `dim`; `low`/`high` are the
-    /// nominal bounds of the Gymnasium space (the envs clip or accept values
-    /// outside exactly as the reference does, they are not enforced).
-    Box { low: f32, high: f32, dim: usize },
 }
 
 /// Common interface of the five classic-control environments.
@@ -137,7 +134,7 @@ pub trait ClassicEnv: Clone + Send + Sync + 'static {
     const FIELDS: &'static [Field];
 
     /// `u32` for discrete envs, `f32` for the continuous ones.
-    type Action: Copy + Send + Sync;
+    type Action: Action;
 
     /// A new environment (all state zero). Call `reset_det` before stepping.
     fn new() -> Self;
@@ -166,9 +163,60 @@ pub trait ClassicEnv: Clone + Send + Sync + 'static {
     fn time(&self) -> i64;
 }
 
-/// The error of a state given as `got` values where the fields `names` are expected.
-pub(crate) fn wrong_count(names: &[&str], got: usize) -> String {
-    format!("expected {} state values ({}), got {got}", names.len(), names.join(", "))
+/// A classic-control environment as an [`Env`] of the vector core
+/// (`VecEnv<Classic<CartPole>>`); derefs to the environment.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(transparent)]
+pub struct Classic<E: ClassicEnv>(pub E);
+
+impl<E: ClassicEnv> std::ops::Deref for Classic<E> {
+    type Target = E;
+    fn deref(&self) -> &E {
+        &self.0
+    }
+}
+
+impl<E: ClassicEnv> std::ops::DerefMut for Classic<E> {
+    fn deref_mut(&mut self) -> &mut E {
+        &mut self.0
+    }
+}
+
+impl<E: ClassicEnv> Env for Classic<E> {
+    type Obs = f32;
+    const OBS_SHAPE: &'static [usize] = &[E::OBS_DIM];
+    type Action = E::Action;
+    type Config = ();
+    type State = Vec<StateValue>;
+    const FINAL_OBS_EVERY_ROW: bool = true;
+
+    fn action_space(_config: &()) -> ActionSpace {
+        E::ACTION_SPACE
+    }
+    fn create(_config: &(), _rng: &mut Rng) -> Self {
+        Classic(E::new())
+    }
+    #[inline]
+    fn reset(&mut self, rng: &mut Rng) {
+        let mut draws = [0.0f64; MAX_RESET_DRAWS];
+        let draws = &mut draws[..E::NUM_RESET_DRAWS];
+        rng.fill_f64(draws);
+        self.0.reset_det(draws);
+    }
+    #[inline]
+    fn step(&mut self, action: E::Action, _rng: &mut Rng) -> (f64, bool, bool) {
+        self.0.step(action)
+    }
+    #[inline]
+    fn write_obs(&self, out: &mut [f32]) {
+        self.0.write_obs(out)
+    }
+    fn get_state(&self) -> Vec<StateValue> {
+        self.0.get_state()
+    }
+    fn set_state(&mut self, state: &Vec<StateValue>) -> Result<(), String> {
+        self.0.set_state(state)
+    }
 }
 
 /// Helpers for `set_state` implementations: check count and kinds.

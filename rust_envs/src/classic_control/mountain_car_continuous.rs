@@ -215,7 +215,7 @@ impl ClassicEnv for MountainCarContinuous {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envs::test_util::generic_checks;
+    use crate::classic_control::test_util::generic_checks;
 
     fn env(position: f64, velocity: f64, state_f32: bool) -> MountainCarContinuous {
         MountainCarContinuous {

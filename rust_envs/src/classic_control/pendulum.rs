@@ -10,7 +10,7 @@ use super::{
     check_state_values, check_time, py_pow2, py_pow2_f32, ActionSpace, ClassicEnv, Field,
     StateValue,
 };
-use crate::envs::mountain_car::np_clip;
+use crate::classic_control::mountain_car::np_clip;
 use std::f64::consts::PI;
 
 const MAX_SPEED: f64 = 8.0;
@@ -155,7 +155,7 @@ impl ClassicEnv for Pendulum {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envs::test_util::{generic_checks, rollout};
+    use crate::classic_control::test_util::{generic_checks, rollout};
 
     #[test]
     fn generic() {

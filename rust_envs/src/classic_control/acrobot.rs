@@ -219,7 +219,7 @@ impl ClassicEnv for Acrobot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envs::test_util::{generic_checks, rollout};
+    use crate::classic_control::test_util::{generic_checks, rollout};
 
     #[test]
     fn generic() {

@@ -112,7 +112,7 @@ impl ClassicEnv for MountainCar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envs::test_util::{generic_checks, rollout};
+    use crate::classic_control::test_util::{generic_checks, rollout};
 
     #[test]
     fn generic() {
