@@ -17,7 +17,7 @@ from recipe import prompting
 from recipe.accounting import Budget, RunLog, Usage, load_prices, price_for
 from recipe.loop import Run, RunState, run_loop
 from recipe.options import TranslateOptions
-from recipe.task import ROOT, Task, task_for_port, task_for_reference
+from recipe.task import ROOT, Task, normalise_reference, task_for_port, task_for_reference
 from recipe.verification import Verifier, VerifySettings
 from recipe.workspace import Workspace
 
@@ -110,12 +110,14 @@ def open_run(options: TranslateOptions) -> Run:
         saved = json.loads(state_file.read_text())
         o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
         stored_state = saved["state"]
-        run_dir = Path(resume)
+        run_dir = Path(resume).resolve()
         if stored_state["status"] == "passed":
             raise UsageProblem(f"--resume {resume}: that run already passed and promoted {', '.join(stored_state['promoted'])}; start a new run instead")
         stored_state["status"] = "running"
     else:
         o = options.resolved()
+        if o.reference:  # a file path made absolute, so the stored run resumes from any folder
+            o = replace(o, reference=normalise_reference(o.reference))
         run_dir = None
     task = build_task(o)
     if task.target == "rust":
@@ -155,12 +157,13 @@ def open_run(options: TranslateOptions) -> Run:
         raise UsageProblem(str(exc)) from None
     default_output = (ROOT / task.translation_file).parent if task.target == "rust" else (
         ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
-    output = Path(o.output) if o.output else default_output
+    # Absolute paths: the verifier and the benchmarks run in other folders (the repository) than the user's.
+    output = (Path(o.output) if o.output else default_output).resolve()
     if output.exists() and not output.is_dir():
         raise UsageProblem(f"--output {output} is a file; give a folder")
     o = replace(o, output=output)
 
-    run_dir = run_dir or _new_run_dir(o.runs_dir, task)
+    run_dir = run_dir or _new_run_dir(Path(o.runs_dir).resolve(), task)
     run_dir.mkdir(parents=True, exist_ok=True)
     workspace = Workspace(run_dir / "workspace")
     if task.target == "rust" and not stored_state:

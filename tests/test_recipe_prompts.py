@@ -91,5 +91,5 @@ def test_print_prompt_and_rust_loop_message(tmp_path):
     assert "about" in result.stderr and "tokens (characters / 4)" in result.stderr
     result = translate(["--reference", CARTPOLE_REF, "--name", "mine", "--to", "rust", "--agent", "cli", "--agent-cmd",
                         "x {prompt_file}", "--runs-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "bindings.rs" in result.stderr and "--print-prompt" in result.stderr
+    assert result.exit_code == 2 and "bindings/mod.rs" in result.stderr and "--print-prompt" in result.stderr
     assert not list(tmp_path.iterdir())  # nothing started

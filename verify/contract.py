@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs.spec import Port
-from verify.process import last_lines, run_command
+from verify.process import child_env, last_lines, run_command
 from verify.reports.model import LevelResult
 from verify.roundtrip import adapter_incomplete
 
@@ -48,7 +48,7 @@ def check_loads(
     cmd = [sys.executable, "-m", "verify.smoke", port_name, "--backend", backend]
     cmd += ["--candidate", candidate] if candidate else []
     what = candidate or f"the {backend} translation of {port_name}"
-    proc = run_command(cmd, timeout=timeout, stderr="separate")
+    proc = run_command(cmd, timeout=timeout, stderr="separate", env=child_env())
     if proc.timed_out:
         return LoadProblem(f"loading {what} and taking one step did not finish within {timeout:.0f} s (a hang at import or in reset/step?)")
     if proc.returncode == SMOKE_USAGE_EXIT:

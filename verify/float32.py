@@ -155,8 +155,9 @@ def _float32_environ() -> dict:
     import os
 
     from verify.precision import STRICT_XLA_FLAG
+    from verify.process import child_env
 
-    env = dict(os.environ)
+    env = child_env()  # the user's folders importable, no API keys
     env["XLA_FLAGS"] = env.get("XLA_FLAGS", "").replace(STRICT_XLA_FLAG, "").strip()
     env.pop("JAX_ENABLE_X64", None)
     return env

@@ -16,9 +16,9 @@ from rich.table import Table
 from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error
 
 RUST_MISSING = (
-    "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist "
-    "(envs/rust_backend.py RUST_CLASSES). What is missing for a new port: generated bindings (a Py class and vector "
-    "class in rust_envs/src/bindings.rs, `pub mod` in rust_envs/src/envs/mod.rs) and its RUST_CLASSES entry. "
+    "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist (a port declaring "
+    "rust_classes and rust_source). What is missing for a new port: its module's `pub mod` in its family's mod.rs "
+    "and its line in the python_envs! list of rust_envs/src/bindings/mod.rs, then rust_classes/rust_source in its metadata. "
     "Translate the new port to JAX first (--to jax); `--to rust --print-prompt` renders the Rust prompt for any agent."
 )
 

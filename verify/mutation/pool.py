@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.levels import MUTATION_LEVELS
-from verify.process import kill_group, start_group
+from verify.process import child_env, kill_group, start_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT_S = 180.0
@@ -61,12 +61,13 @@ class WorkerOptions:
         return args + (["--class-name", self.class_name] if self.class_name else [])
 
     def environ(self) -> dict[str, str]:
-        """The worker's environment: ours, plus the shared compilation cache.
+        """The worker's environment: ours (`child_env`: the user's folders importable, no API keys), plus the shared
+        compilation cache.
 
         The cache is keyed by the compiled program, its options and the XLA flags, so a
         hit returns the executable a fresh compilation would.
         """
-        env = dict(os.environ)
+        env = child_env()
         if self.compile_cache is not None:
             env.update(
                 JAX_COMPILATION_CACHE_DIR=str(self.compile_cache),
