@@ -85,8 +85,6 @@ def _folder_ports(folder: Path) -> list[tuple[str, Port | None, str]]:
     """(origin, port or None, error) for each package in `folder`."""
     if not folder.is_dir():
         return [(f"folder {folder}", None, f"ports folder {folder} does not exist")]
-    if str(folder) not in sys.path:
-        sys.path.append(str(folder))
     found = []
     for init in sorted(folder.glob("*/__init__.py")):
         package = init.parent.name

@@ -77,30 +77,41 @@ def test_translate_rejects_the_bug_and_promotes_the_fix(user_folder, translated)
     assert SECRET not in logged
 
 
-def test_verify_bench_train_and_mutate_the_new_port_from_the_users_folder(user_folder, translated):
+def readme_commands() -> list[list[str]]:
+    """The envport commands of README.md's "Your own environment" block, split as a shell would."""
+    import shlex
+
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Your own environment", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line, comments=True) for line in block.splitlines()]
+    return [c for c in commands if c and c[0] == "envport"]
+
+
+def test_the_readme_commands_run_as_written_in_the_same_folder(user_folder, translated):
+    """After the scripted translate: README's commands (replaying examples/drift's recorded run, then list, verify,
+    bench, train and mutate), from the user's folder with relative paths."""
     assert translated[0].returncode == 0
-    listed = _envport(user_folder, "list", "--json")
-    assert listed.returncode == 0, listed.stderr
-    origins = {row["name"]: row["origin"] for row in json.loads(listed.stdout)}
-    assert origins["drift"] == f"folder {user_folder / 'ports' / 'drift'}"
-
-    verified = _envport(user_folder, "verify", "drift", "--levels", "L0,L1,L2,L3", "--examples", "30", "--programs", "5",
-                        "--episodes", "5", "--json", "report.json")
-    assert verified.returncode == 0, verified.stdout[-3000:] + verified.stderr[-3000:]
-    assert json.loads((user_folder / "report.json").read_text())["passed"]
-
-    bench = _envport(user_folder, "bench", "drift", "--backend", "reference,jax", "--batch-sizes", "32", "--repeats", "1",
-                     "--budget", "2000", "--json", "bench.json")
-    assert bench.returncode == 0, bench.stderr[-3000:]
-    rows = json.loads((user_folder / "bench.json").read_text())["rows"]
-    assert {r["backend"] for r in rows if r.get("steps_per_second")} >= {"reference", "jax"}
-
-    trained = _envport(user_folder, "train", "drift", "--set", "total_timesteps=4096", "--set", "num_envs=8",
-                       "--eval-episodes", "2", "--out", "trained")
-    assert trained.returncode == 0, trained.stderr[-3000:]
-    assert any((user_folder / "trained").iterdir())
-
-    mutated = _envport(user_folder, "mutate", "drift", "--max-mutants", "20", "--json", "mutants.json")
-    assert mutated.returncode == 0, mutated.stdout[-3000:] + mutated.stderr[-3000:]
-    result = json.loads((user_folder / "mutants.json").read_text())
-    assert result["env"] == "drift" and 1 <= result["mutants"] <= 20 and result["killed"] >= 1, result["killed_by_level"]
+    shutil.copytree(EXAMPLE / "recorded_run", user_folder / "recorded_run")
+    commands = readme_commands()
+    assert [c[1] for c in commands] == ["translate", "list", "verify", "bench", "train", "mutate"]
+    for command in commands:
+        done = _envport(user_folder, *command[1:], "--json", "out.json") if command[1] in ("verify", "bench", "mutate") else \
+            _envport(user_folder, *command[1:])
+        assert done.returncode == 0, f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        if command[1] == "translate":
+            for rel, text in _agent_files().items():
+                assert (user_folder / "ports" / rel).read_text() == text
+        elif command[1] == "list":
+            origins = {row["name"]: row["origin"] for row in json.loads(_envport(user_folder, "list", "--json").stdout)}
+            assert origins["drift"] == f"folder {user_folder / 'ports' / 'drift'}"
+        elif command[1] == "verify":
+            report = json.loads((user_folder / "out.json").read_text())
+            assert report["passed"] and set(report["levels"]) == {"L0", "D", "L1", "L2", "L3", "F32"}
+        elif command[1] == "bench":
+            rows = json.loads((user_folder / "out.json").read_text())["rows"]
+            assert {r["backend"] for r in rows if r.get("steps_per_second")} == {"reference", "jax"}
+        elif command[1] == "train":
+            assert "drift" in done.stdout + done.stderr and (user_folder / "runs" / "drift-jax").is_dir()
+        else:
+            result = json.loads((user_folder / "out.json").read_text())
+            assert result["env"] == "drift" and 1 <= result["mutants"] <= 20 and result["killed"] >= 1, result["killed_by_level"]

@@ -119,6 +119,14 @@ def last_lines(text: str, count: int) -> str:
     return "\n".join(text.strip().splitlines()[-count:])
 
 
+def workspace_env(*import_paths: Path) -> dict[str, str]:
+    """`child_env` for code that imports a translate workspace: no ports folders, so that a user port of the same
+    package name (an earlier promotion of the port being translated again) cannot stand in for the workspace's."""
+    from envs.registry import PORTS_ENV
+
+    return {**child_env(*import_paths), PORTS_ENV: ""}
+
+
 def child_env(*import_paths: Path) -> dict[str, str]:
     """The environment for untrusted code: ours without API keys, with `import_paths` importable first, then what
     this process can import from (its PYTHONPATH, and its sys.path outside the Python installation: the user's own
