@@ -48,3 +48,18 @@ def test_a_registered_gymnasium_id_resolves_to_its_class():
 def test_bad_references_name_the_problem(user_folder, spec, message):
     with pytest.raises(TaskError, match=message):
         resolve_reference(normalise_reference(spec))
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("missing_file.py:X", "does not exist"),
+    ("file_env_for_spec.py:NotAnEnv", "is not a gymnasium.Env subclass"),
+])
+def test_translate_with_a_bad_reference_exits_2_with_one_line(user_folder, spec, message):
+    from typer.testing import CliRunner
+
+    from recipe.cli import app
+
+    result = CliRunner().invoke(app, ["translate", "--reference", spec, "--name", "mine", "--print-prompt"])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
