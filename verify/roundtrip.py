@@ -7,9 +7,9 @@ it become vacuous for that field. The check, without trusting the adapter:
 1. plays an original reference some random steps into an episode, and a second instance a different
    number of steps from another seed, so that anything left unwritten differs between the two;
 2. writes the original's state into the second (`set_state(get_state(original))`);
-3. compares a snapshot of each instance's whole inner state (attributes of the environment, of the
-   objects of its own package it holds, and of its wrappers' counters; generators, spaces and
-   callables left out) and then steps both for `steps` steps with the same actions and the same
+3. compares a snapshot of each instance's whole inner state (`envs.generic_adapter.snapshot`: attributes
+   of the environment, of the objects of its own package it holds, and of its wrappers' counters;
+   generators, spaces and callables left out) and then steps both for `steps` steps with the same actions and the same
    random numbers (recorded from the original, replayed to the copy), comparing observation,
    reward, flags and snapshots after every step.
 
@@ -19,60 +19,15 @@ A port can list attributes that carry no state (`Port.extra["roundtrip_ignore"]`
 
 from __future__ import annotations
 
-import copy
 import warnings
 from typing import Any
 
 import numpy as np
 
+from envs.generic_adapter import snapshot
 from envs.spec import DrawSpec
 from verify.draw_samples import RecordingGenerator
 from verify.tape import TapeGenerator
-
-_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic, np.ndarray)
-_SKIP_ATTRIBUTES = {"np_random", "_np_random", "spec", "_spec", "metadata", "render_mode", "unwrapped"}
-_WRAPPER_LINKS = {"env", "_env"}  # a wrapper's link to the next one: followed, not compared
-
-
-def _plain(value: Any, depth: int = 0) -> bool:
-    if isinstance(value, _PLAIN):
-        return True
-    if depth < 4 and isinstance(value, (list, tuple)):
-        return all(_plain(v, depth + 1) for v in value)
-    if depth < 4 and isinstance(value, dict):
-        return all(isinstance(k, (str, int)) and _plain(v, depth + 1) for k, v in value.items())
-    return False
-
-
-def snapshot(env: Any) -> dict[str, Any]:
-    """Path -> deep copy of every plain attribute of the reference: its wrappers, the environment and the
-    objects of the environment's own package that it holds (to depth 3)."""
-    out: dict[str, Any] = {}
-    wrapper, level = env, 0
-    while hasattr(wrapper, "env") and wrapper is not getattr(env, "unwrapped", env):
-        for name, value in vars(wrapper).items():
-            if name not in _SKIP_ATTRIBUTES | _WRAPPER_LINKS and _plain(value):
-                out[f"{type(wrapper).__name__}[{level}].{name}"] = copy.deepcopy(value)
-        wrapper, level = wrapper.env, level + 1
-    base = getattr(env, "unwrapped", env)
-    top = type(base).__module__.partition(".")[0]
-    seen: list[Any] = []
-
-    def visit(obj: Any, path: str, depth: int) -> None:
-        if any(obj is s for s in seen):
-            return
-        seen.append(obj)
-        for name, value in vars(obj).items():
-            if name in _SKIP_ATTRIBUTES:
-                continue
-            if _plain(value):
-                out[f"{path}.{name}"] = copy.deepcopy(value)
-            elif depth < 3 and hasattr(value, "__dict__") and type(value).__module__.partition(".")[0] == top:
-                visit(value, f"{path}.{name}", depth + 1)
-
-    visit(base, "unwrapped", 0)
-    return out
-
 
 def _same(a: Any, b: Any) -> bool:
     """Equal values of the same dtype (NaN equal to NaN), recursively through lists, tuples and dicts; a sequence
