@@ -74,7 +74,7 @@ def _deferred(target: Any, name: str):
     return lambda *args, **kwargs: getattr(target, name)(*args, **kwargs)
 
 
-def _held_objects(root: Any, depth: int = 3) -> list[Any]:
+def held_objects(root: Any, depth: int = 3) -> list[Any]:
     """`root` and the objects reachable through its attributes (to `depth`) whose class comes from
     the same top-level package (where a game keeps its generator), plus the generators themselves."""
     top = type(root).__module__.partition(".")[0]
@@ -95,7 +95,7 @@ def _held_objects(root: Any, depth: int = 3) -> list[Any]:
 def reference_modules(root: Any) -> list[ModuleType]:
     """The modules defining the classes (and base classes) of the objects a reference holds."""
     modules: list[ModuleType] = []
-    for obj in _held_objects(root):
+    for obj in held_objects(root):
         for cls in type(obj).__mro__:
             module = sys.modules.get(cls.__module__)
             if module is not None and module not in modules and cls.__module__ != "builtins":
@@ -117,7 +117,7 @@ def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
         base = getattr(env, "unwrapped", env)
         if hasattr(base, "_np_random"):
             patch(base, "_np_random", generator)
-        for obj in _held_objects(base):
+        for obj in held_objects(base):
             for name, value in list(vars(obj).items()):
                 if name == "_np_random" and obj is base:
                     continue

@@ -282,20 +282,9 @@ def reachable_classes(obj: Any, depth: int = 2) -> list[type]:
     For references whose entry point is not a plain module:Class (MinAtar's gym wrapper
     holds the game, which holds the environment), this finds the classes with the logic.
     """
-    top = type(obj).__module__.partition(".")[0]
-    found: list[type] = []
+    from envs.reference_rng import held_objects
 
-    def visit(value: Any, level: int) -> None:
-        cls = type(value)
-        if cls in found or cls.__module__.partition(".")[0] != top:
-            return
-        found.append(cls)
-        if level < depth:
-            for attr in list(getattr(value, "__dict__", {}).values()):
-                visit(attr, level + 1)
-
-    visit(obj, 0)
-    return found
+    return list(dict.fromkeys(type(held) for held in held_objects(obj, depth)))
 
 
 def _port_reference_modules(port) -> list[ModuleType]:
