@@ -36,7 +36,7 @@ def _envport(folder: Path, *args: str, timeout: float = 900) -> subprocess.Compl
     return subprocess.run([ENVPORT, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def user_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("my_project")
     assert ROOT not in folder.parents
@@ -44,8 +44,7 @@ def user_folder(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def translated(user_folder):
+def _translate_with_the_scripted_server(user_folder: Path):
     files = _agent_files()
     fixed = files["drift/jax_env.py"]
     buggy = fixed.replace("params.push * (action - 1)", "params.push * (1 - action)")
@@ -63,7 +62,7 @@ def translated(user_folder):
     return done, requests
 
 
-def test_translate_rejects_the_bug_and_promotes_the_fix(user_folder, translated):
+def _check_translated(user_folder: Path, translated) -> None:
     done, requests = translated
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert len(requests) == 2
@@ -87,10 +86,11 @@ def readme_commands() -> list[list[str]]:
     return [c for c in commands if c and c[0] == "envport"]
 
 
-def test_the_readme_commands_run_as_written_in_the_same_folder(user_folder, translated):
-    """After the scripted translate: README's commands (replaying examples/drift's recorded run, then list, verify,
-    bench, train and mutate), from the user's folder with relative paths."""
-    assert translated[0].returncode == 0
+def test_translate_then_the_readme_commands_in_the_same_folder(user_folder):
+    """The scripted translate (a bug rejected, the fix promoted), then README's commands (replaying examples/drift's
+    recorded run, then list, verify, bench, train and mutate), from the user's folder with relative paths. One test,
+    so that the steps share one folder whatever worker runs it."""
+    _check_translated(user_folder, _translate_with_the_scripted_server(user_folder))
     shutil.copytree(EXAMPLE / "recorded_run", user_folder / "recorded_run")
     commands = readme_commands()
     assert [c[1] for c in commands] == ["translate", "list", "verify", "bench", "train", "mutate"]
