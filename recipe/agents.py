@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from recipe.accounting import Budget, RunLog, Usage, cost_of
@@ -19,6 +20,10 @@ from verify.process import head_tail, run_command
 
 class AgentStop(RuntimeError):
     """The agent cannot go on (too many malformed or unknown tool calls in a row, a command that cannot run)."""
+
+
+class AgentPaused(RuntimeError):
+    """The run waits for an external agent or a person to act on the prompt; `envport translate --resume` goes on."""
 
 
 @dataclass
@@ -120,6 +125,44 @@ class CliAgent:
     def state(self) -> dict[str, Any]:
         """What --resume needs: how many runs so far."""
         return {"runs": self.runs}
+
+
+class ManualAgent:
+    """`--agent manual`: an external coding agent or a person acts between verification rounds.
+
+    An attempt writes the prompt (the translate prompt, then each repair prompt with its counterexample) to
+    `PROMPT.md` in the workspace and to `prompts/` in the run folder, and pauses the run. Whoever acts edits the
+    workspace files and runs `envport translate --resume RUN_DIR`: the resumed attempt ends at once, the loop
+    verifies the workspace, and either promotes it or writes the next prompt and pauses again.
+    """
+
+    uses_tools = False
+
+    def __init__(self, workspace: Workspace, run_dir: Path, log: RunLog, system: str):
+        self.workspace, self.run_dir, self.log, self.system = workspace, Path(run_dir), log, system
+        self.waiting = False
+        self.prompts = 0
+
+    def attempt(self, prompt: str) -> AttemptResult:
+        """Pause with the prompt written; resumed while waiting, the external agent's turn is over."""
+        if self.waiting:
+            self.waiting = False
+            scrub_secrets(self.workspace, self.log)
+            return AttemptResult("external agent done")
+        self.prompts += 1
+        text = f"{self.system}\n\n{prompt}" if self.prompts == 1 else prompt
+        kept = self.run_dir / "prompts" / f"prompt-{self.prompts:03d}.md"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(text)
+        (self.workspace.root / "PROMPT.md").write_text(text)
+        self.log.event("prompt_written", file=str(kept), prompt=prompt)
+        self.waiting = True
+        raise AgentPaused(f"waiting for the agent: act on {self.workspace.root / 'PROMPT.md'} (edit the files in "
+                          f"{self.workspace.root}), then run `envport translate --resume {self.run_dir}`")
+
+    def state(self) -> dict[str, Any]:
+        """What --resume needs: whether a prompt is out, and how many were written."""
+        return {"waiting": self.waiting, "prompts": self.prompts}
 
 
 def scrub_secrets(workspace: Workspace, log: RunLog) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from recipe import prompting
 from recipe.accounting import Budget, BudgetExhausted, RunLog, Usage, format_cost
-from recipe.agents import AgentStop
+from recipe.agents import AgentPaused, AgentStop
 from recipe.models import ModelError
 from recipe.promote import PromotionRefused, promote
 from recipe.task import ROOT, Task
@@ -112,6 +112,10 @@ def run_loop(run: Run) -> RunState:
             ended = run.agent.attempt(prompt).ended
         except BudgetExhausted as exc:
             _stop(run, f"budget: {exc}")
+            break
+        except AgentPaused as exc:
+            st.status = "waiting"  # --resume goes on from here (the attempt stays open)
+            run.log.event("paused", message=str(exc))
             break
         except (ModelError, AgentStop) as exc:
             run.log.event("error", message=str(exc))

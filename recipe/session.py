@@ -77,8 +77,8 @@ def prompts(task: Task) -> list[Prompt]:
 
 def _choose_agent(o: TranslateOptions) -> str:
     if o.agent:
-        if o.agent not in ("openai", "cli", "replay"):
-            raise UsageProblem(f"--agent {o.agent!r}: choose openai, cli or replay")
+        if o.agent not in ("openai", "cli", "replay", "manual"):
+            raise UsageProblem(f"--agent {o.agent!r}: choose openai, cli, replay or manual")
         return o.agent
     if o.replay:
         return "replay"
@@ -87,7 +87,8 @@ def _choose_agent(o: TranslateOptions) -> str:
     if os.environ.get("OPENAI_API_KEY") or o.base_url:
         return "openai"
     raise UsageProblem("no agent configured: set OPENAI_API_KEY (and --base-url for another endpoint) for --agent openai, "
-                       "or use --agent cli --agent-cmd 'TOOL ... {prompt_file}', or --agent replay --replay RUN_DIR")
+                       "or use --agent cli --agent-cmd 'TOOL ... {prompt_file}', --agent replay --replay RUN_DIR, or "
+                       "--agent manual (you, or any coding assistant, act between verification rounds)")
 
 
 def _new_run_dir(runs_dir: Path, task: Task) -> Path:
@@ -192,11 +193,15 @@ def open_run(options: TranslateOptions) -> Run:
 
 
 def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state):
-    from recipe.agents import CliAgent, ToolAgent
+    from recipe.agents import CliAgent, ManualAgent, ToolAgent
     from recipe.models import ModelError, OpenAIModel, ReplayModel
     from recipe.tools import Toolbox
     from verify.process import child_env
 
+    if kind == "manual":
+        agent = ManualAgent(workspace, run_dir, log, prompting.system_prompt(task, tools=False))
+        agent.waiting, agent.prompts = bool(state.agent.get("waiting")), int(state.agent.get("prompts", 0))
+        return agent
     if kind == "cli":
         agent = CliAgent(o.agent_cmd, workspace, log, usage, budget, prompting.system_prompt(task, tools=False),
                          command_timeout=o.agent_timeout, env_factory=lambda: child_env(workspace.root, ROOT) | _agent_secrets())

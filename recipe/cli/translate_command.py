@@ -28,7 +28,7 @@ def translate(
     to: str = typer.Option("jax", "--to", help="Target: jax or rust."),
     reference: Optional[str] = typer.Option(None, help="Your own gymnasium.Env as module:Class (with --name): the agent also writes the adapter and metadata."),
     new_name: Optional[str] = typer.Option(None, "--name", help="Name of the new port (with --reference)."),
-    agent: Optional[str] = typer.Option(None, help="openai (default when OPENAI_API_KEY or --base-url is set), cli, or replay."),
+    agent: Optional[str] = typer.Option(None, help="openai (default when OPENAI_API_KEY or --base-url is set), cli, replay, or manual (you or any coding assistant edit the workspace between verification rounds; --resume verifies and writes the next prompt)."),
     base_url: Optional[str] = typer.Option(None, envvar="OPENAI_BASE_URL", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (env OPENAI_BASE_URL)."),
     model: Optional[str] = typer.Option(None, envvar="ENVPORT_MODEL", help="Model name the endpoint serves (env ENVPORT_MODEL)."),
     agent_cmd: Optional[str] = typer.Option(None, help="--agent cli: command line with {prompt_file} (and optionally {workspace}), run in the workspace."),
@@ -105,6 +105,10 @@ def _execute(run) -> int:
         info(f"interrupted: continue with `envport translate --resume {run.run_dir}`")
         return EXIT_INTERRUPTED
     state = outcome.state
+    if state.status == "waiting":  # --agent manual: the external agent's (or your) turn
+        info(f"waiting for the agent: the prompt is in {run.workspace.root / 'PROMPT.md'} (kept in {run.run_dir / 'prompts'}); "
+             f"edit the files in {run.workspace.root}, then run `envport translate --resume {run.run_dir}`")
+        return EXIT_OK
     table = Table(title=f"envport translate {run.task.name} -> {run.task.target}")
     for column in ("iteration", "phase", "levels", "result", "tokens", "cost", "seconds", "best steps/s", "note"):
         table.add_column(column, overflow="fold")
