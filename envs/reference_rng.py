@@ -18,6 +18,7 @@ generator answering it silently.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import sys
 from types import ModuleType
@@ -94,13 +95,29 @@ def held_objects(root: Any, depth: int = 3) -> list[Any]:
 
 def reference_modules(root: Any) -> list[ModuleType]:
     """The modules defining the classes (and base classes) of the objects a reference holds."""
+    return list(_modules_of(tuple(type(obj) for obj in held_objects(root))))
+
+
+@functools.cache
+def _modules_of(classes: tuple[type, ...]) -> tuple[ModuleType, ...]:
     modules: list[ModuleType] = []
-    for obj in held_objects(root):
-        for cls in type(obj).__mro__:
-            module = sys.modules.get(cls.__module__)
-            if module is not None and module not in modules and cls.__module__ != "builtins":
-                modules.append(module)
-    return modules
+    for cls in dict.fromkeys(c for held in classes for c in held.__mro__):
+        module = sys.modules.get(cls.__module__)
+        if module is not None and module not in modules and cls.__module__ != "builtins":
+            modules.append(module)
+    return tuple(modules)
+
+
+@functools.cache
+def _global_functions(module: ModuleType) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, method name, from Python's random?) of `module`'s names bound to Python's or numpy's global
+    generator, found once per module (before any swap replaced them)."""
+    found = []
+    for name, value in list(vars(module).items()):
+        owner = getattr(value, "__self__", None)
+        if callable(value) and (owner is _PYTHON_GLOBAL or owner is _NUMPY_GLOBAL):
+            found.append((name, value.__name__, owner is _PYTHON_GLOBAL))
+    return tuple(found)
 
 
 @contextlib.contextmanager
@@ -117,7 +134,8 @@ def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
         base = getattr(env, "unwrapped", env)
         if hasattr(base, "_np_random"):
             patch(base, "_np_random", generator)
-        for obj in held_objects(base):
+        held = held_objects(base)
+        for obj in held:
             for name, value in list(vars(obj).items()):
                 if name == "_np_random" and obj is base:
                     continue
@@ -125,13 +143,9 @@ def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
                     patch(obj, name, generator)
                 elif isinstance(value, random.Random):
                     patch(obj, name, view)
-        for module in (random, np.random, *reference_modules(base)):
-            for name, value in list(vars(module).items()):
-                owner = getattr(value, "__self__", None)
-                if owner is _PYTHON_GLOBAL and callable(value):
-                    patch(module, name, _deferred(view, value.__name__))
-                elif owner is _NUMPY_GLOBAL and callable(value):
-                    patch(module, name, _deferred(generator, value.__name__))
+        for module in dict.fromkeys((random, np.random, *_modules_of(tuple(type(obj) for obj in held)))):
+            for name, method, python in _global_functions(module):
+                patch(module, name, _deferred(view if python else generator, method))
         yield
     finally:
         for owner, name, value in reversed(saved):
