@@ -93,13 +93,9 @@ def held_objects(root: Any, depth: int = 3) -> list[Any]:
     return seen
 
 
-def reference_modules(root: Any) -> list[ModuleType]:
-    """The modules defining the classes (and base classes) of the objects a reference holds."""
-    return list(_modules_of(tuple(type(obj) for obj in held_objects(root))))
-
-
 @functools.cache
 def _modules_of(classes: tuple[type, ...]) -> tuple[ModuleType, ...]:
+    """The modules defining `classes` and their base classes (those a reference's held objects come from)."""
     modules: list[ModuleType] = []
     for cls in dict.fromkeys(c for held in classes for c in held.__mro__):
         module = sys.modules.get(cls.__module__)
