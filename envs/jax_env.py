@@ -75,6 +75,15 @@ class JaxEnv:
     def action_space(self, params=None):
         raise NotImplementedError
 
+    def action_mask(self, state, params=None) -> jax.Array:
+        """Legal actions in `state` as a bool vector over the discrete action space; all legal by default.
+
+        A port with `Port.action_mask` overrides this; `step_det` then also returns the mask of the
+        state it returns (after an auto-reset: the new episode's) as info["action_mask"].
+        """
+        params = self.default_params if params is None else params
+        return jnp.ones((self.action_space(params).n,), dtype=bool)
+
     def observation_space(self, params=None):
         raise NotImplementedError
 

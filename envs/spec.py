@@ -135,6 +135,10 @@ class Port:
     # rust_envs/ (e.g. "src/classic_control/cartpole.rs"). None: no Rust translation.
     rust_classes: tuple[str, str] | None = None
     rust_source: str | None = None
+    # The port exposes a legal-action mask (docs/design.md, "Legal-action masks"): the reference and the Rust env
+    # return it as info["action_mask"] (bool, one entry per discrete action), the JAX translation as
+    # `action_mask(state, params)` and info["action_mask"]; the verifier compares it and PPO samples legal actions only.
+    action_mask: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def swap_randomness(self, env: Any, generator: Any):
