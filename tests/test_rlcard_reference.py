@@ -284,14 +284,13 @@ def test_holdem_turns_an_illegal_id_into_check_or_fold(name):
     negative = game_copy(game, env)
     negative.step(-1)  # Python indexing: -1 is 'check', so also a fold
     assert_same_state(game.get_state(negative), game.get_state(folded))
-    env.step(CALL)
-    if name == "leduc-holdem" or not env.is_over():
-        mask = env.legal_action_mask()
-        assert mask[CHECK] and not mask[CALL]
-        checked, called = game_copy(game, env), game_copy(game, env)
-        checked.step(CHECK)
-        called.step(CALL)  # not legal while check is: RLCard checks
-        assert_same_state(game.get_state(called), game.get_state(checked))
+    env.step(CALL)  # the small blind completes; the big blind may check
+    mask = env.legal_action_mask()
+    assert mask[CHECK] and not mask[CALL]
+    checked, called = game_copy(game, env), game_copy(game, env)
+    checked.step(CHECK)
+    called.step(CALL)  # not legal while check is: RLCard checks
+    assert_same_state(game.get_state(called), game.get_state(checked))
 
 
 def test_uno_refuses_an_illegal_id_and_changes_nothing(global_numpy_rng):
@@ -309,7 +308,7 @@ def test_uno_refuses_an_illegal_id_and_changes_nothing(global_numpy_rng):
 # ----- UNO boundaries --------------------------------------------------------------------------------------------
 
 def uno_state_where(predicate, seeds=range(200), steps=400):
-    """(env, seed) at the first state, under uniform legal play from each seed's deal, where predicate(env) holds."""
+    """An env at the first state, under uniform legal play from each seed's deal in turn, where predicate(env) holds."""
     rng = np.random.default_rng(0)
     for seed in seeds:
         env = uno.make_reference()
@@ -423,7 +422,7 @@ def test_uno_reshuffles_before_a_draw_2_or_wild_draw_4_when_the_deck_is_short(tr
     crafted.game.np_random.seed(1)
     action = color * 15 + trait
     legal = np.flatnonzero(crafted.legal_action_mask()).tolist()
-    assert action in legal and (trait == 12 or legal == [color * 15 + 14 for color in range(4)])
+    assert action in legal and (trait == 12 or legal == [c * 15 + 14 for c in range(4)])
     pile = int(state["played_count"]) + 1  # the draw card just played goes on the pile before the reshuffle
     victim_cards = int(state["hand_counts"][1 - player])
     probe = game_copy(uno, crafted)

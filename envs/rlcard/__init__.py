@@ -47,8 +47,10 @@ that is not legal, 61 and over and negatives included, makes RLCard call `np.ran
 of the legal ids, which numpy refuses with `ValueError: a must be 1-dimensional or an integer` before drawing
 anything; the game is unchanged.
 
-**Speed** (RLCard itself, one env, uniform random legal actions, steps per second counted over steps, resets
-included in the time; `envs/rlcard/README.md` has the command and the figures).
+**Speed** (`envs/rlcard/README.md` has the command, the conditions and both runs): RLCard's own `env.step`, one
+env, uniform legal actions, on the loaded 2-core development machine: Leduc about 15,000 to 16,000 steps/s, Limit
+Hold'em 10,000 to 12,000, UNO about 11,000; the facade (with the mask and an observation every step) runs at
+0.48 to 0.61 of that.
 """
 
 # (site, method, caller) for every random call the games make; sites relative to the installed `rlcard/` package.

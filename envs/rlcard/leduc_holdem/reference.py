@@ -1,6 +1,9 @@
 """Adapter over RLCard's Leduc Hold'em (`rlcard.make('leduc-holdem')`, RLCard's defaults: 2 players, blinds 1 and 2,
 raise amount 2 in the first round and 4 in the second, at most 2 raises a round).
 
+Actions: RLCard's ids 0 call, 1 raise, 2 fold, 3 check. Observation: RLCard's (36,) float64 one-hots (own card's
+rank, public card's rank, own chips, the opponent's chips).
+
 Card ids: a card's position in RLCard's unshuffled Leduc deck `[SJ, HJ, SQ, HQ, SK, HK]`, so
 `id = 2 * rank + suit` with rank J, Q, K = 0, 1, 2 and suit S, H = 0, 1; `id // 2` is RLCard's own
 `card2index` (the rank the observation one-hot encodes).

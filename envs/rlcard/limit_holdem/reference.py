@@ -1,6 +1,9 @@
 """Adapter over RLCard's Limit Texas Hold'em (`rlcard.make('limit-holdem')`, RLCard's defaults: 2 players, blinds
 1 and 2, raise amount 2 in the first two rounds and 4 in the last two, at most 4 raises a round).
 
+Actions: RLCard's ids 0 call, 1 raise, 2 fold, 3 check. Observation: RLCard's (72,) float64: the 52 cards seen
+(own and public), then the raises of each of the 4 betting rounds, one-hot over 0..4.
+
 Card ids: a card's position in RLCard's unshuffled deck (`rlcard.utils.utils.init_standard_deck`: suits S, H,
 D, C, each with ranks A, 2, ..., 9, T, J, Q, K), so `id = 13 * suit + rank`, the same number as RLCard's own
 `card2index` (the observation's one-hot index).

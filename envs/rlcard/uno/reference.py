@@ -1,5 +1,9 @@
 """Adapter over RLCard's UNO (`rlcard.make('uno')`, RLCard's defaults: 2 players, 7 cards each, 108 cards).
 
+Actions: RLCard's 61 ids, 0..59 a card by colour and trait (`ACTION_SPACE`, a wild's id naming the colour chosen
+for it), 60 draw. Observation: RLCard's (4, 4, 15) int64 planes: the own hand (none, one, two of each colour and
+trait; wild cards in every colour's row) and the target.
+
 Card ids: a card is two numbers. Its *printed* id is RLCard's action id of the name the card was made with
 (`ACTION_SPACE[card.str]`: colour r, g, b, y = 0..3 times 15 plus the trait 0..9, skip, reverse, draw_2,
 wild, wild_draw_4 = 0..14; 0..59); its *colour* is `card.color` now (0..3). They differ only for wild cards:
