@@ -23,6 +23,9 @@ from envs.reference_rng import swapped_randomness  # noqa: E402
 from envs.rlcard.leduc_holdem import reference as leduc  # noqa: E402
 from envs.rlcard.limit_holdem import reference as limit  # noqa: E402
 from envs.rlcard.uno import reference as uno  # noqa: E402
+from envs.spec import DrawSpec  # noqa: E402
+from verify.draw_samples import RecordingGenerator  # noqa: E402
+from verify.tape import TapeGenerator  # noqa: E402
 
 GAMES = {"leduc-holdem": leduc, "limit-holdem": limit, "uno": uno}
 RULE_MODELS = {"leduc-holdem": ("leduc-holdem-rule-v1", "leduc-holdem-rule-v2"), "limit-holdem": ("limit-holdem-rule-v1",),
@@ -303,6 +306,11 @@ def test_uno_refuses_an_illegal_id_and_changes_nothing(global_numpy_rng):
             env.step(action)  # RLCard calls np.random.choice on a dict of legal ids, which numpy refuses
     assert_same_state(uno.get_state(env), before)
     assert fingerprint(np.random.mtrand._rand) == global_before
+    recorder = RecordingGenerator(np.random.default_rng(0))
+    with swapped_randomness(env, recorder), pytest.raises(IndexError):
+        env.step(int(np.flatnonzero(~mask)[0]))  # the verifier's stand-ins index the dict: one draw, then an error
+    assert [kind for kind, _ in recorder.record] == ["integers"]
+    assert_same_state(uno.get_state(env), before)
 
 
 # ----- UNO boundaries --------------------------------------------------------------------------------------------
@@ -570,6 +578,42 @@ def test_a_generator_swapped_in_for_a_reset_answers_nothing_after_it():
         assert len(recorder.calls) == calls
         drew += fingerprint(env.unwrapped.np_random) != real
     assert drew > 0  # some games drew in their steps, from RLCard's own generator
+
+
+def taped(recorder: RecordingGenerator, label: str) -> TapeGenerator:
+    """A tape holding exactly the numbers `recorder` handed out, as the verifier builds one from a translation's draws."""
+    return TapeGenerator([(DrawSpec(f"call{i}", kind, np.shape(v), "step"), v) for i, (kind, v) in enumerate(recorder.record)],
+                         label=label)
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_the_verifiers_tape_answers_every_call(name):
+    """Resets and steps of the original answered by a recording generator; the same resets and steps of a copy
+    answered by a tape of those numbers: same states and outputs, every number used (as level D and L1 will run)."""
+    game, rng = GAMES[name], np.random.default_rng(8)
+    original, copy = game.make_reference(), game.make_reference()
+    starts = [None] * (20 if name == "uno" else 30) + (uno_crafted_states() if name == "uno" else [])
+    for g, start in enumerate(starts):
+        recorder = RecordingGenerator(np.random.default_rng(g))
+        with swapped_randomness(original, recorder):
+            original.reset() if start is None else game.set_state(original, start)
+        tape = taped(recorder, f"reset {g}")
+        with swapped_randomness(copy, tape):
+            copy.reset() if start is None else game.set_state(copy, start)
+        tape.finish()
+        while True:
+            assert_same_state(game.get_state(copy), game.get_state(original), f"game {g}")
+            assert_same_outputs(outputs(copy), outputs(original), f"game {g}")
+            if original.is_over():
+                break
+            action = uniform_policy(rng)(game, original)
+            recorder = RecordingGenerator(np.random.default_rng(rng.integers(1 << 30)))
+            with swapped_randomness(original, recorder):
+                original.step(action)
+            tape = taped(recorder, f"game {g} step")
+            with swapped_randomness(copy, tape):
+                copy.step(action)
+            tape.finish()
 
 
 # ----- the facade ------------------------------------------------------------------------------------------------

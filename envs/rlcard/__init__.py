@@ -45,7 +45,9 @@ bet); ids index RLCard's list ['call', 'raise', 'fold', 'check'] the Python way,
 actions (then decoded as above), and an id of 4 or more raises IndexError before anything changes. UNO: any id
 that is not legal, 61 and over and negatives included, makes RLCard call `np.random.choice` on an `OrderedDict`
 of the legal ids, which numpy refuses with `ValueError: a must be 1-dimensional or an integer` before drawing
-anything; the game is unchanged.
+anything; the game is unchanged. Under the verifier's stand-ins (`RecordingGenerator`, `TapeGenerator`) the same
+call takes one integers draw and then fails with IndexError (they index `np.asarray` of the dict); the game is
+unchanged there too.
 
 **Speed** (`envs/rlcard/README.md` has the command, the conditions and both runs): RLCard's own `env.step`, one
 env, uniform legal actions, on the loaded 2-core development machine: Leduc about 15,000 to 16,000 steps/s, Limit
