@@ -1,7 +1,7 @@
 """What the RLCard adapters share: the AEC-style facade over an `rlcard` env, padded card arrays, the hold'em round.
 
 `RLCardReference` wraps the env `rlcard.make(env_id)` builds, with RLCard's own defaults, and answers in the
-terms of the multi-player contract (`/work/coord/multiplayer.md` as decided; see `envs/rlcard/__init__.py`):
+terms of the planned multi-player contract (Pgx-style translations, an AEC-style facade over each reference):
 `reset(seed)`, `step(action_id)`, `current_player`, `observe(player)`, `legal_action_mask()`, `rewards()`,
 `is_over()`. Each game's `reference.py` reads and writes the complete game state (`get_state`, `set_state`).
 
