@@ -71,10 +71,12 @@ def test_a_bad_json_path_is_refused_before_any_work(command, where, tmp_path, mo
         ["train", "cartpole", "--out", "{file}"],
         ["translate", "cartpole", "--runs-dir", "{file}"],
         ["report", "{report}", "--html", "{dir}"],
+        ["train", "cartpole", "--config", "{dir}"],
+        ["translate", "cartpole", "--prices", "{dir}"],
     ],
-    ids=["verify-report-dir", "bench-chart", "mutate-journal", "train-out", "translate-runs-dir", "report-html"],
+    ids=["verify-report-dir", "bench-chart", "mutate-journal", "train-out", "translate-runs-dir", "report-html", "train-config", "translate-prices"],
 )
-def test_every_commands_other_output_paths_are_checked(args, tmp_path):
+def test_every_commands_other_paths_are_checked(args, tmp_path):
     (tmp_path / "file").write_text("x")
     (tmp_path / "report.json").write_text(json.dumps({"env": "cartpole", "backend": "jax", "passed": True, "levels": {}}))
     filled = [a.format(file=tmp_path / "file", dir=tmp_path, report=tmp_path / "report.json") for a in args]

@@ -95,7 +95,7 @@ def check_folder(path: Path | None, option: str) -> Path | None:
 
 
 def check_input_file(path: Path, option: str) -> Path:
-    """`path` if it is a readable file, else a usage error naming `option`."""
+    """`path` if it is a file (not a folder), else a usage error naming `option`."""
     if not path.exists():
         raise usage_error(f"{option} {path} does not exist")
     if path.is_dir():

@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from recipe.cli.console import EXIT_INTERRUPTED, info, unknown_port, usage_error
-from recipe.cli.paths import check_folder
+from recipe.cli.paths import check_folder, check_input_file
 from recipe.cli.progress import Progress
 
 
@@ -32,6 +32,8 @@ def train(
 ) -> None:
     """Train PPO on a port and write the learning curve, the policy and a final evaluation (exit 130 when interrupted)."""
     check_folder(out_dir, "--out")
+    if config_path is not None:
+        check_input_file(config_path, "--config")
     from envs import UnknownPortError, get_port
     from ppo.config import ConfigError, default_config_path, load_config, parse_overrides
     from ppo.training import BACKENDS, check_backend

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error
-from recipe.cli.paths import check_folder
+from recipe.cli.paths import check_folder, check_input_file
 from recipe.cli.progress import Progress
 
 ITERATION = re.compile(r"iteration (\d+)\b")
@@ -67,6 +67,8 @@ def translate(
     """
     check_folder(runs_dir, "--runs-dir")
     check_folder(output, "--output")
+    if prices is not None:
+        check_input_file(prices, "--prices")
     from recipe import session
     from recipe.options import TranslateOptions
     from recipe.task import TaskError
