@@ -23,7 +23,6 @@ from rich.progress import (
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.progress import Progress as RichProgress
 
@@ -51,10 +50,10 @@ class Progress:
     def __enter__(self) -> "Progress":
         if self.live:
             columns = [SpinnerColumn(), TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[status]}", markup=False)]
+                       TimeElapsedColumn(), TextColumn("{task.fields[eta]}"), TextColumn("{task.fields[status]}", markup=False)]
             self._bar = RichProgress(*columns, console=self.console, transient=False)
             self._bar.__enter__()
-            self._task = self._bar.add_task(self.what, total=self.total, status="")
+            self._task = self._bar.add_task(self.what, total=self.total, status="", eta="eta -:--")
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -85,7 +84,7 @@ class Progress:
                 self.total = total
             self.completed = completed if completed is not None else self.completed + step
             if self._bar is not None:
-                self._bar.update(self._task, completed=self.completed, total=self.total, status=_short(text))
+                self._bar.update(self._task, completed=self.completed, total=self.total, status=_short(text), eta=f"eta {self._eta() or '-:--'}")
                 return
             if self._should_print():
                 self._line(f"{text} [{self._count()}]" if text else self._count())
@@ -108,10 +107,14 @@ class Progress:
         if not self.total:
             return f"{self.completed:,.0f}{unit}"
         text = f"{self.completed:,.0f}/{self.total:,.0f}{unit}, {100 * self.completed / self.total:.0f}%"
+        return text + (f", eta {self._eta()}" if 0 < self.completed < self.total else "")
+
+    def _eta(self) -> str | None:
+        """The time left if the rest goes as fast as what is done so far (None: unknown)."""
+        if not self.total or not 0 < self.completed < self.total:
+            return "0:00" if self.total and self.completed >= self.total else None
         elapsed = time.perf_counter() - self._started
-        if 0 < self.completed < self.total:
-            text += f", eta {_clock(elapsed * (self.total - self.completed) / self.completed)}"
-        return text
+        return _clock(elapsed * (self.total - self.completed) / self.completed)
 
     def _line(self, text: str) -> None:
         self.console.print(f"{time.strftime('%H:%M:%S')} {self.what}: {text}", markup=False, highlight=False, soft_wrap=True)
