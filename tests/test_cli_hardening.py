@@ -62,6 +62,16 @@ def test_a_bad_json_path_is_refused_before_any_work(command, where, tmp_path, mo
     assert (tmp_path / "a-file").read_text() == "keep me"
 
 
+def test_a_fresh_envport_refuses_a_bad_path_before_loading_the_registry(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "recipe.cli", "verify", "cartpole", "--json", str(tmp_path)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert time.perf_counter() - start < 5
+    assert done.returncode == 2 and "error: --json" in done.stderr
+    assert " jax\n" not in done.stderr and "envs.registry" not in done.stderr  # -X importtime lists every import
+
+
 @pytest.mark.parametrize(
     "args",
     [

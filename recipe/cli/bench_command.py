@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, err, error, info, out, unknown_port, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, err, error, info, out, unknown_port, usage_error, use_ports
 from recipe.cli.paths import check_file, is_stdout, write_text
 from recipe.cli.progress import Progress
 
@@ -39,6 +39,7 @@ def bench(
     offer this environment, is a skipped row with the reason."""
     json_path = check_file(json_path, "--json", stdout_ok=True)
     chart = check_file(chart, "--chart")
+    use_ports()
     from envs import UnknownPortError, get_port
     from ppo.bench import BACKENDS, machine_description, run_bench, with_settings
     from ppo.config import ConfigError, parse_overrides

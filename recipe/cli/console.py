@@ -42,6 +42,22 @@ def info(message: str) -> None:
     err.print(message, markup=False, highlight=False)
 
 
+_requested_port_folders: list = []  # --ports, as the global option gave them (empty: the default folders)
+
+
+def request_port_folders(folders: list) -> None:
+    """Remember the folders of `--ports` (checked to exist) for `use_ports`."""
+    _requested_port_folders[:] = list(folders)
+
+
+def use_ports() -> None:
+    """Put the ports folders in use (`--ports`, else $ENVPORT_PORTS or ./ports), absolute, for this process and its
+    subprocesses. A command calls it after its cheap checks (output paths): the registry imports JAX, seconds."""
+    from envs.registry import port_folders, use_port_folders
+
+    use_port_folders(_requested_port_folders or port_folders())
+
+
 def unknown_port(exc: Exception) -> typer.Exit:
     """The usage error for a name the registry does not know."""
     return usage_error(f"{exc}. Run `envport list` to see them.")

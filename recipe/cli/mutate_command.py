@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, err, failure, info, out, unknown_port, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, err, failure, info, out, unknown_port, usage_error, use_ports
 from recipe.cli.paths import check_file, is_stdout, write_text
 from recipe.cli.progress import COUNTER, Progress
 
@@ -35,6 +35,7 @@ def mutate(
     holds the verdicts so far, marked partial; --journal resumes)."""
     json_path = check_file(json_path, "--json", stdout_ok=True)
     journal = check_file(journal, "--journal")
+    use_ports()
     from envs import UnknownPortError, get_port
     from verify.mutation.analysis import run_mutation_analysis  # verify/ import
     from verify.mutation.rust import CRATE, run_rust_mutation_analysis  # verify/ import

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from recipe.cli.console import EXIT_INTERRUPTED, info, unknown_port, usage_error
+from recipe.cli.console import EXIT_INTERRUPTED, info, unknown_port, usage_error, use_ports
 from recipe.cli.paths import check_folder, check_input_file
 from recipe.cli.progress import Progress
 
@@ -34,6 +34,7 @@ def train(
     check_folder(out_dir, "--out")
     if config_path is not None:
         check_input_file(config_path, "--config")
+    use_ports()
     from envs import UnknownPortError, get_port
     from ppo.config import ConfigError, default_config_path, load_config, parse_overrides
     from ppo.training import BACKENDS, check_backend

@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error, use_ports
 from recipe.cli.paths import check_folder, check_input_file
 from recipe.cli.progress import Progress
 
@@ -69,6 +69,7 @@ def translate(
     check_folder(output, "--output")
     if prices is not None:
         check_input_file(prices, "--prices")
+    use_ports()
     from recipe import session
     from recipe.options import TranslateOptions
     from recipe.task import TaskError

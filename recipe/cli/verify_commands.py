@@ -22,10 +22,11 @@ from recipe.cli.console import (
     err,
     failure,
     info,
-    traceback_line,
     out,
+    traceback_line,
     unknown_port,
     usage_error,
+    use_ports,
 )
 from recipe.cli.paths import check_file, check_folder, is_stdout, write_text
 from recipe.cli.progress import Progress
@@ -34,6 +35,7 @@ from recipe.cli.progress import Progress
 def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List the registered ports (built-in, from ports folders and installed packages) and their backends.
     Exit 2 when a user port failed to load (each is named, with its error, on stderr)."""
+    use_ports()
     from envs import all_ports, load_errors, port_origin
 
     ports = all_ports()
@@ -73,6 +75,7 @@ def verify(
     (the reports of what finished are kept, the rest marked partial)."""
     json_path = check_file(json_path, "--json", stdout_ok=True)
     report_dir = check_folder(report_dir, "--report-dir")
+    use_ports()
     from envs import UnknownPortError, all_ports, get_port
     from verify.runner import VerifyOptions, parse_levels  # verify/ import
 
