@@ -42,7 +42,7 @@ class Progress:
         self.completed = 0.0
         self._lock = threading.Lock()
         self._printed_tenth = -1
-        self._started = time.perf_counter()
+        self._started, self._counted_at_start = time.perf_counter(), 0.0
         self._bar: RichProgress | None = None
         self._task: Any = None
         self._last_line = ""
@@ -60,6 +60,14 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(*exc_info)
             self._bar = None
+
+    def restart_clock(self, completed: float | None = None) -> None:
+        """Time the ETA from now and the count so far, or `completed` (after a compilation that says nothing about
+        the rest)."""
+        with self._lock:
+            if completed is not None:
+                self.completed = completed
+            self._started, self._counted_at_start = time.perf_counter(), self.completed
 
     # ----- news from the work
 
@@ -107,14 +115,17 @@ class Progress:
         if not self.total:
             return f"{self.completed:,.0f}{unit}"
         text = f"{self.completed:,.0f}/{self.total:,.0f}{unit}, {100 * self.completed / self.total:.0f}%"
-        return text + (f", eta {self._eta()}" if 0 < self.completed < self.total else "")
+        eta = self._eta() if 0 < self.completed < self.total else None
+        return text + (f", eta {eta}" if eta else "")
 
     def _eta(self) -> str | None:
         """The time left if the rest goes as fast as what is done so far (None: unknown)."""
         if not self.total or not 0 < self.completed < self.total:
             return "0:00" if self.total and self.completed >= self.total else None
-        elapsed = time.perf_counter() - self._started
-        return _clock(elapsed * (self.total - self.completed) / self.completed)
+        done = self.completed - self._counted_at_start
+        if done <= 0:
+            return None
+        return _clock((time.perf_counter() - self._started) * (self.total - self.completed) / done)
 
     def _line(self, text: str) -> None:
         self.console.print(f"{time.strftime('%H:%M:%S')} {self.what}: {text}", markup=False, highlight=False, soft_wrap=True)

@@ -79,8 +79,9 @@ def _train_with_progress(port, backend, config, seeds, devices, split):
 
         def progress(update: int, steps: int, returns: np.ndarray) -> None:
             now = time.perf_counter()
-            if not began:
+            if not began:  # the first update's steps came after compiling: time the rest from here
                 began.extend([now, steps])
+                bar.restart_clock(completed=steps)
             rate = (steps - began[1]) * len(seeds) / (now - began[0]) if now > began[0] else 0.0
             shown = f"{np.nanmean(returns):.1f}" if np.isfinite(returns).any() else "-"
             bar.advance(completed=steps, text=(f"{rate / 1e3:,.1f}k steps/s, " if rate else "") + f"return {shown}")
@@ -89,7 +90,8 @@ def _train_with_progress(port, backend, config, seeds, devices, split):
             result = run_sharded_training(port, config, seeds, devices, split)
         else:
             result = run_training(port, backend, config, seeds, progress=progress)
-        bar.advance(completed=total, text="done")
+        if bar.completed < total:
+            bar.advance(completed=total, text="done")
     return result
 
 
