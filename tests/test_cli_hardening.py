@@ -110,6 +110,23 @@ def test_report_refuses_anything_but_a_verification_report(content, tmp_path):
     assert not (tmp_path / "out.md").exists()
 
 
+def test_report_renders_to_stdout_with_dash(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_fake_report("cartpole").to_dict()))
+    result = runner.invoke(app, ["report", str(path), "--junit", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().startswith("<?xml") and "cartpole" in result.stdout
+    both = runner.invoke(app, ["report", str(path), "--junit", "-", "--md", "-"])
+    assert both.exit_code == 2 and "only one of" in both.output
+
+
+def test_a_journal_that_is_no_text_is_refused(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    journal.write_bytes(b"\xff\xfe\x00binary")
+    result = runner.invoke(app, ["mutate", "cartpole", "--journal", str(journal)])
+    assert result.exit_code == 2 and len(errors_of(result)) == 1 and "--journal" in errors_of(result)[0]
+
+
 def test_a_raising_make_candidate_is_one_line_with_its_file_and_line(tmp_path):
     adapter = tmp_path / "hostile.py"
     adapter.write_text("def make_candidate(port):\n    raise RuntimeError('boom from the candidate')\n")

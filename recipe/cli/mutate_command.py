@@ -35,6 +35,12 @@ def mutate(
     holds the verdicts so far, marked partial; --journal resumes)."""
     json_path = check_file(json_path, "--json", stdout_ok=True)
     journal = check_file(journal, "--journal")
+    if journal is not None and journal.exists():
+        try:
+            journal.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError) as exc:
+            raise usage_error(f"--journal {journal}: not a journal of verdicts (JSON lines) that mutate wrote ({type(exc).__name__}); "
+                              "give a new file or the one an interrupted run used")
     use_ports()
     from envs import UnknownPortError, get_port
     from verify.mutation.analysis import run_mutation_analysis  # verify/ import
