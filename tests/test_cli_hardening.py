@@ -233,24 +233,30 @@ def test_verify_json_to_stdout_is_pure_json(monkeypatch):
     assert json.loads(result.stdout)["env"] == "cartpole"
 
 
-def test_mutate_interrupted_keeps_its_verdicts_marked_partial(tmp_path, monkeypatch):
+@pytest.mark.parametrize("own_journal", [True, False], ids=["journal", "no-journal"])
+def test_mutate_interrupted_keeps_its_verdicts_marked_partial(own_journal, tmp_path, monkeypatch):
     import verify.mutation.analysis
+
+    seen = []
+    path, journal = tmp_path / "mutate.json", tmp_path / "journal.jsonl"
 
     def analysis(port, *, journal, progress, **kwargs):
         for i in range(1, 4):
             with open(journal, "a") as f:
                 f.write(json.dumps({"id": f"m{i}", "operator": "swap", "status": "killed", "level": "L1"}) + "\n")
             progress(f"{port.name}: [{i}/10] m{i} swap line 3: killed (L1)")
+            seen.append(json.loads(path.read_text()))  # written as it goes, after each tenth
         raise KeyboardInterrupt
 
     monkeypatch.setattr(verify.mutation.analysis, "run_mutation_analysis", analysis)
-    path, journal = tmp_path / "mutate.json", tmp_path / "journal.jsonl"
-    result = runner.invoke(app, ["mutate", "cartpole", "--json", str(path), "--journal", str(journal)])
+    result = runner.invoke(app, ["mutate", "cartpole", "--json", str(path), *(["--journal", str(journal)] if own_journal else [])])
     assert result.exit_code == 130, result.output
     data = json.loads(path.read_text())
     assert data["partial"] == "interrupted" and data["verified"] == 3 and data["selected"] == 10
     assert data["killed"] == 3 and [r["id"] for r in data["results"]] == ["m1", "m2", "m3"]
     assert "--journal" in result.output  # how to resume
+    assert journal.exists() == own_journal  # without one, a temporary journal served and is gone
+    assert [(d["partial"], d["verified"], len(d["results"])) for d in seen] == [("running", 1, 1), ("running", 2, 2), ("running", 3, 3)]
 
 
 def test_bench_exits_1_when_a_backend_fails_and_names_it_in_its_row(tmp_path, monkeypatch):
