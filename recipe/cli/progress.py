@@ -88,10 +88,10 @@ class Progress:
     def advance(self, step: float = 1, *, completed: float | None = None, total: float | None = None, text: str = "") -> None:
         """Count `step` more done (or set `completed`), optionally with a new `total` and a status text."""
         with self._lock:
+            self.completed = completed if completed is not None else self.completed + step
             if total is not None and total != self.total:
                 # a total first known now (mutation analysis, after its baseline): time the ETA from here
                 self.total, self._started, self._counted_at_start = total, time.perf_counter(), self.completed
-            self.completed = completed if completed is not None else self.completed + step
             if self._bar is not None:
                 self._bar.update(self._task, completed=self.completed, total=self.total, status=_short(text), eta=f"eta {self._eta() or '-:--'}")
                 return
