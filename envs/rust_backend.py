@@ -17,6 +17,11 @@ in `envport_rust`, set with "rust" in `Port.backends` (classic control: in each 
 `__init__.py`; MinAtar: `envs.minatar.port.minatar_port(rust=True)`), matching the port's line in
 rust_envs/src/bindings/mod.rs. `rust_ports()` lists them.
 
+Legal-action masks (ports declaring `Port.action_mask`): `RustEnv` returns `info["action_mask"]`, a bool
+array `(n,)` from the Rust env's `action_mask()`, after `reset` and every `step`; `RustVectorEnv` returns
+`info["action_mask"]`, the Rust vector env's own bool buffer `(num_envs, n)` that the core writes for the
+returned (post-autoreset) states (a view, like the other buffers).
+
 MinAtar games: observations are the reference's bool (10, 10, C) grids (classes `MinAtar<Title>`,
 `MinAtar<Title>Vec`). Their vector env writes `final_obs` rows only for envs that finished (the
 `_final_obs` mask).
@@ -110,15 +115,19 @@ class RustEnv(gymnasium.Env):
         self.observation_space, self.action_space = _reference_spaces(_space_id(port, options))
         self.rust = make_rust_single(port, **options)
         self._obs_dtype = self.observation_space.dtype
+        self._masked = bool(getattr(port, "action_mask", False))
+
+    def _info(self) -> dict:
+        return {"action_mask": np.asarray(self.rust.action_mask(), bool)} if self._masked else {}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         obs = self.rust.reset(seed) if seed is not None else self.rust.reset()
-        return np.asarray(obs, self._obs_dtype), {}
+        return np.asarray(obs, self._obs_dtype), self._info()
 
     def step(self, action):
         obs, reward, terminated, truncated = self.rust.step(action)
-        return np.asarray(obs, self._obs_dtype), float(reward), bool(terminated), bool(truncated), {}
+        return np.asarray(obs, self._obs_dtype), float(reward), bool(terminated), bool(truncated), self._info()
 
 
 class RustVectorEnv(gymnasium.vector.VectorEnv):
@@ -134,10 +143,17 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.rust = _classes(port)[1](self.num_envs, 0 if seed is None else seed, num_threads=num_threads, **options)
         self._discrete = isinstance(self.single_action_space, gymnasium.spaces.Discrete)
+        # the Rust mask buffer (the same array every step), or None for a port without a mask
+        self._mask = self.rust.action_mask if getattr(port, "action_mask", False) else None
+        if getattr(port, "action_mask", False) and self._mask is None:
+            raise TypeError(f"{port.name} declares an action mask but {port.rust_classes[1]} has none")
+
+    def _info(self) -> dict:
+        return {} if self._mask is None else {"action_mask": self._mask}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         obs = self.rust.reset(seed=seed)
-        return obs, {}
+        return obs, self._info()
 
     def step(self, actions):
         actions = np.asarray(actions)
@@ -147,11 +163,12 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
         # a count took 1-2 us a step here)
         obs, reward, terminated, truncated, final_obs, done = self.rust.step(actions)
         if done is None:
-            return obs, reward, terminated, truncated, {}
+            return obs, reward, terminated, truncated, self._info()
         # Gymnasium's layout for array infos: a dense (num_envs, ...) array plus a `_key` mask.
         # final_obs is the Rust buffer itself: rows that did not end hold their obs (classic control)
         # or stale data (MinAtar); only the rows of the mask count.
-        return obs, reward, terminated, truncated, {"final_obs": final_obs, "_final_obs": done, "final_info": {}, "_final_info": done}
+        return obs, reward, terminated, truncated, {"final_obs": final_obs, "_final_obs": done, "final_info": {},
+                                                    "_final_info": done, **self._info()}
 
 
 def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None, **options) -> RustVectorEnv:
