@@ -21,7 +21,7 @@ from recipe.agents import AgentPaused, AgentStop
 from recipe.models import ModelError
 from recipe.promote import PromotionRefused, promote
 from recipe.task import ROOT, Task
-from recipe.verification import Verifier
+from recipe.verification import Verifier, rust_classes_args
 from recipe.workspace import Workspace
 from verify.process import head_tail, run_command, workspace_env
 
@@ -231,7 +231,7 @@ def _bench(run: Run) -> list[dict[str, Any]]:
     import_paths = [ROOT]
     if run.task.target == "rust":  # the build the verification just made
         site = run.verifier.build_dir / "site"
-        cmd += ["--port", run.task.name, "--backend", "rust", "--rust-site", str(site)]
+        cmd += ["--port", run.task.name, "--backend", "rust", "--rust-site", str(site)] + rust_classes_args(run.task)
         import_paths = [site, ROOT]
     elif run.task.registered:
         cmd += ["--port", run.task.name, "--translation", run.task.translation_file, "--class-name", run.task.class_name,

@@ -125,6 +125,7 @@ class Verifier:
                "--load-timeout", str(max(10.0, min(120.0, s.timeout / 2)))]
         if self.task.target == "rust":
             cmd += ["--port", self.task.name, "--backend", "rust", "--rust-site", str(import_paths[0])]
+            cmd += rust_classes_args(self.task)
         elif self.task.registered:
             cmd += ["--port", self.task.name, "--translation", self.task.translation_file,
                     "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
@@ -141,3 +142,10 @@ class Verifier:
         outcome["report_path"] = str(report_path)
         return outcome
 
+
+
+def rust_classes_args(task) -> list[str]:
+    """For a new games module: the worker's `--rust-classes` and `--rust-source`, which give the port (not yet
+    declaring them) the classes the workspace build binds; nothing otherwise."""
+    entry = task.rust_registration
+    return [] if entry is None else ["--rust-classes", f"{entry.single},{entry.vec}", "--rust-source", entry.source]

@@ -185,6 +185,17 @@ macro_rules! env_classes {
                 self.core.action_mask(py)
             }
 
+            /// Benchmarks: `out[i]` (int64) = the `floor(u[i] * c)`-th of env `i`'s `c` legal actions
+            /// (`u` float64 in [0, 1)), from the mask buffer; `ValueError` without a mask.
+            fn sample_legal(
+                &self,
+                py: ::pyo3::Python<'_>,
+                u: &::pyo3::Bound<'_, ::pyo3::PyAny>,
+                out: &::pyo3::Bound<'_, ::pyo3::PyAny>,
+            ) -> ::pyo3::PyResult<()> {
+                $crate::bindings::common::guard(|| self.core.sample_legal(py, u, out))
+            }
+
             fn __len__(&self) -> usize {
                 self.core.inner.num_envs()
             }

@@ -13,13 +13,13 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use numpy::{PyArray1, PyArray2, PyArrayDyn, PyArrayMethods};
-use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::common::{borrow_err, panic_to_err, PyAction, PyEnv};
 use crate::rng::Rng;
-use crate::vector::{StepBuffers, VecEnv};
+use crate::vector::{uniform_legal, StepBuffers, VecEnv};
 
 /// `(obs, reward, terminated, truncated, final_obs, done)`: the buffers, and
 /// `done` (`terminated | truncated`) or `None` where no env finished.
@@ -131,6 +131,33 @@ impl<E: PyEnv> VecCore<E> {
     /// The mask buffer (`None` for an env without a mask): the same array every call.
     pub(crate) fn action_mask<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray2<bool>>> {
         self.mask.as_ref().map(|m| m.bind(py).clone())
+    }
+
+    /// `out[i]` = a uniformly random legal action of env `i` by the benchmarks' rule
+    /// ([`uniform_legal`](crate::vector::uniform_legal)) from `u[i]` and the mask buffer;
+    /// `ValueError` for an env without a mask or arrays of the wrong shape.
+    pub(crate) fn sample_legal(&self, py: Python<'_>, u: &Bound<'_, PyAny>, out: &Bound<'_, PyAny>) -> PyResult<()> {
+        let mask = self.mask.as_ref().ok_or_else(|| PyValueError::new_err("this environment has no action mask"))?;
+        let n = self.inner.num_envs();
+        let u = u
+            .cast::<PyArray1<f64>>()
+            .map_err(|_| PyTypeError::new_err(format!("u must be a float64 array of shape ({n},)")))?
+            .try_readonly()
+            .map_err(|e| borrow_err("u", e))?;
+        let out = out
+            .cast::<PyArray1<i64>>()
+            .map_err(|_| PyTypeError::new_err(format!("out must be an int64 array of shape ({n},)")))?;
+        let mut out = out.try_readwrite().map_err(|e| borrow_err("out", e))?;
+        let (u, out) = (u.as_slice().map_err(|e| borrow_err("u", e))?, out.as_slice_mut().map_err(|e| borrow_err("out", e))?);
+        if u.len() != n || out.len() != n {
+            return Err(PyValueError::new_err(format!("u and out must have shape ({n},), got {} and {}", u.len(), out.len())));
+        }
+        let m = mask.bind(py).try_readonly().map_err(|e| borrow_err("action_mask", e))?;
+        let m = m.as_slice().map_err(|e| borrow_err("action_mask", e))?;
+        for ((row, &x), o) in m.chunks_exact(self.inner.mask_len()).zip(u).zip(out.iter_mut()) {
+            *o = uniform_legal(row, x) as i64;
+        }
+        Ok(())
     }
 
     /// Write every env's current mask into the mask buffer (nothing without one).

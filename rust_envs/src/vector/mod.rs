@@ -113,6 +113,20 @@ impl Action for f32 {
     }
 }
 
+/// The uniformly random legal action of the benchmarks' rule: with `c` legal
+/// actions in `mask` and `u` uniform in `[0, 1)`, the `floor(u * c)`-th legal
+/// action (counting from 0, in index order); 0 when none is legal. numpy and
+/// JAX apply the same rule (`ppo/bench.py`), so every backend's random legal
+/// actions follow one distribution.
+pub fn uniform_legal(mask: &[bool], u: f64) -> usize {
+    let c = mask.iter().filter(|&&b| b).count();
+    if c == 0 {
+        return 0;
+    }
+    let k = ((u * c as f64) as usize).min(c - 1);
+    mask.iter().enumerate().filter(|&(_, &b)| b).nth(k).map_or(0, |(i, _)| i)
+}
+
 /// Number of elements of an observation of shape `shape`.
 pub const fn shape_len(shape: &[usize]) -> usize {
     let (mut n, mut i) = (1, 0);

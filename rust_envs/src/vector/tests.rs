@@ -552,3 +552,19 @@ fn mask_buffers_are_checked() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.step(&[0u32; 3], cb.bufs())));
     assert!(r.is_err());
 }
+
+#[test]
+fn uniform_legal_picks_the_kth_legal_action() {
+    let mask = [false, true, false, true, true];
+    assert_eq!(uniform_legal(&mask, 0.0), 1);
+    assert_eq!(uniform_legal(&mask, 0.34), 3);
+    assert_eq!(uniform_legal(&mask, 0.67), 4);
+    assert_eq!(uniform_legal(&mask, 1.0 - 1e-16), 4);
+    assert_eq!(uniform_legal(&[false; 3], 0.5), 0);
+    // uniform over the legal ones
+    let mut counts = [0usize; 5];
+    for i in 0..30000 {
+        counts[uniform_legal(&mask, (i as f64 + 0.5) / 30000.0)] += 1;
+    }
+    assert_eq!(counts, [0, 10000, 0, 10000, 10000]);
+}
