@@ -80,6 +80,22 @@ def _reference_spaces(gym_id: str) -> tuple[gymnasium.Space, gymnasium.Space]:
     return env.observation_space, env.action_space
 
 
+def _spaces(port, options: dict) -> tuple[gymnasium.Space, gymnasium.Space]:
+    """The reference's observation and action spaces: from its Gymnasium registration, or (a user's port whose
+    id Gymnasium does not know) from the port's own reference."""
+    space_id = _space_id(port, options)
+    try:
+        return _reference_spaces(space_id)
+    except gymnasium.error.Error:
+        if space_id not in _PORT_SPACES:
+            env = port.make_reference()
+            _PORT_SPACES[space_id] = (env.observation_space, env.action_space)
+        return _PORT_SPACES[space_id]
+
+
+_PORT_SPACES: dict[str, tuple[gymnasium.Space, gymnasium.Space]] = {}
+
+
 def _space_id(port, options: dict) -> str:
     """The reference id whose spaces apply: a MinAtar game's `-v1` (minimal action set) when asked for."""
     if options.get("minimal_action_set") and port.gym_id.startswith("MinAtar/"):
@@ -112,7 +128,7 @@ class RustEnv(gymnasium.Env):
 
     def __init__(self, port, **options):
         self.port = port
-        self.observation_space, self.action_space = _reference_spaces(_space_id(port, options))
+        self.observation_space, self.action_space = _spaces(port, options)
         self.rust = make_rust_single(port, **options)
         self._obs_dtype = self.observation_space.dtype
         self._masked = bool(getattr(port, "action_mask", False))
@@ -138,7 +154,7 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
     def __init__(self, port, num_envs: int, seed: int | None = None, num_threads: int | None = None, **options):
         self.port = port
         self.num_envs = int(num_envs)
-        self.single_observation_space, self.single_action_space = _reference_spaces(_space_id(port, options))
+        self.single_observation_space, self.single_action_space = _spaces(port, options)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.rust = _classes(port)[1](self.num_envs, 0 if seed is None else seed, num_threads=num_threads, **options)

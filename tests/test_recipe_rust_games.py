@@ -4,6 +4,8 @@ the `games` family (trait Env), and the pipeline registers it in each build's cr
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,47 @@ def test_games_module_verified_and_promoted(tmp_path):
     assert 'rust_classes=("Pick", "PickVec")' in result.stdout
     summary = json.loads((only_run(tmp_path / "runs") / "summary.json").read_text())
     assert [r["levels"] for r in summary["rows"]] == [{"L1": "pass"}]
+    # the built module in Python (its build, not the installed extension): masks through the Gymnasium
+    # wrappers, the benchmark's random legal actions, host PPO sampling legal actions only
+    site = only_run(tmp_path / "runs") / "rust_build" / "site"
+    done = subprocess.run([sys.executable, "-c", MASKED_BINDINGS], capture_output=True, text=True, timeout=600, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT), str(ROOT / "tests")])})
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+MASKED_BINDINGS = """
+import numpy as np
+import envport_rust
+from envs import get_port
+from envs.rust_backend import RustEnv, make_rust_vector
+from ppo import bench
+from masked_toys import MaskedPickGym
+assert "rust_build" in envport_rust.__file__
+port = get_port("pick").replace(backends=("jax", "rust"), rust_classes=("Pick", "PickVec"), rust_source="src/games/pick.rs")
+single = RustEnv(port)
+obs, info = single.reset(seed=3)
+assert info["action_mask"].dtype == bool and (info["action_mask"] == (obs[4:] == 1)).all()
+for a in range(4):
+    obs, r, te, tr, info = single.step(a)
+    assert (info["action_mask"] == (obs[4:] == 1)).all()
+vec = make_rust_vector(port, 300, seed=1)
+obs, info = vec.reset(seed=1)
+mask = info["action_mask"]
+assert mask.shape == (300, 4) and mask.dtype == bool
+u, actions = np.random.default_rng(0).random(300), np.zeros(300, np.int64)
+for t in range(40):
+    vec.rust.sample_legal(u, actions)
+    assert mask[np.arange(300), actions].all()
+    np.testing.assert_array_equal(actions, bench.random_legal(mask, u))  # one rule, numpy and Rust
+    obs, reward, term, trunc, info = vec.step(actions)
+    assert info["action_mask"] is mask and (reward >= 0).all()  # legal picks only: never -1000
+    assert (mask == (obs[:, 4:] == 1)).all()  # the returned (post-autoreset) states' masks
+rows = bench.run_bench(port, ("rust", "jax"), batch_sizes=(64,), repeats=1, budget=5000)
+assert all(r["steps_per_second"] for r in rows), rows
+from ppo.config import PPOConfig
+from ppo.host_trainer import train_host
+config = PPOConfig(num_envs=8, num_steps=20, total_timesteps=8 * 20 * 10, lr=3e-3, hidden=(32, 32))
+_, metrics = train_host(config, make_rust_vector(port, 8, seed=0), [0])
+assert (np.asarray(metrics["return_sum"]) >= 0).all()
+print("ok")
+"""
