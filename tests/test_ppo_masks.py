@@ -78,3 +78,14 @@ def test_host_ppo_samples_only_legal_actions_and_learns():
     assert np.mean(returns[-5:]) > 0.8 * EPISODE > RANDOM_LEGAL_RETURN, returns
     greedy = evaluate_host(CONFIG, learner.params, pick_vector(16), episodes=16)
     assert MaskedPickGym.illegal_taken == 0 and greedy.mean() > 0.8 * EPISODE
+    # the same game reporting no mask: the host trainer samples all four actions, illegal ones too
+    import gymnasium
+    from gymnasium.vector import AutoresetMode
+
+    class NoMask(MaskedPickGym):
+        def _out(self):
+            return super()._out()[0], {}
+
+    one_update = PPOConfig(num_envs=8, num_steps=20, total_timesteps=160, num_minibatches=4, hidden=(32, 32))
+    train_host(one_update, gymnasium.vector.SyncVectorEnv([NoMask] * 8, autoreset_mode=AutoresetMode.SAME_STEP), [0])
+    assert MaskedPickGym.illegal_taken > 20
