@@ -68,6 +68,37 @@ pub trait DrawSource {
     fn uniform(&mut self, draw: usize, i: usize) -> f64;
     /// Element `i` of integer draw `draw`, in `[low, high)` (numpy's `randint(low, high)`).
     fn integer(&mut self, draw: usize, i: usize, low: i64, high: i64) -> i64;
+    /// Draw `draw` as a uniformly random permutation of `0..out.len()` (numpy's
+    /// `permutation(n)`), written into `out`. Draws given from outside hold the
+    /// permutation itself; the env's own generator shuffles (Fisher-Yates, from
+    /// `integer`), which is this default.
+    fn permutation(&mut self, draw: usize, out: &mut [usize]) {
+        for (i, v) in out.iter_mut().enumerate() {
+            *v = i;
+        }
+        for i in (1..out.len()).rev() {
+            let j = self.integer(draw, i, 0, i as i64 + 1) as usize;
+            out.swap(i, j);
+        }
+    }
+}
+
+/// `values` (given draws) as a permutation of `0..values.len()`, or the reason it is not one.
+pub fn as_permutation(values: &[f64], out: &mut [usize]) -> Result<(), String> {
+    let n = out.len();
+    if values.len() != n {
+        return Err(format!("has {} elements, a permutation of 0..{n} needs {n}", values.len()));
+    }
+    let mut seen = vec![false; n];
+    for (o, &x) in out.iter_mut().zip(values) {
+        let k = x as usize;
+        if x.fract() != 0.0 || x < 0.0 || k >= n || seen[k] {
+            return Err(format!("{values:?} is not a permutation of 0..{n}"));
+        }
+        seen[k] = true;
+        *o = k;
+    }
+    Ok(())
 }
 
 /// Draws from the environment's own generator, produced only when asked for.
@@ -105,6 +136,11 @@ impl DrawSource for GivenDraws<'_> {
         );
         v
     }
+    fn permutation(&mut self, draw: usize, out: &mut [usize]) {
+        if let Err(e) = as_permutation(&self.values[draw], out) {
+            panic!("draw '{}' {e}", self.decls[draw].name);
+        }
+    }
 }
 
 /// Wraps another source and keeps every value it answered, per draw and
@@ -125,6 +161,12 @@ impl<S: DrawSource> DrawSource for RecordingDraws<'_, S> {
         let v = self.inner.integer(draw, i, low, high);
         self.record[draw][i] = v as f64;
         v
+    }
+    fn permutation(&mut self, draw: usize, out: &mut [usize]) {
+        self.inner.permutation(draw, out);
+        for (r, &v) in self.record[draw].iter_mut().zip(out.iter()) {
+            *r = v as f64;
+        }
     }
 }
 
@@ -150,3 +192,31 @@ pub fn check_game_values(fields: &[GameField], values: &[GameValue]) -> Result<(
     Ok(())
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutations_from_the_generator_and_given() {
+        let mut rng = Rng::new(5, 0);
+        let mut counts = [[0usize; 4]; 4];
+        let mut out = [0usize; 4];
+        for _ in 0..8000 {
+            RngDraws(&mut rng).permutation(0, &mut out);
+            let mut sorted = out;
+            sorted.sort();
+            assert_eq!(sorted, [0, 1, 2, 3]);
+            for (pos, &v) in out.iter().enumerate() {
+                counts[pos][v] += 1;
+            }
+        }
+        assert!(counts.iter().flatten().all(|&c| (1700..2300).contains(&c)), "{counts:?}");
+        let decls = [DrawDecl { name: "perm", kind: DrawKind::Integers { low: 0, high: 4 }, len: 4 }];
+        let values = vec![vec![2.0, 0.0, 3.0, 1.0]];
+        GivenDraws { decls: &decls, values: &values }.permutation(0, &mut out);
+        assert_eq!(out, [2, 0, 3, 1]);
+        assert!(as_permutation(&[0.0, 0.0, 1.0, 2.0], &mut out).is_err());
+        assert!(as_permutation(&[0.0, 1.0], &mut out).is_err());
+    }
+}

@@ -51,6 +51,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use super::common::{obs_to_py, panic_to_err, type_name, PyEnv};
+use crate::draws::as_permutation;
 use crate::minatar::{
     check_game_values, DrawDecl, DrawKind, DrawSource, GameValue, MinAtar, MinAtarConfig, MinAtarGame,
     RecordingDraws, RngDraws,
@@ -266,6 +267,14 @@ impl DrawSource for CheckedDraws<'_> {
             self.error = Some(format!("draw '{}'[{i}] = {v} is outside [{low}, {high})", self.decls[draw].name));
         }
         low
+    }
+    fn permutation(&mut self, draw: usize, out: &mut [usize]) {
+        if let Err(e) = as_permutation(&self.values[draw], out) {
+            if self.error.is_none() {
+                self.error = Some(format!("draw '{}' {e}", self.decls[draw].name));
+            }
+            out.iter_mut().enumerate().for_each(|(i, v)| *v = i);
+        }
     }
 }
 

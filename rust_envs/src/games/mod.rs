@@ -10,6 +10,12 @@
 //! [`crate::vector`]). State fields are integer or boolean scalars and arrays
 //! ([`GameValue`], `i64` / `bool`), as MinAtar's are.
 //!
+//! Draws: `draws.uniform(d, i)`, `draws.integer(d, i, low, high)` (a range
+//! that depends on the state passes its actual bound: `high` in the
+//! declaration is the largest), and `draws.permutation(d, &mut out)` for
+//! numpy's `permutation(n)` (declared as `Integers { low: 0, high: n }` with
+//! `len: n`; given draws hold the permutation itself).
+//!
 //! # Adding a game
 //!
 //! Write `src/games/<module>.rs` (a struct implementing [`Env`] with
