@@ -79,4 +79,3 @@ def evaluate_host(config: PPOConfig, params, vec_env, episodes: int, seed: int =
     else:
         raise RuntimeError(f"some episodes did not end within {max_steps} steps")
     return total.reshape(num, episodes)
-

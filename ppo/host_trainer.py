@@ -72,7 +72,6 @@ def train_host(config: PPOConfig, vec_env, seeds, progress: Progress | None = No
     obs, info = vec_env.reset(seed=int(seeds[0]))
     obs = np.asarray(obs, np.float32).reshape(num_seeds, n, *obs_shape)
     mask = host_mask(info, num_seeds, n)  # None: the port has no mask
-
     act_dtype = np.int64 if action.discrete else np.float32
     ep_return = jnp.zeros((num_seeds, n), jnp.float32)
     history = {"return_sum": [], "episodes": [], "losses": []}
