@@ -40,17 +40,20 @@ def make_train(
     update = make_update(config, action, axis_name)
     obs_size = int(np.prod(env.observation_space(env_params).shape))
     n = config.num_envs
+    masks_of = legal_masks(env, env_params)
 
     def env_step(carry, step_randomness):
         learner, states, obs = carry
         u, k_envs = step_randomness
+        mask = masks_of(states)
         dist, value = net.apply(learner.params, obs)
-        act = network.sample_from_noise(action, dist, u)
+        dist = network.masked(action, dist, mask)
+        act = network.sample_from_noise(action, dist, u, mask)
         logp = network.log_prob(action, dist, act)
         next_obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
             k_envs, states, act, env_params
         )
-        step = Transition(obs, act, logp, value, reward.astype(jnp.float32), jnp.logical_or(terminated, truncated))
+        step = Transition(obs, act, logp, value, reward.astype(jnp.float32), jnp.logical_or(terminated, truncated), mask)
         return (learner, states, network.flat_obs(next_obs, 1)), step
 
     def update_step(carry, index):
@@ -85,6 +88,14 @@ def make_train(
         return learner, metrics
 
     return train
+
+
+def legal_masks(env, env_params) -> Callable:
+    """`masks(states)`: the legal-action masks of a batch of states (`env.action_mask`), for a JAX env
+    whose port declares a mask (`has_action_mask`); for any other env, `None` (PPO then masks nothing)."""
+    if not getattr(env, "has_action_mask", False):
+        return lambda states: None
+    return jax.vmap(lambda s: env.action_mask(s, env_params))
 
 
 def over_seeds(train: Callable) -> Callable:

@@ -129,7 +129,7 @@ def open_run(options: TranslateOptions) -> Run:
     if task.target == "rust":
         from verify.rust_build import missing_tools
 
-        if not task.rust_bindings:
+        if not task.rust_bindings and task.rust_registration is None:
             raise RustNotBuilt()
         missing = missing_tools()
         if missing:

@@ -17,7 +17,7 @@ from typing import Any
 
 from recipe.task import ROOT, Task
 from recipe.workspace import Workspace
-from verify.process import head_tail, run_command, workspace_env
+from verify.process import child_env, head_tail, run_command, workspace_env
 from verify.levels import LEVEL_ORDER, LEVEL_TITLES, UNREGISTERED_LEVELS
 
 DEFAULT_LEVELS = ",".join(UNREGISTERED_LEVELS)  # "L0,D,L1,L2,L3": a workspace translation is not registered
@@ -125,12 +125,13 @@ class Verifier:
                "--load-timeout", str(max(10.0, min(120.0, s.timeout / 2)))]
         if self.task.target == "rust":
             cmd += ["--port", self.task.name, "--backend", "rust", "--rust-site", str(import_paths[0])]
+            cmd += rust_classes_args(self.task)
         elif self.task.registered:
             cmd += ["--port", self.task.name, "--translation", self.task.translation_file,
                     "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
         else:
             cmd += ["--package", self.task.package]
-        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=workspace_env(*import_paths), isolated=True)
+        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=worker_env(self.task, *import_paths), isolated=True)
         if result.timed_out:
             return {**failed_outcome("L0", "time limit", f"verification did not finish within {s.timeout:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}
@@ -141,3 +142,17 @@ class Verifier:
         outcome["report_path"] = str(report_path)
         return outcome
 
+
+
+def rust_classes_args(task) -> list[str]:
+    """For a new games module: the worker's `--rust-classes` and `--rust-source`, which give the port (not yet
+    declaring them) the classes the workspace build binds; nothing otherwise."""
+    entry = task.rust_registration
+    return [] if entry is None else ["--rust-classes", f"{entry.single},{entry.vec}", "--rust-source", entry.source]
+
+
+def worker_env(task, *import_paths) -> dict[str, str]:
+    """The environment of a verification or benchmark worker. JAX: `workspace_env` (no ports folders, so an earlier
+    promotion of the port cannot stand in for the workspace's package). Rust: the workspace holds only the crate,
+    so the ports folders stay: a user's port is found there (`child_env`)."""
+    return child_env(*import_paths) if task.target == "rust" else workspace_env(*import_paths)

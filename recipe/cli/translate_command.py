@@ -21,10 +21,10 @@ from recipe.cli.progress import Progress
 ITERATION = re.compile(r"iteration (\d+)\b")
 
 RUST_MISSING = (
-    "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist (a port declaring "
-    "rust_classes and rust_source). What is missing for a new port: its module's `pub mod` in its family's mod.rs "
-    "and its line in the python_envs! list of rust_envs/src/bindings/mod.rs, then rust_classes/rust_source in its metadata. "
-    "Translate the new port to JAX first (--to jax); `--to rust --print-prompt` renders the Rust prompt for any agent."
+    "--to rust: the loop translates the Rust modules of registered ports: a classic-control or games module whose PyO3 "
+    "bindings exist, or a new module of the games family (rust_envs/src/games/) for a port without a Rust translation, "
+    "whose `pub mod` in src/games/mod.rs and line in the python_envs! list of rust_envs/src/bindings/mod.rs the loop adds. "
+    "Translate a new port to JAX first (--to jax), so it is registered; `--to rust --print-prompt` renders the Rust prompt for any agent."
 )
 
 
@@ -141,7 +141,9 @@ def _execute(run) -> int:
         if state.note:
             info(f"note: {state.note}")
         if run.task.target == "rust":
-            out.print("rebuild the extension to use it: bash setup.sh", markup=False)
+            from recipe.promote import rust_follow_up
+
+            out.print(rust_follow_up(run.task) or "rebuild the extension to use it: bash setup.sh", markup=False)
         return EXIT_OK
     error(f"{state.status}. Nothing was promoted; the workspace is in {run.workspace.root}. "
           f"Continue with `envport translate --resume {run.run_dir}` (a new budget may be given).")
