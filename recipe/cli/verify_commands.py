@@ -100,7 +100,7 @@ def verify(
                 port, level_tuple, options, progress=lambda msg: status.update(msg),
                 candidate=candidates.get(port.name), backend=backend,
             )
-            err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
+            err.print(f"{VERDICT_CELL[report.verdict]}[/] {port.name} ({report.seconds:.1f} s)")
             reports.append(report)
     _print_reports(reports, level_tuple)
     data = [r.to_dict() for r in reports] if len(reports) > 1 or all_ports_flag else reports[0].to_dict()
@@ -166,8 +166,12 @@ def report(
             err.print(f"wrote {path}")
 
 
+VERDICT_CELL = {"pass": "[green]PASS", "fail": "[red]FAIL", "not-run": "[yellow]NOT RUN"}
+
+
 def _print_reports(reports, levels) -> None:
-    """The verification table, then each failing report's lowest failing check and how to reproduce it."""
+    """The verification table, why each skipped level was skipped, then each failing report's lowest failing check
+    and how to reproduce it."""
     table = Table(title="envport verify")
     table.add_column("env", no_wrap=True)
     table.add_column("backend")
@@ -183,8 +187,15 @@ def _print_reports(reports, levels) -> None:
                 cells.append("[yellow]skipped")
             else:
                 cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})")
-        table.add_row(r.env, r.backend, *cells, "[green]PASS" if r.passed else "[red]FAIL", f"{r.seconds:.1f}")
+        table.add_row(r.env, r.backend, *cells, VERDICT_CELL[r.verdict], f"{r.seconds:.1f}")
     out.print(table)
+    for r in reports:
+        for level in levels:
+            result = r.levels.get(level)
+            if result is not None and result.passed is None:
+                out.print(f"{r.env} {level} skipped: {result.skipped_reason or 'no reason recorded'}", markup=False, highlight=False)
+        if r.verdict == "not-run":
+            out.print(f"{r.env}: no level ran, so nothing was verified (exit 1)", markup=False, highlight=False)
     for r in reports:
         first = r.first_failure()
         if first is not None:
