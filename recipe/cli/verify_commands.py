@@ -52,17 +52,24 @@ def verify(
     candidate: Optional[str] = typer.Option(
         None, help="Verify a third-party implementation instead: gymnax:ENV_ID, module:object, or an adapter file path (.py)."
     ),
+    precision: str = typer.Option(
+        "float64", help="float32: the translation computes in float32 by design (a float32-native candidate); compare it within the F32 level's tolerance instead of to float64 round-off."
+    ),
     load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write the report as JSON, Markdown, HTML and JUnit XML here."),
 ) -> None:
     """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage."""
     from envs import UnknownPortError, all_ports, get_port
-    from verify.runner import VerifyOptions, parse_levels  # verify/ import
+    from verify.runner import PRECISIONS, VerifyOptions, parse_levels  # verify/ import
 
     try:
         level_tuple = parse_levels(levels)
     except ValueError as exc:
         raise usage_error(str(exc))
+    if precision not in PRECISIONS:
+        raise usage_error(f"--precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if precision == "float32" and backend != "jax":
+        raise usage_error("--precision float32 is for JAX translations and candidates; the Rust translations compute in float64")
     if all_ports_flag or (name or "").lower() == "all":
         ports = all_ports()
     elif name is None:
@@ -92,7 +99,7 @@ def verify(
     from verify.runner import verify_port  # verify/ import
 
     enable_verification_numerics()
-    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed)
+    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision)
     reports = []
     with err.status("verifying") as status:
         for port in ports:
