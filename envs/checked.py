@@ -10,8 +10,9 @@ bug; `checked(env)` wraps a translation so that `step`, `step_det` and `step_env
 - `Box`: the action must have the space's shape (`ValueError` when traced) and lie within the bounds, NaN excluded.
 
 Called eagerly, a failing check raises at once: a `ValueError` (checkify's `JaxRuntimeError`, a subclass, as the
-Rust translations raise `ValueError`) naming the action and the space as Gymnasium prints it. Under `jit`, `vmap` or `scan` the checks must be functionalised: wrap the outermost function
-with `checked_call`, which runs it through `checkify.checkify` and raises after it returns:
+Rust translations raise `ValueError`) naming the action and the space as Gymnasium prints it. Under `jit`, `vmap` or
+`scan` the checks must be functionalised: wrap the outermost function with `checked_call`, which runs it through
+`checkify.checkify` and raises after it returns:
 
     env = checked(get_port("cartpole").make_jax())
     step = checked_call(jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None))))
@@ -54,10 +55,13 @@ def check_action(space: Any, action: Any) -> None:
         # The bounds may come from traced Params: they are printed when the check fails, as Gymnasium prints a Box.
         shown = f"Box({{}}, {{}}, {tuple(space.shape)}, {jnp.dtype(space.dtype).name})"
         if tuple(action.shape) != tuple(space.shape):
-            raise ValueError(f"action of shape {tuple(action.shape)} for a Box of shape {tuple(space.shape)}: it must have that shape")
+            raise ValueError(
+                f"action of shape {tuple(action.shape)} for a Box of shape {tuple(space.shape)}: it must have that shape"
+            )
         low, high = jnp.asarray(space.low), jnp.asarray(space.high)
         valid = jnp.all((action >= low) & (action <= high))  # False for NaN
-        checkify.check(valid, f"action {{}} is outside {shown}: every element must lie within the bounds", action, low, high)
+        message = f"action {{}} is outside {shown}: every element must lie within the bounds"
+        checkify.check(valid, message, action, low, high)
     else:
         raise TypeError(f"checked mode knows Discrete and Box action spaces, not {type(space).__name__}")
 
