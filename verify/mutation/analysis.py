@@ -388,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
     parser.add_argument("--journal", type=Path, default=None, help="append verdicts here; resume from it")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     args = parser.parse_args(argv)
+    if args.more and not args.upgrade:
+        parser.error("one port at a time (several files only with --upgrade)")
     if args.upgrade:
         for path in map(Path, (args.name, *args.more)):
             summary = json.loads(path.read_text())
