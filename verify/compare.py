@@ -105,8 +105,10 @@ def _rule_text(tol: Tolerance | Any) -> str:
 def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, with_step: bool = True) -> list[Mismatch]:
     """Every output of `actual` that breaks the port's comparison rules against `expected`, the largest error relative
     to its tolerance first (`Mismatch.excess`), so that the first is the headline of a failure: a field far outside
-    its tolerance, not one a rounding away that happens to come earlier. Ties keep the state's order, then reward,
-    flags and observation (the state is the cause; the rest follow from it)."""
+    its tolerance, not one a rounding away that happens to come earlier. The observation comes after the state,
+    reward and flags whatever its excess (it is computed from the state: a wrong velocity shows in both, and the
+    state field is the cause); it leads only when nothing else differs. Ties keep the state's order, then reward and
+    flags."""
     found: list[Mismatch] = []
 
     def differs(name: str, e: Any, a: Any, rule: str, rtol: float, atol: float, text: str) -> None:
@@ -128,7 +130,7 @@ def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, wit
     differs("obs", expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol, _rule_text(tol))
     if port.extra.get("precision") == "float32" and _rounding_flip(port, found):
         return []
-    return sorted(found, key=lambda m: -m.excess)
+    return sorted(found, key=lambda m: (m.field == "obs", -m.excess))
 
 
 def _rounding_flip(port: Port, found: list[Mismatch]) -> bool:
