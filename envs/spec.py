@@ -126,6 +126,9 @@ class Port:
     # L4 policy transfer: the largest difference of mean episode return (reference minus
     # translation, same policies) still called equivalent by its TOST; None: L4 does not apply.
     policy_transfer_margin: float | None = None
+    # Why the margin is what it is: the return's scale (its bounds, a random and a competent policy's
+    # returns) and the share of it the margin allows. L4 quotes it beside the margin.
+    policy_transfer_reason: str | None = None
     # gymnax's id for the same environment (benchmarks and `--candidate gymnax:ID`); None: gymnax has none.
     gymnax_id: str | None = None
     # The Rust translation (rust_envs/, module `envport_rust`), where "rust" is in `backends`:

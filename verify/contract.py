@@ -165,7 +165,8 @@ def check_contract(
             problems.append("info lacks 'final_obs' (same-step auto-reset)")
         return "; ".join(problems) or None
 
-    compute = np.dtype(jnp.result_type(float))  # float64 under jax_enable_x64, float32 otherwise
+    # float64 under jax_enable_x64, float32 otherwise, or for a float32-native translation (verify.float32.float32_view)
+    compute = np.dtype(np.float32 if port.extra.get("precision") == "float32" else jnp.result_type(float))
 
     # Not blocking, these two: a value in another float dtype still compares, within its precision.
     def reward_dtype():

@@ -23,6 +23,7 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 from verify.compare import StepOutcome, compare_outcomes
+from verify.float32 import EPS32, K_ULPS
 from verify.lockstep import Lockstep
 from verify.properties import action_strategy, state_strategy
 from verify.reports.model import LevelResult
@@ -47,6 +48,9 @@ def _fail_on(check: str, mismatches: list, context: str) -> None:
 def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMachine]:
     """The L2 state machine class for one lockstep pair (`counter[0]` counts rules run)."""
     port, env, params = lock.port, lock.env, lock.params
+    # How far two runs of the translation (jit and eager, vmapped and single) may differ: not at all beyond
+    # round-off, or within the F32 tolerance for a float32-native translation (verify.float32.float32_view).
+    same_tol = K_ULPS * EPS32 if port.extra.get("precision") == "float32" else 1e-12
     space = env.action_space(params)
     discrete = hasattr(space, "n")
     step_det = jax.jit(env.step_det)
@@ -178,7 +182,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             for name, x, y in zip(("obs", "state", "reward", "terminated", "truncated", "info"), jitted, eager):
                 for a, b in zip(jax.tree.leaves(x), jax.tree.leaves(y)):
                     a, b = np.asarray(a), np.asarray(b)
-                    ok = np.array_equal(a, b, equal_nan=a.dtype.kind == "f") if a.dtype.kind != "f" else np.allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
+                    ok = np.array_equal(a, b, equal_nan=a.dtype.kind == "f") if a.dtype.kind != "f" else np.allclose(a, b, rtol=same_tol, atol=same_tol, equal_nan=True)
                     if not ok:
                         raise InteractionFailure("jit_matches_eager", f"{name}: jit {a.tolist()} vs eager {b.tolist()}")
 
@@ -199,7 +203,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
                 a0, b0, c0 = np.asarray(a)[0], np.asarray(b)[0], np.asarray(c)
                 if not np.array_equal(a0, b0, equal_nan=True):
                     raise InteractionFailure("batch_independence", "environment 0 changed when only the other environments' actions changed")
-                if not np.allclose(a0, c0, rtol=1e-12, atol=1e-12, equal_nan=True) if a0.dtype.kind == "f" else not np.array_equal(a0, c0):
+                if not np.allclose(a0, c0, rtol=same_tol, atol=same_tol, equal_nan=True) if a0.dtype.kind == "f" else not np.array_equal(a0, c0):
                     raise InteractionFailure("batch_independence", f"vmapped environment 0 {a0.tolist()} differs from the unbatched step {c0.tolist()}")
 
     return Interaction

@@ -123,7 +123,7 @@ class _PartialResult:
                     continue  # a line cut short by the interruption
                 if isinstance(entry, dict) and "status" in entry:
                     results.append(entry)
-        counts = {status: sum(r["status"] == status for r in results) for status in ("killed", "survived", "equivalent", "unviable")}
+        counts = {status: sum(r["status"] == status for r in results) for status in ("killed", "timed_out", "harness_error", "survived", "equivalent", "unviable")}
         partial = {"env": self.env, "backend": self.backend, "partial": why, "verified": self.done, "selected": self.total,
                    **counts, "results": results}
         write_text(self.json_path, json.dumps(partial, indent=2, default=str))
@@ -131,16 +131,20 @@ class _PartialResult:
 
 
 def _print_result(port_name: str, backend: str, result: dict, console=out) -> None:
-    """The counts table (kills per level, kill rate), then every survivor with its diff."""
+    """The counts table (kills per level, then timeouts and harness errors, which are not kills; the kill rate),
+    then every survivor with its diff."""
     table = Table(title=f"envport mutate {port_name} ({backend})")
-    for column in ("mutants", "killed", *[f"by {k}" for k in result["killed_by_level"]], "equivalent", "unviable", "survived", "kill rate"):
-        table.add_column(column, justify="right")
+    counts = {"mutants": result["mutants"], "killed": result["killed"], **{f"by {k}": v for k, v in result["killed_by_level"].items()}}
+    for status in ("timed_out", "harness_error", "equivalent", "unviable", "survived"):
+        counts[status.replace("_", " ")] = result.get(status, 0)
     rate = result["kill_rate"]
-    table.add_row(
-        str(result["mutants"]), str(result["killed"]), *[str(v) for v in result["killed_by_level"].values()],
-        str(result["equivalent"]), str(result["unviable"]), str(result["survived"]), "-" if rate is None else f"{rate:.1%}",
-    )
+    counts["kill rate"] = "-" if rate is None else f"{rate:.1%}"
+    for column in counts:
+        table.add_column(column, justify="right")
+    table.add_row(*[str(v) for v in counts.values()])
     console.print(table)
+    if result.get("timed_out") or result.get("harness_error"):
+        console.print("kill rate = killed / (mutants - equivalent - unviable); timeouts and harness errors are not kills", markup=False)
     for survivor in result["survivors"]:
         console.print(f"survived: {survivor['operator']} at line {survivor['line']}", markup=False)
         console.print(survivor["diff"], markup=False, highlight=False)

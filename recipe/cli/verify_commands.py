@@ -68,6 +68,9 @@ def verify(
     candidate: Optional[str] = typer.Option(
         None, help="Verify a third-party implementation instead: gymnax:ENV_ID, module:object, or an adapter file path (.py)."
     ),
+    precision: str = typer.Option(
+        "float64", help="float32: the translation computes in float32 by design (a float32-native candidate); compare it within the F32 level's tolerance instead of to float64 round-off."
+    ),
     load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write the report as JSON, Markdown, HTML and JUnit XML here."),
 ) -> None:
@@ -77,12 +80,16 @@ def verify(
     report_dir = check_folder(report_dir, "--report-dir")
     use_ports()
     from envs import UnknownPortError, all_ports, get_port
-    from verify.runner import VerifyOptions, parse_levels  # verify/ import
+    from verify.runner import PRECISIONS, VerifyOptions, parse_levels  # verify/ import
 
     try:
         level_tuple = parse_levels(levels)
     except ValueError as exc:
         raise usage_error(str(exc))
+    if precision not in PRECISIONS:
+        raise usage_error(f"--precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if precision == "float32" and backend != "jax":
+        raise usage_error("--precision float32 is for JAX translations and candidates; the Rust translations compute in float64")
     as_list = all_ports_flag or (name or "").lower() == "all"
     if as_list:
         ports = all_ports()
@@ -113,7 +120,7 @@ def verify(
     from verify.runner import verify_port  # verify/ import
 
     enable_verification_numerics()
-    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed)
+    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision)
     keeper = _ReportKeeper(ports, backend, as_list, json_path, report_dir)
     try:
         with Progress("verify", total=len(ports) * len(level_tuple), unit="levels") as progress:
@@ -128,7 +135,7 @@ def verify(
                     port, level_tuple, options, progress=progress.message, on_level=level_done,
                     candidate=candidates.get(port.name), backend=backend,
                 )
-                err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
+                err.print(f"{VERDICT_CELL[report.verdict]}[/] {port.name} ({report.seconds:.1f} s)")
                 keeper.finish(report)
     except KeyboardInterrupt:
         written = keeper.interrupted()
@@ -262,8 +269,12 @@ def report(
                 err.print(f"wrote {path}", markup=False, highlight=False)
 
 
+VERDICT_CELL = {"pass": "[green]PASS", "fail": "[red]FAIL", "not-run": "[yellow]NOT RUN"}
+
+
 def _print_reports(reports, levels, console=out) -> None:
-    """The verification table, then each failing report's lowest failing check and how to reproduce it."""
+    """The verification table, why each skipped level was skipped, then each failing report's lowest failing check
+    and how to reproduce it."""
     table = Table(title="envport verify")
     table.add_column("env", no_wrap=True)
     table.add_column("backend")
@@ -279,8 +290,15 @@ def _print_reports(reports, levels, console=out) -> None:
                 cells.append("[yellow]skipped")
             else:
                 cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})")
-        table.add_row(r.env, r.backend, *cells, "[green]PASS" if r.passed else "[red]FAIL", f"{r.seconds:.1f}")
+        table.add_row(r.env, r.backend, *cells, VERDICT_CELL[r.verdict], f"{r.seconds:.1f}")
     console.print(table)
+    for r in reports:
+        for level in levels:
+            result = r.levels.get(level)
+            if result is not None and result.passed is None:
+                console.print(f"{r.env} {level} skipped: {result.skipped_reason or 'no reason recorded'}", markup=False, highlight=False)
+        if r.verdict == "not-run":
+            console.print(f"{r.env}: no level ran, so nothing was verified (exit 1)", markup=False, highlight=False)
     for r in reports:
         first = r.first_failure()
         if first is not None:

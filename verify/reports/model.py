@@ -58,6 +58,14 @@ class VerificationReport:
         ran = [r for r in self.levels.values() if r.passed is not None]
         return bool(ran) and all(r.passed for r in ran)
 
+    @property
+    def verdict(self) -> str:
+        """'pass', 'fail', or 'not-run' when every level was skipped (nothing verified: `passed` is False, and each
+        skipped level's `skipped_reason` says why), as verify.reports.common.report_status reads the JSON."""
+        if self.passed:
+            return "pass"
+        return "not-run" if self.levels and all(r.passed is None for r in self.levels.values()) else "fail"
+
     def first_failure(self) -> tuple[LevelResult, dict[str, Any]] | None:
         """The lowest failing level and its first failure: what a repair should fix first.
 
@@ -75,6 +83,7 @@ class VerificationReport:
             "backend": self.backend,
             "passed": None if self.partial else self.passed,
             **({"partial": self.partial} if self.partial else {}),
+            "verdict": self.verdict,
             "first_failure": None if first is None else {"level": first[0].level, **first[1]},
             "levels": {name: dataclasses.asdict(r) for name, r in self.levels.items()},
             "started": self.started,

@@ -85,4 +85,10 @@ PORT = minatar_port(
         "as gymnasium.make(max_episode_steps=1000)'s TimeLimit does"
     ),
     rust=True,
+    policy_transfer_margin=1.0,
+    policy_transfer_reason=(
+        "Return: +1 a brick, integer points. A uniform-random policy scores 0.5, the port's goal_policy (follows "
+        "the ball) 20.5 (measured: 200 episodes of the JAX translation, 4 Dec 2026); the margin 1 is 5% of that "
+        "20-point span, one brick per episode."
+    ),
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)

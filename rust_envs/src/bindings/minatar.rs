@@ -57,7 +57,7 @@ use crate::minatar::{
     RecordingDraws, RngDraws,
 };
 use crate::rng::Rng;
-use crate::vector::{ActionSpace, Env};
+use crate::vector::{integers_in_words, ActionSpace, Env};
 
 // ---------------------------------------------------------------------------
 // conversions
@@ -98,11 +98,13 @@ pub(crate) fn make_config(sticky_action_prob: f64, difficulty_ramping: bool, min
     Ok(MinAtarConfig { sticky_action_prob, difficulty_ramping, minimal_action_set })
 }
 
-/// The message of a single action outside `-n..n`.
+/// The message of a single action outside `-n..n`: the space's valid actions, and the negative ones the
+/// reference also accepts.
 fn outside(v: impl std::fmt::Display, n: usize) -> String {
     format!(
-        "{}, or -{n}..=-1 counting from the end (Python list indexing, as the reference)",
-        ActionSpace::Discrete(n as u32).outside_message("action", v)
+        "{}, or {} counting from the end (Python list indexing, as the reference)",
+        ActionSpace::Discrete(n as u32).outside_message("action", v),
+        integers_in_words(-(n as i64), -1)
     )
 }
 

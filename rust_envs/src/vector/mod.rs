@@ -63,16 +63,29 @@ impl ActionSpace {
         }
     }
 
-    /// The message of a discrete action `value` outside the space (`what`: `action`, `actions[3]`).
+    /// The message of a discrete action `value` outside the space (`what`: `action`, `actions[3]`), naming the
+    /// space as Gymnasium prints it and its valid actions in words: "action 2 is outside Discrete(2): valid
+    /// actions are 0 and 1".
     pub fn outside_message(&self, what: &str, value: impl std::fmt::Display) -> String {
         match *self {
             ActionSpace::Discrete(n) => format!(
-                "{what} {value} is outside {}: valid actions are 0..={}",
+                "{what} {value} is outside {}: valid actions are {}",
                 self.gymnasium_repr(),
-                n as i64 - 1
+                integers_in_words(0, n as i64 - 1)
             ),
             ActionSpace::Box { .. } => format!("{what} {value} is outside {}", self.gymnasium_repr()),
         }
+    }
+}
+
+/// `low..=high` as a reader says it: "0", "0 and 1", "0, 1 and 2", "the integers 0 to 5".
+pub fn integers_in_words(low: i64, high: i64) -> String {
+    match high - low {
+        d if d < 0 => "none".to_string(),
+        0 => format!("{low}"),
+        1 => format!("{low} and {high}"),
+        2 => format!("{low}, {} and {high}", low + 1),
+        _ => format!("the integers {low} to {high}"),
     }
 }
 

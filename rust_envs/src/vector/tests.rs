@@ -568,3 +568,15 @@ fn uniform_legal_picks_the_kth_legal_action() {
     }
     assert_eq!(counts, [0, 10000, 0, 10000, 10000]);
 }
+
+#[test]
+fn an_action_outside_a_discrete_space_names_the_space_and_its_valid_actions_in_words() {
+    assert_eq!(ActionSpace::Discrete(2).outside_message("action", 2), "action 2 is outside Discrete(2): valid actions are 0 and 1");
+    assert_eq!(
+        ActionSpace::Discrete(3).outside_message("actions[1] =", -1),
+        "actions[1] = -1 is outside Discrete(3): valid actions are 0, 1 and 2"
+    );
+    assert_eq!(ActionSpace::Discrete(6).outside_message("action", 9), "action 9 is outside Discrete(6): valid actions are the integers 0 to 5");
+    assert_eq!(super::integers_in_words(0, 0), "0");
+    assert_eq!(super::integers_in_words(-6, -1), "the integers -6 to -1");
+}
