@@ -19,12 +19,35 @@ from verify.reports.model import LevelResult
 ALPHA = 1e-4
 
 
+class Call(tuple):
+    """One recorded call, `(kind, value)`, with what an 'index' draw and the permutation tests need:
+    `u`, for a ranged integer call, a uniform in [(t - low) / k, (t - low + 1) / k) for the drawn t of
+    a range of size k (uniform in [0, 1) exactly when t is uniform), and `permutation`."""
+
+    u: np.ndarray | None
+    permutation: bool
+
+    def __new__(cls, kind: str, value: Any, u: Any = None, permutation: bool = False):
+        call = super().__new__(cls, (kind, value))
+        call.u, call.permutation = u, permutation
+        return call
+
+
 class RecordingGenerator:
     """Answers a reference's generator calls from a real numpy generator, recording the standard variates."""
 
     def __init__(self, rng: np.random.Generator):
         self._rng = rng
-        self.record: list[tuple[str, np.ndarray]] = []
+        # The uniforms that stand for ranged integers come from a stream of their own, so the numbers
+        # the reference gets are those `rng` alone would give.
+        jumped = getattr(rng.bit_generator, "jumped", None)
+        self._u_rng = np.random.Generator(jumped()) if jumped is not None else np.random.default_rng(0)
+        self.record: list[Call] = []
+
+    def _index_u(self, value: Any, low: Any, high: Any) -> np.ndarray:
+        span = np.asarray(high, np.float64) - np.asarray(low, np.float64)
+        value = np.asarray(value, np.float64)
+        return (value - np.asarray(low, np.float64) + self._u_rng.random(value.shape)) / span
 
     def _shape(self, size, *params):
         if size is None:
@@ -37,41 +60,44 @@ class RecordingGenerator:
 
     def random(self, size=None, dtype=np.float64, out=None):
         u = self._rng.random(self._shape(size))
-        self.record.append(("uniform", u))
+        self.record.append(Call("uniform", u))
         return self._out(u, size)
 
     def uniform(self, low=0.0, high=1.0, size=None):
         low_a, high_a = np.asarray(low, np.float64), np.asarray(high, np.float64)
         u = self._rng.random(self._shape(size, low_a, high_a))
-        self.record.append(("uniform", u))
+        self.record.append(Call("uniform", u))
         return self._out(low_a + (high_a - low_a) * u, size)
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
         v = self._rng.integers(low, high, size=size, dtype=dtype, endpoint=endpoint)
-        self.record.append(("integers", np.array(v)))  # a copy: references update draws in place (`speeds *= dirs`)
+        bottom, top = (0, low) if high is None else (low, high)
+        top = np.asarray(top) + (1 if endpoint else 0)
+        # a copy: references update draws in place (`speeds *= dirs`)
+        self.record.append(Call("integers", np.array(v), u=self._index_u(v, bottom, top)))
         return v
 
     def normal(self, loc=0.0, scale=1.0, size=None):
         loc_a, scale_a = np.asarray(loc, np.float64), np.asarray(scale, np.float64)
         z = self._rng.standard_normal(self._shape(size, loc_a, scale_a))
-        self.record.append(("normal", z))
+        self.record.append(Call("normal", z))
         return self._out(loc_a + scale_a * z, size)
 
     def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
         n = int(a) if np.isscalar(a) else len(a)
         index = self._rng.choice(n, size=size, replace=replace, p=p)
-        self.record.append(("integers", np.asarray(index)))
+        self.record.append(Call("integers", np.asarray(index), u=self._index_u(index, 0, n) if p is None else None))
         return index if np.isscalar(a) else np.asarray(a)[index]
 
     def permutation(self, x):
         n = int(x) if np.isscalar(x) else len(x)
         order = self._rng.permutation(n)
-        self.record.append(("integers", order.copy()))
+        self.record.append(Call("integers", order.copy(), permutation=True))
         return order if np.isscalar(x) else np.asarray(x)[order]
 
     def shuffle(self, x, axis=0):
         order = self._rng.permutation(len(x))
-        self.record.append(("integers", order.copy()))
+        self.record.append(Call("integers", order.copy(), permutation=True))
         x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
 
     def standard_normal(self, size=None, dtype=np.float64, out=None):
