@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from scipy import stats
@@ -125,6 +125,49 @@ class RecordingGenerator:
         self.unsupported(f"np_random.{name}")
 
 
+def element_specs(specs: Sequence[Any]) -> list[Any]:
+    """The draws as level D tests them: an up_to draw as its elements `name[j]` (DrawSpec.elements)."""
+    return [element for spec in specs for element in spec.elements()]
+
+
+def by_element(specs: Sequence[Any], values: dict[str, Any], axis: int = 0) -> dict[str, np.ndarray]:
+    """`values` (name -> array) keyed as `element_specs` names them: an up_to draw's array split along `axis`
+    (0: the elements a reference asked for, as `verify.tape.match_draws` stacks them; 1: a batch of the
+    translation's draws), one entry per element present."""
+    out: dict[str, np.ndarray] = {}
+    for spec in specs:
+        if spec.name not in values:
+            continue
+        value = np.asarray(values[spec.name])
+        if not spec.up_to:
+            out[spec.name] = value
+            continue
+        for j in range(value.shape[axis]):
+            out[f"{spec.name}[{j}]"] = np.take(value, j, axis=axis)
+    return out
+
+
+def compare_permutation_pairs(result: LevelResult, check: str, spec: Any, ours: np.ndarray, theirs: np.ndarray) -> None:
+    """Permutation draws (first axis: samples): each pair of neighbouring positions, as an ordered pair of
+    values, against the reference's (chi-square of homogeneity). Every position can be uniform in an order
+    that is not (a random rotation of 0..n-1); a pair sees it."""
+    ours, theirs = ours.reshape(len(ours), -1).astype(np.int64), theirs.reshape(len(theirs), -1).astype(np.int64)
+    n = ours.shape[1]
+    for i in range(n - 1):
+        p, _ = compare_samples("integers", ours[:, i] * n + ours[:, i + 1], theirs[:, i] * n + theirs[:, i + 1])
+        label = f"{spec.name}[{i}, {i + 1}]"
+        result.checks += 1
+        result.data.setdefault("p_values", {})[label] = p
+        if p < ALPHA:
+            result.fail(
+                check,
+                f"{label}: the pairs of neighbouring positions of the translation's permutations are distributed unlike "
+                f"the reference generator's (chi-square p = {p:.2e} < {ALPHA}, {len(ours)} translation and {len(theirs)} "
+                "reference samples): the order is not uniformly random even where each position is",
+                field=label,
+            )
+
+
 def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[float, str]:
     """p-value of 'same distribution' for one draw element, and the test used."""
     if kind == "integers":
@@ -143,6 +186,7 @@ def compare_draw(result: LevelResult, check: str, spec: Any, ours: np.ndarray, t
     theirs = theirs.reshape(len(theirs), -1).astype(np.float64)
     for j in range(ours.shape[1]):
         a, b = ours[:, j], theirs[:, j]
+        a, b = a[~np.isnan(a)], b[~np.isnan(b)]  # NaN: not drawn (a Rust env's lazy draws)
         p, test = compare_samples(spec.kind, a, b)
         label = spec.name if ours.shape[1] == 1 else f"{spec.name}[{j}]"
         result.checks += 1

@@ -234,7 +234,7 @@ class TapeGenerator:
         self.unsupported(f"np_random.{name}")
 
 
-def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple]) -> dict[str, np.ndarray]:
+def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple], permutations: set | None = None) -> dict[str, np.ndarray]:
     """Which draw answers each of a reference's recorded calls `(kind, value)`, by the tape's rules.
 
     Calls recorded by `verify.draw_samples.RecordingGenerator` also say whether they were a
@@ -242,7 +242,8 @@ def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple]) -> dict[str, 
     would have held (`.u`); the answer for an index draw is that uniform. An up_to draw
     answers with the elements it gave, stacked (first axis: the calls). Optional draws whose
     kind or shape do not fit the next call are passed over, as the tape passes them over; a
-    call no draw fits raises TapeError.
+    call no draw fits raises TapeError. `permutations`, when given, receives the names of the
+    draws a permutation call took.
     """
     pending = [_Entry(spec, np.zeros(spec.shape)) for spec in specs]
     answered: dict[str, list] = {}
@@ -263,6 +264,8 @@ def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple]) -> dict[str, 
                 raise TapeError(f"the recorded call {kind}{tuple(value.shape)} carries no uniform for index draw {entry.spec.name!r}")
             value = np.asarray(call.u)
         answered.setdefault(entry.spec.name, []).append(value)
+        if call_kind == "permutation" and permutations is not None:
+            permutations.add(entry.spec.name)
     return {
         name: np.stack(values) if next(s for s in specs if s.name == name).up_to else values[0]
         for name, values in answered.items()
