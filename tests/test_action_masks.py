@@ -281,3 +281,23 @@ def test_a_rust_env_without_a_mask_is_reported_missing(port):
     draws = jax.tree.map(np.asarray, lock.env.sample_reset_draws(jax.random.PRNGKey(0), lock.params))
     (found,) = compare_outcomes(port, lock.reference_reset(draws), lock.translation_reset(draws), with_step=False)
     assert found.field == "action_mask" and "translation returned no info['action_mask']" in found.detail
+
+
+def test_a_transition_may_return_its_own_truncation(port):
+    """A game with a last turn of its own (Brinewatch's turn 18) truncates through transition's fourth value."""
+    from maskwalk.jax_env import MaskWalk
+
+    class LastCell(MaskWalk):
+        def transition(self, state, action, draws, params):
+            return (*super().transition(state, action, draws, params), state.pos == 6)
+
+    env, plain = LastCell(), MaskWalk()
+    _, state = env.reset(jax.random.PRNGKey(0))
+    draws = env.sample_draws(jax.random.PRNGKey(1), state)
+    for pos, truncated in ((6, True), (4, False)):
+        at = state.replace(pos=jnp.asarray(pos, state.pos.dtype))
+        assert bool(env.step_env_det(at, 0, draws)[4]) is truncated
+        assert not bool(plain.step_env_det(at, 0, draws)[4])
+    obs, new_state, _, _, truncated, info = env.step_det(state.replace(pos=jnp.asarray(6, state.pos.dtype)), 0, draws)
+    assert bool(truncated) and int(new_state.time) == 0  # auto-reset
+    assert np.array_equal(info["action_mask"], env.action_mask(new_state))
