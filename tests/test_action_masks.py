@@ -141,6 +141,8 @@ def _mutant(name: str):
 
         def sample_step_draws(self, key, state, params):
             draws = super().sample_step_draws(key, state, params)
+            if name == "dependent":  # each pick uniform, the second decided by the first (two draws from one key)
+                return {**draws, "picks": draws["picks"].at[1].set((draws["picks"][0] + 0.5) % 1.0)}
             return {**draws, "picks": draws["picks"] * 0.9} if name == "narrow" else draws
 
         def sample_reset_draws(self, key, params):
@@ -212,7 +214,8 @@ def test_a_wrong_mask_is_caught_at_l3_with_its_series(port):
     assert result.failures[0]["series"]["field"] == "action_mask[2]"
 
 
-@pytest.mark.parametrize("name, check", [("narrow", "step_draw_distribution"), ("rotation", "draw_distribution")])
+@pytest.mark.parametrize("name, check", [("narrow", "step_draw_distribution"), ("rotation", "draw_distribution"),
+                                         ("dependent", "step_draw_joint")])
 def test_draw_mutants_pass_the_lockstep_levels_and_die_at_d(port, name, check):
     from verify.distribution import check_distribution
     from verify.lockstep import Lockstep
@@ -222,7 +225,7 @@ def test_draw_mutants_pass_the_lockstep_levels_and_die_at_d(port, name, check):
     assert check_properties(lock, max_examples=40, shrink=False, landing=False).passed  # same numbers on both sides
     result = check_distribution(lock, samples=20_000)
     assert not result.passed
-    assert {f["check"] for f in result.failures} == {check}
+    assert check in {f["check"] for f in result.failures}  # narrowed picks also shift the pairs' cells
     if name == "rotation":  # every position is uniform: only the pairs of neighbours see it
         assert all("," in f["field"] for f in result.failures)
 
