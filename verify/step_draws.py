@@ -6,10 +6,12 @@ depends on the state (a free slot among those left). So both sides are sampled
 from the same states: states the reference visits under random actions; from each, the
 reference steps `repeats` times with a recording generator (real numpy randomness,
 random actions) and the translation samples `repeats` step draws. For every draw,
-the values the reference asked for are compared with the translation's draws for
-the same state and repetition (conditioning on the same events, so the mixtures over
-states are alike), by the tests of `verify.distribution` (chi-square for integers,
-Kolmogorov-Smirnov for uniforms) at its alpha. Where events are rare in visited states,
+the values the reference asked for are compared with the translation's draws that the
+reference asks for when it plays the same step on them through the tape (so both are
+selected by the events their own values cause, and the mixtures over states are alike),
+by the tests of `verify.distribution` (chi-square for integers, Kolmogorov-Smirnov for
+uniforms and 'index' draws) at its alpha. An up_to draw is tested element by element
+(`picks[0]`, `picks[1]`, ...), each as an optional scalar draw. Where events are rare in visited states,
 a port names states that make them likely (`Port.extra["event_state"]`).
 
 The Rust translation draws lazily, from its own generator, only what its step uses: it
