@@ -1,4 +1,4 @@
-"""The `envport` command: list, verify, report, bench, mutate, translate and train.
+"""The `envport` command: list, verify, report, bench, mutate, translate, train and demo.
 
 The one Typer app lives here; each command group is a module of this package, and
 `console` holds the consoles, exit codes and error style they share.
@@ -13,6 +13,7 @@ import typer
 
 from recipe.cli.bench_command import bench
 from recipe.cli.console import usage_error
+from recipe.cli.demo_command import demo
 from recipe.cli.mutate_command import mutate
 from recipe.cli.train_command import train
 from recipe.cli.translate_command import translate
@@ -101,6 +102,7 @@ app.command("bench")(bench)
 app.command("mutate")(mutate)
 app.command("translate")(translate)
 app.command("train")(train)
+app.command("demo")(demo)
 
 
 def main() -> None:
