@@ -63,3 +63,16 @@ def test_training_in_slices_with_progress_equals_one_compiled_call():
     for a, b in zip(jax.tree.leaves(sliced.params), jax.tree.leaves(whole.params)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     np.testing.assert_array_equal(np.asarray(sliced.metrics["return_sum"]), np.asarray(whole.metrics["return_sum"]))
+
+
+def test_no_cache_reaches_subprocesses_and_mutate_never_caches(monkeypatch):
+    """--no-cache is exported (ENVPORT_NO_CACHE), so the commands envport starts (the demo's steps) keep to it."""
+    from recipe.cli import app
+
+    monkeypatch.delenv("ENVPORT_NO_CACHE", raising=False)
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/nonexistent/cache")
+    assert CliRunner().invoke(app, ["--no-cache", "list"]).exit_code == 0
+    assert os.environ.get("ENVPORT_NO_CACHE") == "1" and "JAX_COMPILATION_CACHE_DIR" not in os.environ
+    monkeypatch.delenv("ENVPORT_NO_CACHE")
+    assert CliRunner().invoke(app, ["mutate", "no-such-port"]).exit_code == 2
+    assert os.environ.get("ENVPORT_NO_CACHE") == "1"  # mutants compile programs of their own: never cached

@@ -46,18 +46,28 @@ def compilation_cache_dir() -> Path:
     return Path(base) / "envport" / "jax"
 
 
-def use_compilation_cache() -> None:
-    """Turn JAX's persistent compilation cache on, here and in every subprocess (unless the user set it already).
+NO_CACHE_ENV = "ENVPORT_NO_CACHE"  # set by --no-cache, so envport's subprocesses (the demo's steps) keep to it
+UNCACHED_COMMANDS = ("mutate",)  # every mutant compiles programs of its own: caching them would only fill the folder
 
-    A second run of a command then loads its compiled programs instead of compiling them again.
+
+def use_compilation_cache(enabled: bool = True) -> None:
+    """Turn JAX's persistent compilation cache on (or, `enabled=False`, off), here and in every subprocess.
+
+    A second run of a command then loads its compiled programs instead of compiling them again. A cache folder
+    the user set (JAX_COMPILATION_CACHE_DIR) is kept; --no-cache (or ENVPORT_NO_CACHE=1) turns every cache off.
     """
     import os
     import sys
 
+    if not enabled:
+        os.environ[NO_CACHE_ENV] = "1"
+    if os.environ.get(NO_CACHE_ENV):
+        os.environ.pop("JAX_COMPILATION_CACHE_DIR", None)
+        return
     os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(compilation_cache_dir()))
     # Cache programs that took 0.5 s or more to compile (JAX's default is 1 s; evaluation's take less).
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
-    if "jax" in sys.modules:  # imported already (in-process use): the environment is read only at import
+    if "jax" in sys.modules:  # imported already (in-process use): JAX reads the environment only at import
         import jax
 
         jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
@@ -67,11 +77,12 @@ def use_compilation_cache() -> None:
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     ports: Optional[List[Path]] = typer.Option(
         None, "--ports", help="A folder of your own ports (repeatable). Default: $ENVPORT_PORTS, else ./ports when it exists."
     ),
     no_cache: bool = typer.Option(
-        False, "--no-cache", help="Do not use JAX's persistent compilation cache ($XDG_CACHE_HOME/envport/jax or ~/.cache/envport/jax)."
+        False, "--no-cache", help="Do not use JAX's persistent compilation cache ($XDG_CACHE_HOME/envport/jax or ~/.cache/envport/jax; `mutate` never does)."
     ),
     version: bool = typer.Option(
         False, "--version", is_eager=True, callback=_print_version, help="Print envport's version and exit."
@@ -81,8 +92,7 @@ def _global_options(
     import os
     import sys
 
-    if not no_cache:
-        use_compilation_cache()
+    use_compilation_cache(enabled=not no_cache and ctx.invoked_subcommand not in UNCACHED_COMMANDS)
     if os.getcwd() not in sys.path:  # the user's own modules import from the folder envport runs in, as with `python -m`
         sys.path.append(os.getcwd())
     from envs.registry import port_folders, use_port_folders
