@@ -157,7 +157,6 @@ class Verifier:
         return outcome
 
 
-
 def _budget_outcome(seconds: float, what: str) -> dict[str, Any]:
     """The outcome of a step the run's --timeout cut short (marked `budget`: not cached, not the translation's fault)."""
     message = f"{what} was stopped after {seconds:.0f} s: the run's --timeout ran out (not a verdict on the translation)"
