@@ -32,7 +32,28 @@ def make_train(
     each member steps its own `config.num_envs` environments with its own random stream,
     gradients are averaged over the axis and episode statistics summed, so all members keep
     the same parameters. `on_update(update_index, return_sum, episodes)`, when given, is
-    called from the compiled run after every update (under vmap: once per seed), for progress.
+    called from the compiled run after every update (under vmap: once per seed), for progress
+    (a program with such a host callback is never written to JAX's persistent compilation cache).
+    """
+    init, run_updates = make_train_parts(config, env, env_params, axis_name, on_update)
+
+    def train(key):
+        carry = init(key)
+        (learner, *_), metrics = run_updates(carry, jnp.arange(config.num_updates))
+        return learner, metrics
+
+    return train
+
+
+def make_train_parts(
+    config: PPOConfig, env, env_params=None, axis_name: str | None = None, on_update: Callable | None = None
+) -> tuple[Callable, Callable]:
+    """`make_train` in two pure pieces: `init(key) -> carry` and `run_updates(carry, indices) -> (carry, metrics)`.
+
+    `run_updates` runs the updates numbered `indices` (a `lax.scan`); called on consecutive
+    slices of `arange(num_updates)` it trains exactly as `make_train`'s single call does, so a
+    caller can report progress between slices without a host callback inside the program.
+    The carry's first element is the learner.
     """
     env_params = env.default_params if env_params is None else env_params
     action = network.action_spec_of(env.action_space(env_params))
@@ -75,7 +96,7 @@ def make_train(
             jax.debug.callback(on_update, index + 1, return_sum, episodes)
         return (learner, states, obs, ep_return, key), metrics
 
-    def train(key):
+    def init(key):
         k_init, key = jax.random.split(key)
         if axis_name is not None:  # own environments and samples per member, same initial parameters
             key = jax.random.fold_in(key, jax.lax.axis_index(axis_name))
@@ -83,11 +104,12 @@ def make_train(
         learner = init_learner(k_init, config, action, (obs_size,))
         obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, n), env_params)
         obs = network.flat_obs(obs, 1)
-        carry = (learner, states, obs, jnp.zeros(n, jnp.float32), key)
-        (learner, *_), metrics = jax.lax.scan(update_step, carry, jnp.arange(config.num_updates))
-        return learner, metrics
+        return (learner, states, obs, jnp.zeros(n, jnp.float32), key)
 
-    return train
+    def run_updates(carry, indices):
+        return jax.lax.scan(update_step, carry, indices)
+
+    return init, run_updates
 
 
 def legal_masks(env, env_params) -> Callable:

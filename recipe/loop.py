@@ -128,11 +128,16 @@ def run_loop(run: Run) -> RunState:
             continue
         run.progress(f"iteration {st.iteration} ({st.phase}): verifying")
         outcome = run.verifier.verify()
-        st.last_outcome = outcome
         run.log.event("verification", iteration=st.iteration, outcome=outcome)
         row = {"iteration": st.iteration, "phase": st.phase, "ended": ended, "levels": outcome["levels"],
                "passed": outcome["passed"], "tokens": run.usage.tokens, "cost": run.usage.cost,
                "seconds": round(time.time() - start, 1)}
+        if outcome.get("budget"):  # --timeout ran out mid-verification: no verdict, the phase stays as it was
+            row["note"] = "verification cut short by --timeout"
+            st.rows.append(row)
+            _stop(run, f"budget: --timeout {run.budget.timeout:.0f} s reached during verification")
+            break
+        st.last_outcome = outcome
         if outcome["passed"]:
             _passed(run, outcome, row)
         elif st.phase == "optimise":
@@ -238,7 +243,7 @@ def _bench(run: Run) -> list[dict[str, Any]]:
                 "--adapter", str(run.run_dir / "verify" / "bench_adapter.py")]
     else:
         cmd += ["--package", run.task.package]
-    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=worker_env(run.task, *import_paths), isolated=True)
+    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.time_limit()[0], env=worker_env(run.task, *import_paths), isolated=True)
     if result.timed_out or not out.is_file():
         run.log.event("bench_failed", output=head_tail(result.output, 4000), timed_out=result.timed_out)
         return []

@@ -181,7 +181,7 @@ def open_run(options: TranslateOptions) -> Run:
     usage = Usage.from_dict(state.usage) if state.usage else Usage()
     budget = Budget(o.max_iterations, o.max_tokens, o.max_cost, o.timeout)
     settings = VerifySettings(o.levels, o.examples, o.programs, o.episodes, 0, o.verify_timeout)
-    verifier = Verifier(task, workspace, settings, run_dir / "verify")
+    verifier = Verifier(task, workspace, settings, run_dir / "verify", time_left=lambda: usage.remaining_seconds(budget))
     agent = _make_agent(kind, o, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state)
     run = Run(task, run_dir, workspace, verifier, agent, log, usage, budget, output, o, state,
               optimise_rounds=o.optimise_rounds, batch_sizes=batch_sizes, bench_steps=o.bench_steps)
@@ -222,7 +222,8 @@ def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_d
     else:
         model = OpenAIModel(o.model, o.base_url, api_key or NO_KEY, request_timeout=o.request_timeout,
                             max_retries=o.max_retries, retry_delay=o.retry_delay,
-                            on_retry=lambda info: log.event("retry", **info))
+                            on_retry=lambda info: log.event("retry", **info),
+                            time_left=lambda: usage.remaining_seconds(budget))
         price = price_for(o.model, prices)
     toolbox = Toolbox(workspace, verifier, run_dir)
     return ToolAgent(model, toolbox, log, usage, budget, price, prompting.system_prompt(task, tools=True),

@@ -127,12 +127,13 @@ def _execute(run) -> int:
         info(f"waiting for the agent: the prompt is in {run.workspace.root / 'PROMPT.md'} (kept in {run.run_dir / 'prompts'}); "
              f"edit the files in {run.workspace.root}, then run `envport translate --resume {run.run_dir}`")
         return EXIT_OK
-    table = Table(title=f"envport translate {run.task.name} -> {run.task.target}")
-    for column in ("iteration", "phase", "levels", "result", "tokens", "cost", "seconds", "best steps/s", "note"):
-        table.add_column(column, overflow="fold")
-    for row in summary_rows(state):
-        table.add_row(*row)
-    out.print(table)
+    if state.rows:  # a run stopped before its first verification has no table to show
+        table = Table(title=f"envport translate {run.task.name} -> {run.task.target}")
+        for column in ("iteration", "phase", "levels", "result", "tokens", "cost", "seconds", "best steps/s", "note"):
+            table.add_column(column, overflow="fold")
+        for row in summary_rows(state):
+            table.add_row(*row)
+        out.print(table)
     u = run.usage
     out.print(f"tokens {u.prompt_tokens} in + {u.completion_tokens} out (server's counts), cost {format_cost(u.cost)}, "
               f"wall {u.elapsed():.0f} s", markup=False, highlight=False)
