@@ -259,8 +259,10 @@ def task_for_port(name: str, target: str) -> Task:
         raise TaskError(f"{exc}. Run `envport list`, or translate your own class with --reference module:Class --name NEW") from exc
     package_module = importlib.import_module(port.jax_module.rpartition(".")[0])
     adapter = importlib.import_module(package_module.__name__ + ".reference")
-    sources = [_source_of(m, m.__name__, "reference") for m in _port_reference_modules(port)]
-    sources.append(_source_of(adapter, adapter.__name__, "adapter"))
+    modules = _port_reference_modules(port)
+    sources = [_source_of(m, m.__name__, "reference") for m in modules]
+    if adapter not in modules:  # a port created from a spec keeps its adapter in its reference module
+        sources.append(_source_of(adapter, adapter.__name__, "adapter"))
     sources.append(_source_of(package_module, package_module.__name__, "metadata"))
     package = package_module.__name__  # dotted: envs.<family>.<port>
     if target == "rust":
@@ -272,7 +274,12 @@ def task_for_port(name: str, target: str) -> Task:
         return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary(),
                     rust_file, bound)
     sources += _contract_sources()
-    class_name = type(port.make_jax()).__name__
+    try:
+        class_name = type(port.make_jax()).__name__
+    except ModuleNotFoundError as exc:  # a port created from a spec before its first translation: jax_env is to be written
+        if exc.name != port.jax_module:
+            raise
+        class_name = "".join(part.capitalize() for part in package.rpartition(".")[2].split("_"))
     return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary())
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from recipe.task import ROOT, Task
 from recipe.workspace import Workspace
-from verify.process import head_tail, run_command, workspace_env
+from verify.process import child_env, head_tail, run_command, workspace_env
 from verify.levels import LEVEL_ORDER, LEVEL_TITLES, UNREGISTERED_LEVELS
 
 DEFAULT_LEVELS = ",".join(UNREGISTERED_LEVELS)  # "L0,D,L1,L2,L3": a workspace translation is not registered
@@ -130,7 +130,9 @@ class Verifier:
                     "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
         else:
             cmd += ["--package", self.task.package]
-        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=workspace_env(*import_paths), isolated=True)
+        # A registered port's translation is loaded by its path, so the ports folders may stay (the port may live in one).
+        env = child_env(*import_paths) if self.task.registered else workspace_env(*import_paths)
+        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=env, isolated=True)
         if result.timed_out:
             return {**failed_outcome("L0", "time limit", f"verification did not finish within {s.timeout:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}
