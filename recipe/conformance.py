@@ -186,11 +186,12 @@ def _fixture():
     import pytest
 
     @pytest.fixture
-    def make_env():
-        """A factory of fresh environments of the implementation under test (see the module docstring)."""
-        package = os.environ.get(PACKAGE_ENV)
+    def make_env(request):
+        """A factory of fresh environments of the implementation under test (see the module docstring); the port's
+        package is $ENVPORT_CONFORMANCE_PACKAGE, else the package of the test module."""
+        package = os.environ.get(PACKAGE_ENV) or request.module.__name__.rpartition(".")[0]
         if not package:
-            pytest.fail(f"set {PACKAGE_ENV} to the port's package (envport create sets it)")
+            pytest.fail(f"set {PACKAGE_ENV} to the port's package (envport create sets it), or keep the tests in the port's package")
         return make_implementation(package, os.environ.get(IMPLEMENTATION_ENV, "reference"))
 
     return make_env
