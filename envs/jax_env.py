@@ -46,10 +46,29 @@ def randint(key, shape, low, high, dtype=None):
     return (jax_random.bits(key, shape) % span).astype(dtype) + jnp.asarray(low, dtype)
 
 
+def uniform_index(u, low, high):
+    """`low + floor(u * (high - low))`: how an 'index' draw u in [0, 1) answers `integers(low, high)`
+    (envs.spec.DrawSpec), exactly as the verifier's tape computes it from the same u.
+
+    For float32 u (multiples of 2**-23, as `jax_random.uniform` makes them) the product is
+    taken in integers, so the production build picks the index the float64 reference would
+    (ranges up to 256); `high` may be traced.
+    """
+    u = jnp.asarray(u)
+    span = jnp.asarray(high - low)
+    if u.dtype == jnp.float32:
+        index = (jnp.round(u * 2.0**23).astype(jnp.int32) * span.astype(jnp.int32)) >> 23
+    else:
+        index = jnp.floor(u * span).astype(int_dtype())
+    return jnp.asarray(low) + jnp.minimum(index, span - 1)
+
+
 class JaxEnv:
     """gymnax-style environment whose randomness is an explicit input (docs/design.md, "The port contract")."""
 
     name: str = "env"
+    # Mirrors Port.action_mask: step_det then returns info["action_mask"] (the mask contract).
+    has_action_mask: bool = False
 
     # ----- subclass API -------------------------------------------------
     @property
@@ -120,7 +139,10 @@ class JaxEnv:
         state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), reset_state, next_state)
         # The observation of the state returned (not a select between two observations): a caller
         # that drops info['final_obs'] then computes one observation per step, not two.
-        return self.get_obs(state_out, params), state_out, reward, terminated, truncated, {"final_obs": obs}
+        info = {"final_obs": obs}
+        if self.has_action_mask:
+            info["action_mask"] = self.action_mask(state_out, params)
+        return self.get_obs(state_out, params), state_out, reward, terminated, truncated, info
 
     def reset(self, key: jax.Array, params=None):
         """gymnax API: (obs, state) of a new episode."""

@@ -19,6 +19,9 @@ class StepOutcome:
     reward: float = 0.0
     terminated: bool = False
     truncated: bool = False
+    # The legal-action mask of the state returned (bool, one per discrete action), for ports with
+    # Port.action_mask; None where the side did not report one.
+    action_mask: np.ndarray | None = None
 
 
 @dataclass
@@ -29,12 +32,17 @@ class Mismatch:
     expected: Any
     actual: Any
     rule: str
+    detail: str = ""  # what differs, where the two values alone do not say it plainly (a mask's indices)
 
     def describe(self) -> str:
-        return f"{self.field}: reference {_fmt(self.expected)} != translation {_fmt(self.actual)} ({self.rule})"
+        text = f"{self.field}: reference {_fmt(self.expected)} != translation {_fmt(self.actual)} ({self.rule})"
+        return f"{text}: {self.detail}" if self.detail else text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "expected": _plain(self.expected), "actual": _plain(self.actual), "rule": self.rule}
+        out = {"field": self.field, "expected": _plain(self.expected), "actual": _plain(self.actual), "rule": self.rule}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 def _plain(value: Any) -> Any:
@@ -95,4 +103,27 @@ def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, wit
     tol = port.obs_tolerance
     if not values_match(expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol):
         found.append(Mismatch("obs", expected.obs, actual.obs, _rule_text(tol)))
+    # A masked port's masks, where a side reported one (a comparison of written states alone has neither).
+    if port.action_mask and (expected.action_mask is not None or actual.action_mask is not None):
+        found += compare_masks(expected.action_mask, actual.action_mask)
     return found
+
+
+def compare_masks(expected: Any, actual: Any) -> list[Mismatch]:
+    """The legal-action masks compared exactly, as a list of at most one Mismatch naming the actions that differ."""
+    if expected is None or actual is None:
+        missing = "reference" if expected is None else "translation"
+        return [Mismatch("action_mask", "<missing>" if expected is None else expected, "<missing>" if actual is None else actual,
+                         "present", f"the {missing} returned no info['action_mask'] (the port declares a mask)")]
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    if expected.shape != actual.shape or actual.dtype != np.bool_:
+        return [Mismatch("action_mask", expected, actual, "exact",
+                         f"shape {actual.shape} dtype {actual.dtype}, want the reference's {expected.shape} bool")]
+    differ = np.flatnonzero(expected.reshape(-1) != actual.reshape(-1))
+    if not len(differ):
+        return []
+    legal_ref = [int(i) for i in differ if expected.reshape(-1)[i]]
+    legal_ours = [int(i) for i in differ if actual.reshape(-1)[i]]
+    return [Mismatch("action_mask", expected, actual, "exact",
+                     f"differs at actions {differ.tolist()} (legal only for the reference: {legal_ref}; "
+                     f"only for the translation: {legal_ours})")]

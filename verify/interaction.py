@@ -50,6 +50,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
     space = env.action_space(params)
     discrete = hasattr(space, "n")
     step_det = jax.jit(env.step_det)
+    mask_of = jax.jit(env.action_mask) if port.action_mask else None
     batch_step = jax.jit(jax.vmap(env.step_det, in_axes=(0, 0, 0, None)))
     actions = action_strategy(space)
 
@@ -66,6 +67,20 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             _fail_on(check, compare_outcomes(port, expected, actual, with_step=False), context)
             if port.chaotic:  # shadow the reference so ulps cannot grow (see Port.chaotic)
                 self.state = ref_state
+
+        def _info_mask(self, info: dict, new_state: Any, context: str) -> np.ndarray | None:
+            """A masked port's info['action_mask'] from step_det, checked to be the mask of the state it returned
+            (after an auto-reset: the new episode's first state); None for a port without a mask."""
+            if not port.action_mask:
+                return None
+            if "action_mask" not in info:
+                raise InteractionFailure("action_mask", f"{context}: step_det's info lacks 'action_mask' (the port declares a mask)")
+            returned = np.asarray(info["action_mask"])
+            own = np.asarray(mask_of(lock.dict_to_state(lock.state_to_dict(new_state)), params))
+            if returned.shape != own.shape or not np.array_equal(returned, own):
+                raise InteractionFailure("action_mask", f"{context}: step_det's info['action_mask'] {returned.astype(int).tolist()} is not "
+                                         f"action_mask(state returned) {own.astype(int).tolist()}")
+            return returned
 
         def _reset_both(self, seed: int) -> None:
             draws = jax.tree.map(np.asarray, env.sample_reset_draws(jax.random.PRNGKey(seed), params))
@@ -85,19 +100,21 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             before = port.get_state(lock.ref)
             ended = lock.reference_step(None, action, draws["step"])
             context = f"step from {_short(before)} with action {np.asarray(action).tolist()}"
-            last = StepOutcome(np.asarray(info["final_obs"]), ended.state, float(reward), bool(terminated), bool(truncated))
+            info_mask = self._info_mask(info, new_state, context)
             if ended.terminated or ended.truncated:
                 # The translation auto-resets in the same step; the reference is reset with the same draws.
                 pre_reset = lock.translation_step(self.state, action, draws)
-                last = StepOutcome(np.asarray(info["final_obs"]), pre_reset.state, float(reward), bool(terminated), bool(truncated))
+                last = StepOutcome(np.asarray(info["final_obs"]), pre_reset.state, float(reward), bool(terminated), bool(truncated),
+                                   pre_reset.action_mask)
                 _fail_on(check, compare_outcomes(port, ended, last), context + " (the step that ends the episode)")
                 restarted = lock.reference_reset(draws["reset"])
-                after = StepOutcome(np.asarray(obs), lock.state_to_dict(new_state))
+                after = StepOutcome(np.asarray(obs), lock.state_to_dict(new_state), action_mask=info_mask)
                 _fail_on(check, compare_outcomes(port, restarted, after, with_step=False), context + " (auto-reset: next episode's first obs and state)")
             else:
                 if bool(terminated) or bool(truncated):
                     raise InteractionFailure(check, f"{context}: the translation ended the episode (terminated={bool(terminated)}, truncated={bool(truncated)}), the reference did not")
-                _fail_on(check, compare_outcomes(port, ended, StepOutcome(np.asarray(obs), lock.state_to_dict(new_state), float(reward), False, False)), context)
+                returned = StepOutcome(np.asarray(obs), lock.state_to_dict(new_state), float(reward), False, False, info_mask)
+                _fail_on(check, compare_outcomes(port, ended, returned), context)
                 if not np.array_equal(np.asarray(info["final_obs"]), np.asarray(obs)):
                     raise InteractionFailure(check, f"{context}: info['final_obs'] differs from obs on a step that does not end the episode")
             self.state = lock.state_to_dict(new_state)

@@ -36,7 +36,7 @@ import jax
 import numpy as np
 from scipy import stats
 
-from verify.draw_samples import ALPHA, RecordingGenerator, compare_draw, compare_samples
+from verify.draw_samples import ALPHA, RecordingGenerator, by_element, compare_draw, compare_permutation_pairs, compare_samples, element_specs
 from verify.lockstep import Lockstep, _quiet
 from verify.reports.model import LevelResult
 from verify.tape import match_draws
@@ -58,7 +58,8 @@ def _gating_draw(a: Any, b: Any, theirs: dict[str, list], pairs: list[tuple], mi
     (`if random() < p: uniform(...)`): its values in the pairs then differ from all its values, and the reference's
     own pair is dependent by construction, so the joint test does not apply. None otherwise."""
     for index, (gate, gated) in enumerate(((a, b), (b, a))):
-        if not gated.optional or gate.optional or min(len(pairs), len(theirs[gate.name])) < min_samples:
+        # the gate may itself be optional (one element of an up_to draw decides whether the next is asked for)
+        if not gated.optional or min(len(pairs), len(theirs[gate.name])) < min_samples:
             continue
         in_pairs = np.asarray([pair[index] for pair in pairs], np.float64)
         p, _ = compare_samples(gate.kind, in_pairs, np.asarray(theirs[gate.name], np.float64).reshape(-1))
@@ -148,7 +149,8 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
     start = time.perf_counter()
     port = lock.port
     rust = getattr(lock, "backend", "jax") == "rust"
-    specs = port.draws_for("step")
+    declared = port.draws_for("step")
+    specs = element_specs(declared)  # an up_to draw is tested element by element
     if rust and not hasattr(lock.rust, "last_step_draws"):
         result.notes.append("not checked: this envport_rust build does not report its step draws (last_step_draws); "
                             "rebuild it with `bash setup.sh`")
@@ -162,6 +164,7 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
         pool = pool[: len(pool) // 2] + [event_state(s) for s in pool[len(pool) // 2 :]]
     rng = np.random.default_rng(seed)
     recorder = RecordingGenerator(rng)
+    permutations: set[str] = set()
     n_actions = lock.ref.action_space.n
     draws_from = (_rust_sampler if rust else _jax_sampler)(lock, seed)
     ours: dict[str, list] = {s.name: [] for s in specs}
@@ -177,12 +180,13 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             recorder.record = []
             with port.swap_randomness(lock.ref, recorder), _quiet():
                 lock.ref.step(int(actions[r]))
-            asked = match_draws(specs, recorder.record)
+            asked = by_element(declared, match_draws(declared, recorder.record, permutations))
+            mine = by_element(declared, {name: np.asarray(v)[r] for name, v in draws.items()})
             if rust:  # what the Rust env drew in this step (NaN: not drawn)
-                step = {s.name: np.asarray(draws[s.name][r]).reshape(s.shape) for s in specs}
+                step = {s.name: np.asarray(mine[s.name]).reshape(s.shape) for s in specs if s.name in mine}
                 step = {name: v for name, v in step.items() if not np.isnan(v).all()}
             else:  # the JAX draws, paired with the reference's by repetition
-                step = {name: draws[name][r] for name in asked}
+                step = {name: mine[name] for name in asked}
             for name, value in asked.items():
                 theirs[name].append(value)
             for name, value in step.items():
@@ -213,6 +217,8 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             result.notes.append(f"{spec.name}: drawn {count} times by the reference, {ours_count} by the translation from these states; too few to test")
             continue
         compare_draw(result, "step_draw_distribution", spec, np.stack(ours[spec.name]), np.stack(theirs[spec.name]))
+        if spec.name in permutations:
+            compare_permutation_pairs(result, "step_draw_distribution", spec, np.stack(ours[spec.name]), np.stack(theirs[spec.name]))
     for a, b in pairs:  # 16 cells and more: more pairs than single draws
         theirs_ab = theirs_pairs[(a.name, b.name)]
         gate = _gating_draw(a, b, theirs, theirs_ab, min_samples)
