@@ -28,9 +28,9 @@ IMPLEMENTATION_ENV = "ENVPORT_CONFORMANCE"
 RESULTS_ENV = "ENVPORT_CONFORMANCE_RESULTS"  # where the plugin writes each test's outcome (JSON), when set
 IMPLEMENTATIONS = ("reference", "jax")
 
-_RULE = re.compile(r"\bR[-_]?(\d+)[._](\d+)(?!\d)")
+_RULE = re.compile(r"(?<![A-Za-z0-9])R[-_]?(\d+)[._](\d+)(?!\d)")  # R7_4 (also inside test_R7_4_x)
 _SECTION_HEADING = re.compile(r"^#{1,3}\s*(\d+)\.?\s+\S", re.MULTILINE)
-_SECTION = re.compile(r"\bS[-_]?(\d+)(?![\d._])")
+_SECTION = re.compile(r"(?<![A-Za-z0-9])S[-_]?(\d+)(?![\d._])")
 
 
 def spec_rules(text: str) -> list[str]:

@@ -128,9 +128,16 @@ def new_create(options: TranslateOptions) -> tuple[CreateRun, Run]:
     return create, _reference_run(create, task, None)
 
 
+def _stage_replay(options: TranslateOptions, stage: str) -> TranslateOptions:
+    """--agent replay of a recorded create run: each stage replays that run's stage sub-folder."""
+    if options.replay and (Path(options.replay) / STATE_FILE).is_file():
+        return replace(options, replay=Path(options.replay) / stage)
+    return options
+
+
 def _reference_run(create: CreateRun, task: SpecTask, stored_state: dict[str, Any] | None) -> Run:
     # a reference has no throughput to optimise; its output is the ports folder (the package keeps its layout)
-    o = replace(create.options, optimise_rounds=0, output=create.ports)
+    o = replace(_stage_replay(create.options, "reference"), optimise_rounds=0, output=create.ports)
     return session.assemble_run(o, task, create.run_dir / "reference", stored_state, create.ports, verifier_class=SpecVerifier)
 
 
@@ -170,8 +177,8 @@ def _target_run(create: CreateRun, target: str, resume: bool = False) -> Run:
     given = {k: getattr(create.options, k) for k in ("max_iterations", "max_tokens", "max_cost", "timeout", "base_url", "model", "agent_cmd")}
     if resume and (stage_dir / "state.json").is_file():
         return session.open_run(TranslateOptions(resume=stage_dir, runs_dir=create.options.runs_dir, **given))
-    o = replace(create.options, name=create.options.new_name, new_name=None, spec=None, reference=None, to=target,
-                output=create.ports / create.package)
+    o = replace(_stage_replay(create.options, target), name=create.options.new_name, new_name=None, spec=None,
+                reference=None, to=target, output=create.ports / create.package)
     return session.open_run(o, run_dir=stage_dir)
 
 
@@ -234,7 +241,8 @@ def conformance_of(create: CreateRun, target: str) -> dict[str, Any]:
     env = {**child_env(ROOT, create.ports), PACKAGE_ENV: create.package, IMPLEMENTATION_ENV: target, RESULTS_ENV: str(results)}
     proc = run_tests(Workspace(package_dir), "test_conformance.py", create.run_dir / target, create.options.verify_timeout, env)
     data = json.loads(results.read_text()) if results.is_file() else {"tests": []}
-    counts = {k: sum(r["outcome"] == k for r in data["tests"]) for k in ("passed", "failed", "skipped")}
+    counts = {key: sum(r["outcome"] == outcome for r in data["tests"])
+              for key, outcome in (("tests_passed", "passed"), ("failed", "failed"), ("skipped", "skipped"))}
     passed = not proc.timed_out and proc.returncode == 0 and counts["failed"] == 0
     return {"passed": passed, **counts, "output": proc.output[-4000:]}
 

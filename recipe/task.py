@@ -280,7 +280,8 @@ def task_for_port(name: str, target: str) -> Task:
         if exc.name != port.jax_module:
             raise
         class_name = "".join(part.capitalize() for part in package.rpartition(".")[2].split("_"))
-    return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary())
+    return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources,
+                {**port.summary(), "action_mask": port.action_mask})
 
 
 def reachable_classes(obj: Any, depth: int = 2) -> list[type]:
