@@ -56,18 +56,22 @@ class JaxFace:
     spec. `info["action_mask"]` is the translation's `action_mask` of the returned state, when the port has a mask.
     """
 
+    _compiled: dict[str, tuple] = {}  # port name -> (env, jitted step, draws, reset, mask): each test's face reuses them
+
     def __init__(self, port: Any):
         import jax
 
-        self.port, self.env = port, port.make_jax()
+        if port.name not in JaxFace._compiled:
+            env = port.make_jax()
+            JaxFace._compiled[port.name] = (env, jax.jit(env.step_env_det), jax.jit(env.sample_draws), jax.jit(env.reset),
+                                            jax.jit(env.action_mask))
+        self.port = port
+        self.env, self._step, self._draws, self._reset, self._mask = JaxFace._compiled[port.name]
         self.params = self.env.default_params
         self.action_space = self.env.action_space(self.params).to_gymnasium()
         self.observation_space = self.env.observation_space(self.params).to_gymnasium()
         self._key = jax.random.PRNGKey(0)
         self._state = None
-        self._step = jax.jit(self.env.step_env_det)
-        self._draws = jax.jit(self.env.sample_draws)
-        self._reset = jax.jit(self.env.reset)
 
     def _split(self):
         import jax
@@ -78,7 +82,7 @@ class JaxFace:
     def _info(self) -> dict[str, Any]:
         if not self.port.action_mask:
             return {}
-        return {"action_mask": np.asarray(self.env.action_mask(self._state, self.params), dtype=bool)}
+        return {"action_mask": np.asarray(self._mask(self._state, self.params), dtype=bool)}
 
     def reset(self, seed: int | None = None, options: Any = None):
         """A new episode; `seed` seeds the JAX key."""

@@ -23,7 +23,7 @@ from recipe.promote import PromotionRefused, promote
 from recipe.task import ROOT, Task
 from recipe.verification import Verifier
 from recipe.workspace import Workspace
-from verify.process import head_tail, run_command, workspace_env
+from verify.process import child_env, head_tail, run_command, workspace_env
 
 if TYPE_CHECKING:
     from recipe.options import TranslateOptions
@@ -238,7 +238,8 @@ def _bench(run: Run) -> list[dict[str, Any]]:
                 "--adapter", str(run.run_dir / "verify" / "bench_adapter.py")]
     else:
         cmd += ["--package", run.task.package]
-    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=workspace_env(*import_paths), isolated=True)
+    env = (child_env if run.task.registered else workspace_env)(*import_paths)  # a registered port may live in a ports folder
+    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=env, isolated=True)
     if result.timed_out or not out.is_file():
         run.log.event("bench_failed", output=head_tail(result.output, 4000), timed_out=result.timed_out)
         return []

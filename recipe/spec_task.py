@@ -27,7 +27,7 @@ from typing import Any
 
 from recipe.conformance import IMPLEMENTATION_ENV, PACKAGE_ENV, RESULTS_ENV, spec_rules
 from recipe.task import ROOT, SourceFile, Task, TaskError, _package_name
-from recipe.verification import VerifySettings
+from recipe.verification import VerifySettings, reports_in
 from recipe.workspace import Workspace
 
 CHECKS = ("load", "rules", "tests", "checker", "adapter")  # the order the first failure is chosen in
@@ -117,7 +117,7 @@ class SpecVerifier:
     def __init__(self, task: SpecTask, workspace: Workspace, settings: VerifySettings, out_dir: Path):
         self.task, self.workspace, self.settings, self.out_dir = task, workspace, settings, Path(out_dir)
         self.cache: dict[str, dict[str, Any]] = {}
-        self.count = 0
+        self.count = reports_in(self.out_dir, "check")  # a resumed run numbers on: no report is overwritten
         self.build_dir = self.out_dir.parent / "build"
 
     def fingerprint(self) -> str:

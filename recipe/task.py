@@ -269,19 +269,24 @@ def task_for_port(name: str, target: str) -> Task:
         try:
             class_name, rust_file, bound = *rust_module_of(port.name), True
         except TaskError:  # no bindings yet: the prompt still renders, the loop says what is missing
-            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{RUST_FAMILY_DIR}{package.rpartition('.')[2]}.rs", False
+            class_name, rust_file, bound = _class_name(port, package), f"{RUST_FAMILY_DIR}{package.rpartition('.')[2]}.rs", False
         sources += _rust_contract_sources(exclude=rust_file)
         return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary(),
                     rust_file, bound)
     sources += _contract_sources()
+    return Task(port.name, target, port.reference_entry_point, True, _class_name(port, package), package, sources,
+                {**port.summary(), "action_mask": port.action_mask})
+
+
+def _class_name(port, package: str) -> str:
+    """The JAX translation's class name: its class, or (a port created from a spec, not translated yet, whose
+    jax_env module is still to be written) the package name in CamelCase, as `envport create` asks for it."""
     try:
-        class_name = type(port.make_jax()).__name__
-    except ModuleNotFoundError as exc:  # a port created from a spec before its first translation: jax_env is to be written
+        return type(port.make_jax()).__name__
+    except ModuleNotFoundError as exc:
         if exc.name != port.jax_module:
             raise
-        class_name = "".join(part.capitalize() for part in package.rpartition(".")[2].split("_"))
-    return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources,
-                {**port.summary(), "action_mask": port.action_mask})
+        return "".join(part.capitalize() for part in package.rpartition(".")[2].split("_"))
 
 
 def reachable_classes(obj: Any, depth: int = 2) -> list[type]:

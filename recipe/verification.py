@@ -68,13 +68,19 @@ def failed_outcome(level: str, check: str, message: str) -> dict[str, Any]:
             "seconds": 0.0}
 
 
+def reports_in(folder: Path, prefix: str) -> int:
+    """The highest number NNN of the `<prefix>-NNN.json` reports in `folder` (0 when none)."""
+    numbers = [int(p.stem.rpartition("-")[2]) for p in Path(folder).glob(f"{prefix}-*.json") if p.stem.rpartition("-")[2].isdigit()]
+    return max(numbers, default=0)
+
+
 class Verifier:
     """Runs verification of one task's workspace; remembers outcomes by content so nothing is verified twice."""
 
     def __init__(self, task: Task, workspace: Workspace, settings: VerifySettings, out_dir: Path):
         self.task, self.workspace, self.settings, self.out_dir = task, workspace, settings, Path(out_dir)
         self.cache: dict[str, dict[str, Any]] = {}
-        self.count = 0
+        self.count = reports_in(self.out_dir, "verify")  # a resumed run numbers on: no report is overwritten
         self.build_dir = self.out_dir.parent / "rust_build"  # Rust target: the build of the workspace crate
 
     def verify(self, levels: str | None = None) -> dict[str, Any]:

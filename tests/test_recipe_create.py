@@ -149,6 +149,8 @@ def test_create_manual_writes_the_prompt_waits_and_resume_checks(tmp_path):
     assert third.exit_code == 0 and "waiting for the agent (stage jax)" in third.stderr, third.output
     assert (ports / package / "reference.py").is_file() and (ports / package / "test_conformance.py").is_file()
     assert "`jax_env.py`" in (run / "jax" / "workspace" / "PROMPT.md").read_text()
+    # each resume's check kept its own report (numbering goes on across resumes)
+    assert sorted(p.name for p in (run / "reference" / "verify").glob("check-*.json")) == ["check-001.json", "check-002.json"]
     assert json.loads((run / "create.json").read_text())["stage"] == "jax"
 
 

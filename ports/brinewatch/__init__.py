@@ -1,5 +1,7 @@
 """Brinewatch (written from its specification by `envport create`): port metadata."""
 
+import numpy as np
+
 from brinewatch import reference
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
@@ -8,6 +10,17 @@ def _make_jax():
     from brinewatch.jax_env import Brinewatch
 
     return Brinewatch()
+
+
+def _running(state):
+    """A generated state made a running one (section 3's invariants while the episode runs): player 0's turn (odd) and
+    both keepers above 0. A step from a final state is outside the spec (the reference raises there).
+
+    Revised after stage 1: the JAX stage's first verification (L1, L2) stepped generated final states and met that raise.
+    """
+    turn = int(state["turn"])
+    return {**state, "turn": np.asarray(turn - 1 if turn % 2 == 0 else turn, np.int32),
+            "keeper_hp": np.maximum(np.asarray(state["keeper_hp"], np.int32), 1).astype(np.int32)}
 
 
 def _field(name, shape, low, high, where):
@@ -45,8 +58,11 @@ PORT = Port(
     draws=(
         DrawSpec("deck0", "integers", (16,), "reset", "np_random.permutation(16): player 0's deck order"),
         DrawSpec("deck1", "integers", (16,), "reset", "np_random.permutation(16): player 1's deck order"),
-        *(DrawSpec(f"gull_hit{i}", "integers", (), "step", "np_random.integers(0, k): a Gull Swarm hit's target "
-                   "among k = valid targets + 1 (the keeper last), only when k >= 2", optional=True) for i in range(1, 7)),
+        # Revised after stage 1 (the verifier's 'index' kind and up_to draws arrived then): six optional integers
+        # draws of shape () became one up_to draw of six 'index' uniforms, since k depends on earlier hits of the step.
+        DrawSpec("gull_hits", "index", (6,), "step", "np_random.integers(0, k) per Gull Swarm hit with k >= 2 (k = valid "
+                 "targets + 1, the keeper last): up to 3 in a PLAY, up to 6 in an END_TURN (the opponent's two Swarms)",
+                 up_to=True),
     ),
     max_episode_steps=1000,
     time_limit="no step limit: the game truncates itself after player 1's turn 18 (R-8.2 step 3.4); "
@@ -56,4 +72,5 @@ PORT = Port(
     obs_tolerance=Tolerance("exact"),
     reward_tolerance=Tolerance("exact"),
     action_mask=True,
+    canonical_state=_running,
 )
