@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from brinewatch import reference
+from envs.spec_games.brinewatch import reference
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
 
 def _make_jax():
-    from brinewatch.jax_env import Brinewatch
+    from envs.spec_games.brinewatch.jax_env import Brinewatch
 
     return Brinewatch()
 
@@ -32,12 +32,12 @@ PORT = Port(
     gym_id="Brinewatch-v1",
     description="A two-player duel card game against a scripted opponent, with a 27-action legal-action mask "
                 "(written from its specification, brinewatch.md v1).",
-    reference_entry_point="brinewatch.reference:BrinewatchEnv",
+    reference_entry_point="envs.spec_games.brinewatch.reference:BrinewatchEnv",
     make_reference=reference.make_reference,
     get_state=reference.get_state,
     set_state=reference.set_state,
     make_jax=_make_jax,
-    jax_module="brinewatch.jax_env",
+    jax_module="envs.spec_games.brinewatch.jax_env",
     # The spec's state table (section 3), in its order; bounds a little wider than the spec's ranges.
     state_fields=(
         _field("deck", (2, 16), 1, 8, "shuffled decks, fixed after reset"),

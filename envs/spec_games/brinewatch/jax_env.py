@@ -1,4 +1,4 @@
-"""Brinewatch in JAX: the reference `brinewatch.reference.BrinewatchEnv`, translated rule for rule.
+"""Brinewatch in JAX: the reference `envs.spec_games.brinewatch.reference.BrinewatchEnv`, translated rule for rule.
 
 Every state field is an int32 array of the reference's shape. The rules mirror the reference's own formulas (counts of
 nonzero entries, not positions of the last one), so the two agree on any state in the metadata's bounds, packed or
