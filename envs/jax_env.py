@@ -5,7 +5,8 @@ A translation implements the environment's own logic only:
 - `sample_reset_draws(key, params)` and `sample_step_draws(key, state, params)`:
   the random numbers of a reset and of a step, as small dicts of arrays;
 - `reset_det(reset_draws, params) -> (obs, state)`;
-- `transition(state, action, step_draws, params) -> (state, reward, terminated)`;
+- `transition(state, action, step_draws, params) -> (state, reward, terminated)`, or with a fourth
+  value, `truncated`, for a game that ends itself at a limit of its own (a last turn);
 - `get_obs(state, params)`, `action_space(params)`, `observation_space(params)`.
 
 This base adds what every environment shares: the step counter and time-limit
@@ -119,10 +120,13 @@ class JaxEnv:
     def step_env_det(self, state, action, draws: dict, params=None):
         """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
         params = self.default_params if params is None else params
-        next_state, reward, terminated = self.transition(state, action, draws["step"], params)
+        # A game with a limit of its own (a last turn) returns a fourth value, its own truncation.
+        next_state, reward, terminated, *own = self.transition(state, action, draws["step"], params)
         # The counter keeps the state's dtype, whatever dtype an adapted implementation stores it in.
         next_state = next_state.replace(time=jnp.asarray(state.time + 1, jnp.asarray(state.time).dtype))
         truncated = next_state.time >= params.max_steps_in_episode
+        if own:
+            truncated = truncated | jnp.asarray(own[0], bool)
         obs = self.get_obs(next_state, params)
         return obs, next_state, reward, jnp.asarray(terminated), jnp.asarray(truncated)
 

@@ -76,12 +76,17 @@ def _deferred(target: Any, name: str):
 
 
 def held_objects(root: Any, depth: int = 3) -> list[Any]:
-    """`root` and the objects reachable through its attributes (to `depth`) whose class comes from
-    the same top-level package (where a game keeps its generator), plus the generators themselves."""
+    """`root` and the objects reachable through its attributes (to `depth`), directly or inside short lists and
+    tuples, whose class comes from the same top-level package (where a game keeps its generator), plus the
+    generators themselves."""
     top = type(root).__module__.partition(".")[0]
     seen: list[Any] = []
 
     def visit(value: Any, level: int) -> None:
+        if type(value) in (list, tuple) and len(value) <= 64 and level < depth:
+            for item in value:  # players kept in a list, a game's piles of objects
+                visit(item, level)
+            return
         if any(value is s for s in seen) or type(value).__module__.partition(".")[0] != top:
             return
         seen.append(value)
@@ -146,3 +151,20 @@ def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
     finally:
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
+        _release_new_holders(getattr(env, "unwrapped", env), generator, view, saved)
+
+
+def _release_new_holders(base: Any, generator: Any, view: Any, saved: list[tuple[Any, str, Any]]) -> None:
+    """Give objects created during the swap (a dealer a reset built from the game's generator) the generator
+    the stand-in replaced, so the stand-in never outlives the block."""
+    originals = [value for _, _, value in saved if isinstance(value, (np.random.Generator, np.random.RandomState))]
+    pythons = [value for _, _, value in saved if isinstance(value, random.Random)]
+    base_generator = getattr(base, "_np_random", None)
+    numpy_original = base_generator if isinstance(base_generator, (np.random.Generator, np.random.RandomState)) else (
+        originals[0] if originals else None)
+    for obj in held_objects(base):
+        for name, value in list(getattr(obj, "__dict__", {}).items()):
+            if value is generator and numpy_original is not None:
+                setattr(obj, name, numpy_original)
+            elif value is view and pythons:
+                setattr(obj, name, pythons[0])

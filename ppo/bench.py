@@ -3,8 +3,9 @@
 Every backend steps `batch_size` environments with uniformly random actions and
 auto-reset; warm-up (compilation, first steps) is excluded; each measurement is
 repeated and the median reported. Rows are dicts with at least `env`, `backend`,
-`batch_size` and `steps_per_second`; a backend that is not installed gives a row
-with `skipped` set to the reason.
+`batch_size` and `steps_per_second`; a backend that is not installed, or does not
+offer this environment or setting (`BackendUnavailable`), gives a row with `skipped`
+set to the reason; a backend that fails gives a row with `error` set to the exception.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ import numpy as np
 
 BACKENDS = ("reference", "jax", "rust", "gymnax", "envpool")
 DEFAULT_BATCH_SIZES = (32, 128, 512, 2048, 8192)
+
+
+class BackendUnavailable(LookupError):
+    """The backend does not offer this environment or setting: its row is skipped, with this reason (not an error)."""
 
 
 def machine_description() -> dict[str, Any]:
@@ -179,7 +184,7 @@ def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: d
 
     gid = port.gymnax_id
     if gid is None:
-        raise LookupError(f"gymnax has no {port.name}")
+        raise BackendUnavailable(f"gymnax has no {port.name}")
     env, params = gymnax.make(gid)
     params, missing = with_settings(params, settings or {}, f"gymnax's {gid}", strict=False)
     run = _jax_scan_runner(
@@ -210,7 +215,9 @@ def prepare_envpool(port, batch_size: int, steps: int, seed: int = 0, num_thread
     import envpool
 
     if settings:
-        raise ValueError(f"settings ({', '.join(settings)}) are not passed to EnvPool")
+        raise BackendUnavailable(f"settings ({', '.join(settings)}) are not passed to EnvPool")
+    if port.gym_id not in envpool.list_all_envs():
+        raise BackendUnavailable(f"EnvPool has no {port.gym_id}")
 
     env = envpool.make_gymnasium(port.gym_id, num_envs=batch_size, seed=seed, num_threads=num_threads or os.cpu_count())
     env.reset()
@@ -221,6 +228,8 @@ def prepare_rust(port, batch_size: int, steps: int, seed: int = 0, num_threads: 
     """The envport Rust vector environment (rayon threads), random actions."""
     from envs.rust_backend import make_rust_vector
 
+    if "rust" not in port.backends:
+        raise BackendUnavailable(f"{port.name} has no Rust translation")
     env = make_rust_vector(port, batch_size, seed=seed, num_threads=num_threads, **(settings or {}))
     env.reset(seed=seed)
     return _host_vector_runner(env, env.single_action_space, batch_size, steps, seed)
@@ -310,9 +319,10 @@ def run_bench(
             progress(f"{port.name}: preparing {backend} at batch {batch_size}")
             try:
                 prepared[backend] = prepare(backend, port, batch_size, steps_for(backend, batch_size, budget), seed, num_threads, settings)
-            except Exception as exc:  # a backend that cannot run this env is reported, not fatal
+            except Exception as exc:  # reported in its row, not fatal to the other backends
                 size = 1 if backend == "reference" else batch_size
-                rows.append({"env": port.name, "backend": backend, "batch_size": size, "steps_per_second": None, "skipped": f"{type(exc).__name__}: {exc}"})
+                why = {"skipped": str(exc)} if isinstance(exc, BackendUnavailable) else {"error": f"{type(exc).__name__}: {exc}"}
+                rows.append({"env": port.name, "backend": backend, "batch_size": size, "steps_per_second": None, **why})
         progress(f"{port.name}: timing {', '.join(prepared)} at batch {batch_size}, taking turns")
         for backend, runs in measure(prepared, repeats).items():
             row = {"env": port.name, "backend": backend, "batch_size": prepared[backend].batch_size, "steps_per_second": statistics.median(runs), "runs": runs}

@@ -131,9 +131,14 @@ def resumed_options(options: TranslateOptions) -> tuple[TranslateOptions, dict[s
     state_file = Path(resume) / "state.json"
     if not state_file.is_file():
         raise UsageProblem(f"--resume {resume}: no state.json there; give the run folder a previous `envport translate` printed")
-    saved = json.loads(state_file.read_text())
-    o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
-    stored_state = saved["state"]
+    try:
+        saved = json.loads(state_file.read_text())
+        o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
+        stored_state = RunState(**saved["state"]).to_dict()  # unknown keys refused, missing ones defaulted
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = f"{type(exc).__name__}: {exc}" if not isinstance(exc, json.JSONDecodeError) else f"not JSON ({exc.msg} at line {exc.lineno})"
+        raise UsageProblem(f"--resume {resume}: {state_file} is damaged ({why}); envport writes it after every step, so a "
+                           "damaged one was edited or cut short: restore it from a copy, or start a new run") from None
     if stored_state["status"] == "passed":
         raise UsageProblem(f"--resume {resume}: that run already passed and promoted {', '.join(stored_state['promoted'])}; start a new run instead")
     stored_state["status"] = "running"

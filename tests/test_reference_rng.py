@@ -89,3 +89,49 @@ def test_an_unanswerable_call_names_the_line_of_the_reference(user_env):
     with swapped_randomness(user_env, TapeGenerator([])):
         with pytest.raises(TapeError, match=r"np_random.exponential at .*user_rng_env.py:\d+ \(`return self._np_random.exponential\(\)`\)"):
             user_env.odd()
+
+
+DEALER_SOURCE = textwrap.dedent('''
+    import numpy as np
+
+
+    class Dealer:
+        def __init__(self, rng):
+            self.rng = rng                           # built during a reset from the game's generator
+
+        def deal(self):
+            return int(self.rng.integers(0, 52))
+
+
+    class Player:
+        def __init__(self, rng):
+            self.rng = rng
+
+
+    class Table:
+        def __init__(self):
+            self._np_random = np.random.default_rng(0)
+            self.players = [Player(self._np_random) for _ in range(2)]   # objects kept in a list
+            self.dealer = None
+
+        def reset(self):
+            self.dealer = Dealer(self._np_random)
+            return self.dealer.deal(), int(self.players[1].rng.integers(0, 2))
+''')
+
+
+def test_objects_in_lists_and_objects_made_during_the_swap(tmp_path, monkeypatch):
+    """Generators held by objects in a list are routed, and an object the reference builds during the swap
+    from the stand-in is given the real generator back when the swap ends."""
+    (tmp_path / "user_table_env.py").write_text(DEALER_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    env = importlib.import_module("user_table_env").Table()
+    real = env._np_random
+    tape = TapeGenerator([(DrawSpec("card", "integers", (), "reset"), 17), (DrawSpec("seat", "integers", (), "reset"), 1)],
+                         label="reset")
+    with swapped_randomness(env, tape):
+        assert env.reset() == (17, 1)
+    tape.finish()
+    assert env.dealer.rng is real and all(p.rng is real for p in env.players)

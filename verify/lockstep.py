@@ -150,6 +150,12 @@ def _flat_reset_draws(port: Port, draws: dict) -> np.ndarray:
     return np.concatenate([np.asarray(draws[d.name], np.float64).reshape(-1) for d in port.draws_for("reset")])
 
 
+def _rust_mask(env: Any) -> np.ndarray | None:
+    """A Rust env's `action_mask()`, copied (the env returns its own buffer); None where it reports none."""
+    mask = env.action_mask() if hasattr(env, "action_mask") else None
+    return None if mask is None else np.array(mask)
+
+
 class RustLockstep(Lockstep):
     """The reference and the port's Rust translation side by side.
 
@@ -184,9 +190,7 @@ class RustLockstep(Lockstep):
     def _rust_mask(self) -> np.ndarray | None:
         """A masked port's legal-action mask of the Rust env's current state: its `action_mask()` (the raw
         single env's counterpart of RustEnv's info['action_mask']); None where it has none (reported missing)."""
-        if not self.masked or not hasattr(self.rust, "action_mask"):
-            return None
-        return np.array(self.rust.action_mask())
+        return _rust_mask(self.rust) if self.masked else None
 
     def _rust_state(self, state: dict) -> dict:
         if self.grid:
@@ -299,7 +303,7 @@ class RustLockstep(Lockstep):
         decide = jax.jit(jax.vmap(decide_one))
         envs = [make_rust_single(port) for _ in range(episodes)]
         first = []
-        mask_of = lambda r: np.array(r.action_mask()) if masked and hasattr(r, "action_mask") else None
+        mask_of = lambda r: _rust_mask(r) if masked else None
         for ep, r in enumerate(envs):
             o = r.reset_det({k: v[ep] for k, v in reset_draws.items()})
             first.append(StepOutcome(np.asarray(o), {k: np.asarray(v) for k, v in r.get_state().items()}, action_mask=mask_of(r)))

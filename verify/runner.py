@@ -35,13 +35,15 @@ def verify_port(
     backend: str = "jax",
     loader: Callable[..., Any] | None = None,
     reproduce: str | None = None,
+    on_level: Callable[[VerificationReport], None] | None = None,
 ) -> VerificationReport:
     """Verify the JAX translation of `port` (or `env`, another translation of it, or a third-party `candidate`),
     or with `backend="rust"` its Rust translation.
 
     `loader`: L0's load check, for a translation that loads another way than its registered module
     (default: verify.contract.check_loads). `reproduce`: the lines that build `lock` in the reproduction
-    scripts of failures (default: `reproduce_setup`).
+    scripts of failures (default: `reproduce_setup`). `on_level`: called with the report so far after each
+    level (run or skipped), so a caller can show progress and keep what finished if the run is interrupted.
     """
     options = options or VerifyOptions()
     if not verification_numerics_enabled():
@@ -61,6 +63,9 @@ def verify_port(
         report.levels[name] = result
         if name == "L0" and ignored:
             result.notes.append(f"{spec} does not model {', '.join(ignored)}: not compared")
+        if on_level is not None:
+            report.seconds = time.perf_counter() - start
+            on_level(report)
     report.seconds = time.perf_counter() - start
     return report
 

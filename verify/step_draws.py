@@ -6,10 +6,12 @@ depends on the state (a free slot among those left). So both sides are sampled
 from the same states: states the reference visits under random actions; from each, the
 reference steps `repeats` times with a recording generator (real numpy randomness,
 random actions) and the translation samples `repeats` step draws. For every draw,
-the values the reference asked for are compared with the translation's draws for
-the same state and repetition (conditioning on the same events, so the mixtures over
-states are alike), by the tests of `verify.distribution` (chi-square for integers,
-Kolmogorov-Smirnov for uniforms) at its alpha. Where events are rare in visited states,
+the values the reference asked for are compared with the translation's draws that the
+reference asks for when it plays the same step on them through the tape (so both are
+selected by the events their own values cause, and the mixtures over states are alike),
+by the tests of `verify.distribution` (chi-square for integers, Kolmogorov-Smirnov for
+uniforms and 'index' draws) at its alpha. An up_to draw is tested element by element
+(`picks[0]`, `picks[1]`, ...), each as an optional scalar draw. Where events are rare in visited states,
 a port names states that make them likely (`Port.extra["event_state"]`).
 
 The Rust translation draws lazily, from its own generator, only what its step uses: it
@@ -39,11 +41,11 @@ from scipy import stats
 from verify.draw_samples import ALPHA, RecordingGenerator, by_element, compare_draw, compare_permutation_pairs, compare_samples, element_specs
 from verify.lockstep import Lockstep, _quiet
 from verify.reports.model import LevelResult
-from verify.tape import match_draws
+from verify.tape import TapeError, match_draws, tape_for
 
 
 STRIDE = 10  # steps between two states taken into the pool
-QUARTILES = {"uniform": (0.25, 0.5, 0.75), "normal": (-0.6745, 0.0, 0.6745)}  # cell edges for the joint test
+QUARTILES = {"uniform": (0.25, 0.5, 0.75), "index": (0.25, 0.5, 0.75), "normal": (-0.6745, 0.0, 0.6745)}  # cell edges for the joint test
 
 
 def _cells(kind: str, values: np.ndarray) -> np.ndarray:
@@ -142,6 +144,22 @@ def _rust_sampler(lock: Lockstep, seed: int):
     return draws_from
 
 
+def _asked_on(lock: Lockstep, state: dict, action: int, draws: dict, fallback: dict) -> list[str]:
+    """The draws (up_to elements as `name[j]`) the reference takes when it steps from `state` on the translation's
+    `draws`: the translation's numbers are then selected by the events they cause, as the reference generator's are
+    by theirs, so pairs of draws where one decides whether the other is asked for compare like for like. Where the
+    tape cannot answer the step (L1's concern), the names the reference asked for on its own numbers."""
+    port = lock.port
+    port.set_state(lock.ref, state)
+    tape = tape_for(port, "step", draws)
+    try:
+        with port.swap_randomness(lock.ref, tape), _quiet():
+            lock.ref.step(action)
+    except TapeError:
+        return list(fallback)
+    return list(tape.used)
+
+
 def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50, seed: int = 0, min_samples: int = 200) -> LevelResult:
     """Level D for the port's step draws, for the JAX translation or, given a RustLockstep, the Rust one;
     a draw the reference asked for fewer than `min_samples` times is noted, not tested."""
@@ -185,8 +203,8 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             if rust:  # what the Rust env drew in this step (NaN: not drawn)
                 step = {s.name: np.asarray(mine[s.name]).reshape(s.shape) for s in specs if s.name in mine}
                 step = {name: v for name, v in step.items() if not np.isnan(v).all()}
-            else:  # the JAX draws, paired with the reference's by repetition
-                step = {name: mine[name] for name in asked}
+            else:  # the JAX draws the reference asks for when it plays the same step on them
+                step = {name: mine[name] for name in _asked_on(lock, state, int(actions[r]), {k: np.asarray(v)[r] for k, v in draws.items()}, asked)}
             for name, value in asked.items():
                 theirs[name].append(value)
             for name, value in step.items():

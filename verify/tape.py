@@ -4,8 +4,10 @@ While verifying, the reference's `np_random` is swapped for a `TapeGenerator`
 holding the draws the translation used for the same reset or step, so both sides
 consume the same random numbers (docs/design.md, randomness contract). Draws hold standard
 variates: 'uniform' numbers in [0, 1), 'integers' as the drawn integers,
-'normal' standard normals; the tape maps them the way numpy does
-(`uniform(low, high)` is `low + (high - low) * u`).
+'normal' standard normals, 'index' uniforms answering `integers(low, high)` with
+`low + floor(u * (high - low))`; the tape maps them the way numpy does
+(`uniform(low, high)` is `low + (high - low) * u`). An up_to draw answers up to
+its first axis's length in calls, one element each.
 
 A call the tape cannot answer, a draw of the wrong kind or shape, or draws left
 over all raise `TapeError`, naming the call: it means the two implementations

@@ -13,7 +13,7 @@ import typer
 
 from recipe.cli.bench_command import bench
 from recipe.cli.create_command import create
-from recipe.cli.console import usage_error
+from recipe.cli.console import request_port_folders, usage_error
 from recipe.cli.mutate_command import mutate
 from recipe.cli.train_command import train
 from recipe.cli.translate_command import translate
@@ -38,14 +38,12 @@ def _global_options(
 
     if os.getcwd() not in sys.path:  # the user's own modules import from the folder envport runs in, as with `python -m`
         sys.path.append(os.getcwd())
-    from envs.registry import port_folders, use_port_folders
     if ports:
         missing = [str(p) for p in ports if not p.is_dir()]
         if missing:
             raise usage_error(f"--ports {', '.join(missing)}: no such folder (a ports folder holds one package per port)")
-        use_port_folders(ports)
-    else:  # the folders in use, made absolute for the subprocesses, which may run elsewhere
-        use_port_folders(port_folders())
+    # Applied by each command (console.use_ports) after its own cheap checks: the registry imports JAX.
+    request_port_folders(ports or [])
 
 
 app.command("list")(list_ports)

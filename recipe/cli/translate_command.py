@@ -6,6 +6,7 @@ returns: the prompts, the progress of the loop and the summary.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -13,7 +14,11 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error, use_ports
+from recipe.cli.paths import check_folder, check_input_file
+from recipe.cli.progress import Progress
+
+ITERATION = re.compile(r"iteration (\d+)\b")
 
 RUST_MISSING = (
     "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist (a port declaring "
@@ -60,6 +65,11 @@ def translate(
 
     Exit 0: a verified translation was promoted; 1: the run ended without one (budget, model error); 2: bad usage.
     """
+    check_folder(runs_dir, "--runs-dir")
+    check_folder(output, "--output")
+    if prices is not None:
+        check_input_file(prices, "--prices")
+    use_ports()
     from recipe import session
     from recipe.options import TranslateOptions
     from recipe.task import TaskError
@@ -100,7 +110,15 @@ def _execute(run) -> int:
     info(f"run folder: {run.run_dir}")
     for warning in run.warnings:
         info(f"warning: {warning}")
-    outcome = session.execute(run, progress=info)
+    with Progress(f"translate {run.task.name}", total=run.budget.max_iterations, unit="iterations") as progress:
+        def report(message: str) -> None:
+            iteration = ITERATION.match(message)
+            if iteration:  # "iteration N (phase): ...": N - 1 attempts are done
+                progress.advance(completed=int(iteration.group(1)) - 1, text=message)
+            else:
+                progress.message(message)
+
+        outcome = session.execute(run, progress=report)
     if outcome.interrupted:
         info(f"interrupted: continue with `envport translate --resume {run.run_dir}`")
         return EXIT_INTERRUPTED

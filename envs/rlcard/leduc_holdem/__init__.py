@@ -1,0 +1,1 @@
+"""Leduc Hold'em (`rlcard.make('leduc-holdem')`): the reference adapter only; no translation exists yet."""

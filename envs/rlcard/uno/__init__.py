@@ -1,0 +1,1 @@
+"""UNO (`rlcard.make('uno')`): the reference adapter only; no translation exists yet."""
