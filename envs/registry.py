@@ -39,6 +39,7 @@ BUILTIN_PACKAGES = (
     "envs.minatar.asterix",
     "envs.minatar.space_invaders",
     "envs.minatar.seaquest",
+    "envs.spec_games.brinewatch",
 )
 PORTS_ENV = "ENVPORT_PORTS"
 DEFAULT_PORTS_FOLDER = "ports"

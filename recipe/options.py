@@ -31,6 +31,8 @@ class TranslateOptions:
     to: str = "jax"
     reference: Optional[str] = None
     new_name: Optional[str] = None
+    # `envport create`: the specification (a text file) the reference is written from; `to` may then name several targets.
+    spec: Optional[Path] = None
     # The agent: openai (`model` at `base_url`), cli (`agent_cmd`, `agent_timeout` seconds a run) or replay.
     agent: Optional[str] = None
     base_url: Optional[str] = None
@@ -84,7 +86,7 @@ class TranslateOptions:
         """Options read back from `to_dict` (state.json); unknown keys are ignored."""
         known = {f.name: f for f in fields(cls) if f.metadata.get("stored", True)}
         values = {k: v for k, v in data.items() if k in known}
-        for key in ("replay", "output", "prices"):
+        for key in ("replay", "output", "prices", "spec"):
             if values.get(key) is not None:
                 values[key] = Path(values[key])
         return cls(**values)

@@ -15,9 +15,9 @@ import jinja2
 from recipe.task import Task
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-TEMPLATES = ("system", "translate_jax", "translate_rust", "repair", "optimise")
+TEMPLATES = ("system", "translate_jax", "translate_rust", "create_reference", "repair", "optimise")
 CHARS_PER_TOKEN = 4
-TARGET_TITLES = {"jax": "JAX", "rust": "Rust"}
+TARGET_TITLES = {"jax": "JAX", "rust": "Rust", "reference": "Python"}  # "reference": envport create's first stage
 
 
 def _environment() -> jinja2.Environment:
@@ -51,7 +51,13 @@ def system_prompt(task: Task, tools: bool = True) -> str:
 
 
 def translate_prompt(task: Task, tools: bool = True) -> str:
-    """The first user message: the five parts of the method plus the randomness and metadata contract."""
+    """The first user message: the five parts of the method plus the randomness and metadata contract; for
+    `envport create`'s first stage (target "reference"), the specification and what to write from it."""
+    if task.target == "reference":
+        from recipe.spec_task import class_name_for
+
+        contract = (Path(__file__).resolve().parent.parent / "envs" / "spec.py").read_text()
+        return render("create_reference", **_common(task, tools), jax_class=class_name_for(task.package), port_contract=contract)
     return render(f"translate_{task.target}", **_common(task, tools))
 
 

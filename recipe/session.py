@@ -70,8 +70,9 @@ def build_task(options: TranslateOptions) -> Task:
 
 
 def prompts(task: Task) -> list[Prompt]:
-    """The system and translate prompts of a task, with their estimated token counts."""
-    texts = (("system", prompting.system_prompt(task)), (f"translate_{task.target}", prompting.translate_prompt(task)))
+    """The system and first prompts of a task (translate, or create's reference), with their estimated token counts."""
+    first = "create_reference" if task.target == "reference" else f"translate_{task.target}"
+    texts = (("system", prompting.system_prompt(task)), (first, prompting.translate_prompt(task)))
     return [Prompt(label, text, prompting.estimate_tokens(text)) for label, text in texts]
 
 
@@ -100,31 +101,16 @@ def _new_run_dir(runs_dir: Path, task: Task) -> Path:
     return path
 
 
-def open_run(options: TranslateOptions) -> Run:
-    """A ready Run: new (from the options) or resumed (`options.resume`: its state.json, budgets and endpoint from the options when given)."""
+def open_run(options: TranslateOptions, run_dir: Path | None = None) -> Run:
+    """A ready Run: new (from the options; in `run_dir` when given, else a new folder under `runs_dir`) or resumed
+    (`options.resume`: its state.json, budgets and endpoint from the options when given)."""
     stored_state = None
     if options.resume is not None:
-        resume = options.resume
-        state_file = Path(resume) / "state.json"
-        if not state_file.is_file():
-            raise UsageProblem(f"--resume {resume}: no state.json there; give the run folder a previous `envport translate` printed")
-        try:
-            saved = json.loads(state_file.read_text())
-            o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
-            stored_state = RunState(**saved["state"]).to_dict()  # unknown keys refused, missing ones defaulted
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            why = f"{type(exc).__name__}: {exc}" if not isinstance(exc, json.JSONDecodeError) else f"not JSON ({exc.msg} at line {exc.lineno})"
-            raise UsageProblem(f"--resume {resume}: {state_file} is damaged ({why}); envport writes it after every step, so a "
-                               "damaged one was edited or cut short: restore it from a copy, or start a new run") from None
-        run_dir = Path(resume).resolve()
-        if stored_state["status"] == "passed":
-            raise UsageProblem(f"--resume {resume}: that run already passed and promoted {', '.join(stored_state['promoted'])}; start a new run instead")
-        stored_state["status"] = "running"
+        o, stored_state, run_dir = resumed_options(options)
     else:
         o = options.resolved()
         if o.reference:  # a file path made absolute, so the stored run resumes from any folder
             o = replace(o, reference=normalise_reference(o.reference))
-        run_dir = None
     task = build_task(o)
     if task.target == "rust":
         from verify.rust_build import missing_tools
@@ -134,6 +120,34 @@ def open_run(options: TranslateOptions) -> Run:
         missing = missing_tools()
         if missing:
             raise UsageProblem(f"--to rust needs {' and '.join(missing)}: install a Rust toolchain (rustup) and run `bash setup.sh`")
+    default_output = (ROOT / task.translation_file).parent if task.target == "rust" else (
+        ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
+    return assemble_run(o, task, run_dir, stored_state, default_output)
+
+
+def resumed_options(options: TranslateOptions) -> tuple[TranslateOptions, dict[str, Any], Path]:
+    """(options, stored loop state, run folder) of `options.resume`'s run, its budgets and endpoint from `options` when given."""
+    resume = options.resume
+    state_file = Path(resume) / "state.json"
+    if not state_file.is_file():
+        raise UsageProblem(f"--resume {resume}: no state.json there; give the run folder a previous `envport translate` printed")
+    try:
+        saved = json.loads(state_file.read_text())
+        o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
+        stored_state = RunState(**saved["state"]).to_dict()  # unknown keys refused, missing ones defaulted
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = f"{type(exc).__name__}: {exc}" if not isinstance(exc, json.JSONDecodeError) else f"not JSON ({exc.msg} at line {exc.lineno})"
+        raise UsageProblem(f"--resume {resume}: {state_file} is damaged ({why}); envport writes it after every step, so a "
+                           "damaged one was edited or cut short: restore it from a copy, or start a new run") from None
+    if stored_state["status"] == "passed":
+        raise UsageProblem(f"--resume {resume}: that run already passed and promoted {', '.join(stored_state['promoted'])}; start a new run instead")
+    stored_state["status"] = "running"
+    return o, stored_state, Path(resume).resolve()
+
+
+def assemble_run(o: TranslateOptions, task: Task, run_dir: Path | None, stored_state: dict[str, Any] | None,
+                 default_output: Path, verifier_class: type = Verifier) -> Run:
+    """The Run of a task: the agent chosen and checked, budgets, verifier, log and state (shared by translate and create)."""
     kind = _choose_agent(o)
     o = replace(o, agent=kind)
     if kind == "cli" and not o.agent_cmd:
@@ -161,8 +175,6 @@ def open_run(options: TranslateOptions) -> Run:
         prices = load_prices(Path(o.prices) if o.prices else None)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
-    default_output = (ROOT / task.translation_file).parent if task.target == "rust" else (
-        ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
     # Absolute paths: the verifier and the benchmarks run in other folders (the repository) than the user's.
     output = (Path(o.output) if o.output else default_output).resolve()
     if output.exists() and not output.is_dir():
@@ -181,7 +193,7 @@ def open_run(options: TranslateOptions) -> Run:
     usage = Usage.from_dict(state.usage) if state.usage else Usage()
     budget = Budget(o.max_iterations, o.max_tokens, o.max_cost, o.timeout)
     settings = VerifySettings(o.levels, o.examples, o.programs, o.episodes, 0, o.verify_timeout)
-    verifier = Verifier(task, workspace, settings, run_dir / "verify", time_left=lambda: usage.remaining_seconds(budget))
+    verifier = verifier_class(task, workspace, settings, run_dir / "verify", time_left=lambda: usage.remaining_seconds(budget))
     agent = _make_agent(kind, o, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state)
     run = Run(task, run_dir, workspace, verifier, agent, log, usage, budget, output, o, state,
               optimise_rounds=o.optimise_rounds, batch_sizes=batch_sizes, bench_steps=o.bench_steps)

@@ -282,8 +282,10 @@ def task_for_port(name: str, target: str) -> Task:
         raise TaskError(f"{exc}. Run `envport list`, or translate your own class with --reference module:Class --name NEW") from exc
     package_module = importlib.import_module(port.jax_module.rpartition(".")[0])
     adapter = importlib.import_module(package_module.__name__ + ".reference")
-    sources = [_source_of(m, m.__name__, "reference") for m in _port_reference_modules(port)]
-    sources.append(_source_of(adapter, adapter.__name__, "adapter"))
+    modules = _port_reference_modules(port)
+    sources = [_source_of(m, m.__name__, "reference") for m in modules]
+    if adapter not in modules:  # a port created from a spec keeps its adapter in its reference module
+        sources.append(_source_of(adapter, adapter.__name__, "adapter"))
     sources.append(_source_of(package_module, package_module.__name__, "metadata"))
     package = package_module.__name__  # dotted: envs.<family>.<port>
     if target == "rust":
@@ -300,8 +302,19 @@ def task_for_port(name: str, target: str) -> Task:
         metadata = {**port.summary(), "action_mask": bool(getattr(port, "action_mask", False))}
         return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, metadata, rust_file, bound)
     sources += _contract_sources()
-    class_name = type(port.make_jax()).__name__
-    return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary())
+    return Task(port.name, target, port.reference_entry_point, True, _class_name(port, package), package, sources,
+                {**port.summary(), "action_mask": port.action_mask})
+
+
+def _class_name(port, package: str) -> str:
+    """The JAX translation's class name: its class, or (a port created from a spec, not translated yet, whose
+    jax_env module is still to be written) the package name in CamelCase, as `envport create` asks for it."""
+    try:
+        return type(port.make_jax()).__name__
+    except ModuleNotFoundError as exc:
+        if exc.name != port.jax_module:
+            raise
+        return "".join(part.capitalize() for part in package.rpartition(".")[2].split("_"))
 
 
 def rust_struct_name(port_name: str) -> str:

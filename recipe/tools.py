@@ -103,6 +103,18 @@ class Toolbox:
             result = cargo_test(task, self.workspace, self.verifier.build_dir, self.test_timeout)
             status = "timed out (killed)" if result.timed_out else f"exit {result.returncode}"
             return ToolResult(f"cargo test {status}\n" + head_tail(result.output, OUTPUT_LIMIT))
+        if task.target == "reference":  # envport create: the conformance tests, with the plugin giving them `make_env`
+            from recipe.conformance import IMPLEMENTATION_ENV, PACKAGE_ENV
+            from recipe.spec_task import run_tests
+            from verify.process import workspace_env
+
+            path = path if path != "tests" else task.test_file
+            if not self.workspace.exists(path) and not self.workspace.resolve(path).is_dir():
+                return ToolResult(f"error: {path!r} does not exist in the workspace; write {task.test_file} first", error=True)
+            env = {**workspace_env(ROOT, self.workspace.root), PACKAGE_ENV: task.package, IMPLEMENTATION_ENV: "reference"}
+            result = run_tests(self.workspace, path, self.run_dir, self.test_timeout, env)
+            status = "timed out (killed)" if result.timed_out else f"exit {result.returncode}"
+            return ToolResult(f"pytest {status}\n" + head_tail(result.output, OUTPUT_LIMIT))
         target = self.workspace.resolve(path)
         if not target.exists():
             return ToolResult(f"error: {path!r} does not exist in the workspace; write tests/test_properties.py first", error=True)

@@ -68,6 +68,12 @@ def failed_outcome(level: str, check: str, message: str) -> dict[str, Any]:
             "seconds": 0.0}
 
 
+def reports_in(folder: Path, prefix: str) -> int:
+    """The highest number NNN of the `<prefix>-NNN.json` reports in `folder` (0 when none)."""
+    numbers = [int(p.stem.rpartition("-")[2]) for p in Path(folder).glob(f"{prefix}-*.json") if p.stem.rpartition("-")[2].isdigit()]
+    return max(numbers, default=0)
+
+
 class Verifier:
     """Runs verification of one task's workspace; remembers outcomes by content so nothing is verified twice."""
 
@@ -76,7 +82,7 @@ class Verifier:
         self.task, self.workspace, self.settings, self.out_dir = task, workspace, settings, Path(out_dir)
         self.time_left = time_left  # seconds left of the run's --timeout (None: no limit)
         self.cache: dict[str, dict[str, Any]] = {}
-        self.count = 0
+        self.count = reports_in(self.out_dir, "verify")  # a resumed run numbers on: no report is overwritten
         self.build_dir = self.out_dir.parent / "rust_build"  # Rust target: the build of the workspace crate
 
     def verify(self, levels: str | None = None) -> dict[str, Any]:
@@ -167,10 +173,11 @@ def rust_classes_args(task) -> list[str]:
 
 
 def worker_env(task, *import_paths) -> dict[str, str]:
-    """The environment of a verification or benchmark worker. JAX: `workspace_env` (no ports folders, so an earlier
-    promotion of the port cannot stand in for the workspace's package). Rust: the workspace holds only the crate,
-    so the ports folders stay: a user's port is found there (`child_env`)."""
-    return child_env(*import_paths) if task.target == "rust" else workspace_env(*import_paths)
+    """The environment of a verification or benchmark worker. A new port's JAX translation: `workspace_env` (no ports
+    folders, so an earlier promotion of the port cannot stand in for the workspace's package). A registered port's
+    translation is loaded by its path, and a Rust workspace holds only the crate, so there the ports folders stay:
+    the port may live in one (`child_env`)."""
+    return child_env(*import_paths) if task.target == "rust" or task.registered else workspace_env(*import_paths)
 
 
 def _budget_outcome(seconds: float, what: str) -> dict[str, Any]:

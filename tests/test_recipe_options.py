@@ -15,7 +15,7 @@ def test_options_resolve_defaults_and_round_trip_through_state_json():
     resolved = given.resolved()
     assert resolved.max_iterations == 5 and resolved.levels == DEFAULTS["levels"] and resolved.max_tokens == 1000
     stored = resolved.to_dict()
-    assert len(stored) == 28 and stored["replay"] == "runs/old"
+    assert len(stored) == 29 and stored["replay"] == "runs/old"
     assert not {"runs_dir", "resume", "print_prompt"} & set(stored)  # this invocation only
     assert TranslateOptions.from_dict({**stored, "unknown": 1}) == TranslateOptions(**{**vars(resolved), "runs_dir": Path("runs"), "print_prompt": False})
 

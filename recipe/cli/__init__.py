@@ -1,4 +1,4 @@
-"""The `envport` command: list, verify, report, bench, mutate, translate, train and demo.
+"""The `envport` command: list, verify, report, bench, mutate, translate, create, train and demo.
 
 The one Typer app lives here; each command group is a module of this package, and
 `console` holds the consoles, exit codes and error style they share.
@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 
 from recipe.cli.bench_command import bench
+from recipe.cli.create_command import create
 from recipe.cli.console import request_port_folders, usage_error
 from recipe.cli.demo_command import demo
 from recipe.cli.mutate_command import mutate
@@ -109,6 +110,7 @@ app.command("report")(report)
 app.command("bench")(bench)
 app.command("mutate")(mutate)
 app.command("translate")(translate)
+app.command("create")(create)
 app.command("train")(train)
 app.command("demo")(demo)
 
