@@ -109,13 +109,16 @@ class JaxEnv:
 
     # ----- shared machinery ---------------------------------------------
     def sample_draws(self, key: jax.Array, state, params=None) -> dict:
-        """All draws one `step_det` may consume: the step's own and the auto-reset's."""
+        """All draws one `step_det` may consume: the step's own and the auto-reset's.
+
+        A step with no draws of its own (deterministic dynamics) leaves the whole key to the reset's
+        draws: the split would be the largest part of a cheap step's hashing (XLA copies it into every
+        fusion that reads a reset draw).
+        """
         params = self.default_params if params is None else params
         k_step, k_reset = jax_random.split(key)
-        return {
-            "step": self.sample_step_draws(k_step, state, params),
-            "reset": self.sample_reset_draws(k_reset, params),
-        }
+        step = self.sample_step_draws(k_step, state, params)
+        return {"step": step, "reset": self.sample_reset_draws(k_reset if step else key, params)}
 
     def step_env_det(self, state, action, draws: dict, params=None):
         """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
