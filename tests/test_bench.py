@@ -94,7 +94,8 @@ def test_the_ceiling_steps_the_translations_own_physics_with_auto_reset(name):
     resets = 0
     for i in range(60):
         actions = jax.random.randint(jax.random.PRNGKey(100 + i), (batch,), 0, env.action_space(params).n)
-        obs, new, reward, terminated, truncated = step(jax.random.PRNGKey(i), states, actions)
+        obs, new, reward, terminated, truncated, info = step(jax.random.PRNGKey(i), states, actions)
+        assert info == {}  # an unmasked port: nothing but its mask would be there
         done = np.asarray(terminated | truncated)
         assert np.array_equal(np.asarray(new.time), np.where(done, 0, np.asarray(states.time) + 1))
         assert np.array_equal(np.asarray(truncated), np.asarray(states.time) + 1 >= 25)
