@@ -109,13 +109,16 @@ class JaxEnv:
 
     # ----- shared machinery ---------------------------------------------
     def sample_draws(self, key: jax.Array, state, params=None) -> dict:
-        """All draws one `step_det` may consume: the step's own and the auto-reset's."""
+        """All draws one `step_det` may consume: the step's own and the auto-reset's.
+
+        A step with no draws of its own (deterministic dynamics) leaves the whole key to the reset's
+        draws: the split would be the largest part of a cheap step's hashing (XLA copies it into every
+        fusion that reads a reset draw).
+        """
         params = self.default_params if params is None else params
         k_step, k_reset = jax_random.split(key)
-        return {
-            "step": self.sample_step_draws(k_step, state, params),
-            "reset": self.sample_reset_draws(k_reset, params),
-        }
+        step = self.sample_step_draws(k_step, state, params)
+        return {"step": step, "reset": self.sample_reset_draws(k_reset if step else key, params)}
 
     def step_env_det(self, state, action, draws: dict, params=None):
         """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
@@ -134,7 +137,8 @@ class JaxEnv:
         """One step with same-step auto-reset, driven by explicit draws.
 
         Returns (obs, state, reward, terminated, truncated, info); when the episode
-        ends, obs and state are the next episode's and info['final_obs'] is the last obs.
+        ends, obs and state are the next episode's and info['final_obs'] is the last obs
+        (also under gymnax's name, info['final_observation'], which its wrappers read).
         """
         params = self.default_params if params is None else params
         obs, next_state, reward, terminated, truncated = self.step_env_det(state, action, draws, params)
@@ -143,7 +147,7 @@ class JaxEnv:
         state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), reset_state, next_state)
         # The observation of the state returned (not a select between two observations): a caller
         # that drops info['final_obs'] then computes one observation per step, not two.
-        info = {"final_obs": obs}
+        info = {"final_obs": obs, "final_observation": obs}
         if self.has_action_mask:
             info["action_mask"] = self.action_mask(state_out, params)
         return self.get_obs(state_out, params), state_out, reward, terminated, truncated, info

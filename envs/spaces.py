@@ -1,8 +1,15 @@
-"""Action and observation spaces of the JAX translations (gymnax-style, jittable)."""
+"""Action and observation spaces of the JAX translations (gymnax-style, jittable).
+
+Once gymnax is imported, the spaces made are also instances of gymnax's own `Discrete` and `Box`,
+so gymnax's wrappers, which check the space's class (`FlattenObservationWrapper`,
+`StickyActionWrapper`), accept the translations unchanged. gymnax is never imported here: it takes
+seconds, and a process that has not imported it has no wrapper to satisfy.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, fields
 from typing import Any
 
 import gymnasium
@@ -11,8 +18,43 @@ import jax.numpy as jnp
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Discrete:
+_GYMNAX_KIN: dict[type, type] = {}
+
+
+class _GymnaxKin:
+    """Makes each instance of a subclass also an instance of gymnax's space of the same name, once gymnax is loaded.
+
+    A space made before gymnax was imported and one made after are equal, and pickle as the plain class.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        gymnax_spaces = sys.modules.get("gymnax.environments.spaces")
+        base = getattr(gymnax_spaces, cls.__name__, None)
+        if base is not None and not issubclass(cls, base):
+            if cls not in _GYMNAX_KIN:
+                # Ours first in the MRO: our dataclass __init__, fields and methods.
+                attrs = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "_plain": cls}
+                _GYMNAX_KIN[cls] = type(cls.__name__, (cls, base), attrs)
+            cls = _GYMNAX_KIN[cls]
+        return object.__new__(cls)
+
+    def _key(self):
+        plain = getattr(type(self), "_plain", type(self))
+        return plain, tuple(getattr(self, f.name) for f in fields(self))
+
+    def __eq__(self, other):
+        return isinstance(other, _GymnaxKin) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __reduce__(self):
+        plain, values = self._key()
+        return plain, values
+
+
+@dataclass(frozen=True, eq=False)
+class Discrete(_GymnaxKin):
     """Integers 0 .. n-1."""
 
     n: int
@@ -36,8 +78,8 @@ class Discrete:
         return gymnasium.spaces.Discrete(self.n)
 
 
-@dataclass(frozen=True)
-class Box:
+@dataclass(frozen=True, eq=False)
+class Box(_GymnaxKin):
     """A box of floats with per-element bounds."""
 
     low: Any

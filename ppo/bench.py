@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-BACKENDS = ("reference", "jax", "rust", "gymnax", "envpool")
+BACKENDS = ("reference", "jax", "ceiling", "rust", "gymnax", "envpool")
 DEFAULT_BATCH_SIZES = (32, 128, 512, 2048, 8192)
 
 
@@ -157,25 +157,50 @@ def _random_actions(action_space, key, batch_size: int):
     One key for the batch, not one per environment: a per-environment key and `randint` cost more
     random bits than a cheap environment's whole step, and would hide the environments' differences.
     """
-    import jax
     import jax.numpy as jnp
 
+    from envs import jax_random
     from envs.jax_env import randint
 
     if hasattr(action_space, "n"):
         return randint(key, (batch_size,), 0, int(action_space.n), jnp.int32)
-    low, high = jnp.asarray(action_space.low), jnp.asarray(action_space.high)
-    return jax.random.uniform(key, (batch_size, *action_space.shape), jnp.float32, low, high).astype(action_space.dtype)
+    low, high = jnp.asarray(action_space.low, jnp.float32), jnp.asarray(action_space.high, jnp.float32)
+    u = jax_random.uniform(key, (batch_size, *action_space.shape), jnp.float32)
+    return (low + (high - low) * u).astype(action_space.dtype)
+
+
+def _per_env(reset, step, batch_size: int):
+    """Batched (reset, step), one key each, of gymnax-style `reset(key)` and `step(key, state, action)`.
+
+    The batch's key is split into one key per environment, as a PureJaxRL loop does, with
+    `envs.jax_random.split` (jax.random's keys, without its rolled loop), and the keys and actions
+    are made once (`optimization_barrier`): otherwise XLA copies their hashing into every fusion
+    that reads them, and the loop, not the environment, would dominate a cheap step.
+    """
+    import jax
+
+    from envs import jax_random
+
+    def reset_batch(key):
+        return jax.vmap(reset)(jax_random.split(key, batch_size))
+
+    def step_batch(key, states, actions):
+        keys, actions = jax.lax.optimization_barrier((jax_random.split(key, batch_size), actions))
+        return jax.vmap(step)(keys, states, actions)
+
+    return reset_batch, step_batch
 
 
 def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, seed: int, mask_of=None):
-    """A jitted lax.scan of `steps` vmapped random-action steps; returns a callable that runs it once.
+    """A jitted lax.scan of `steps` random-action steps; returns a callable that runs it once.
 
-    Each step's observations go into the scan's carry, as a host vector env writes them into its
-    buffer: a learner reads them, and observations nobody uses would be dropped by XLA as dead
-    code, timing a step without its observation. With `mask_of` (a masked port: `mask_of(state)`
-    is the legal-action mask), the actions are random legal ones (`_random_legal_jax`), from the
-    mask each step returns in `info["action_mask"]` (carried, as a host env's mask buffer).
+    `reset(key) -> (obs, states)` and `step(key, states, actions) -> (obs, states, reward, ..., info)`
+    act on the whole batch (`_per_env` makes them of a gymnax-style env). Each step's observations
+    go into the scan's carry, as a host vector env writes them into its buffer: a learner reads
+    them, and observations nobody uses would be dropped by XLA as dead code, timing a step without
+    its observation. With `mask_of` (a masked port: `mask_of(state)` is one environment's
+    legal-action mask), the actions are random legal ones (`_random_legal_jax`), from the mask each
+    step returns in `info["action_mask"]` (carried, as a host env's mask buffer).
     """
     import jax
 
@@ -187,7 +212,7 @@ def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, see
                 actions = _random_actions(action_space, k_act, batch_size)
             else:
                 actions = _random_legal_jax(mask, jax.random.uniform(k_act, (batch_size,)))
-            obs, states, reward, *_, info = jax.vmap(step)(jax.random.split(k_step, batch_size), states, actions)
+            obs, states, reward, *_, info = step(k_step, states, actions)
             return (key, states, obs, None if mask is None else info["action_mask"]), reward.sum()
 
         (key, states, obs, mask), rewards = jax.lax.scan(body, (key, states, obs, mask), None, length=steps)
@@ -195,7 +220,7 @@ def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, see
 
     run_jit = jax.jit(rollout)
     key = jax.random.PRNGKey(seed)
-    obs, states = jax.vmap(reset)(jax.random.split(key, batch_size))
+    obs, states = jax.jit(reset)(key)
     carry = {"key": key, "states": states, "obs": obs, "mask": None if mask_of is None else jax.vmap(mask_of)(states)}
 
     def run():
@@ -212,11 +237,19 @@ def prepare_jax(port, batch_size: int, steps: int, seed: int = 0, settings: dict
     env = port.make_jax()
     params, _ = with_settings(env.default_params, settings or {}, f"the JAX translation of {port.name}")
     mask_of = (lambda s: env.action_mask(s, params)) if _masked(port) else None
-    run = _jax_scan_runner(
-        lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), env.action_space(params), batch_size, steps, seed,
-        mask_of,
-    )
-    return Prepared(run, batch_size)
+    reset, step = _per_env(lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), batch_size)
+    return Prepared(_jax_scan_runner(reset, step, env.action_space(params), batch_size, steps, seed, mask_of), batch_size)
+
+
+def prepare_ceiling(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
+    """The JAX translation's own physics with one key per batch and step (ppo/ceiling.py), in the same loop."""
+    from ppo.ceiling import ceiling_env
+
+    env = port.make_jax()
+    params, _ = with_settings(env.default_params, settings or {}, f"the JAX translation of {port.name}")
+    mask_of = (lambda s: env.action_mask(s, params)) if _masked(port) else None
+    reset, step = ceiling_env(port, env, params, batch_size)
+    return Prepared(_jax_scan_runner(reset, step, env.action_space(params), batch_size, steps, seed, mask_of), batch_size)
 
 
 def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
@@ -232,9 +265,8 @@ def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: d
         raise BackendUnavailable(f"gymnax has no {port.name}")
     env, params = gymnax.make(gid)
     params, missing = with_settings(params, settings or {}, f"gymnax's {gid}", strict=False)
-    run = _jax_scan_runner(
-        lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), env.action_space(params), batch_size, steps, seed
-    )
+    reset, step = _per_env(lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), batch_size)
+    run = _jax_scan_runner(reset, step, env.action_space(params), batch_size, steps, seed)
     return Prepared(run, batch_size, f"gymnax has no {', '.join(missing)}" if missing else "")
 
 
@@ -302,6 +334,7 @@ def _rust_legal_runner(env, batch_size: int, steps: int, seed: int) -> Prepared:
 PREPARERS = {
     "reference": prepare_reference,
     "jax": prepare_jax,
+    "ceiling": prepare_ceiling,
     "rust": prepare_rust,
     "gymnax": prepare_gymnax,
     "envpool": prepare_envpool,

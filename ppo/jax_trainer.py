@@ -120,21 +120,28 @@ def legal_masks(env, env_params) -> Callable:
     return jax.vmap(lambda s: env.action_mask(s, env_params))
 
 
-def over_seeds(train: Callable) -> Callable:
-    """`train(key)` for a stack of keys, one seed after another in one compiled call (`lax.map`).
+def over_seeds(init: Callable, run_updates: Callable, num_updates: int) -> Callable:
+    """`train(keys)` for a stack of keys in one compiled call (`make_train_parts`' pieces): the seeds'
+    updates batched (`vmap`), their initialisations one after another (`lax.map`).
 
-    Not `vmap`: a PPO run vmapped over seeds hangs in XLA's CPU runtime for some environments
-    (the MinAtar games with jax 0.10.2: compiled, then the CPU idle for good; one seed, or
-    `lax.map`, runs). On CartPole `lax.map` trains 10 seeds about 10% slower than `vmap` would,
-    and compiles in half the time.
+    A vmapped initialisation hangs XLA's CPU runtime (jax 0.10.2, docs/stall/): the orthogonal
+    initialisers become batched LAPACK QRs that run side by side on the intra-op thread pool, and
+    each waits for pieces of its batch queued on that same pool, which has no thread left to run
+    them. Unbatched, a QR does not split.
     """
-    return lambda keys: jax.lax.map(train, keys)
+
+    def train(keys):
+        carries = jax.lax.map(init, keys)
+        (learners, *_), metrics = jax.vmap(lambda carry: run_updates(carry, jnp.arange(num_updates)))(carries)
+        return learners, metrics
+
+    return train
 
 
 def train_seeds(config: PPOConfig, env, seeds, env_params=None):
     """Train one policy per seed in one compiled call; (learners, metrics) with a leading seed axis."""
     keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
-    return jax.jit(over_seeds(make_train(config, env, env_params)))(keys)
+    return jax.jit(over_seeds(*make_train_parts(config, env, env_params), config.num_updates))(keys)
 
 
 def mean_returns(metrics: dict) -> jax.Array:

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ppo.config import PPOConfig
-from ppo.jax_trainer import make_train, make_train_parts, mean_returns, over_seeds
+from ppo.jax_trainer import make_train_parts, mean_returns, over_seeds
 
 BACKENDS = ("jax", "rust", "reference")
 
@@ -84,7 +84,7 @@ def run_training(
         if progress is not None:
             return _train_in_slices(config, env, seeds, keys, progress)
         start = time.perf_counter()
-        compiled = jax.jit(over_seeds(make_train(config, env))).lower(keys).compile()
+        compiled = jax.jit(over_seeds(*make_train_parts(config, env), config.num_updates)).lower(keys).compile()
         compiled_at = time.perf_counter()
         learner, metrics = jax.block_until_ready(compiled(keys))
         end = time.perf_counter()
@@ -117,7 +117,8 @@ def _train_in_slices(config: PPOConfig, env, seeds: list[int], keys, progress, s
 
     Trains exactly as one compiled call does (the same updates on the same carry), but with no host
     callback inside, so JAX's persistent compilation cache keeps the programs and a second run
-    starts without compiling. Seeds run one after another inside each slice (`lax.map`, as `over_seeds`).
+    starts without compiling. As in `over_seeds`, the seeds are initialised one after another
+    (`lax.map`) and their updates batched (`vmap`).
     """
     init, run_updates = make_train_parts(config, env)
     total = config.num_updates
@@ -125,7 +126,7 @@ def _train_in_slices(config: PPOConfig, env, seeds: list[int], keys, progress, s
     bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
 
     def run_slice(carries, indices):
-        return jax.lax.map(lambda carry: run_updates(carry, indices), carries)
+        return jax.vmap(lambda carry: run_updates(carry, indices))(carries)
 
     start = time.perf_counter()
     init_all = jax.jit(lambda k: jax.lax.map(init, k)).lower(keys).compile()

@@ -75,3 +75,36 @@ def test_randint_covers_its_range_evenly_with_a_traced_upper_bound():
     assert np.all(np.abs(counts - 10_000) < 450), counts  # about 4.5 standard deviations
     shifted = np.asarray(randint(jax.random.PRNGKey(1), (1000,), 1, 9))
     assert set(shifted.tolist()) == set(range(1, 9))
+
+
+@pytest.mark.parametrize("name", ["cartpole", "minatar-breakout"])
+def test_the_ceiling_steps_the_translations_own_physics_with_auto_reset(name):
+    from ppo.ceiling import ceiling_env
+
+    port = get_port(name)
+    env, batch = port.make_jax(), 32
+    params = env.default_params.replace(max_steps_in_episode=25)
+    reset, step = ceiling_env(port, env, params, batch)
+    step = jax.jit(step)
+    # Breakout's step draws include integers: the ceiling samples them with the port's sampler.
+    no_step_draws = not port.draws_for("step")
+    own = jax.jit(jax.vmap(lambda s, a: env.step_env_det(s, a, {"step": {}, "reset": {}}, params))) if no_step_draws else None
+    obs, states = jax.jit(reset)(jax.random.PRNGKey(0))
+    assert obs.shape == (batch, *env.observation_space(params).shape)
+    resets = 0
+    for i in range(60):
+        actions = jax.random.randint(jax.random.PRNGKey(100 + i), (batch,), 0, env.action_space(params).n)
+        obs, new, reward, terminated, truncated, info = step(jax.random.PRNGKey(i), states, actions)
+        assert info == {}  # an unmasked port: nothing but its mask would be there
+        done = np.asarray(terminated | truncated)
+        assert np.array_equal(np.asarray(new.time), np.where(done, 0, np.asarray(states.time) + 1))
+        assert np.array_equal(np.asarray(truncated), np.asarray(states.time) + 1 >= 25)
+        assert np.array_equal(np.asarray(obs), np.asarray(jax.vmap(lambda s: env.get_obs(s, params))(new)))
+        if own is not None:  # where nothing ended, exactly the translation's step
+            _, want, want_reward, want_terminated, _ = own(states, actions)
+            for got_leaf, want_leaf in zip(jax.tree.leaves(new), jax.tree.leaves(want)):
+                assert np.array_equal(np.asarray(got_leaf)[~done], np.asarray(want_leaf)[~done])
+            assert np.array_equal(np.asarray(reward), np.asarray(want_reward)) and np.array_equal(np.asarray(terminated), np.asarray(want_terminated))
+        resets += int(done.sum())
+        states = new
+    assert resets >= batch  # every environment reset at least once (25-step limit, 60 steps)

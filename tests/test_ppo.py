@@ -222,3 +222,21 @@ def test_bench_ppo_compares_backends_at_each_batch_size(monkeypatch):
     assert by[("rust", 1024)]["ratio_to_reference"] is None  # no reference to compare with at that size
     # the host trainers run one untimed update more than the timed ones; JAX compiles separately
     assert ("rust", 4, 4) in calls and ("jax", 4, 3) in calls
+
+
+def test_seeds_batched_train_as_each_seed_alone():
+    """`over_seeds` vmaps the runs (initialisations one after another, docs/stall/): each seed's numbers are those of
+    the seed trained alone, to float32 round-off (a batched matrix product rounds a little differently)."""
+    import jax
+
+    from ppo.jax_trainer import make_train, train_seeds
+
+    env = get_port("cartpole").make_jax()
+    config = load_config(default_config_path("cartpole"), {"total_timesteps": 2048, "num_steps": 64})
+    learners, metrics = train_seeds(config, env, [3, 4])
+    for i, seed in enumerate((3, 4)):
+        alone, alone_metrics = jax.jit(make_train(config, env))(jax.random.PRNGKey(seed))
+        for got, want in zip(jax.tree.leaves(learners.params), jax.tree.leaves(alone.params)):
+            np.testing.assert_allclose(np.asarray(got)[i], np.asarray(want), rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(np.asarray(metrics["return_sum"])[i], np.asarray(alone_metrics["return_sum"]), rtol=1e-9)
+    assert not np.allclose(np.asarray(jax.tree.leaves(learners.params)[0])[0], np.asarray(jax.tree.leaves(learners.params)[0])[1])

@@ -1,8 +1,7 @@
 """L4 policy transfer: does a policy trained on the translation behave the same on the reference?
 
-PPO trains one policy per seed on the translation (JAX: all seeds in one compiled run, one
-after another with `lax.map`, since vmapping them stalls XLA's CPU runtime; Rust: the host
-trainer over the Rust vector env). Each policy is then evaluated,
+PPO trains one policy per seed on the translation (JAX: all seeds batched in one compiled
+run, `ppo.jax_trainer.over_seeds`; Rust: the host trainer over the Rust vector env). Each policy is then evaluated,
 greedy, on the reference (Gymnasium's vector env of the real class, on the host) and on
 the translation. Per seed, d = mean return on the reference - mean return on the
 translation; a paired TOST (two one-sided t-tests) at alpha 0.05 asks whether the mean of
