@@ -179,3 +179,21 @@ def test_the_guided_search_reaches_the_rare_branch_and_catches_the_mutant(vault)
     assert coverage["guided"]["before"] == {"covered": 4, "total": 6}
     assert coverage["guided"]["reached"] == [RARE] and coverage["guided"]["compared"] == 1
     assert [e["reason"] is not None for e in coverage["uncovered"]] == [True]  # only the declared render branch is left
+
+
+def test_the_cli_shows_coverage_per_level_and_no_coverage_turns_it_off(vault, tmp_path):
+    from typer.testing import CliRunner
+
+    from recipe.cli import app
+
+    runner = CliRunner()
+    args = ["verify", "vault", "--levels", "L3", "--episodes", "3", "--json"]
+    result = runner.invoke(app, [*args, str(tmp_path / "on.json")])
+    assert result.exit_code == 0, result.output
+    assert "branches 4/6" in result.output  # L3 takes neither the rare branch nor the declared render one
+    assert json.loads((tmp_path / "on.json").read_text())["levels"]["L3"]["coverage"]["total"] == 6
+    result = runner.invoke(app, [*args, str(tmp_path / "off.json"), "--no-coverage"])
+    assert result.exit_code == 0, result.output
+    level = json.loads((tmp_path / "off.json").read_text())["levels"]["L3"]
+    assert level["coverage"] is None and "branches" not in result.output
+    assert not any("branch coverage" in note for note in level["notes"])

@@ -3,7 +3,7 @@
 import math
 
 from envs.classic_control.cartpole import reference
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.spec import DrawSpec, Port, StateField
 
 GYM_ID = "CartPole-v1"
@@ -42,4 +42,7 @@ PORT = Port(
     rust_source="src/classic_control/cartpole.rs",
     aliases=("CartPole",),
     policy_transfer_margin=25.0,  # 5% of the best return (500)
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES + (
+        ("cartpole.py", 'if self.kinematics_integrator == "euler":', "false", "the integrator is fixed when the reference is built: gymnasium.make gives 'euler'"),
+    )},
 )

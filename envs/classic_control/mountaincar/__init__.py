@@ -1,6 +1,6 @@
 """MountainCar-v0: Gymnasium's discrete mountain car, ported to JAX."""
 
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.classic_control.mountaincar import reference
 from envs.spec import DrawSpec, Port, StateField
 
@@ -43,4 +43,5 @@ PORT = Port(
     rust_classes=("MountainCar", "MountainCarVec"),
     rust_source="src/classic_control/mountain_car.rs",
     aliases=("MountainCar",),
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES},
 )

@@ -1,6 +1,6 @@
 """MountainCarContinuous-v0: Gymnasium's continuous mountain car, ported to JAX."""
 
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.classic_control.mountaincar_continuous import reference
 from envs.spec import DrawSpec, Port, StateField
 
@@ -45,4 +45,5 @@ PORT = Port(
     rust_classes=("MountainCarContinuous", "MountainCarContinuousVec"),
     rust_source="src/classic_control/mountain_car_continuous.rs",
     aliases=("MountainCarContinuous", "mountaincar_continuous"),
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES},
 )

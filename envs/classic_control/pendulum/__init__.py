@@ -2,7 +2,7 @@
 
 import math
 
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.classic_control.pendulum import reference
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
@@ -42,4 +42,5 @@ PORT = Port(
     rust_classes=("Pendulum", "PendulumVec"),
     rust_source="src/classic_control/pendulum.rs",
     aliases=("Pendulum",),
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES},
 )
