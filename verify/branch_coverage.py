@@ -17,7 +17,8 @@ its package), so a file's unrelated code (a vector env, a renderer never called)
 a branch inside an entered function that can never run (a `render_mode` test, an error path for
 invalid input) does, and a port names it with its reason in `Port.extra["unreachable_branches"]`:
 entries `(file suffix, text of the condition's line, reason)` or `(file suffix, text, outcome,
-reason)` with outcome `"true"` or `"false"`. Constant tests (`while True`) have no branches.
+reason)` with outcome `"true"` or `"false"`; the text may run on into the start of the body's first
+line, after one space, where the condition's line alone is ambiguous. Constant tests (`while True`) have no branches.
 One-line `if x: y` statements cannot be told apart by lines and are left out.
 """
 
@@ -221,6 +222,7 @@ class BranchTracer:
     def reason(self, branch: Branch) -> str | None:
         """The port's declared reason why this branch cannot be reached, or None."""
         source = source_line(branch.path, branch.line)
+        source += " " + source_line(branch.path, branch.body[0])  # a declaration may quote the next line too
         for entry in self.unreachable:
             suffix, text, *rest = entry
             outcome, reason = (rest[0], rest[1]) if len(rest) == 2 else (None, rest[0])

@@ -104,13 +104,37 @@ def _pick(f: StateField, constants: tuple[float, ...], rng: np.random.Generator)
 
 
 def _set(f: StateField, current: Any, constants: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
+    """A new value for field `f`; an array gets one to three elements set, or (one time in three) all of them."""
     if not f.shape:
         return np.asarray(_pick(f, constants, rng), f.dtype)
     array = np.array(current, f.dtype, copy=True).reshape(f.shape)
     flat = array.reshape(-1)
+    if rng.random() < 1 / 3:  # a map emptied or filled: `count_nonzero(map) == 0`
+        flat[:] = _pick(f, constants, rng)
+        return array
     for index in rng.integers(flat.size, size=int(rng.integers(1, 4))):
         flat[index] = _pick(f, constants, rng)
     return array
+
+
+def _align(state: dict, named: list[StateField], fields: tuple[StateField, ...], rng: np.random.Generator) -> None:
+    """Set named integer scalars (`sub_x`, `sub_y`) to one element of the integer arrays that end alike (`enemy_x`,
+    `enemy_y`), at one index, give or take one: conditions that compare two positions need both to meet."""
+    arrays = [g for g in fields if g.shape and g.kind == "int"]
+    index = None
+    for f in named:
+        if f.shape or f.kind != "int":
+            continue
+        suffix = f.name.rsplit("_", 1)[-1]
+        matches = [g for g in arrays if g.name.rsplit("_", 1)[-1] == suffix and g.name != f.name]
+        if not matches:
+            continue
+        g = matches[int(rng.integers(len(matches)))]
+        values = np.asarray(state[g.name]).reshape(-1)
+        index = int(rng.integers(values.size)) if index is None else min(index, values.size - 1)
+        value = int(values[index]) + int(rng.integers(-1, 2)) * int(rng.random() < 0.5)
+        low = value if f.low is None else max(value, int(f.low))
+        state[f.name] = np.asarray(low if f.high is None else min(low, int(f.high)), f.dtype)
 
 
 def mutate(base: dict, branch: Branch, fields: tuple[StateField, ...], rng: np.random.Generator) -> dict:
@@ -124,6 +148,8 @@ def mutate(base: dict, branch: Branch, fields: tuple[StateField, ...], rng: np.r
         chosen = [fields[i] for i in rng.choice(len(fields), size=min(2, len(fields)), replace=False)]
     for f in chosen:
         state[f.name] = _set(f, base[f.name], constants, rng)
+    if named and rng.random() < 0.25:
+        _align(state, named, fields, rng)
     return state
 
 

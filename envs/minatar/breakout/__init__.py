@@ -85,4 +85,7 @@ PORT = minatar_port(
         "as gymnasium.make(max_episode_steps=1000)'s TimeLimit does"
     ),
     rust=True,
+    unreachable_branches=(
+        ("environments/breakout.py", "elif(self.ball_dir == 3):", "false", "ball_dir is one of 0-3: the last test is always true when reached"),
+    ),
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)

@@ -56,4 +56,8 @@ PORT = minatar_port(
     ),
     event_state=event_state,
     rust=True,
+    unreachable_branches=tuple(
+        ("environments/freeway.py", text, "reached only from reset, which L1 does not run (L2 and L3 take it)")
+        for text in ("if(initialize):", "for i in range(8): self.cars+=")
+    ),
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)
