@@ -96,7 +96,8 @@ def generic_adapter(fields: dict[str, str]) -> tuple[Callable[[Any], dict[str, n
         for name, path in fields.items():
             owner, attr = _owner(env, path)
             value = getattr(owner, attr)
-            state[name] = np.asarray(np.nan if value is None else value)
+            # a copy: the reference updates its arrays in place (`hp[i] -= 1`), which must not reach a state read before
+            state[name] = np.array(np.nan if value is None else value)
         return state
 
     def set_state(env: Any, state: dict[str, np.ndarray]) -> None:

@@ -5,7 +5,8 @@ A translation implements the environment's own logic only:
 - `sample_reset_draws(key, params)` and `sample_step_draws(key, state, params)`:
   the random numbers of a reset and of a step, as small dicts of arrays;
 - `reset_det(reset_draws, params) -> (obs, state)`;
-- `transition(state, action, step_draws, params) -> (state, reward, terminated)`;
+- `transition(state, action, step_draws, params) -> (state, reward, terminated)`, or with a fourth
+  value, `truncated`, for a game that ends itself at a limit of its own (a last turn);
 - `get_obs(state, params)`, `action_space(params)`, `observation_space(params)`.
 
 This base adds what every environment shares: the step counter and time-limit
@@ -46,10 +47,29 @@ def randint(key, shape, low, high, dtype=None):
     return (jax_random.bits(key, shape) % span).astype(dtype) + jnp.asarray(low, dtype)
 
 
+def uniform_index(u, low, high):
+    """`low + floor(u * (high - low))`: how an 'index' draw u in [0, 1) answers `integers(low, high)`
+    (envs.spec.DrawSpec), exactly as the verifier's tape computes it from the same u.
+
+    For float32 u (multiples of 2**-23, as `jax_random.uniform` makes them) the product is
+    taken in integers, so the production build picks the index the float64 reference would
+    (ranges up to 256); `high` may be traced.
+    """
+    u = jnp.asarray(u)
+    span = jnp.asarray(high - low)
+    if u.dtype == jnp.float32:
+        index = (jnp.round(u * 2.0**23).astype(jnp.int32) * span.astype(jnp.int32)) >> 23
+    else:
+        index = jnp.floor(u * span).astype(int_dtype())
+    return jnp.asarray(low) + jnp.minimum(index, span - 1)
+
+
 class JaxEnv:
     """gymnax-style environment whose randomness is an explicit input (docs/design.md, "The port contract")."""
 
     name: str = "env"
+    # Mirrors Port.action_mask: step_det then returns info["action_mask"] (the mask contract).
+    has_action_mask: bool = False
 
     # ----- subclass API -------------------------------------------------
     @property
@@ -100,10 +120,13 @@ class JaxEnv:
     def step_env_det(self, state, action, draws: dict, params=None):
         """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
         params = self.default_params if params is None else params
-        next_state, reward, terminated = self.transition(state, action, draws["step"], params)
+        # A game with a limit of its own (a last turn) returns a fourth value, its own truncation.
+        next_state, reward, terminated, *own = self.transition(state, action, draws["step"], params)
         # The counter keeps the state's dtype, whatever dtype an adapted implementation stores it in.
         next_state = next_state.replace(time=jnp.asarray(state.time + 1, jnp.asarray(state.time).dtype))
         truncated = next_state.time >= params.max_steps_in_episode
+        if own:
+            truncated = truncated | jnp.asarray(own[0], bool)
         obs = self.get_obs(next_state, params)
         return obs, next_state, reward, jnp.asarray(terminated), jnp.asarray(truncated)
 
@@ -120,7 +143,10 @@ class JaxEnv:
         state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), reset_state, next_state)
         # The observation of the state returned (not a select between two observations): a caller
         # that drops info['final_obs'] then computes one observation per step, not two.
-        return self.get_obs(state_out, params), state_out, reward, terminated, truncated, {"final_obs": obs}
+        info = {"final_obs": obs}
+        if self.has_action_mask:
+            info["action_mask"] = self.action_mask(state_out, params)
+        return self.get_obs(state_out, params), state_out, reward, terminated, truncated, info
 
     def reset(self, key: jax.Array, params=None):
         """gymnax API: (obs, state) of a new episode."""

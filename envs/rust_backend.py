@@ -17,6 +17,11 @@ in `envport_rust`, set with "rust" in `Port.backends` (classic control: in each 
 `__init__.py`; MinAtar: `envs.minatar.port.minatar_port(rust=True)`), matching the port's line in
 rust_envs/src/bindings/mod.rs. `rust_ports()` lists them.
 
+Legal-action masks (ports declaring `Port.action_mask`): `RustEnv` returns `info["action_mask"]`, a bool
+array `(n,)` from the Rust env's `action_mask()`, after `reset` and every `step`; `RustVectorEnv` returns
+`info["action_mask"]`, the Rust vector env's own bool buffer `(num_envs, n)` that the core writes for the
+returned (post-autoreset) states (a view, like the other buffers).
+
 MinAtar games: observations are the reference's bool (10, 10, C) grids (classes `MinAtar<Title>`,
 `MinAtar<Title>Vec`). Their vector env writes `final_obs` rows only for envs that finished (the
 `_final_obs` mask).
@@ -75,6 +80,22 @@ def _reference_spaces(gym_id: str) -> tuple[gymnasium.Space, gymnasium.Space]:
     return env.observation_space, env.action_space
 
 
+def _spaces(port, options: dict) -> tuple[gymnasium.Space, gymnasium.Space]:
+    """The reference's observation and action spaces: from its Gymnasium registration, or (a user's port whose
+    id Gymnasium does not know) from the port's own reference."""
+    space_id = _space_id(port, options)
+    try:
+        return _reference_spaces(space_id)
+    except gymnasium.error.Error:
+        if space_id not in _PORT_SPACES:
+            env = port.make_reference()
+            _PORT_SPACES[space_id] = (env.observation_space, env.action_space)
+        return _PORT_SPACES[space_id]
+
+
+_PORT_SPACES: dict[str, tuple[gymnasium.Space, gymnasium.Space]] = {}
+
+
 def _space_id(port, options: dict) -> str:
     """The reference id whose spaces apply: a MinAtar game's `-v1` (minimal action set) when asked for."""
     if options.get("minimal_action_set") and port.gym_id.startswith("MinAtar/"):
@@ -107,18 +128,22 @@ class RustEnv(gymnasium.Env):
 
     def __init__(self, port, **options):
         self.port = port
-        self.observation_space, self.action_space = _reference_spaces(_space_id(port, options))
+        self.observation_space, self.action_space = _spaces(port, options)
         self.rust = make_rust_single(port, **options)
         self._obs_dtype = self.observation_space.dtype
+        self._masked = bool(getattr(port, "action_mask", False))
+
+    def _info(self) -> dict:
+        return {"action_mask": np.asarray(self.rust.action_mask(), bool)} if self._masked else {}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         obs = self.rust.reset(seed) if seed is not None else self.rust.reset()
-        return np.asarray(obs, self._obs_dtype), {}
+        return np.asarray(obs, self._obs_dtype), self._info()
 
     def step(self, action):
         obs, reward, terminated, truncated = self.rust.step(action)
-        return np.asarray(obs, self._obs_dtype), float(reward), bool(terminated), bool(truncated), {}
+        return np.asarray(obs, self._obs_dtype), float(reward), bool(terminated), bool(truncated), self._info()
 
 
 class RustVectorEnv(gymnasium.vector.VectorEnv):
@@ -129,15 +154,22 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
     def __init__(self, port, num_envs: int, seed: int | None = None, num_threads: int | None = None, **options):
         self.port = port
         self.num_envs = int(num_envs)
-        self.single_observation_space, self.single_action_space = _reference_spaces(_space_id(port, options))
+        self.single_observation_space, self.single_action_space = _spaces(port, options)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.rust = _classes(port)[1](self.num_envs, 0 if seed is None else seed, num_threads=num_threads, **options)
         self._discrete = isinstance(self.single_action_space, gymnasium.spaces.Discrete)
+        # the Rust mask buffer (the same array every step), or None for a port without a mask
+        self._mask = self.rust.action_mask if getattr(port, "action_mask", False) else None
+        if getattr(port, "action_mask", False) and self._mask is None:
+            raise TypeError(f"{port.name} declares an action mask but {port.rust_classes[1]} has none")
+
+    def _info(self) -> dict:
+        return {} if self._mask is None else {"action_mask": self._mask}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         obs = self.rust.reset(seed=seed)
-        return obs, {}
+        return obs, self._info()
 
     def step(self, actions):
         actions = np.asarray(actions)
@@ -147,11 +179,12 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
         # a count took 1-2 us a step here)
         obs, reward, terminated, truncated, final_obs, done = self.rust.step(actions)
         if done is None:
-            return obs, reward, terminated, truncated, {}
+            return obs, reward, terminated, truncated, self._info()
         # Gymnasium's layout for array infos: a dense (num_envs, ...) array plus a `_key` mask.
         # final_obs is the Rust buffer itself: rows that did not end hold their obs (classic control)
         # or stale data (MinAtar); only the rows of the mask count.
-        return obs, reward, terminated, truncated, {"final_obs": final_obs, "_final_obs": done, "final_info": {}, "_final_info": done}
+        return obs, reward, terminated, truncated, {"final_obs": final_obs, "_final_obs": done, "final_info": {},
+                                                    "_final_info": done, **self._info()}
 
 
 def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None, **options) -> RustVectorEnv:

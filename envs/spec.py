@@ -63,12 +63,15 @@ class DrawSpec:
     """One named random draw of a reset or a step (see docs/design.md, "The randomness contract").
 
     `kind` is the standard variate the draw holds: 'uniform' numbers in [0, 1),
-    'integers' in [low, high), 'normal' standard normals. The reference's own
-    generator calls are answered from these, in `phase` order.
+    'integers' in [low, high), 'normal' standard normals, or 'index': uniform numbers u in
+    [0, 1) that answer a ranged integer call (`integers(low, high)`, `choice(n)`) with
+    `low + floor(u * (high - low))`, for a range the translation does not know when it samples
+    (it depends on what earlier draws of the same step did). The reference's own generator
+    calls are answered from these, in `phase` order.
     """
 
     name: str
-    kind: Literal["uniform", "integers", "normal"]
+    kind: Literal["uniform", "integers", "normal", "index"]
     shape: tuple[int, ...]
     phase: Phase
     used_for: str = ""
@@ -77,6 +80,29 @@ class DrawSpec:
     # The tape lets an optional draw go unused, and skips it when the reference's next
     # call asks for another kind or shape (verify.tape).
     optional: bool = False
+    # Up to shape[0] calls, each answered by the next element (of shape shape[1:]): the reference
+    # asks as many times as it needs (0 to shape[0], a number that may depend on the state and on
+    # earlier draws); the translation samples all of them and takes them in order. The tape moves
+    # past it when the next call does not fit an element, or when all elements are used.
+    up_to: bool = False
+
+    def __post_init__(self):
+        if self.up_to and not self.shape:
+            raise ValueError(f"draw {self.name!r}: an up_to draw needs a shape whose first axis counts the calls")
+
+    @property
+    def element_shape(self) -> tuple[int, ...]:
+        """The shape one call takes: shape[1:] for an up_to draw, the whole shape otherwise."""
+        return tuple(self.shape[1:]) if self.up_to else tuple(self.shape)
+
+    def elements(self) -> "tuple[DrawSpec, ...]":
+        """An up_to draw as its scalar-call elements `name[j]` (each optional: asked or not); itself otherwise."""
+        if not self.up_to:
+            return (self,)
+        return tuple(
+            dataclasses.replace(self, name=f"{self.name}[{j}]", shape=self.element_shape, optional=True, up_to=False)
+            for j in range(self.shape[0])
+        )
 
 
 @dataclass(frozen=True)
@@ -126,6 +152,9 @@ class Port:
     # L4 policy transfer: the largest difference of mean episode return (reference minus
     # translation, same policies) still called equivalent by its TOST; None: L4 does not apply.
     policy_transfer_margin: float | None = None
+    # Why the margin is what it is: the return's scale (its bounds, a random and a competent policy's
+    # returns) and the share of it the margin allows. L4 quotes it beside the margin.
+    policy_transfer_reason: str | None = None
     # gymnax's id for the same environment (benchmarks and `--candidate gymnax:ID`); None: gymnax has none.
     gymnax_id: str | None = None
     # The Rust translation (rust_envs/, module `envport_rust`), where "rust" is in `backends`:

@@ -1,10 +1,12 @@
 """Random-action throughput of one environment across backends, measured in one run.
 
 Every backend steps `batch_size` environments with uniformly random actions and
-auto-reset; warm-up (compilation, first steps) is excluded; each measurement is
+auto-reset (for a port with a legal-action mask, uniformly random *legal* actions, by one
+rule for every backend: `random_legal`); warm-up (compilation, first steps) is excluded; each measurement is
 repeated and the median reported. Rows are dicts with at least `env`, `backend`,
-`batch_size` and `steps_per_second`; a backend that is not installed gives a row
-with `skipped` set to the reason.
+`batch_size` and `steps_per_second`; a backend that is not installed, or does not
+offer this environment or setting (`BackendUnavailable`), gives a row with `skipped`
+set to the reason; a backend that fails gives a row with `error` set to the exception.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import numpy as np
 
 BACKENDS = ("reference", "jax", "rust", "gymnax", "envpool")
 DEFAULT_BATCH_SIZES = (32, 128, 512, 2048, 8192)
+
+
+class BackendUnavailable(LookupError):
+    """The backend does not offer this environment or setting: its row is skipped, with this reason (not an error)."""
 
 
 def machine_description() -> dict[str, Any]:
@@ -90,12 +96,49 @@ def _set_reference_settings(env, settings: dict, port) -> None:
         setattr(holder, name, value)
 
 
+def random_legal(mask: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The benchmarks' random legal actions: with `c` legal actions in a row of `mask` (bool, (..., n))
+    and `u` uniform in [0, 1), the `floor(u * c)`-th legal action (from 0, in index order).
+
+    The same rule as `_random_legal_jax` and the Rust vector env's `sample_legal`
+    (`vector::uniform_legal`), so every backend draws from one distribution.
+    """
+    count = np.cumsum(mask, axis=-1)
+    k = np.minimum((u * count[..., -1]).astype(np.int64), count[..., -1] - 1)
+    return np.argmax(count > k[..., None], axis=-1)
+
+
+def _random_legal_jax(mask, u):
+    """`random_legal` in JAX."""
+    import jax.numpy as jnp
+
+    count = jnp.cumsum(mask, axis=-1)
+    k = jnp.minimum(jnp.floor(u * count[..., -1]).astype(count.dtype), count[..., -1] - 1)
+    return jnp.argmax(count > k[..., None], axis=-1).astype(jnp.int32)
+
+
+def _masked(port) -> bool:
+    return bool(getattr(port, "action_mask", False))
+
+
 def prepare_reference(port, batch_size: int, steps: int, seed: int = 0, settings: dict | None = None) -> Prepared:
     """The real Gymnasium environment, one instance in a Python loop (batch size 1)."""
     env = port.make_reference()
     _set_reference_settings(env, settings or {}, port)
-    env.reset(seed=seed)
+    _, info = env.reset(seed=seed)
     env.action_space.seed(seed)
+    if _masked(port):
+        u = np.random.default_rng(seed).random(1024)
+
+        def run_masked():
+            mask = info["action_mask"]
+            for i in range(steps):
+                _, _, terminated, truncated, step_info = env.step(int(random_legal(mask, u[i % 1024])))
+                mask = env.reset()[1]["action_mask"] if terminated or truncated else step_info["action_mask"]
+            info["action_mask"] = mask
+            return steps
+
+        return Prepared(run_masked, 1)
     actions = [env.action_space.sample() for _ in range(1024)]
 
     def run():
@@ -125,35 +168,40 @@ def _random_actions(action_space, key, batch_size: int):
     return jax.random.uniform(key, (batch_size, *action_space.shape), jnp.float32, low, high).astype(action_space.dtype)
 
 
-def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, seed: int):
+def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, seed: int, mask_of=None):
     """A jitted lax.scan of `steps` vmapped random-action steps; returns a callable that runs it once.
 
     Each step's observations go into the scan's carry, as a host vector env writes them into its
     buffer: a learner reads them, and observations nobody uses would be dropped by XLA as dead
-    code, timing a step without its observation.
+    code, timing a step without its observation. With `mask_of` (a masked port: `mask_of(state)`
+    is the legal-action mask), the actions are random legal ones (`_random_legal_jax`), from the
+    mask each step returns in `info["action_mask"]` (carried, as a host env's mask buffer).
     """
     import jax
 
-    def rollout(key, states, obs):
+    def rollout(key, states, obs, mask):
         def body(carry, _):
-            key, states, _ = carry
+            key, states, _, mask = carry
             key, k_act, k_step = jax.random.split(key, 3)
-            actions = _random_actions(action_space, k_act, batch_size)
-            obs, states, reward, *_ = jax.vmap(step)(jax.random.split(k_step, batch_size), states, actions)
-            return (key, states, obs), reward.sum()
+            if mask is None:
+                actions = _random_actions(action_space, k_act, batch_size)
+            else:
+                actions = _random_legal_jax(mask, jax.random.uniform(k_act, (batch_size,)))
+            obs, states, reward, *_, info = jax.vmap(step)(jax.random.split(k_step, batch_size), states, actions)
+            return (key, states, obs, None if mask is None else info["action_mask"]), reward.sum()
 
-        (key, states, obs), rewards = jax.lax.scan(body, (key, states, obs), None, length=steps)
-        return key, states, obs, rewards.sum()
+        (key, states, obs, mask), rewards = jax.lax.scan(body, (key, states, obs, mask), None, length=steps)
+        return key, states, obs, mask, rewards.sum()
 
     run_jit = jax.jit(rollout)
     key = jax.random.PRNGKey(seed)
     obs, states = jax.vmap(reset)(jax.random.split(key, batch_size))
-    carry = {"key": key, "states": states, "obs": obs}
+    carry = {"key": key, "states": states, "obs": obs, "mask": None if mask_of is None else jax.vmap(mask_of)(states)}
 
     def run():
-        key, states, obs, total = run_jit(carry["key"], carry["states"], carry["obs"])
+        key, states, obs, mask, total = run_jit(carry["key"], carry["states"], carry["obs"], carry["mask"])
         total.block_until_ready()
-        carry.update(key=key, states=states, obs=obs)
+        carry.update(key=key, states=states, obs=obs, mask=mask)
         return steps * batch_size
 
     return run
@@ -163,8 +211,10 @@ def prepare_jax(port, batch_size: int, steps: int, seed: int = 0, settings: dict
     """The envport JAX translation: vmap over the batch, lax.scan over steps, auto-reset."""
     env = port.make_jax()
     params, _ = with_settings(env.default_params, settings or {}, f"the JAX translation of {port.name}")
+    mask_of = (lambda s: env.action_mask(s, params)) if _masked(port) else None
     run = _jax_scan_runner(
-        lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), env.action_space(params), batch_size, steps, seed
+        lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params), env.action_space(params), batch_size, steps, seed,
+        mask_of,
     )
     return Prepared(run, batch_size)
 
@@ -179,7 +229,7 @@ def prepare_gymnax(port, batch_size: int, steps: int, seed: int = 0, settings: d
 
     gid = port.gymnax_id
     if gid is None:
-        raise LookupError(f"gymnax has no {port.name}")
+        raise BackendUnavailable(f"gymnax has no {port.name}")
     env, params = gymnax.make(gid)
     params, missing = with_settings(params, settings or {}, f"gymnax's {gid}", strict=False)
     run = _jax_scan_runner(
@@ -210,7 +260,9 @@ def prepare_envpool(port, batch_size: int, steps: int, seed: int = 0, num_thread
     import envpool
 
     if settings:
-        raise ValueError(f"settings ({', '.join(settings)}) are not passed to EnvPool")
+        raise BackendUnavailable(f"settings ({', '.join(settings)}) are not passed to EnvPool")
+    if port.gym_id not in envpool.list_all_envs():
+        raise BackendUnavailable(f"EnvPool has no {port.gym_id}")
 
     env = envpool.make_gymnasium(port.gym_id, num_envs=batch_size, seed=seed, num_threads=num_threads or os.cpu_count())
     env.reset()
@@ -221,9 +273,30 @@ def prepare_rust(port, batch_size: int, steps: int, seed: int = 0, num_threads: 
     """The envport Rust vector environment (rayon threads), random actions."""
     from envs.rust_backend import make_rust_vector
 
+    if "rust" not in port.backends:
+        raise BackendUnavailable(f"{port.name} has no Rust translation")
     env = make_rust_vector(port, batch_size, seed=seed, num_threads=num_threads, **(settings or {}))
     env.reset(seed=seed)
+    if _masked(port):
+        return _rust_legal_runner(env, batch_size, steps, seed)
     return _host_vector_runner(env, env.single_action_space, batch_size, steps, seed)
+
+
+def _rust_legal_runner(env, batch_size: int, steps: int, seed: int) -> Prepared:
+    """A masked Rust vector env stepped with random legal actions: the Rust vector env applies
+    `random_legal`'s rule to its own mask buffer (`sample_legal`; numpy's cumulative sums took
+    longer than a cheap game's whole step at large batches), from 64 batches of uniforms drawn once."""
+    u = np.random.default_rng(seed).random((64, batch_size))
+    actions = np.zeros(batch_size, np.int64)
+    sample_legal = env.rust.sample_legal
+
+    def run():
+        for i in range(steps):
+            sample_legal(u[i % 64], actions)
+            env.step(actions)
+        return steps * batch_size
+
+    return Prepared(run, batch_size)
 
 
 PREPARERS = {
@@ -310,9 +383,10 @@ def run_bench(
             progress(f"{port.name}: preparing {backend} at batch {batch_size}")
             try:
                 prepared[backend] = prepare(backend, port, batch_size, steps_for(backend, batch_size, budget), seed, num_threads, settings)
-            except Exception as exc:  # a backend that cannot run this env is reported, not fatal
+            except Exception as exc:  # reported in its row, not fatal to the other backends
                 size = 1 if backend == "reference" else batch_size
-                rows.append({"env": port.name, "backend": backend, "batch_size": size, "steps_per_second": None, "skipped": f"{type(exc).__name__}: {exc}"})
+                why = {"skipped": str(exc)} if isinstance(exc, BackendUnavailable) else {"error": f"{type(exc).__name__}: {exc}"}
+                rows.append({"env": port.name, "backend": backend, "batch_size": size, "steps_per_second": None, **why})
         progress(f"{port.name}: timing {', '.join(prepared)} at batch {batch_size}, taking turns")
         for backend, runs in measure(prepared, repeats).items():
             row = {"env": port.name, "backend": backend, "batch_size": prepared[backend].batch_size, "steps_per_second": statistics.median(runs), "runs": runs}

@@ -53,8 +53,8 @@ def bench_ppo(
                 for r in range(repeats):
                     progress(f"{port.name}: PPO on {backend} at batch {batch} ({r + 1}/{repeats})")
                     rates.append(run_training(port, backend, config, [seed + r], num_threads=num_threads).steps_per_second)
-            except Exception as exc:  # a backend that cannot run is reported, not fatal
-                rows.append({**row, "skipped": f"{type(exc).__name__}: {exc}"})
+            except Exception as exc:  # a backend that fails is reported in its row (`envport bench` then exits 1)
+                rows.append({**row, "error": f"{type(exc).__name__}: {exc}"})
                 continue
             rows.append({**row, "steps_per_second": statistics.median(rates), "runs": rates, "updates": updates})
     for row in rows:

@@ -12,12 +12,15 @@ import numpy as np
 
 from ppo import network
 from ppo.config import PPOConfig
+from ppo.jax_trainer import legal_masks
 from ppo.update import make_network
+from ppo.vector_envs import host_mask
 
 
 def _greedy(config: PPOConfig, action: network.ActionSpec):
+    """`policy(params, obs, mask)`: the most likely (legal, with a mask) action of a batch."""
     net = make_network(config, action)
-    return lambda p, obs: network.mode(action, net.apply(p, network.flat_obs(obs, 1))[0])
+    return lambda p, obs, mask=None: network.mode(action, net.apply(p, network.flat_obs(obs, 1))[0], mask)
 
 
 def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, env_params=None) -> np.ndarray:
@@ -25,6 +28,7 @@ def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, e
     env_params = env.default_params if env_params is None else env_params
     action = network.action_spec_of(env.action_space(env_params))
     policy = _greedy(config, action)
+    masks_of = legal_masks(env, env_params)
     max_steps = int(env_params.max_steps_in_episode)
 
     def one_policy(p, key):
@@ -33,7 +37,7 @@ def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, e
 
         def body(carry, k):
             obs, states, total, running = carry
-            a = policy(p, obs)
+            a = policy(p, obs, masks_of(states))
             obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
                 jax.random.split(k, episodes), states, a, env_params
             )
@@ -61,12 +65,13 @@ def evaluate_host(config: PPOConfig, params, vec_env, episodes: int, seed: int =
     action = network.action_spec_of(vec_env.single_action_space)
     policy = jax.jit(jax.vmap(_greedy(config, action)))
     act_dtype = np.int64 if action.discrete else np.float32
-    obs, _ = vec_env.reset(seed=seed)
+    obs, info = vec_env.reset(seed=seed)
     total = np.zeros(num * episodes, np.float64)
     running = np.ones(num * episodes, bool)
     for _ in range(max_steps):
-        a = np.asarray(policy(params, np.asarray(obs, np.float32).reshape(num, episodes, -1)))
-        obs, reward, terminated, truncated, _ = vec_env.step(a.reshape(num * episodes, *action.shape).astype(act_dtype))
+        mask = host_mask(info, num, episodes)
+        a = np.asarray(policy(params, np.asarray(obs, np.float32).reshape(num, episodes, -1), mask))
+        obs, reward, terminated, truncated, info = vec_env.step(a.reshape(num * episodes, *action.shape).astype(act_dtype))
         total += np.where(running, reward, 0.0)
         running &= ~(np.asarray(terminated) | np.asarray(truncated))
         if not running.any():

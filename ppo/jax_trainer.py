@@ -32,7 +32,28 @@ def make_train(
     each member steps its own `config.num_envs` environments with its own random stream,
     gradients are averaged over the axis and episode statistics summed, so all members keep
     the same parameters. `on_update(update_index, return_sum, episodes)`, when given, is
-    called from the compiled run after every update (under vmap: once per seed), for progress.
+    called from the compiled run after every update (under vmap: once per seed), for progress
+    (a program with such a host callback is never written to JAX's persistent compilation cache).
+    """
+    init, run_updates = make_train_parts(config, env, env_params, axis_name, on_update)
+
+    def train(key):
+        carry = init(key)
+        (learner, *_), metrics = run_updates(carry, jnp.arange(config.num_updates))
+        return learner, metrics
+
+    return train
+
+
+def make_train_parts(
+    config: PPOConfig, env, env_params=None, axis_name: str | None = None, on_update: Callable | None = None
+) -> tuple[Callable, Callable]:
+    """`make_train` in two pure pieces: `init(key) -> carry` and `run_updates(carry, indices) -> (carry, metrics)`.
+
+    `run_updates` runs the updates numbered `indices` (a `lax.scan`); called on consecutive
+    slices of `arange(num_updates)` it trains exactly as `make_train`'s single call does, so a
+    caller can report progress between slices without a host callback inside the program.
+    The carry's first element is the learner.
     """
     env_params = env.default_params if env_params is None else env_params
     action = network.action_spec_of(env.action_space(env_params))
@@ -40,17 +61,20 @@ def make_train(
     update = make_update(config, action, axis_name)
     obs_size = int(np.prod(env.observation_space(env_params).shape))
     n = config.num_envs
+    masks_of = legal_masks(env, env_params)
 
     def env_step(carry, step_randomness):
         learner, states, obs = carry
         u, k_envs = step_randomness
+        mask = masks_of(states)
         dist, value = net.apply(learner.params, obs)
-        act = network.sample_from_noise(action, dist, u)
+        dist = network.masked(action, dist, mask)
+        act = network.sample_from_noise(action, dist, u, mask)
         logp = network.log_prob(action, dist, act)
         next_obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
             k_envs, states, act, env_params
         )
-        step = Transition(obs, act, logp, value, reward.astype(jnp.float32), jnp.logical_or(terminated, truncated))
+        step = Transition(obs, act, logp, value, reward.astype(jnp.float32), jnp.logical_or(terminated, truncated), mask)
         return (learner, states, network.flat_obs(next_obs, 1)), step
 
     def update_step(carry, index):
@@ -72,7 +96,7 @@ def make_train(
             jax.debug.callback(on_update, index + 1, return_sum, episodes)
         return (learner, states, obs, ep_return, key), metrics
 
-    def train(key):
+    def init(key):
         k_init, key = jax.random.split(key)
         if axis_name is not None:  # own environments and samples per member, same initial parameters
             key = jax.random.fold_in(key, jax.lax.axis_index(axis_name))
@@ -80,11 +104,20 @@ def make_train(
         learner = init_learner(k_init, config, action, (obs_size,))
         obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, n), env_params)
         obs = network.flat_obs(obs, 1)
-        carry = (learner, states, obs, jnp.zeros(n, jnp.float32), key)
-        (learner, *_), metrics = jax.lax.scan(update_step, carry, jnp.arange(config.num_updates))
-        return learner, metrics
+        return (learner, states, obs, jnp.zeros(n, jnp.float32), key)
 
-    return train
+    def run_updates(carry, indices):
+        return jax.lax.scan(update_step, carry, indices)
+
+    return init, run_updates
+
+
+def legal_masks(env, env_params) -> Callable:
+    """`masks(states)`: the legal-action masks of a batch of states (`env.action_mask`), for a JAX env
+    whose port declares a mask (`has_action_mask`); for any other env, `None` (PPO then masks nothing)."""
+    if not getattr(env, "has_action_mask", False):
+        return lambda states: None
+    return jax.vmap(lambda s: env.action_mask(s, env_params))
 
 
 def over_seeds(train: Callable) -> Callable:

@@ -82,29 +82,51 @@ def noise(action: ActionSpec, key, batch_shape: tuple[int, ...] = ()):
     return jax.random.normal(key, (*batch_shape, action.dim))
 
 
-def sample_from_noise(action: ActionSpec, dist, u):
+MASKED_LOGIT = -1e9  # the logit of an illegal action: its probability is exactly 0 in float32
+
+
+def masked(action: ActionSpec, dist, mask):
+    """The distribution restricted to the legal actions: logits of illegal actions (`mask` False)
+    replaced by MASKED_LOGIT. `mask` None (a port without a mask) leaves `dist` as it is.
+
+    Sampling, log-probabilities, entropy and the greedy action all take the masked logits, so
+    an illegal action is never chosen and contributes nothing to the entropy.
+    """
+    if mask is None or not action.discrete:
+        return dist
+    return jnp.where(mask, dist, jnp.asarray(MASKED_LOGIT, dist.dtype))
+
+
+def sample_from_noise(action: ActionSpec, dist, u, mask=None):
     """The action that the policy's distribution gives for the random input `u` (from `noise`).
 
     Discrete: the inverse of the cumulative distribution (the first action whose cumulative
-    probability exceeds u). Continuous: mean + std * u.
+    probability exceeds u). Continuous: mean + std * u. With a `mask`, `dist` must already be
+    masked (`masked`); the rounding of the last cumulative probability below 1 could still pick
+    a trailing illegal action for u close to 1, which then becomes the last legal one.
     """
     if action.discrete:
         cdf = jnp.cumsum(jax.nn.softmax(dist, axis=-1), axis=-1)
-        return jnp.minimum(jnp.sum(u[..., None] >= cdf, axis=-1), action.n - 1)
+        a = jnp.minimum(jnp.sum(u[..., None] >= cdf, axis=-1), action.n - 1)
+        if mask is not None:
+            mask = jnp.broadcast_to(mask, (*a.shape, action.n))
+            last_legal = action.n - 1 - jnp.argmax(mask[..., ::-1], axis=-1)
+            a = jnp.where(jnp.take_along_axis(mask, a[..., None], axis=-1)[..., 0], a, last_legal)
+        return a
     mean, log_std = dist
     return (mean + jnp.exp(log_std) * u.astype(mean.dtype)).reshape(*mean.shape[:-1], *action.shape)
 
 
-def sample(action: ActionSpec, dist, key):
-    """An action drawn from the policy."""
+def sample(action: ActionSpec, dist, key, mask=None):
+    """An action drawn from the policy (a legal one, with a `mask`)."""
     batch_shape = (dist if action.discrete else dist[0]).shape[:-1]
-    return sample_from_noise(action, dist, noise(action, key, batch_shape))
+    return sample_from_noise(action, masked(action, dist, mask), noise(action, key, batch_shape), mask)
 
 
-def mode(action: ActionSpec, dist):
-    """The most likely action (greedy evaluation)."""
+def mode(action: ActionSpec, dist, mask=None):
+    """The most likely action (greedy evaluation): with a `mask`, the most likely legal one."""
     if action.discrete:
-        return jnp.argmax(dist, axis=-1)
+        return jnp.argmax(masked(action, dist, mask), axis=-1)
     mean, _ = dist
     return mean.reshape(*mean.shape[:-1], *action.shape)
 

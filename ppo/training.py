@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ppo.config import PPOConfig
-from ppo.jax_trainer import make_train, mean_returns, over_seeds
+from ppo.jax_trainer import make_train, make_train_parts, mean_returns, over_seeds
 
 BACKENDS = ("jax", "rust", "reference")
 
@@ -81,9 +81,10 @@ def run_training(
     if backend == "jax":
         env = env if env is not None else port.make_jax()
         keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
+        if progress is not None:
+            return _train_in_slices(config, env, seeds, keys, progress)
         start = time.perf_counter()
-        on_update = None if progress is None else _gather_seeds(len(seeds), config, progress)
-        compiled = jax.jit(over_seeds(make_train(config, env, on_update=on_update))).lower(keys).compile()
+        compiled = jax.jit(over_seeds(make_train(config, env))).lower(keys).compile()
         compiled_at = time.perf_counter()
         learner, metrics = jax.block_until_ready(compiled(keys))
         end = time.perf_counter()
@@ -111,26 +112,40 @@ def run_training(
     return TrainResult(backend, config, seeds, learner.params, metrics, first_done[0] - start, end - first_done[0], timed)
 
 
-def _gather_seeds(num_seeds: int, config: PPOConfig, progress):
-    """An `on_update` for the compiled run, whose seeds train one after another (`over_seeds`).
+def _train_in_slices(config: PPOConfig, env, seeds: list[int], keys, progress, slices: int = 16) -> TrainResult:
+    """The JAX run as compiled slices of about num_updates / `slices` updates, `progress` called between them.
 
-    Calls `progress` after every update with the updates done so far per seed on average (so a
-    bar over `num_updates` fills once, across all seeds) and each seed's latest mean return
-    (NaN for seeds not started).
+    Trains exactly as one compiled call does (the same updates on the same carry), but with no host
+    callback inside, so JAX's persistent compilation cache keeps the programs and a second run
+    starts without compiling. Seeds run one after another inside each slice (`lax.map`, as `over_seeds`).
     """
-    latest = np.full(num_seeds, np.nan)
-    done = [0]
+    init, run_updates = make_train_parts(config, env)
+    total = config.num_updates
+    size = -(-total // slices)
+    bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
 
-    def on_update(update, return_sum, episodes):
-        seed = done[0] // config.num_updates
-        done[0] += 1
-        r, c = float(np.asarray(return_sum)), float(np.asarray(episodes))
-        if c:
-            latest[min(seed, num_seeds - 1)] = r / c
-        updates = done[0] // num_seeds
-        progress(updates, updates * config.batch_size, latest.copy())
+    def run_slice(carries, indices):
+        return jax.lax.map(lambda carry: run_updates(carry, indices), carries)
 
-    return on_update
+    start = time.perf_counter()
+    init_all = jax.jit(lambda k: jax.lax.map(init, k)).lower(keys).compile()
+    carries = init_all(keys)
+    slice_jit = jax.jit(run_slice)  # one program per slice length (two when the last slice is shorter)
+    compiled = {n: slice_jit.lower(carries, jnp.arange(n)).compile() for n in {b - a for a, b in bounds}}
+    compiled_at = time.perf_counter()
+    parts, latest = [], np.full(len(seeds), np.nan)
+    for a, b in bounds:
+        carries, metrics = compiled[b - a](carries, jnp.arange(a, b))
+        parts.append(jax.device_get(metrics))
+        done = np.asarray(mean_returns(parts[-1]))
+        for seed, row in enumerate(done):
+            finite = row[np.isfinite(row)]
+            if finite.size:
+                latest[seed] = finite[-1]
+        progress(b, b * config.batch_size, latest.copy())
+    end = time.perf_counter()
+    metrics = jax.tree.map(lambda *xs: np.concatenate(xs, axis=1), *parts)
+    return TrainResult("jax", config, seeds, carries[0].params, metrics, compiled_at - start, end - compiled_at, total)
 
 
 def run_sharded_training(port, config: PPOConfig, seeds: list[int], devices: int, split: str) -> TrainResult:

@@ -26,6 +26,7 @@ class Transition(NamedTuple):
     value: jax.Array
     reward: jax.Array
     done: jax.Array  # terminated or truncated: the episode ended with this step
+    mask: Any = None  # legal actions at `obs` (bool, n per step), for a port with a mask; None otherwise
 
 
 class Learner(NamedTuple):
@@ -98,6 +99,7 @@ def make_update(config: PPOConfig, action: network.ActionSpec, axis_name: str | 
 
     def loss_fn(params, batch, advantages, targets):
         dist, value = net.apply(params, batch.obs)
+        dist = network.masked(action, dist, batch.mask)
         logp = network.log_prob(action, dist, batch.action)
         ratio = jnp.exp(logp - batch.log_prob)
         adv = (advantages - advantages.mean()) / (advantages.std() + 1e-8)

@@ -11,6 +11,7 @@ done is the next episode's first).
 from __future__ import annotations
 
 import gymnasium
+import numpy as np
 from gymnasium.vector import AutoresetMode
 
 HOST_BACKENDS = ("rust", "reference")
@@ -25,3 +26,11 @@ def make_host_vector(port, backend: str, num_envs: int, seed: int = 0, num_threa
     if backend == "reference":
         return gymnasium.vector.SyncVectorEnv([port.make_reference] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP)
     raise ValueError(f"unknown host backend {backend!r}; known: {', '.join(HOST_BACKENDS)}")
+
+
+def host_mask(info: dict, *lead: int) -> np.ndarray | None:
+    """A host vector env's `info["action_mask"]` (bool, (num_envs, n)) reshaped to `(*lead, n)`, or None
+    where the env reports no mask (a port without one). Gymnasium's own vector envs gather each
+    environment's `info["action_mask"]` into that array too (the reference side)."""
+    mask = info.get("action_mask")
+    return None if mask is None else np.asarray(mask, bool).reshape(*lead, -1)

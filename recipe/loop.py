@@ -21,9 +21,9 @@ from recipe.agents import AgentPaused, AgentStop
 from recipe.models import ModelError
 from recipe.promote import PromotionRefused, promote
 from recipe.task import ROOT, Task
-from recipe.verification import Verifier
+from recipe.verification import Verifier, rust_classes_args, worker_env
 from recipe.workspace import Workspace
-from verify.process import head_tail, run_command, workspace_env
+from verify.process import head_tail, run_command
 
 if TYPE_CHECKING:
     from recipe.options import TranslateOptions
@@ -128,11 +128,16 @@ def run_loop(run: Run) -> RunState:
             continue
         run.progress(f"iteration {st.iteration} ({st.phase}): verifying")
         outcome = run.verifier.verify()
-        st.last_outcome = outcome
         run.log.event("verification", iteration=st.iteration, outcome=outcome)
         row = {"iteration": st.iteration, "phase": st.phase, "ended": ended, "levels": outcome["levels"],
                "passed": outcome["passed"], "tokens": run.usage.tokens, "cost": run.usage.cost,
                "seconds": round(time.time() - start, 1)}
+        if outcome.get("budget"):  # --timeout ran out mid-verification: no verdict, the phase stays as it was
+            row["note"] = "verification cut short by --timeout"
+            st.rows.append(row)
+            _stop(run, f"budget: --timeout {run.budget.timeout:.0f} s reached during verification")
+            break
+        st.last_outcome = outcome
         if outcome["passed"]:
             _passed(run, outcome, row)
         elif st.phase == "optimise":
@@ -231,14 +236,14 @@ def _bench(run: Run) -> list[dict[str, Any]]:
     import_paths = [ROOT]
     if run.task.target == "rust":  # the build the verification just made
         site = run.verifier.build_dir / "site"
-        cmd += ["--port", run.task.name, "--backend", "rust", "--rust-site", str(site)]
+        cmd += ["--port", run.task.name, "--backend", "rust", "--rust-site", str(site)] + rust_classes_args(run.task)
         import_paths = [site, ROOT]
     elif run.task.registered:
         cmd += ["--port", run.task.name, "--translation", run.task.translation_file, "--class-name", run.task.class_name,
                 "--adapter", str(run.run_dir / "verify" / "bench_adapter.py")]
     else:
         cmd += ["--package", run.task.package]
-    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.settings.timeout, env=workspace_env(*import_paths), isolated=True)
+    result = run_command(cmd, cwd=ROOT, timeout=run.verifier.time_limit()[0], env=worker_env(run.task, *import_paths), isolated=True)
     if result.timed_out or not out.is_file():
         run.log.event("bench_failed", output=head_tail(result.output, 4000), timed_out=result.timed_out)
         return []

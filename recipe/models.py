@@ -2,17 +2,20 @@
 
 Retries with exponential backoff on 429, 5xx, timeouts and dropped connections
 (honouring Retry-After); a clear, final `ModelError` on 401/403, an unknown model,
-or when the retries run out.
+an endpoint that refuses connections or whose host does not resolve, or when the
+retries run out. Given `time_left` (the run's --timeout), no request and no backoff
+outlasts the run's budget: `BudgetExhausted` is raised instead.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from recipe.accounting import read_events
+from recipe.accounting import BudgetExhausted, read_events
 
 
 class ModelError(RuntimeError):
@@ -44,10 +47,11 @@ class OpenAIModel:
 
     def __init__(self, model: str, base_url: str | None, api_key: str, request_timeout: float = 600.0,
                  max_retries: int = 6, retry_delay: float = 1.0, max_delay: float = 60.0,
-                 on_retry: Callable[[dict[str, Any]], None] = lambda info: None):
+                 on_retry: Callable[[dict[str, Any]], None] = lambda info: None,
+                 time_left: Callable[[], float | None] = lambda: None):
         import openai
 
-        self.model, self.base_url = model, base_url
+        self.model, self.base_url, self.request_timeout, self.time_left = model, base_url, request_timeout, time_left
         self.max_retries, self.retry_delay, self.max_delay, self.on_retry = max_retries, retry_delay, max_delay, on_retry
         # The SDK's own retries are off: ours are logged and use our backoff.
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=request_timeout, max_retries=0)
@@ -58,16 +62,28 @@ class OpenAIModel:
 
         attempt = 0
         while True:
+            timeout = self._request_timeout()
             try:
-                response = self.client.chat.completions.create(model=self.model, messages=messages, tools=tools)
+                response = self.client.chat.completions.create(model=self.model, messages=messages, tools=tools,
+                                                               timeout=timeout)
             except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError) as exc:
+                unreachable = _unreachable(exc)
+                if unreachable:  # nothing listens there, or no such host: retrying cannot help
+                    raise ModelError(f"cannot reach {self._where()}: {unreachable}. Start the server, or fix --base-url "
+                                     "(OpenAI-compatible servers usually end in /v1)") from exc
                 attempt += 1
                 status = getattr(exc, "status_code", None)
                 what = f"HTTP {status}" if status else type(exc).__name__
+                if isinstance(exc, openai.APITimeoutError) and timeout < self.request_timeout:
+                    raise BudgetExhausted(f"--timeout reached while waiting {timeout:.0f} s for {self._where()}") from exc
                 if attempt > self.max_retries:
                     raise ModelError(f"the endpoint {self._where()} kept failing ({what}) after {attempt} attempts: "
                                      f"{_short(exc)}. Try again later, or check --base-url") from exc
                 delay = self._delay(attempt, exc)
+                left = self.time_left()
+                if left is not None and delay >= left:
+                    raise BudgetExhausted(f"--timeout reached: {left:.0f} s left, and the next retry after {what} "
+                                          f"would wait {delay:.0f} s") from exc
                 self.on_retry({"attempt": attempt, "error": what, "message": _short(exc), "sleep_s": round(delay, 3)})
                 time.sleep(delay)
                 continue
@@ -97,6 +113,15 @@ class OpenAIModel:
 
     def _where(self) -> str:
         return self.base_url or "api.openai.com"
+
+    def _request_timeout(self) -> float:
+        """--request-timeout, cut to what is left of the run's --timeout (BudgetExhausted when nothing is)."""
+        left = self.time_left()
+        if left is None:
+            return self.request_timeout
+        if left <= 0:
+            raise BudgetExhausted("--timeout reached")
+        return min(self.request_timeout, left)
 
     def _delay(self, attempt: int, exc: Exception) -> float:
         delay = self.retry_delay * 2 ** (attempt - 1)
@@ -132,6 +157,20 @@ class ReplayModel:
         event = self.replies[self.position]
         self.position += 1
         return ModelReply(event["message"], event.get("prompt_tokens", 0), event.get("completion_tokens", 0), self.model)
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """'connection refused' or 'the host name does not resolve' when that is what the error comes from, else None."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens at that address)"
+        if isinstance(cause, socket.gaierror):
+            return f"the host name does not resolve ({cause.strerror or cause})"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _short(exc: Exception, limit: int = 300) -> str:

@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from recipe.task import Task
+from recipe.task import ROOT, Task
 from recipe.verification import fingerprint
 from recipe.workspace import Workspace
 
@@ -25,7 +25,8 @@ def promote(task: Task, workspace: Workspace, outcome: dict, output: Path, backu
     """Copy the agent's files to `output` when `outcome` passed for exactly the workspace's current content.
 
     Files that already exist there and differ are first copied to `backup_dir`; each file is
-    replaced atomically. A new port's package lands in `output`, a ports folder (envs.registry) where every
+    replaced atomically. A new games module promoted into the crate (rust_envs/src/games/) is also
+    registered there (`verify.rust_build.register_game`). A new port's package lands in `output`, a ports folder (envs.registry) where every
     command finds it.
     """
     if not outcome.get("passed"):
@@ -46,4 +47,20 @@ def promote(task: Task, workspace: Workspace, outcome: dict, output: Path, backu
         tmp.write_text(data)
         os.replace(tmp, target)
         written.append(target)
+    entry = task.rust_registration
+    if entry is not None and Path(output).resolve() == (ROOT / "rust_envs" / entry.source).parent.resolve():
+        from verify.rust_build import register_game
+
+        written += register_game(ROOT / "rust_envs", entry)  # its two lines, as every verified build had them
     return written
+
+
+def rust_follow_up(task: Task) -> str | None:
+    """What a user does after promoting a new games module: the port's metadata and the rebuild; None otherwise."""
+    entry = task.rust_registration
+    if entry is None:
+        return None
+    return (f"declare the Rust translation in {task.name}'s metadata: backends=(..., \"rust\"), "
+            f"rust_classes=(\"{entry.single}\", \"{entry.vec}\"), rust_source=\"{entry.source}\"; "
+            f"the crate registers the module (rust_envs/src/games/mod.rs, rust_envs/src/bindings/mod.rs: "
+            f"{entry.lines()['src/bindings/mod.rs'].strip()}) when promoted into rust_envs/src/games/; then rebuild: bash setup.sh")

@@ -108,9 +108,14 @@ def open_run(options: TranslateOptions) -> Run:
         state_file = Path(resume) / "state.json"
         if not state_file.is_file():
             raise UsageProblem(f"--resume {resume}: no state.json there; give the run folder a previous `envport translate` printed")
-        saved = json.loads(state_file.read_text())
-        o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
-        stored_state = saved["state"]
+        try:
+            saved = json.loads(state_file.read_text())
+            o = options.resumed_from(TranslateOptions.from_dict(saved["options"])).resolved()
+            stored_state = RunState(**saved["state"]).to_dict()  # unknown keys refused, missing ones defaulted
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            why = f"{type(exc).__name__}: {exc}" if not isinstance(exc, json.JSONDecodeError) else f"not JSON ({exc.msg} at line {exc.lineno})"
+            raise UsageProblem(f"--resume {resume}: {state_file} is damaged ({why}); envport writes it after every step, so a "
+                               "damaged one was edited or cut short: restore it from a copy, or start a new run") from None
         run_dir = Path(resume).resolve()
         if stored_state["status"] == "passed":
             raise UsageProblem(f"--resume {resume}: that run already passed and promoted {', '.join(stored_state['promoted'])}; start a new run instead")
@@ -124,7 +129,7 @@ def open_run(options: TranslateOptions) -> Run:
     if task.target == "rust":
         from verify.rust_build import missing_tools
 
-        if not task.rust_bindings:
+        if not task.rust_bindings and task.rust_registration is None:
             raise RustNotBuilt()
         missing = missing_tools()
         if missing:
@@ -176,7 +181,7 @@ def open_run(options: TranslateOptions) -> Run:
     usage = Usage.from_dict(state.usage) if state.usage else Usage()
     budget = Budget(o.max_iterations, o.max_tokens, o.max_cost, o.timeout)
     settings = VerifySettings(o.levels, o.examples, o.programs, o.episodes, 0, o.verify_timeout)
-    verifier = Verifier(task, workspace, settings, run_dir / "verify")
+    verifier = Verifier(task, workspace, settings, run_dir / "verify", time_left=lambda: usage.remaining_seconds(budget))
     agent = _make_agent(kind, o, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state)
     run = Run(task, run_dir, workspace, verifier, agent, log, usage, budget, output, o, state,
               optimise_rounds=o.optimise_rounds, batch_sizes=batch_sizes, bench_steps=o.bench_steps)
@@ -217,7 +222,8 @@ def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_d
     else:
         model = OpenAIModel(o.model, o.base_url, api_key or NO_KEY, request_timeout=o.request_timeout,
                             max_retries=o.max_retries, retry_delay=o.retry_delay,
-                            on_retry=lambda info: log.event("retry", **info))
+                            on_retry=lambda info: log.event("retry", **info),
+                            time_left=lambda: usage.remaining_seconds(budget))
         price = price_for(o.model, prices)
     toolbox = Toolbox(workspace, verifier, run_dir)
     return ToolAgent(model, toolbox, log, usage, budget, price, prompting.system_prompt(task, tools=True),

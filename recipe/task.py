@@ -58,6 +58,22 @@ class Task:
     rust_bindings: bool = False  # the crate's PyO3 bindings already expose this module
 
     @property
+    def rust_family(self) -> str:
+        """The crate family the Rust module belongs to: 'games' (it implements the core's trait Env directly) or
+        'classic_control' (trait ClassicEnv)."""
+        return "games" if self.rust_file.startswith(RUST_GAMES_DIR) else "classic_control"
+
+    @property
+    def rust_registration(self):
+        """A registered port's new `games` module that the crate does not bind yet: the `verify.rust_build.GameEntry`
+        whose two lines the pipeline adds to each build's crate copy and, on promotion, to the crate; else None."""
+        if self.target != "rust" or self.rust_bindings or not self.registered or self.rust_family != "games":
+            return None
+        from verify.rust_build import GameEntry
+
+        return GameEntry(Path(self.rust_file).stem, self.class_name, self.class_name, self.class_name + "Vec")
+
+    @property
     def translation_file(self) -> str:
         """Workspace-relative path of the file the agent must write (the translation)."""
         if self.target == "rust":
@@ -217,24 +233,31 @@ def _contract_sources() -> list[SourceFile]:
     ]
 
 
-RUST_FAMILY_DIR = "src/classic_control/"  # inside rust_envs/: the family (trait ClassicEnv in mod.rs) the Rust target writes
+RUST_FAMILY_DIR = "src/classic_control/"  # inside rust_envs/: the family (trait ClassicEnv in mod.rs) of the classic-control ports
 RUST_EXAMPLE = RUST_FAMILY_DIR + "pendulum.rs"  # a complete module shown as the example (another one for the pendulum itself)
+RUST_GAMES_DIR = "src/games/"  # the family of every other port: modules implementing the vector core's trait Env directly
+RUST_GAMES_SOURCES = (("src/vector/mod.rs", "contract"), ("src/games/mod.rs", "contract"), ("src/draws.rs", "contract"),
+                      ("src/games/dial.rs", "example"))  # what the games prompt shows: the traits, the draws, a complete game
 
 
-def _rust_contract_sources(exclude: str = "") -> list[SourceFile]:
-    """The trait the module implements, and one complete module of another environment as the example."""
-    example = RUST_EXAMPLE if exclude != RUST_EXAMPLE else RUST_FAMILY_DIR + "cartpole.rs"
+def _rust_contract_sources(exclude: str = "", family: str = "classic_control") -> list[SourceFile]:
+    """The trait(s) the module implements, and one complete module of another environment as the example."""
+    if family == "games":
+        files = RUST_GAMES_SOURCES
+    else:
+        example = RUST_EXAMPLE if exclude != RUST_EXAMPLE else RUST_FAMILY_DIR + "cartpole.rs"
+        files = ((RUST_FAMILY_DIR + "mod.rs", "contract"), (example, "example"))
     found = []
-    for rel, role in ((RUST_FAMILY_DIR + "mod.rs", "contract"), (example, "example")):
+    for rel, role in files:
         path = ROOT / "rust_envs" / rel
-        if path.is_file():
+        if path.is_file() and rel != exclude:
             found.append(SourceFile(f"rust_envs/{rel}", f"rust_envs/{rel}", path.read_text(), role))
     return found
 
 
 def rust_module_of(port_name: str) -> tuple[str, str]:
-    """(struct name, module path inside rust_envs/) of a classic-control port with Rust bindings, from the
-    port's metadata (`Port.rust_classes`, `Port.rust_source`); TaskError otherwise."""
+    """(struct name, module path inside rust_envs/) of a classic-control or `games` port with Rust bindings, from
+    the port's metadata (`Port.rust_classes`, `Port.rust_source`); TaskError otherwise."""
     from envs import get_port
     from envs.rust_backend import has_rust, rust_ports
 
@@ -242,10 +265,10 @@ def rust_module_of(port_name: str) -> tuple[str, str]:
     if not has_rust(port) or not port.rust_source:
         raise TaskError(f"--to rust: {port_name} has no Rust bindings in rust_envs/ (Rust ports: {', '.join(p.name for p in rust_ports())}); "
                         "the loop translates modules the crate's bindings already expose")
-    if not port.rust_source.startswith(RUST_FAMILY_DIR):
-        raise TaskError(f"--to rust: the loop translates classic-control modules (trait ClassicEnv, rust_envs/{RUST_FAMILY_DIR}mod.rs); "
-                        f"{port_name}'s is rust_envs/{port.rust_source}")
-    return port.rust_classes[0], port.rust_source  # classic control: the single class is named as the struct
+    if not port.rust_source.startswith((RUST_FAMILY_DIR, RUST_GAMES_DIR)):
+        raise TaskError(f"--to rust: the loop translates classic-control modules (trait ClassicEnv, rust_envs/{RUST_FAMILY_DIR}mod.rs) "
+                        f"and games (trait Env, rust_envs/{RUST_GAMES_DIR}); {port_name}'s is rust_envs/{port.rust_source}")
+    return port.rust_classes[0], port.rust_source  # the single class is named as the struct
 
 
 def task_for_port(name: str, target: str) -> Task:
@@ -264,16 +287,28 @@ def task_for_port(name: str, target: str) -> Task:
     sources.append(_source_of(package_module, package_module.__name__, "metadata"))
     package = package_module.__name__  # dotted: envs.<family>.<port>
     if target == "rust":
+        from envs.rust_backend import has_rust
+
         try:
             class_name, rust_file, bound = *rust_module_of(port.name), True
-        except TaskError:  # no bindings yet: the prompt still renders, the loop says what is missing
-            class_name, rust_file, bound = type(port.make_jax()).__name__, f"{RUST_FAMILY_DIR}{package.rpartition('.')[2]}.rs", False
-        sources += _rust_contract_sources(exclude=rust_file)
-        return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary(),
-                    rust_file, bound)
+        except TaskError:
+            if has_rust(port):  # bound in a family the loop does not write (MinAtar): the prompt renders, the run refuses
+                class_name, rust_file, bound = port.rust_classes[0], port.rust_source or "", False
+            else:  # no Rust translation yet: a new module of the games family, registered by the pipeline
+                class_name, rust_file, bound = rust_struct_name(port.name), f"{RUST_GAMES_DIR}{package.rpartition('.')[2]}.rs", False
+        sources += _rust_contract_sources(exclude=rust_file, family="games" if rust_file.startswith(RUST_GAMES_DIR) else "classic_control")
+        metadata = {**port.summary(), "action_mask": bool(getattr(port, "action_mask", False))}
+        return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, metadata, rust_file, bound)
     sources += _contract_sources()
     class_name = type(port.make_jax()).__name__
     return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, port.summary())
+
+
+def rust_struct_name(port_name: str) -> str:
+    """The Rust struct (and Python class) name of a port's new games module: the name in CamelCase (`brinewatch`
+    gives `Brinewatch`, `my-game` `MyGame`)."""
+    name = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", port_name) if part)
+    return name if name[:1].isalpha() else "Game" + name
 
 
 def reachable_classes(obj: Any, depth: int = 2) -> list[type]:

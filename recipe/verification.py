@@ -13,11 +13,11 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from recipe.task import ROOT, Task
 from recipe.workspace import Workspace
-from verify.process import head_tail, run_command, workspace_env
+from verify.process import child_env, head_tail, run_command, workspace_env
 from verify.levels import LEVEL_ORDER, LEVEL_TITLES, UNREGISTERED_LEVELS
 
 DEFAULT_LEVELS = ",".join(UNREGISTERED_LEVELS)  # "L0,D,L1,L2,L3": a workspace translation is not registered
@@ -71,8 +71,10 @@ def failed_outcome(level: str, check: str, message: str) -> dict[str, Any]:
 class Verifier:
     """Runs verification of one task's workspace; remembers outcomes by content so nothing is verified twice."""
 
-    def __init__(self, task: Task, workspace: Workspace, settings: VerifySettings, out_dir: Path):
+    def __init__(self, task: Task, workspace: Workspace, settings: VerifySettings, out_dir: Path,
+                 time_left: Callable[[], float | None] = lambda: None):
         self.task, self.workspace, self.settings, self.out_dir = task, workspace, settings, Path(out_dir)
+        self.time_left = time_left  # seconds left of the run's --timeout (None: no limit)
         self.cache: dict[str, dict[str, Any]] = {}
         self.count = 0
         self.build_dir = self.out_dir.parent / "rust_build"  # Rust target: the build of the workspace crate
@@ -96,8 +98,16 @@ class Verifier:
         else:
             outcome = self._run(levels)
         outcome.update(fingerprint=print_, levels_requested=levels)
-        self.cache[key] = outcome
+        if not outcome.get("budget"):  # cut short by --timeout says nothing of the translation: verify again next time
+            self.cache[key] = outcome
         return outcome
+
+    def time_limit(self) -> tuple[float, bool]:
+        """Seconds a verification (or build, or measurement) may take now, and whether the run's --timeout set it."""
+        left = self.time_left()
+        if left is None or left >= self.settings.timeout:
+            return self.settings.timeout, False
+        return max(1.0, left), True
 
     def fingerprint(self) -> str:
         """Hash of the workspace files verification depends on."""
@@ -108,13 +118,16 @@ class Verifier:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         report_path = self.out_dir / f"verify-{self.count:03d}.json"
         s = self.settings
+        limit, by_budget = self.time_limit()
         import_paths = [ROOT]
         if self.task.target == "rust":
             from recipe import rust_build
             from verify.rust_build import compiler_errors
 
-            site, built = rust_build.build(self.task, self.workspace, self.build_dir, s.timeout)
+            site, built = rust_build.build(self.task, self.workspace, self.build_dir, limit)
             if site is None:
+                if built.timed_out and by_budget:
+                    return _budget_outcome(limit, "the Rust build")
                 what = "timed out" if built.timed_out else f"failed (exit {built.returncode})"
                 return {**failed_outcome("L0", "build", f"maturin build of the crate {what}:\n"
                                          + compiler_errors(built.output)), "report_path": None}
@@ -122,17 +135,20 @@ class Verifier:
         cmd = [sys.executable, "-m", "recipe.verify_worker", "--workspace", str(self.workspace.root),
                "--levels", levels, "--examples", str(s.examples), "--programs", str(s.programs),
                "--episodes", str(s.episodes), "--seed", str(s.seed), "--json", str(report_path),
-               "--load-timeout", str(max(10.0, min(120.0, s.timeout / 2)))]
+               "--load-timeout", str(max(10.0, min(120.0, limit / 2)))]
         if self.task.target == "rust":
             cmd += ["--port", self.task.name, "--backend", "rust", "--rust-site", str(import_paths[0])]
+            cmd += rust_classes_args(self.task)
         elif self.task.registered:
             cmd += ["--port", self.task.name, "--translation", self.task.translation_file,
                     "--class-name", self.task.class_name, "--adapter", str(self.out_dir / "candidate_adapter.py")]
         else:
             cmd += ["--package", self.task.package]
-        result = run_command(cmd, cwd=ROOT, timeout=s.timeout, env=workspace_env(*import_paths), isolated=True)
+        result = run_command(cmd, cwd=ROOT, timeout=limit, env=worker_env(self.task, *import_paths), isolated=True)
+        if result.timed_out and by_budget:
+            return _budget_outcome(limit, "verification")
         if result.timed_out:
-            return {**failed_outcome("L0", "time limit", f"verification did not finish within {s.timeout:.0f} s and was killed "
+            return {**failed_outcome("L0", "time limit", f"verification did not finish within {limit:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}
         if not report_path.is_file():
             return {**failed_outcome("L0", "crash", f"the verifier process exited with {result.returncode} without a report:\n"
@@ -141,3 +157,23 @@ class Verifier:
         outcome["report_path"] = str(report_path)
         return outcome
 
+
+
+def rust_classes_args(task) -> list[str]:
+    """For a new games module: the worker's `--rust-classes` and `--rust-source`, which give the port (not yet
+    declaring them) the classes the workspace build binds; nothing otherwise."""
+    entry = task.rust_registration
+    return [] if entry is None else ["--rust-classes", f"{entry.single},{entry.vec}", "--rust-source", entry.source]
+
+
+def worker_env(task, *import_paths) -> dict[str, str]:
+    """The environment of a verification or benchmark worker. JAX: `workspace_env` (no ports folders, so an earlier
+    promotion of the port cannot stand in for the workspace's package). Rust: the workspace holds only the crate,
+    so the ports folders stay: a user's port is found there (`child_env`)."""
+    return child_env(*import_paths) if task.target == "rust" else workspace_env(*import_paths)
+
+
+def _budget_outcome(seconds: float, what: str) -> dict[str, Any]:
+    """The outcome of a step the run's --timeout cut short (marked `budget`: not cached, not the translation's fault)."""
+    message = f"{what} was stopped after {seconds:.0f} s: the run's --timeout ran out (not a verdict on the translation)"
+    return {**failed_outcome("L0", "run timeout", message), "report_path": None, "budget": True}

@@ -106,15 +106,26 @@ def _check_rust_build(site: Path) -> None:
         raise ImportError(f"envport_rust was imported from {where}, not from the workspace build {site}")
 
 
+def _rust_port(args):
+    """The registered port for `--backend rust`, with the workspace build's classes when the port does not
+    declare them yet (`--rust-classes SINGLE,VEC`, `--rust-source`: a new games module)."""
+    from envs import get_port
+
+    _check_rust_build(args.rust_site)
+    port = get_port(args.port)
+    if args.rust_classes:
+        single, vec = args.rust_classes.split(",")
+        backends = port.backends if "rust" in port.backends else (*port.backends, "rust")
+        port = port.replace(backends=backends, rust_classes=(single, vec), rust_source=args.rust_source)
+    return port
+
+
 def bench(args, workspace: Path) -> int:
     """Steps per second of the translation at each batch size (random actions), as JSON rows."""
     from ppo.bench import bench_backend, steps_for
 
     if args.backend == "rust":
-        from envs import get_port
-
-        _check_rust_build(args.rust_site)
-        port = get_port(args.port)
+        port = _rust_port(args)
     else:
         port, candidate = _translation(args, workspace)
         if candidate is not None:
@@ -147,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--backend", default="jax", choices=("jax", "rust"))
     parser.add_argument("--rust-site", type=Path, help="the workspace build of envport_rust (must be what gets imported)")
+    parser.add_argument("--rust-classes", help="SINGLE,VEC: the classes of a new games module in the workspace build")
+    parser.add_argument("--rust-source", help="that module's path inside rust_envs/")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--bench", action="store_true", help="measure throughput instead of verifying")
     parser.add_argument("--batch-sizes", default="32,128,512,2048,8192")
@@ -167,10 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     options = VerifyOptions(examples=args.examples, programs=args.programs, episodes=args.episodes, seed=args.seed)
     try:
         if args.backend == "rust":
-            from envs import get_port
-
-            _check_rust_build(args.rust_site)
-            report = verify_port(get_port(args.port), levels, options, backend="rust").to_dict()
+            report = verify_port(_rust_port(args), levels, options, backend="rust").to_dict()
             args.json.write_text(json.dumps(report, indent=2, default=str))
             return 0
         port, candidate = _translation(args, workspace)

@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -83,3 +84,56 @@ def test_gymnax_continuous_mountain_car_wall_bug_is_found():
     level, failure = report.first_failure()
     assert level.level == "L1"
     assert failure["field"] in ("state.velocity", "state.position")
+
+
+def test_the_headline_field_is_the_largest_error_relative_to_its_tolerance():
+    # x is off by a relative 1e-9 (1e3 tolerances) and comes first in the state; theta_dot is off by 0.05 (~1e10).
+    port = get_port("cartpole")
+    candidate = load_candidate(port, str(DATA / "skewed_fields_candidate.py"))
+    report = verify_port(port, ("L1",), VerifyOptions(examples=20), candidate=candidate)
+    level, failure = report.first_failure()
+    assert failure["field"] == "state.theta_dot", failure["mismatches"]
+    fields = [m["field"] for m in failure["mismatches"]]
+    assert "state.x" in fields and fields.index("state.theta_dot") < fields.index("state.x")
+    excess = [m["excess"] if m["excess"] is not None else float("inf") for m in failure["mismatches"] if m["field"] != "obs"]
+    assert excess == sorted(excess, reverse=True) and excess[0] > 1e9
+    assert fields[-1] == "obs"  # derived from the state: after it, whatever its excess
+
+
+def test_mismatches_are_ordered_by_excess_with_ties_in_state_order():
+    from verify.compare import StepOutcome, compare_outcomes, tolerance_excess
+
+    port = get_port("cartpole")
+    base = {"x": 0.5, "x_dot": 0.1, "theta": 0.01, "theta_dot": -0.2, "steps_beyond_terminated": -1, "time": 3}
+    off = {**base, "x": 0.5 * (1 + 1e-10), "theta": 0.02, "steps_beyond_terminated": 0, "time": 4}
+    expected = StepOutcome(np.zeros(4, np.float32), {k: np.asarray(v) for k, v in base.items()}, 1.0, False, False)
+    actual = StepOutcome(np.zeros(4, np.float32), {k: np.asarray(v) for k, v in off.items()}, 1.0, False, False)
+    found = compare_outcomes(port, expected, actual)
+    assert [m.field for m in found] == ["state.theta", "state.x", "state.steps_beyond_terminated", "state.time"]
+    assert found[2].excess == found[3].excess == 2.0  # one integer step: two half steps, ties kept in state order
+    assert tolerance_excess(np.float32(1), np.nextafter(np.float32(1), np.float32(2)), "exact", 0, 0) == 2.0  # one float32 ulp
+    assert tolerance_excess(1.0, np.nan, "close", 1e-12, 1e-12) == float("inf")
+
+
+def test_a_float32_native_candidate_is_judged_with_the_float32_tolerances():
+    port = get_port("cartpole")
+    candidate = load_candidate(port, str(DATA / "float32_candidate.py"))
+    options = dict(examples=60, programs=5, episodes=5)
+    as_float32 = verify_port(port, ("L0", "L1", "L2", "L3"), VerifyOptions(precision="float32", **options), candidate=candidate)
+    assert as_float32.passed, as_float32.first_failure()
+    assert as_float32.options["precision"] == "float32"
+    assert any("precision float32" in note for note in as_float32.levels["L0"].notes)
+    as_float64 = verify_port(port, ("L0", "L1"), VerifyOptions(**options), candidate=candidate)
+    assert not as_float64.passed and as_float64.levels["L1"].passed is False  # float32 rounding is far above 1e-12
+    with pytest.raises(ValueError, match="unknown precision 'float16'"):
+        verify_port(port, ("L0",), VerifyOptions(precision="float16"), candidate=candidate)
+
+
+def test_cli_precision_float32_verifies_a_candidate_and_rejects_bad_values():
+    spec = str(DATA / "float32_candidate.py")
+    ok = runner.invoke(app, ["verify", "cartpole", "--candidate", spec, "--precision", "float32", "--levels", "L0,L1", "--examples", "30"])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(app, ["verify", "cartpole", "--candidate", spec, "--precision", "float16"])
+    assert bad.exit_code == 2 and "--precision 'float16': use one of float64, float32" in bad.output
+    rust = runner.invoke(app, ["verify", "cartpole", "--backend", "rust", "--precision", "float32"])
+    assert rust.exit_code == 2

@@ -142,7 +142,7 @@ def test_errors_are_clear_python_exceptions():
     env.reset()
     good = env.get_state()
     for bad, exc, text in [
-        (6, ValueError, r"action 6 is outside Discrete\(6\): valid actions are 0\.\.=5, or -6\.\.=-1"),
+        (6, ValueError, r"action 6 is outside Discrete\(6\): valid actions are the integers 0 to 5, or the integers -6 to -1 counting"),
         (-7, ValueError, r"action -7 is outside Discrete\(6\)"),
         (1.0, TypeError, "int"),
         (True, TypeError, "bool"),
@@ -248,7 +248,7 @@ def test_vector_env_threads_agree_and_options_apply():
     for other in runs[1:]:
         for a, b in zip(runs[0], other):
             assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    with pytest.raises(ValueError, match=r"actions\[1\] = 3 is outside Discrete\(3\): valid actions are 0\.\.=2"):
+    with pytest.raises(ValueError, match=r"actions\[1\] = 3 is outside Discrete\(3\): valid actions are 0, 1 and 2$"):
         strided.step(np.asarray([0, 9, 3] + [0] * 597)[::2])
     assert vec.num_actions == 3 and tuple(vec.action_space) == ("discrete", 3)
     with pytest.raises(ValueError):

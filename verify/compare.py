@@ -19,22 +19,33 @@ class StepOutcome:
     reward: float = 0.0
     terminated: bool = False
     truncated: bool = False
+    # The legal-action mask of the state returned (bool, one per discrete action), for ports with
+    # Port.action_mask; None where the side did not report one.
+    action_mask: np.ndarray | None = None
 
 
 @dataclass
 class Mismatch:
-    """One output that differs: which, both values, and the rule it broke."""
+    """One output that differs: which, both values, the rule it broke, and by how much (`excess`, see
+    `tolerance_excess`: the error in units of the rule's tolerance)."""
 
     field: str
     expected: Any
     actual: Any
     rule: str
+    excess: float = float("inf")
+    detail: str = ""  # what differs, where the two values alone do not say it plainly (a mask's indices)
 
     def describe(self) -> str:
-        return f"{self.field}: reference {_fmt(self.expected)} != translation {_fmt(self.actual)} ({self.rule})"
+        text = f"{self.field}: reference {_fmt(self.expected)} != translation {_fmt(self.actual)} ({self.rule})"
+        return f"{text}: {self.detail}" if self.detail else text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "expected": _plain(self.expected), "actual": _plain(self.actual), "rule": self.rule}
+        out = {"field": self.field, "expected": _plain(self.expected), "actual": _plain(self.actual), "rule": self.rule,
+               "excess": self.excess if np.isfinite(self.excess) else None}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 def _plain(value: Any) -> Any:
@@ -70,29 +81,95 @@ def values_match(expected, actual, rule: str, rtol: float, atol: float) -> bool:
     return bool(np.all(close | both_nan))
 
 
+def tolerance_excess(expected, actual, rule: str, rtol: float, atol: float) -> float:
+    """How far apart two values are in units of what the rule allows: the largest |actual - expected| / (atol + rtol
+    |expected|) over the elements for `close`; for `exact` (or a zero tolerance) the distance in half resolution
+    steps, 1 for integers and booleans and an ulp for floats, so that one step off counts 2. Infinite for a
+    different shape or a NaN on one side only. Comparable across fields: the largest marks the headline field."""
+    e, a = np.asarray(expected), np.asarray(actual)
+    if e.shape != a.shape:
+        return float("inf")
+    integral = e.dtype.kind in "biu" and a.dtype.kind in "biu"
+    with np.errstate(invalid="ignore"):  # an ulp of the expected value in its own float dtype
+        ulp = np.spacing(np.abs(e)).astype(np.float64) if e.dtype.kind == "f" else np.spacing(np.abs(e.astype(np.float64)))
+    e, a = e.astype(np.float64), a.astype(np.float64)
+    nan_e, nan_a = np.isnan(e), np.isnan(a)
+    if np.any(nan_e != nan_a):
+        return float("inf")
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        error = np.where(nan_e, 0.0, np.abs(a - e))
+        if rule == "exact" or integral or rtol == 0 and atol == 0:
+            allowed = 0.5 if integral else 0.5 * np.where(nan_e, 1.0, ulp)
+        else:
+            allowed = atol + rtol * np.where(nan_e, 0.0, np.abs(e))
+        ratio = np.where(error == 0, 0.0, error / allowed)
+    return float(np.max(ratio)) if ratio.size else 0.0
+
+
 def _rule_text(tol: Tolerance | Any) -> str:
     return "exact" if tol.rule == "exact" else f"close, rtol={tol.rtol:g} atol={tol.atol:g}"
 
 
 def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, with_step: bool = True) -> list[Mismatch]:
-    """Every output of `actual` that breaks the port's comparison rules against `expected`."""
-    # State first: it is the cause; observation, reward and flags follow from it.
+    """Every output of `actual` that breaks the port's comparison rules against `expected`, the largest error relative
+    to its tolerance first (`Mismatch.excess`), so that the first is the headline of a failure: a field far outside
+    its tolerance, not one a rounding away that happens to come earlier. The observation comes after the state,
+    reward and flags whatever its excess (it is computed from the state: a wrong velocity shows in both, and the
+    state field is the cause); it leads only when nothing else differs. Ties keep the state's order, then reward and
+    flags."""
     found: list[Mismatch] = []
+
+    def differs(name: str, e: Any, a: Any, rule: str, rtol: float, atol: float, text: str) -> None:
+        if not values_match(e, a, rule, rtol, atol):
+            found.append(Mismatch(name, e, a, text, tolerance_excess(e, a, rule, rtol, atol)))
+
     for f in port.state_fields:
         e, a = expected.state.get(f.name), actual.state.get(f.name)
         if a is None:
             found.append(Mismatch(f"state.{f.name}", e, "<missing>", "present"))
-        elif not values_match(e, a, f.rule, f.rtol, f.atol):
-            found.append(Mismatch(f"state.{f.name}", e, a, _rule_text(f)))
+        else:
+            differs(f"state.{f.name}", e, a, f.rule, f.rtol, f.atol, _rule_text(f))
     if with_step:
         tol = port.reward_tolerance
-        if not values_match(expected.reward, actual.reward, tol.rule, tol.rtol, tol.atol):
-            found.append(Mismatch("reward", expected.reward, actual.reward, _rule_text(tol)))
+        differs("reward", expected.reward, actual.reward, tol.rule, tol.rtol, tol.atol, _rule_text(tol))
         for name in ("terminated", "truncated"):
-            e, a = bool(getattr(expected, name)), bool(getattr(actual, name))
-            if e != a:
-                found.append(Mismatch(name, e, a, "exact"))
+            differs(name, bool(getattr(expected, name)), bool(getattr(actual, name)), "exact", 0.0, 0.0, "exact")
     tol = port.obs_tolerance
-    if not values_match(expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol):
-        found.append(Mismatch("obs", expected.obs, actual.obs, _rule_text(tol)))
-    return found
+    differs("obs", expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol, _rule_text(tol))
+    # A masked port's masks, where a side reported one (a comparison of written states alone has neither).
+    if port.action_mask and (expected.action_mask is not None or actual.action_mask is not None):
+        found += compare_masks(expected.action_mask, actual.action_mask)
+    if port.extra.get("precision") == "float32" and _rounding_flip(port, found):
+        return []
+    # Outputs computed from the state (observation, mask) after the state's own fields, furthest outside tolerance first.
+    return sorted(found, key=lambda m: (m.field in ("obs", "action_mask"), -m.excess))
+
+
+def _rounding_flip(port: Port, found: list[Mismatch]) -> bool:
+    """For a float32-native translation (verify.float32.float32_view): a terminated or truncated flag differs while
+    every float state field agrees within float32's tolerance. The step met a threshold by rounding (float32 cannot
+    tell x > 2.4 from x >= 2.4 at x = 2.4), and what follows from the flag (the reward, a step counter) differs with
+    it; such a step is not a failure, as the F32 level counts and does not fail such flips."""
+    fields = {m.field for m in found}
+    floats = {f"state.{f.name}" for f in port.state_fields if f.kind == "float"}
+    return bool(fields & {"terminated", "truncated"}) and not fields & (floats | {"obs"})
+
+
+def compare_masks(expected: Any, actual: Any) -> list[Mismatch]:
+    """The legal-action masks compared exactly, as a list of at most one Mismatch naming the actions that differ."""
+    if expected is None or actual is None:
+        missing = "reference" if expected is None else "translation"
+        return [Mismatch("action_mask", "<missing>" if expected is None else expected, "<missing>" if actual is None else actual,
+                         "present", detail=f"the {missing} returned no info['action_mask'] (the port declares a mask)")]
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    if expected.shape != actual.shape or actual.dtype != np.bool_:
+        return [Mismatch("action_mask", expected, actual, "exact",
+                         detail=f"shape {actual.shape} dtype {actual.dtype}, want the reference's {expected.shape} bool")]
+    differ = np.flatnonzero(expected.reshape(-1) != actual.reshape(-1))
+    if not len(differ):
+        return []
+    legal_ref = [int(i) for i in differ if expected.reshape(-1)[i]]
+    legal_ours = [int(i) for i in differ if actual.reshape(-1)[i]]
+    return [Mismatch("action_mask", expected, actual, "exact",
+                     detail=f"differs at actions {differ.tolist()} (legal only for the reference: {legal_ref}; "
+                     f"only for the translation: {legal_ours})")]

@@ -165,7 +165,8 @@ def check_contract(
             problems.append("info lacks 'final_obs' (same-step auto-reset)")
         return "; ".join(problems) or None
 
-    compute = np.dtype(jnp.result_type(float))  # float64 under jax_enable_x64, float32 otherwise
+    # float64 under jax_enable_x64, float32 otherwise, or for a float32-native translation (verify.float32.float32_view)
+    compute = np.dtype(np.float32 if port.extra.get("precision") == "float32" else jnp.result_type(float))
 
     # Not blocking, these two: a value in another float dtype still compares, within its precision.
     def reward_dtype():
@@ -223,6 +224,37 @@ def check_contract(
             return f"the reference adapter does not read state fields {missing}"
         return f"set_state(get_state()) changed {changed}" if changed else None
 
+    def action_mask():
+        """Masked ports: the mask's shape and dtype on both sides, and step_det's info entry (the mask contract)."""
+        problems = []
+        if bool(getattr(env, "has_action_mask", False)) != port.action_mask:
+            problems.append(f"the translation's has_action_mask is {bool(getattr(env, 'has_action_mask', False))}, "
+                            f"Port.action_mask is {port.action_mask}: the two must agree")
+        if not port.action_mask:
+            return "; ".join(problems) or None
+        n = getattr(ref.action_space, "n", None)
+        if n is None:
+            return f"the port declares an action mask but the reference's action space {ref.action_space} is not Discrete"
+        want = f"a bool array of shape ({n},)"
+        shape_dtype = lambda m: (tuple(np.shape(m)), np.asarray(m).dtype)
+        _, info = ref.reset(seed=0)
+        for when, got in (("reset", info), ("step", ref.step(0)[4])):
+            mask = got.get("action_mask") if isinstance(got, dict) else None
+            if mask is None:
+                problems.append(f"the reference's {when} info has no 'action_mask'")
+            elif shape_dtype(mask) != ((n,), np.dtype(bool)):
+                problems.append(f"the reference's {when} info['action_mask'] has shape {np.shape(mask)} dtype {np.asarray(mask).dtype}; want {want}")
+        _, state = jax.jit(env.reset)(key, params)
+        mask = jax.jit(env.action_mask)(state, params)
+        if shape_dtype(mask) != ((n,), np.dtype(bool)):
+            problems.append(f"the translation's action_mask(state) has shape {np.shape(mask)} dtype {mask.dtype}; want {want}")
+        info = jax.jit(env.step)(key, state, env.action_space(params).sample(key), params)[5]
+        if "action_mask" not in info:
+            problems.append("the translation's step info lacks 'action_mask' (set has_action_mask = True)")
+        elif shape_dtype(info["action_mask"]) != ((n,), np.dtype(bool)):
+            problems.append(f"the translation's step info['action_mask'] has shape {np.shape(info['action_mask'])} dtype {info['action_mask'].dtype}; want {want}")
+        return "; ".join(problems) or None
+
     check("metadata.state_fields", metadata_fields)
     check("metadata.draws", metadata_draws)
     check("reset.jit", reset_jit)
@@ -234,6 +266,7 @@ def check_contract(
     check("spaces.observation", observation_space)
     check("reset.obs_in_space", reset_obs_in_space)
     check("adapter.round_trip", adapter_round_trip)
+    check("action_mask", action_mask)
     if candidate is None:  # a candidate is compared through the port's own adapter, checked when the port is verified
         check("adapter.complete", lambda: adapter_incomplete(port))
     result.passed = not result.failures

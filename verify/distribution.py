@@ -21,24 +21,34 @@ import time
 import jax
 import numpy as np
 
-from verify.draw_samples import ALPHA, RecordingGenerator, compare_draw
+from verify.draw_samples import ALPHA, RecordingGenerator, by_element, compare_draw, compare_permutation_pairs, element_specs
 from verify.lockstep import Lockstep
 from verify.reports.model import LevelResult
+from verify.tape import TapeError, match_draws
 
 
-def _reference_reset_samples(lock: Lockstep, n: int, seed: int) -> dict[str, list]:
+def _reference_reset_samples(lock: Lockstep, n: int, seed: int) -> tuple[dict[str, list], set[str]]:
+    """Per draw element (`element_specs`), the standard variates of `n` reference resets under a recording
+    generator, matched to the metadata's draws by the tape's rules; and the names a permutation call took."""
     specs = lock.port.draws_for("reset")
-    samples: dict[str, list] = {s.name: [] for s in specs}
+    samples: dict[str, list] = {s.name: [] for s in element_specs(specs)}
+    permutations: set[str] = set()
+    required = [s.name for s in specs if not (s.optional or s.up_to)]
     recorder = RecordingGenerator(np.random.default_rng(seed))
     for _ in range(n):
         recorder.record = []
         with lock.port.swap_randomness(lock.ref, recorder):
             lock.ref.reset()
-        if len(recorder.record) != len(specs):
-            raise AssertionError(f"the reference made {len(recorder.record)} random calls in reset; the metadata names {len(specs)} draws")
-        for spec, (kind, value) in zip(specs, recorder.record):
-            samples[spec.name].append(value)
-    return samples
+        try:
+            asked = match_draws(specs, recorder.record, permutations)
+        except TapeError as exc:
+            raise AssertionError(f"the reference's random calls in reset do not follow the metadata's draws: {exc}") from exc
+        missing = [name for name in required if name not in asked]
+        if missing:
+            raise AssertionError(f"the reference made {len(recorder.record)} random calls in reset and left draws {missing} of the metadata unasked")
+        for name, value in by_element(specs, asked).items():
+            samples[name].append(value)
+    return samples, permutations
 
 
 def jax_reset_draws(lock: Lockstep, samples: int, seed: int) -> dict[str, np.ndarray]:
@@ -84,11 +94,18 @@ def check_distribution(lock: Lockstep, samples: int = 50_000, seed: int = 0, sam
     result = LevelResult("D")
     start = time.perf_counter()
     port = lock.port
-    theirs = _reference_reset_samples(lock, samples, seed)
-    ours = sampler(lock, samples, seed)
-    for spec in port.draws_for("reset"):
+    theirs, permutations = _reference_reset_samples(lock, samples, seed)
+    specs = port.draws_for("reset")
+    ours = by_element(specs, sampler(lock, samples, seed), axis=1)
+    for spec in element_specs(specs):
+        if not theirs[spec.name]:
+            result.notes.append(f"reset draw {spec.name}: the reference never asked for it in {samples} resets; not tested")
+            continue
         compare_draw(result, "draw_distribution", spec, np.asarray(ours[spec.name]), np.stack(theirs[spec.name]))
-    result.notes.append(f"reset draws: {samples} samples a side, alpha {ALPHA} per element")
+        if spec.name in permutations:
+            compare_permutation_pairs(result, "draw_distribution", spec, np.asarray(ours[spec.name]), np.stack(theirs[spec.name]))
+    result.notes.append(f"reset draws: {samples} samples a side, alpha {ALPHA} per element"
+                        + (f"; permutations {sorted(permutations)} also by pairs of neighbouring positions" if permutations else ""))
     if port.draws_for("step"):
         from verify.step_draws import check_step_distribution
 

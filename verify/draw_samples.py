@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from scipy import stats
@@ -19,12 +19,35 @@ from verify.reports.model import LevelResult
 ALPHA = 1e-4
 
 
+class Call(tuple):
+    """One recorded call, `(kind, value)`, with what an 'index' draw and the permutation tests need:
+    `u`, for a ranged integer call, a uniform in [(t - low) / k, (t - low + 1) / k) for the drawn t of
+    a range of size k (uniform in [0, 1) exactly when t is uniform), and `permutation`."""
+
+    u: np.ndarray | None
+    permutation: bool
+
+    def __new__(cls, kind: str, value: Any, u: Any = None, permutation: bool = False):
+        call = super().__new__(cls, (kind, value))
+        call.u, call.permutation = u, permutation
+        return call
+
+
 class RecordingGenerator:
     """Answers a reference's generator calls from a real numpy generator, recording the standard variates."""
 
     def __init__(self, rng: np.random.Generator):
         self._rng = rng
-        self.record: list[tuple[str, np.ndarray]] = []
+        # The uniforms that stand for ranged integers come from a stream of their own, so the numbers
+        # the reference gets are those `rng` alone would give.
+        jumped = getattr(rng.bit_generator, "jumped", None)
+        self._u_rng = np.random.Generator(jumped()) if jumped is not None else np.random.default_rng(0)
+        self.record: list[Call] = []
+
+    def _index_u(self, value: Any, low: Any, high: Any) -> np.ndarray:
+        span = np.asarray(high, np.float64) - np.asarray(low, np.float64)
+        value = np.asarray(value, np.float64)
+        return (value - np.asarray(low, np.float64) + self._u_rng.random(value.shape)) / span
 
     def _shape(self, size, *params):
         if size is None:
@@ -37,41 +60,44 @@ class RecordingGenerator:
 
     def random(self, size=None, dtype=np.float64, out=None):
         u = self._rng.random(self._shape(size))
-        self.record.append(("uniform", u))
+        self.record.append(Call("uniform", u))
         return self._out(u, size)
 
     def uniform(self, low=0.0, high=1.0, size=None):
         low_a, high_a = np.asarray(low, np.float64), np.asarray(high, np.float64)
         u = self._rng.random(self._shape(size, low_a, high_a))
-        self.record.append(("uniform", u))
+        self.record.append(Call("uniform", u))
         return self._out(low_a + (high_a - low_a) * u, size)
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
         v = self._rng.integers(low, high, size=size, dtype=dtype, endpoint=endpoint)
-        self.record.append(("integers", np.array(v)))  # a copy: references update draws in place (`speeds *= dirs`)
+        bottom, top = (0, low) if high is None else (low, high)
+        top = np.asarray(top) + (1 if endpoint else 0)
+        # a copy: references update draws in place (`speeds *= dirs`)
+        self.record.append(Call("integers", np.array(v), u=self._index_u(v, bottom, top)))
         return v
 
     def normal(self, loc=0.0, scale=1.0, size=None):
         loc_a, scale_a = np.asarray(loc, np.float64), np.asarray(scale, np.float64)
         z = self._rng.standard_normal(self._shape(size, loc_a, scale_a))
-        self.record.append(("normal", z))
+        self.record.append(Call("normal", z))
         return self._out(loc_a + scale_a * z, size)
 
     def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
         n = int(a) if np.isscalar(a) else len(a)
         index = self._rng.choice(n, size=size, replace=replace, p=p)
-        self.record.append(("integers", np.asarray(index)))
+        self.record.append(Call("integers", np.asarray(index), u=self._index_u(index, 0, n) if p is None else None))
         return index if np.isscalar(a) else np.asarray(a)[index]
 
     def permutation(self, x):
         n = int(x) if np.isscalar(x) else len(x)
         order = self._rng.permutation(n)
-        self.record.append(("integers", order.copy()))
+        self.record.append(Call("integers", order.copy(), permutation=True))
         return order if np.isscalar(x) else np.asarray(x)[order]
 
     def shuffle(self, x, axis=0):
         order = self._rng.permutation(len(x))
-        self.record.append(("integers", order.copy()))
+        self.record.append(Call("integers", order.copy(), permutation=True))
         x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
 
     def standard_normal(self, size=None, dtype=np.float64, out=None):
@@ -99,6 +125,49 @@ class RecordingGenerator:
         self.unsupported(f"np_random.{name}")
 
 
+def element_specs(specs: Sequence[Any]) -> list[Any]:
+    """The draws as level D tests them: an up_to draw as its elements `name[j]` (DrawSpec.elements)."""
+    return [element for spec in specs for element in spec.elements()]
+
+
+def by_element(specs: Sequence[Any], values: dict[str, Any], axis: int = 0) -> dict[str, np.ndarray]:
+    """`values` (name -> array) keyed as `element_specs` names them: an up_to draw's array split along `axis`
+    (0: the elements a reference asked for, as `verify.tape.match_draws` stacks them; 1: a batch of the
+    translation's draws), one entry per element present."""
+    out: dict[str, np.ndarray] = {}
+    for spec in specs:
+        if spec.name not in values:
+            continue
+        value = np.asarray(values[spec.name])
+        if not spec.up_to:
+            out[spec.name] = value
+            continue
+        for j in range(value.shape[axis]):
+            out[f"{spec.name}[{j}]"] = np.take(value, j, axis=axis)
+    return out
+
+
+def compare_permutation_pairs(result: LevelResult, check: str, spec: Any, ours: np.ndarray, theirs: np.ndarray) -> None:
+    """Permutation draws (first axis: samples): each pair of neighbouring positions, as an ordered pair of
+    values, against the reference's (chi-square of homogeneity). Every position can be uniform in an order
+    that is not (a random rotation of 0..n-1); a pair sees it."""
+    ours, theirs = ours.reshape(len(ours), -1).astype(np.int64), theirs.reshape(len(theirs), -1).astype(np.int64)
+    n = ours.shape[1]
+    for i in range(n - 1):
+        p, _ = compare_samples("integers", ours[:, i] * n + ours[:, i + 1], theirs[:, i] * n + theirs[:, i + 1])
+        label = f"{spec.name}[{i}, {i + 1}]"
+        result.checks += 1
+        result.data.setdefault("p_values", {})[label] = p
+        if p < ALPHA:
+            result.fail(
+                check,
+                f"{label}: the pairs of neighbouring positions of the translation's permutations are distributed unlike "
+                f"the reference generator's (chi-square p = {p:.2e} < {ALPHA}, {len(ours)} translation and {len(theirs)} "
+                "reference samples): the order is not uniformly random even where each position is",
+                field=label,
+            )
+
+
 def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[float, str]:
     """p-value of 'same distribution' for one draw element, and the test used."""
     if kind == "integers":
@@ -117,6 +186,7 @@ def compare_draw(result: LevelResult, check: str, spec: Any, ours: np.ndarray, t
     theirs = theirs.reshape(len(theirs), -1).astype(np.float64)
     for j in range(ours.shape[1]):
         a, b = ours[:, j], theirs[:, j]
+        a, b = a[~np.isnan(a)], b[~np.isnan(b)]  # NaN: not drawn (a Rust env's lazy draws)
         p, test = compare_samples(spec.kind, a, b)
         label = spec.name if ours.shape[1] == 1 else f"{spec.name}[{j}]"
         result.checks += 1

@@ -40,6 +40,35 @@ def _close(ref: float, ours: float, scale: float) -> bool:
     return abs(ours - ref) <= K_ULPS * EPS32 * (abs(ref) + scale)
 
 
+FLOAT32_PRECISION = "float32"  # Port.extra["precision"] of a port compared with float32 tolerances (float32_view)
+
+
+def float32_view(port):
+    """`port` as a float32-native translation is compared at the lockstep levels (`--precision float32`): every float
+    state field, the reward and the observation within this check's tolerance, K * eps32 * (|reference| + scale), as
+    a `close` rule (rtol = K eps32, atol = K eps32 scale); L3 compares each step from the reference's state (float32
+    drifts along an episode, as the drift measurement here shows); and a terminated or truncated flag may differ where
+    every value agrees within the tolerance (a threshold met by rounding; verify.compare drops such flips)."""
+    import dataclasses
+
+    from envs.spec import Tolerance
+
+    tol = K_ULPS * EPS32
+    fields = tuple(
+        dataclasses.replace(f, rule="close", rtol=tol, atol=tol * _scale(f)) if f.kind == "float" else f
+        for f in port.state_fields
+    )
+    obs_scale = max([_scale(f) for f in port.state_fields if f.kind == "float"], default=1.0)
+    exact_obs = port.obs_tolerance.rule == "exact"
+    return port.replace(
+        state_fields=fields,
+        obs_tolerance=port.obs_tolerance if exact_obs else Tolerance("close", rtol=tol, atol=tol * obs_scale),
+        reward_tolerance=Tolerance("close", rtol=tol, atol=tol),
+        chaotic=port.chaotic or "float32 precision: a float32 translation's rounding grows along an episode",
+        extra={**port.extra, "precision": FLOAT32_PRECISION},
+    )
+
+
 def check_float32(port_name: str, samples: int = 300, seed: int = 0):
     """Run the float32 check in this (float32) process; returns a LevelResult."""
     import jax

@@ -23,6 +23,7 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 from verify.compare import StepOutcome, compare_outcomes
+from verify.float32 import EPS32, K_ULPS
 from verify.lockstep import Lockstep
 from verify.properties import action_strategy, state_strategy
 from verify.reports.model import LevelResult
@@ -47,9 +48,13 @@ def _fail_on(check: str, mismatches: list, context: str) -> None:
 def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMachine]:
     """The L2 state machine class for one lockstep pair (`counter[0]` counts rules run)."""
     port, env, params = lock.port, lock.env, lock.params
+    # How far two runs of the translation (jit and eager, vmapped and single) may differ: not at all beyond
+    # round-off, or within the F32 tolerance for a float32-native translation (verify.float32.float32_view).
+    same_tol = K_ULPS * EPS32 if port.extra.get("precision") == "float32" else 1e-12
     space = env.action_space(params)
     discrete = hasattr(space, "n")
     step_det = jax.jit(env.step_det)
+    mask_of = jax.jit(env.action_mask) if port.action_mask else None
     batch_step = jax.jit(jax.vmap(env.step_det, in_axes=(0, 0, 0, None)))
     actions = action_strategy(space)
 
@@ -66,6 +71,20 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             _fail_on(check, compare_outcomes(port, expected, actual, with_step=False), context)
             if port.chaotic:  # shadow the reference so ulps cannot grow (see Port.chaotic)
                 self.state = ref_state
+
+        def _info_mask(self, info: dict, new_state: Any, context: str) -> np.ndarray | None:
+            """A masked port's info['action_mask'] from step_det, checked to be the mask of the state it returned
+            (after an auto-reset: the new episode's first state); None for a port without a mask."""
+            if not port.action_mask:
+                return None
+            if "action_mask" not in info:
+                raise InteractionFailure("action_mask", f"{context}: step_det's info lacks 'action_mask' (the port declares a mask)")
+            returned = np.asarray(info["action_mask"])
+            own = np.asarray(mask_of(lock.dict_to_state(lock.state_to_dict(new_state)), params))
+            if returned.shape != own.shape or not np.array_equal(returned, own):
+                raise InteractionFailure("action_mask", f"{context}: step_det's info['action_mask'] {returned.astype(int).tolist()} is not "
+                                         f"action_mask(state returned) {own.astype(int).tolist()}")
+            return returned
 
         def _reset_both(self, seed: int) -> None:
             draws = jax.tree.map(np.asarray, env.sample_reset_draws(jax.random.PRNGKey(seed), params))
@@ -85,19 +104,21 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             before = port.get_state(lock.ref)
             ended = lock.reference_step(None, action, draws["step"])
             context = f"step from {_short(before)} with action {np.asarray(action).tolist()}"
-            last = StepOutcome(np.asarray(info["final_obs"]), ended.state, float(reward), bool(terminated), bool(truncated))
+            info_mask = self._info_mask(info, new_state, context)
             if ended.terminated or ended.truncated:
                 # The translation auto-resets in the same step; the reference is reset with the same draws.
                 pre_reset = lock.translation_step(self.state, action, draws)
-                last = StepOutcome(np.asarray(info["final_obs"]), pre_reset.state, float(reward), bool(terminated), bool(truncated))
+                last = StepOutcome(np.asarray(info["final_obs"]), pre_reset.state, float(reward), bool(terminated), bool(truncated),
+                                   pre_reset.action_mask)
                 _fail_on(check, compare_outcomes(port, ended, last), context + " (the step that ends the episode)")
                 restarted = lock.reference_reset(draws["reset"])
-                after = StepOutcome(np.asarray(obs), lock.state_to_dict(new_state))
+                after = StepOutcome(np.asarray(obs), lock.state_to_dict(new_state), action_mask=info_mask)
                 _fail_on(check, compare_outcomes(port, restarted, after, with_step=False), context + " (auto-reset: next episode's first obs and state)")
             else:
                 if bool(terminated) or bool(truncated):
                     raise InteractionFailure(check, f"{context}: the translation ended the episode (terminated={bool(terminated)}, truncated={bool(truncated)}), the reference did not")
-                _fail_on(check, compare_outcomes(port, ended, StepOutcome(np.asarray(obs), lock.state_to_dict(new_state), float(reward), False, False)), context)
+                returned = StepOutcome(np.asarray(obs), lock.state_to_dict(new_state), float(reward), False, False, info_mask)
+                _fail_on(check, compare_outcomes(port, ended, returned), context)
                 if not np.array_equal(np.asarray(info["final_obs"]), np.asarray(obs)):
                     raise InteractionFailure(check, f"{context}: info['final_obs'] differs from obs on a step that does not end the episode")
             self.state = lock.state_to_dict(new_state)
@@ -178,7 +199,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             for name, x, y in zip(("obs", "state", "reward", "terminated", "truncated", "info"), jitted, eager):
                 for a, b in zip(jax.tree.leaves(x), jax.tree.leaves(y)):
                     a, b = np.asarray(a), np.asarray(b)
-                    ok = np.array_equal(a, b, equal_nan=a.dtype.kind == "f") if a.dtype.kind != "f" else np.allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
+                    ok = np.array_equal(a, b, equal_nan=a.dtype.kind == "f") if a.dtype.kind != "f" else np.allclose(a, b, rtol=same_tol, atol=same_tol, equal_nan=True)
                     if not ok:
                         raise InteractionFailure("jit_matches_eager", f"{name}: jit {a.tolist()} vs eager {b.tolist()}")
 
@@ -199,7 +220,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
                 a0, b0, c0 = np.asarray(a)[0], np.asarray(b)[0], np.asarray(c)
                 if not np.array_equal(a0, b0, equal_nan=True):
                     raise InteractionFailure("batch_independence", "environment 0 changed when only the other environments' actions changed")
-                if not np.allclose(a0, c0, rtol=1e-12, atol=1e-12, equal_nan=True) if a0.dtype.kind == "f" else not np.array_equal(a0, c0):
+                if not np.allclose(a0, c0, rtol=same_tol, atol=same_tol, equal_nan=True) if a0.dtype.kind == "f" else not np.array_equal(a0, c0):
                     raise InteractionFailure("batch_independence", f"vmapped environment 0 {a0.tolist()} differs from the unbatched step {c0.tolist()}")
 
     return Interaction

@@ -31,6 +31,9 @@ class VerifyOptions:
     float32_samples: int = 300  # F32 one-step comparisons
     policies: tuple[str, ...] = ("uniform", "sticky", "goal")
     seed: int = 0
+    # "float32": the translation computes in float32 by design, and the lockstep levels compare it within the F32
+    # level's tolerance (verify.float32.float32_view); "float64": to round-off, as the reference computes.
+    precision: str = "float64"
     coverage: bool = True  # measure the reference's branch coverage in L1-L3 (verify.branch_coverage)
     guided: bool = True  # with coverage: after L1's examples, search for states reaching its uncovered branches
 

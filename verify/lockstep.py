@@ -36,15 +36,23 @@ class Lockstep:
         self._swap = port.swap_randomness
         # Entered around each reference reset and step (verify.branch_coverage hooks its tracer in here).
         self.measure = contextlib.nullcontext
-        self._reset = jax.jit(self.env.reset_det)
         self.template = self.env.reset(jax.random.PRNGKey(0), self.params)[1]
         self._names = [f.name for f in port.state_fields]
         self._dtypes = [np.dtype(getattr(self.template, n).dtype) for n in self._names]
+        self.masked = port.action_mask
+        masked = self.masked
+
+        def reset_with_mask(draws, params):
+            obs, state = self.env.reset_det(draws, params)
+            return obs, state, self.env.action_mask(state, params) if masked else None
 
         def step_from_values(values, action, draws, params):
             state = self.template.replace(**dict(zip(self._names, values)))
             obs, nxt, reward, terminated, truncated = self.env.step_env_det(state, action, draws, params)
-            return obs, [getattr(nxt, n) for n in self._names], reward, terminated, truncated
+            mask = self.env.action_mask(nxt, params) if masked else None
+            return obs, [getattr(nxt, n) for n in self._names], reward, terminated, truncated, mask
+
+        self._reset_mask = jax.jit(reset_with_mask)
 
         self._step_values = jax.jit(step_from_values)
         self._step_values_batch = jax.jit(jax.vmap(step_from_values, in_axes=(0, 0, 0, None)))
@@ -75,9 +83,9 @@ class Lockstep:
         """Reset the reference with the translation's reset draws."""
         tape = tape_for(self.port, "reset", {k: np.asarray(v) for k, v in reset_draws.items()})
         with self._swap(self.ref, tape), _quiet(), self.measure():
-            obs, _ = self.ref.reset()
+            obs, info = self.ref.reset()
         tape.finish()
-        return StepOutcome(np.asarray(obs), self.port.get_state(self.ref))
+        return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), action_mask=self._reference_mask(info))
 
     def reference_step(self, state: dict | None, action: Any, step_draws: dict) -> StepOutcome:
         """Step the reference (from `state` if given) with the translation's step draws."""
@@ -85,22 +93,30 @@ class Lockstep:
             self.port.set_state(self.ref, state)
         tape = tape_for(self.port, "step", {k: np.asarray(v) for k, v in step_draws.items()})
         with self._swap(self.ref, tape), _quiet(), self.measure():
-            obs, reward, terminated, truncated, _ = self.ref.step(self.action_for_reference(action))
+            obs, reward, terminated, truncated, info = self.ref.step(self.action_for_reference(action))
         tape.finish()
-        return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), float(reward), bool(terminated), bool(truncated))
+        return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), float(reward), bool(terminated), bool(truncated),
+                           self._reference_mask(info))
+
+    def _reference_mask(self, info: Any) -> np.ndarray | None:
+        """The reference's info['action_mask'] (a copy) for a masked port; None otherwise or where it has none."""
+        if not self.masked or not isinstance(info, dict) or info.get("action_mask") is None:
+            return None
+        return np.array(info["action_mask"])
 
     # ----- translation side --------------------------------------------------
     def translation_reset(self, reset_draws: dict) -> StepOutcome:
-        obs, state = self._reset(reset_draws, self.params)
-        return StepOutcome(np.asarray(obs), self.state_to_dict(state))
+        obs, state, mask = self._reset_mask(reset_draws, self.params)
+        return StepOutcome(np.asarray(obs), self.state_to_dict(state), action_mask=None if mask is None else np.asarray(mask))
 
     def translation_step(self, state: dict, action: Any, draws: dict) -> StepOutcome:
         """One step of the translation without auto-reset, from a state dict."""
         values = [np.asarray(state[n], dt) for n, dt in zip(self._names, self._dtypes)]
         out = self._step_values(values, np.asarray(action), draws, self.params)
-        obs, next_values, reward, terminated, truncated = jax.device_get(out)
+        obs, next_values, reward, terminated, truncated, mask = jax.device_get(out)
         return StepOutcome(
-            np.asarray(obs), dict(zip(self._names, next_values)), float(reward), bool(terminated), bool(truncated)
+            np.asarray(obs), dict(zip(self._names, next_values)), float(reward), bool(terminated), bool(truncated),
+            None if mask is None else np.asarray(mask),
         )
 
     def translation_steps(self, states: list[dict], actions: np.ndarray, draws: dict, pad_to: int) -> list[StepOutcome]:
@@ -111,11 +127,12 @@ class Lockstep:
         pad = lambda x: np.concatenate([x, np.repeat(x[-1:], pad_to - n, axis=0)]) if pad_to > n else x
         actions = pad(np.asarray(actions)[:n])
         draws = jax.tree.map(lambda x: pad(np.asarray(x)[:n]), draws)
-        obs, next_values, reward, terminated, truncated = jax.device_get(
+        obs, next_values, reward, terminated, truncated, mask = jax.device_get(
             self._step_values_batch(values, actions, draws, self.params)
         )
         return [
-            StepOutcome(obs[i], {name: v[i] for name, v in zip(self._names, next_values)}, float(reward[i]), bool(terminated[i]), bool(truncated[i]))
+            StepOutcome(obs[i], {name: v[i] for name, v in zip(self._names, next_values)}, float(reward[i]), bool(terminated[i]),
+                        bool(truncated[i]), None if mask is None else np.asarray(mask[i]))
             for i in range(n)
         ]
 
@@ -123,7 +140,7 @@ class Lockstep:
         """Free-running episodes of the translation (see `verify.rollouts.translation_rollouts`)."""
         from verify.rollouts import translation_rollouts
 
-        return translation_rollouts(self.env, self.params, policy, episodes, steps, key)
+        return translation_rollouts(self.env, self.params, policy, episodes, steps, key, masked=self.masked)
 
     def draws_for_state(self, key: jax.Array, state: dict) -> dict:
         """The draws the translation samples for one step from `state` (numpy leaves)."""
@@ -133,6 +150,12 @@ class Lockstep:
 
 def _flat_reset_draws(port: Port, draws: dict) -> np.ndarray:
     return np.concatenate([np.asarray(draws[d.name], np.float64).reshape(-1) for d in port.draws_for("reset")])
+
+
+def _rust_mask(env: Any) -> np.ndarray | None:
+    """A Rust env's `action_mask()`, copied (the env returns its own buffer); None where it reports none."""
+    mask = env.action_mask() if hasattr(env, "action_mask") else None
+    return None if mask is None else np.array(mask)
 
 
 class RustLockstep(Lockstep):
@@ -164,7 +187,12 @@ class RustLockstep(Lockstep):
         else:
             state = {k: np.asarray(np.nan if v is None else v) for k, v in self.rust.get_state().items()}
             obs = np.asarray(obs, np.float32)
-        return StepOutcome(obs, state, float(reward), bool(terminated), bool(truncated))
+        return StepOutcome(obs, state, float(reward), bool(terminated), bool(truncated), self._rust_mask())
+
+    def _rust_mask(self) -> np.ndarray | None:
+        """A masked port's legal-action mask of the Rust env's current state: its `action_mask()` (the raw
+        single env's counterpart of RustEnv's info['action_mask']); None where it has none (reported missing)."""
+        return _rust_mask(self.rust) if self.masked else None
 
     def _rust_state(self, state: dict) -> dict:
         if self.grid:
@@ -266,21 +294,26 @@ class RustLockstep(Lockstep):
         reset_draws = jax.tree.map(np.asarray, jax.vmap(env.sample_reset_draws, in_axes=(0, None))(jax.random.split(k_reset, episodes), params))
         first_action = np.asarray(env.action_space(params).sample(k_reset))
 
+        masked = self.masked
+
         def decide_one(k, obs, prev, values):
             k_act, k_draw = jax.random.split(k)
             state = template.replace(**dict(zip(names, values)))
-            return policy(k_act, obs, prev), env.sample_draws(k_draw, state, params)["step"]
+            mask = env.action_mask(state, params) if masked else None  # the policy's view of the Rust state
+            return policy(k_act, obs, prev, mask), env.sample_draws(k_draw, state, params)["step"]
 
         decide = jax.jit(jax.vmap(decide_one))
         envs = [make_rust_single(port) for _ in range(episodes)]
         first = []
+        mask_of = lambda r: _rust_mask(r) if masked else None
         for ep, r in enumerate(envs):
             o = r.reset_det({k: v[ep] for k, v in reset_draws.items()})
-            first.append(StepOutcome(np.asarray(o), {k: np.asarray(v) for k, v in r.get_state().items()}))
+            first.append(StepOutcome(np.asarray(o), {k: np.asarray(v) for k, v in r.get_state().items()}, action_mask=mask_of(r)))
         obs = np.stack([f.obs for f in first])
         current = [f.state for f in first]
         prev = np.repeat(first_action[None], episodes, 0)
-        out = {"action": [], "obs": [], "reward": [], "terminated": [], "truncated": [], "step_draws": []}
+        out = {"action": [], "obs": [], "reward": [], "terminated": [], "truncated": [], "step_draws": [], "action_mask": []}
+        masks = [f.action_mask for f in first]
         states: list[list[dict]] = []
         alive = np.ones(episodes, bool)
         ended_at = np.full(episodes, steps)
@@ -297,15 +330,21 @@ class RustLockstep(Lockstep):
                 o, r, te, tr = envs[ep].step_det(self._rust_action(actions[ep]), {k: v[ep] for k, v in draws.items()})
                 obs[ep], reward[ep], term[ep], trunc[ep] = o, r, te, tr
                 current[ep] = {k: np.asarray(v) for k, v in envs[ep].get_state().items()}
+                masks[ep] = mask_of(envs[ep])
                 if te or tr:
                     alive[ep] = False
                     ended_at[ep] = t
             for k, v in (("action", actions), ("obs", obs), ("reward", reward), ("terminated", term), ("truncated", trunc), ("step_draws", draws)):
                 out[k].append(v)
+            out["action_mask"].append(list(masks))
             states.append(list(current))
             prev = actions
         taken = len(out["action"])
-        traj = {k: np.stack(out[k], 1) for k in ("action", "obs", "reward", "terminated", "truncated")}
+        keys = ("action", "obs", "reward", "terminated", "truncated")
+        if masked and taken and all(m is not None for step in out["action_mask"] for m in step):
+            out["action_mask"] = [np.stack(step) for step in out["action_mask"]]
+            keys += ("action_mask",)
+        traj = {k: np.stack(out[k], 1) for k in keys}
         traj["step_draws"] = {k: np.stack([d[k] for d in out["step_draws"]], 1) for k in out["step_draws"][0]} if taken else {}
         traj["state"] = SimpleNamespace(**{
             n: np.stack([np.stack([s[ep][n] for s in states]) for ep in range(episodes)]).astype(dt) for n, dt in zip(names, dtypes)
@@ -314,14 +353,17 @@ class RustLockstep(Lockstep):
         for ep in range(episodes):
             end = int(ended_at[ep])
             if end + 1 < taken:
-                for k in ("action", "obs", "reward", "terminated", "truncated"):
+                for k in keys:
                     traj[k][ep, end + 1 :] = traj[k][ep, end]
                 for n in names:
                     getattr(traj["state"], n)[ep, end + 1 :] = getattr(traj["state"], n)[ep, end]
         if taken < steps:  # every episode ended early: pad to `steps` with each episode's last step
             pad = lambda x: np.concatenate([x, np.repeat(x[:, -1:], steps - taken, 1)], 1)
-            traj = {**{k: pad(traj[k]) for k in ("action", "obs", "reward", "terminated", "truncated")},
+            traj = {**{k: pad(traj[k]) for k in keys},
                     "step_draws": {k: pad(v) for k, v in traj["step_draws"].items()},
                     "state": SimpleNamespace(**{n: pad(getattr(traj["state"], n)) for n in names})}
         reset_state = SimpleNamespace(**{n: np.stack([np.asarray(f.state[n], dt) for f in first]) for n, dt in zip(names, dtypes)})
-        return {"reset_draws": reset_draws, "reset_obs": np.stack([f.obs for f in first]), "reset_state": reset_state, "traj": traj}
+        run = {"reset_draws": reset_draws, "reset_obs": np.stack([f.obs for f in first]), "reset_state": reset_state, "traj": traj}
+        if "action_mask" in traj:
+            run["reset_action_mask"] = np.stack([f.action_mask for f in first])
+        return run

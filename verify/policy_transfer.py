@@ -69,6 +69,17 @@ def tost_paired(differences, margin: float, alpha: float = 0.05) -> dict[str, An
     }
 
 
+def transfer_skip_reason(port) -> str | None:
+    """Why L4 cannot run on `port` (no margin, or one that is not a positive number), or None."""
+    margin = getattr(port, "policy_transfer_margin", None)
+    if margin is None:
+        return (f"L4 does not apply: {port.name} states no policy_transfer_margin in its port metadata "
+                "(set it, with policy_transfer_reason, to the largest difference of mean return that does not matter)")
+    if not (isinstance(margin, (int, float)) and math.isfinite(margin) and margin > 0):
+        return f"L4 cannot run: {port.name}'s policy_transfer_margin is {margin!r}; it must be a positive number"
+    return None
+
+
 def _evaluate(port, backend: str, config, params, episodes: int, seed: int, env=None) -> np.ndarray:
     from ppo.evaluate import evaluate_host, evaluate_jax
     from ppo.vector_envs import make_host_vector
@@ -126,9 +137,9 @@ def check_policy_transfer(
 
     options = options or PolicyTransferOptions()
     level = LevelResult("L4")
-    margin = getattr(port, "policy_transfer_margin", None)
-    if margin is None:
-        level.skipped_reason = f"{port.name} states no policy_transfer_margin in its port metadata"
+    skipped = transfer_skip_reason(port)
+    if skipped is not None:
+        level.skipped_reason = skipped
         return level
     start = time.perf_counter()
     overrides = {} if options.total_timesteps is None else {"total_timesteps": options.total_timesteps}
@@ -139,6 +150,8 @@ def check_policy_transfer(
     else:
         level.notes.append("reverse direction (train on the reference) not run: it trains on the slow reference (PolicyTransferOptions.reverse)")
     level.checks = sum(2 * d["n"] * options.episodes for d in directions)
+    reason = getattr(port, "policy_transfer_reason", None)
+    level.notes.append(f"margin +-{port.policy_transfer_margin:g}: " + (reason or "the port states no reason for it (policy_transfer_reason)"))
     level.data = {"policy_transfer": directions}
     for d in directions:
         verdict = "equivalent" if d["equivalent"] else "NOT shown equivalent"

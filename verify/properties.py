@@ -115,7 +115,8 @@ def edge_cases(lock: Lockstep, harvested: list[dict[str, np.ndarray]], seed: int
     for state, action in pairs:
         key, sub = jax.random.split(key)
         cases.append((state, action, lock.draws_for_state(sub, state)))
-    uniform = [d for d in port.draws_for("step") if d.kind == "uniform"]
+    # an 'index' draw too: u exactly on j/k is where `floor(u * k)` turns over
+    uniform = [d for d in port.draws_for("step") if d.kind in ("uniform", "index")]
     if harvested and uniform:
         event = port.extra.get("event_state") or (lambda s: s)
         state = canonical(event(harvested[0]))

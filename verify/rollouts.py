@@ -27,8 +27,15 @@ if TYPE_CHECKING:  # annotations only: verify.lockstep imports this module
 CONTEXT_STEPS = 3
 
 
-def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, steps: int, key: jax.Array) -> dict:
-    """Run `episodes` episodes of `steps` steps on the translation; numpy arrays [episode, step, ...]."""
+def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, steps: int, key: jax.Array, masked: bool = False) -> dict:
+    """Run `episodes` episodes of `steps` steps on the translation; numpy arrays [episode, step, ...].
+
+    `masked` (a port with a legal-action mask): the policy is given each state's mask, and the
+    masks of the reset state and of every state reached are returned too (`reset_action_mask`,
+    traj `action_mask`)."""
+
+    def mask_of(state):
+        return env.action_mask(state, params) if masked else None
 
     def one_episode(k):
         k_reset, k_run = jax.random.split(k)
@@ -39,7 +46,7 @@ def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, s
         def body(carry, k_t):
             obs, state, prev_action = carry
             k_act, k_draw = jax.random.split(k_t)
-            action = policy(k_act, obs, prev_action)
+            action = policy(k_act, obs, prev_action, mask_of(state))
             draws = env.sample_draws(k_draw, state, params)
             obs2, state2, reward, terminated, truncated = env.step_env_det(state, action, draws, params)
             out = {
@@ -51,10 +58,15 @@ def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, s
                 "terminated": terminated,
                 "truncated": truncated,
             }
+            if masked:
+                out["action_mask"] = mask_of(state2)
             return (obs2, state2, action), out
 
         _, traj = jax.lax.scan(body, (obs, state, first_action), jax.random.split(k_run, steps))
-        return {"reset_draws": reset_draws, "reset_obs": obs, "reset_state": state, "traj": traj}
+        run = {"reset_draws": reset_draws, "reset_obs": obs, "reset_state": state, "traj": traj}
+        if masked:
+            run["reset_action_mask"] = mask_of(state)
+        return run
 
     out = jax.jit(jax.vmap(one_episode))(jax.random.split(key, episodes))
     return jax.tree.map(np.asarray, out)
@@ -146,7 +158,7 @@ def _replay_episode(lock: Lockstep, run: dict, ep: int, result: LevelResult) -> 
             break
     length = len(reference) - 1
 
-    actual = StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep))
+    actual = _translation_outcome(lock, run, ep, 0)
     result.checks += 1
     mismatches = compare_outcomes(port, reference[0], actual, with_step=False)
     if mismatches:
@@ -182,11 +194,13 @@ def _value(outcome: StepOutcome, field: str) -> Any:
 def _translation_outcome(lock: Lockstep, run: dict, ep: int, step: int) -> StepOutcome:
     traj = run["traj"]
     if step == 0:
-        return StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep))
+        mask = run.get("reset_action_mask")
+        return StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep), action_mask=None if mask is None else mask[ep])
     t = step - 1
+    mask = traj.get("action_mask")
     return StepOutcome(
         traj["obs"][ep, t], _state_dict(lock, traj["state"], ep, t), float(traj["reward"][ep, t]),
-        bool(traj["terminated"][ep, t]), bool(traj["truncated"][ep, t]),
+        bool(traj["terminated"][ep, t]), bool(traj["truncated"][ep, t]), None if mask is None else mask[ep, t],
     )
 
 
@@ -196,11 +210,14 @@ def _divergence(lock: Lockstep, run: dict, ep: int, step: int, mismatches: list,
     last = run["traj"]["action"].shape[1]
     steps = list(range(max(0, step - SERIES_BEFORE), min(step + SERIES_AFTER, last) + 1))
     component = None
-    if first.field == "obs" or np.ndim(first.expected) > 0:  # arrays (grids too): the first differing element, flat index
+    numeric = not isinstance(first.expected, str) and not isinstance(first.actual, str)  # "<missing>": nothing to plot
+    if numeric and (first.field == "obs" or np.ndim(first.expected) > 0):  # arrays (grids too): the first differing element, flat index
         diff = np.abs(np.asarray(first.expected, np.float64) - np.asarray(first.actual, np.float64))
         component = int(np.argmax(diff.reshape(-1)))
 
     def pick(value):
+        if value is None or not numeric:
+            return None
         value = np.asarray(value, np.float64)
         return float(value.reshape(-1)[component] if component is not None else value)
 

@@ -126,6 +126,10 @@ def _round_trip(port: Any, steps: int, warm_original: int, warm_copy: int, seed:
             for name, a, b in zip(("observation", "reward", "terminated", "truncated"), expected[:4], got[:4]):
                 if not _same(a, b):
                     problems.append(f"step {t}: {name} {_short(a)} from the original, {_short(b)} from the written copy")
+            if port.action_mask:  # a flag that only decides legality is state too
+                a, b = (info.get("action_mask") if isinstance(info, dict) else None for info in (expected[4], got[4]))
+                if not _same(a, b):
+                    problems.append(f"step {t}: info['action_mask'] {_short(a)} from the original, {_short(b)} from the written copy")
             problems += [f"step {t}: {p}" for p in snapshot_differences(snapshot(original), snapshot(copy_), ignore)]
             if problems or expected[2] or expected[3]:
                 break

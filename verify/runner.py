@@ -21,8 +21,11 @@ from verify.levels import (  # noqa: F401 - AVAILABLE_LEVELS and parse_levels ar
     parse_levels,
     run_levels,
 )
+from verify.float32 import K_ULPS, float32_view
 from verify.precision import enable_verification_numerics, verification_numerics_enabled
 from verify.reports.model import VerificationReport
+
+PRECISIONS = ("float64", "float32")
 
 
 def verify_port(
@@ -35,13 +38,16 @@ def verify_port(
     backend: str = "jax",
     loader: Callable[..., Any] | None = None,
     reproduce: str | None = None,
+    on_level: Callable[[VerificationReport], None] | None = None,
 ) -> VerificationReport:
     """Verify the JAX translation of `port` (or `env`, another translation of it, or a third-party `candidate`),
     or with `backend="rust"` its Rust translation.
 
-    `loader`: L0's load check, for a translation that loads another way than its registered module
-    (default: verify.contract.check_loads). `reproduce`: the lines that build `lock` in the reproduction
-    scripts of failures (default: `reproduce_setup`).
+    `options.precision` "float32" compares a float32-native translation within the F32 tolerance
+    (verify.float32.float32_view). `loader`: L0's load check, for a translation that loads another way than its
+    registered module (default: verify.contract.check_loads). `reproduce`: the lines that build `lock` in the reproduction
+    scripts of failures (default: `reproduce_setup`). `on_level`: called with the report so far after each
+    level (run or skipped), so a caller can show progress and keep what finished if the run is interrupted.
     """
     options = options or VerifyOptions()
     if not verification_numerics_enabled():
@@ -49,9 +55,13 @@ def verify_port(
     if backend == "rust":  # the Rust translation is the registered one
         env = candidate = None
     spec = ignored = None
-    reproduce = reproduce or reproduce_setup(port, backend, candidate.spec if candidate is not None else None)
+    reproduce = reproduce or reproduce_setup(port, backend, candidate.spec if candidate is not None else None, options.precision)
     if candidate is not None:
         port, env, spec, ignored = candidate.port_view(port), candidate.env, candidate.spec, sorted(candidate.ignored)
+    if options.precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {options.precision!r}; use one of {', '.join(PRECISIONS)}")
+    if options.precision == "float32":
+        port = float32_view(port)
     report = VerificationReport(port.name, spec or backend, options=dict(vars(options), levels=list(levels)))
     if ignored:
         report.options["not_compared"] = ignored
@@ -61,13 +71,20 @@ def verify_port(
         report.levels[name] = result
         if name == "L0" and ignored:
             result.notes.append(f"{spec} does not model {', '.join(ignored)}: not compared")
+        if name == "L0" and options.precision == "float32":
+            result.notes.append(f"precision float32: float values compared within {K_ULPS} float32 epsilons of "
+                                "(|value| + the field's scale), flags may flip at a threshold met by rounding")
+        if on_level is not None:
+            report.seconds = time.perf_counter() - start
+            on_level(report)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def reproduce_setup(port: Port, backend: str = "jax", candidate: str | None = None) -> str:
+def reproduce_setup(port: Port, backend: str = "jax", candidate: str | None = None, precision: str = "float64") -> str:
     """Python lines that build `lock` (the lockstep a failure was found in) in a fresh interpreter: the port by its
-    name, with this process's ports folders (a user's port), and the candidate loaded from its spec."""
+    name, with this process's ports folders (a user's port), the candidate loaded from its spec, and the float32
+    tolerances when `precision` is "float32"."""
     from envs.registry import PORTS_ENV
 
     lines = []
@@ -82,4 +99,6 @@ def reproduce_setup(port: Port, backend: str = "jax", candidate: str | None = No
                   "lock = Lockstep(candidate.port_view(port), candidate.env)"]
     else:
         lines += ["from verify.lockstep import Lockstep", f"lock = Lockstep(get_port({port.name!r}))"]
+    if precision == "float32" and backend != "rust":
+        lines += ["from verify.float32 import float32_view", "lock = Lockstep(float32_view(lock.port), lock.env)"]
     return "\n".join(lines) + "\n"

@@ -2,16 +2,20 @@
 
 A copy holds one module that is not the project's (an agent's translation, or a mutant): every
 other file of the crate is restored from `rust_envs/` before each build, so what is built is
-exactly that module in the project's crate. A build's target folder is seeded from
+exactly that module in the project's crate. A new module of the `games` family (a port the crate
+does not bind yet) is also registered in the copy: its `pub mod` line in src/games/mod.rs and its
+line in the bindings' list (`GameEntry`, `register_game`, which promotion applies to the crate too). A build's target folder is seeded from
 `rust_envs/target/` (when it exists), so only the crate itself compiles (about 30 s), not its
 dependencies. Commands run through `verify.process` (time limit, process group killed).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from verify.process import CommandResult, child_env, run_command
@@ -36,9 +40,59 @@ def crate_files() -> list[Path]:
     return [p for p in CRATE.rglob("*") if p.is_file() and "target" not in p.relative_to(CRATE).parts]
 
 
-def sync_crate(root: Path, module: str) -> None:
+GAMES_DIR = "src/games/"  # inside rust_envs/: the family whose modules implement the core's trait Env directly
+GAMES_LIST = "// THE LIST of game modules"  # the line of src/games/mod.rs after which modules are declared
+BINDINGS_LIST = "    // games (src/games/): one line per game"  # the line of src/bindings/mod.rs after which games are bound
+
+
+@dataclass(frozen=True)
+class GameEntry:
+    """A module of the `games` family and its Python classes: the two registration lines it needs."""
+
+    module: str  # the module's name (its file is src/games/<module>.rs)
+    struct: str  # the struct implementing vector::Env and games::Game
+    single: str  # the Python class of one environment
+    vec: str  # the Python class of the vector environment
+
+    def __post_init__(self):
+        for value in (self.module, self.struct, self.single, self.vec):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+                raise ValueError(f"{value!r} is not a Rust identifier")
+
+    @property
+    def source(self) -> str:
+        """The module's path inside rust_envs/."""
+        return f"{GAMES_DIR}{self.module}.rs"
+
+    def lines(self) -> dict[str, str]:
+        """The lines to add, by file inside rust_envs/."""
+        return {f"{GAMES_DIR}mod.rs": f"pub mod {self.module};\npub use {self.module}::{self.struct};",
+                "src/bindings/mod.rs": f"    games {self.struct} => {self.single}, {self.vec};"}
+
+
+def register_game(crate: Path, entry: GameEntry) -> list[Path]:
+    """Declare `entry`'s module in `crate`/src/games/mod.rs and bind its classes in src/bindings/mod.rs (the one
+    line of the `python_envs!` list); lines already there are left as they are. Returns the files changed."""
+    changed = []
+    for rel, text in entry.lines().items():
+        path = Path(crate) / rel
+        source = path.read_text()
+        if text in source:
+            continue
+        marker = GAMES_LIST if rel.startswith(GAMES_DIR) else BINDINGS_LIST
+        at = source.find(marker)
+        if at < 0:
+            raise ValueError(f"{path} has no line starting {marker.strip()!r}, after which the game is registered")
+        end = source.index("\n", at) + 1
+        path.write_text(source[:end] + text + "\n" + source[end:])
+        changed.append(path)
+    return changed
+
+
+def sync_crate(root: Path, module: str, game: GameEntry | None = None) -> None:
     """Make `root`/rust_envs the project's crate with `module` (a path relative to `root`) left as it is:
-    restore every other crate file from rust_envs/, and remove files the crate does not have.
+    restore every other crate file from rust_envs/, and remove files the crate does not have; with `game`,
+    then register that new games module (`register_game`) in the copy.
 
     (A stray `build.rs` or module would otherwise change what is built.)
     """
@@ -60,6 +114,8 @@ def sync_crate(root: Path, module: str) -> None:
             if dest.is_symlink():
                 dest.unlink()
             shutil.copy2(path, dest)
+    if game is not None:
+        register_game(root / "rust_envs", game)
 
 
 def seed_target(target: Path) -> None:
@@ -73,11 +129,11 @@ def seed_target(target: Path) -> None:
             shutil.copytree(source, target / profile, symlinks=True)
 
 
-def build_wheel(root: Path, module: str, build_dir: Path, timeout: float) -> tuple[Path | None, CommandResult]:
+def build_wheel(root: Path, module: str, build_dir: Path, timeout: float, game: GameEntry | None = None) -> tuple[Path | None, CommandResult]:
     """Build the crate copy under `root` (see `sync_crate`) into a wheel with maturin, and unpack it;
     (site folder, result), the site None on failure."""
     root = Path(root)
-    sync_crate(root, module)
+    sync_crate(root, module, game)
     build_dir = Path(build_dir)
     seed_target(build_dir / "target")
     wheels = build_dir / "wheels"
@@ -96,10 +152,10 @@ def build_wheel(root: Path, module: str, build_dir: Path, timeout: float) -> tup
     return site, result
 
 
-def cargo_test(root: Path, module: str, build_dir: Path, timeout: float) -> CommandResult:
+def cargo_test(root: Path, module: str, build_dir: Path, timeout: float, game: GameEntry | None = None) -> CommandResult:
     """`cargo test --lib` of the crate copy under `root`, filtered to `module`'s tests."""
     root = Path(root)
-    sync_crate(root, module)
+    sync_crate(root, module, game)
     seed_target(Path(build_dir) / "target")
     return run_command([tool("cargo") or "cargo", "test", "--lib", "--target-dir", str(Path(build_dir) / "target"),
                         Path(module).stem], cwd=root / "rust_envs", timeout=timeout, env=child_env(REPO_ROOT))

@@ -134,9 +134,34 @@ def check_rust_contract(port: Port, loader: Loader | None = None) -> LevelResult
             silent.append(what)
         return f"no Python exception for a {', '.join(silent)} action array" if silent else None
 
+    def action_mask():
+        """Masked ports: RustEnv's info['action_mask'] (n,), the vector env's (num_envs, n), the raw env's action_mask()."""
+        if not port.action_mask:
+            return None
+        n = ref.action_space.n
+        problems = []
+
+        def bad(what, mask, shape):
+            if mask is None:
+                return f"{what} has no action mask"
+            mask = np.asarray(mask)
+            return None if (mask.shape, mask.dtype) == (shape, np.dtype(bool)) else f"{what} has shape {mask.shape} dtype {mask.dtype}; want {shape} bool"
+
+        single = RustEnv(port)
+        _, info = single.reset(seed=0)
+        problems.append(bad("RustEnv.reset's info['action_mask']", info.get("action_mask"), (n,)))
+        problems.append(bad("RustEnv.step's info['action_mask']", single.step(0)[4].get("action_mask"), (n,)))
+        vec = make_rust_vector(port, 8, seed=0)
+        _, info = vec.reset(seed=0)
+        problems.append(bad("the vector env's reset info['action_mask']", info.get("action_mask"), (8, n)))
+        problems.append(bad("the vector env's step info['action_mask']", vec.step(np.zeros(8, np.int64))[4].get("action_mask"), (8, n)))
+        problems.append(bad("the raw env's action_mask()", rust.action_mask() if hasattr(rust, "action_mask") else None, (n,)))
+        return "; ".join(p for p in problems if p) or None
+
     _run_checks(
         result,
         [
+            ("action_mask", action_mask),
             ("metadata", metadata),
             ("spaces", spaces),
             ("check_env", env_checker),
@@ -221,6 +246,10 @@ def check_rust_interaction(lock: RustLockstep, steps: int = 300, seed: int = 0) 
                 o = np.asarray(o) if grid else np.asarray(o, np.float32)
                 if not (np.array_equal(o, last) and r == reward[i] and te == terminated[i] and tr == truncated[i]):
                     return f"step {t + 1}, env {i}: vector env ({last.tolist()}, {reward[i]}, {terminated[i]}, {truncated[i]}) != single env ({o.tolist()}, {r}, {te}, {tr})"
+                if port.action_mask and not (te or tr) and hasattr(single, "action_mask"):
+                    row, own = np.asarray(info.get("action_mask", np.zeros(0))[i]), np.asarray(single.action_mask())
+                    if not np.array_equal(row, own):
+                        return f"step {t + 1}, env {i}: the vector env's info['action_mask'] {row.astype(int).tolist()} != the single env's {own.astype(int).tolist()}"
                 if (te or tr) and vec.rust.get_state(i)["time"] != 0:
                     return f"step {t + 1}, env {i}: the episode ended but the env was not reset (time {vec.rust.get_state(i)['time']})"
                 if grid:
@@ -228,6 +257,8 @@ def check_rust_interaction(lock: RustLockstep, steps: int = 300, seed: int = 0) 
                         single.reset()
                         if not np.array_equal(np.asarray(single.observation()), obs[i]):
                             return f"step {t + 1}, env {i}: the auto-reset observation differs from a reset on the same stream"
+                        if port.action_mask and not np.array_equal(np.asarray(single.action_mask()), np.asarray(info["action_mask"][i])):
+                            return f"step {t + 1}, env {i}: the auto-reset info['action_mask'] differs from the mask after a reset on the same stream"
                     mine, theirs = single.get_state(), vec.rust.get_state(i)
                     differ = [k for k in mine if not np.array_equal(mine[k], theirs[k])]
                     if differ:

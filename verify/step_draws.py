@@ -6,10 +6,12 @@ depends on the state (a free slot among those left). So both sides are sampled
 from the same states: states the reference visits under random actions; from each, the
 reference steps `repeats` times with a recording generator (real numpy randomness,
 random actions) and the translation samples `repeats` step draws. For every draw,
-the values the reference asked for are compared with the translation's draws for
-the same state and repetition (conditioning on the same events, so the mixtures over
-states are alike), by the tests of `verify.distribution` (chi-square for integers,
-Kolmogorov-Smirnov for uniforms) at its alpha. Where events are rare in visited states,
+the values the reference asked for are compared with the translation's draws that the
+reference asks for when it plays the same step on them through the tape (so both are
+selected by the events their own values cause, and the mixtures over states are alike),
+by the tests of `verify.distribution` (chi-square for integers, Kolmogorov-Smirnov for
+uniforms and 'index' draws) at its alpha. An up_to draw is tested element by element
+(`picks[0]`, `picks[1]`, ...), each as an optional scalar draw. Where events are rare in visited states,
 a port names states that make them likely (`Port.extra["event_state"]`).
 
 The Rust translation draws lazily, from its own generator, only what its step uses: it
@@ -36,14 +38,14 @@ import jax
 import numpy as np
 from scipy import stats
 
-from verify.draw_samples import ALPHA, RecordingGenerator, compare_draw, compare_samples
+from verify.draw_samples import ALPHA, RecordingGenerator, by_element, compare_draw, compare_permutation_pairs, compare_samples, element_specs
 from verify.lockstep import Lockstep, _quiet
 from verify.reports.model import LevelResult
-from verify.tape import match_draws
+from verify.tape import TapeError, match_draws, tape_for
 
 
 STRIDE = 10  # steps between two states taken into the pool
-QUARTILES = {"uniform": (0.25, 0.5, 0.75), "normal": (-0.6745, 0.0, 0.6745)}  # cell edges for the joint test
+QUARTILES = {"uniform": (0.25, 0.5, 0.75), "index": (0.25, 0.5, 0.75), "normal": (-0.6745, 0.0, 0.6745)}  # cell edges for the joint test
 
 
 def _cells(kind: str, values: np.ndarray) -> np.ndarray:
@@ -58,7 +60,8 @@ def _gating_draw(a: Any, b: Any, theirs: dict[str, list], pairs: list[tuple], mi
     (`if random() < p: uniform(...)`): its values in the pairs then differ from all its values, and the reference's
     own pair is dependent by construction, so the joint test does not apply. None otherwise."""
     for index, (gate, gated) in enumerate(((a, b), (b, a))):
-        if not gated.optional or gate.optional or min(len(pairs), len(theirs[gate.name])) < min_samples:
+        # the gate may itself be optional (one element of an up_to draw decides whether the next is asked for)
+        if not gated.optional or min(len(pairs), len(theirs[gate.name])) < min_samples:
             continue
         in_pairs = np.asarray([pair[index] for pair in pairs], np.float64)
         p, _ = compare_samples(gate.kind, in_pairs, np.asarray(theirs[gate.name], np.float64).reshape(-1))
@@ -141,6 +144,22 @@ def _rust_sampler(lock: Lockstep, seed: int):
     return draws_from
 
 
+def _asked_on(lock: Lockstep, state: dict, action: int, draws: dict, fallback: dict) -> list[str]:
+    """The draws (up_to elements as `name[j]`) the reference takes when it steps from `state` on the translation's
+    `draws`: the translation's numbers are then selected by the events they cause, as the reference generator's are
+    by theirs, so pairs of draws where one decides whether the other is asked for compare like for like. Where the
+    tape cannot answer the step (L1's concern), the names the reference asked for on its own numbers."""
+    port = lock.port
+    port.set_state(lock.ref, state)
+    tape = tape_for(port, "step", draws)
+    try:
+        with port.swap_randomness(lock.ref, tape), _quiet():
+            lock.ref.step(action)
+    except TapeError:
+        return list(fallback)
+    return list(tape.used)
+
+
 def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50, seed: int = 0, min_samples: int = 200) -> LevelResult:
     """Level D for the port's step draws, for the JAX translation or, given a RustLockstep, the Rust one;
     a draw the reference asked for fewer than `min_samples` times is noted, not tested."""
@@ -148,7 +167,8 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
     start = time.perf_counter()
     port = lock.port
     rust = getattr(lock, "backend", "jax") == "rust"
-    specs = port.draws_for("step")
+    declared = port.draws_for("step")
+    specs = element_specs(declared)  # an up_to draw is tested element by element
     if rust and not hasattr(lock.rust, "last_step_draws"):
         result.notes.append("not checked: this envport_rust build does not report its step draws (last_step_draws); "
                             "rebuild it with `bash setup.sh`")
@@ -162,6 +182,7 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
         pool = pool[: len(pool) // 2] + [event_state(s) for s in pool[len(pool) // 2 :]]
     rng = np.random.default_rng(seed)
     recorder = RecordingGenerator(rng)
+    permutations: set[str] = set()
     n_actions = lock.ref.action_space.n
     draws_from = (_rust_sampler if rust else _jax_sampler)(lock, seed)
     ours: dict[str, list] = {s.name: [] for s in specs}
@@ -177,12 +198,13 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             recorder.record = []
             with port.swap_randomness(lock.ref, recorder), _quiet():
                 lock.ref.step(int(actions[r]))
-            asked = match_draws(specs, recorder.record)
+            asked = by_element(declared, match_draws(declared, recorder.record, permutations))
+            mine = by_element(declared, {name: np.asarray(v)[r] for name, v in draws.items()})
             if rust:  # what the Rust env drew in this step (NaN: not drawn)
-                step = {s.name: np.asarray(draws[s.name][r]).reshape(s.shape) for s in specs}
+                step = {s.name: np.asarray(mine[s.name]).reshape(s.shape) for s in specs if s.name in mine}
                 step = {name: v for name, v in step.items() if not np.isnan(v).all()}
-            else:  # the JAX draws, paired with the reference's by repetition
-                step = {name: draws[name][r] for name in asked}
+            else:  # the JAX draws the reference asks for when it plays the same step on them
+                step = {name: mine[name] for name in _asked_on(lock, state, int(actions[r]), {k: np.asarray(v)[r] for k, v in draws.items()}, asked)}
             for name, value in asked.items():
                 theirs[name].append(value)
             for name, value in step.items():
@@ -213,6 +235,8 @@ def check_step_distribution(lock: Lockstep, states: int = 200, repeats: int = 50
             result.notes.append(f"{spec.name}: drawn {count} times by the reference, {ours_count} by the translation from these states; too few to test")
             continue
         compare_draw(result, "step_draw_distribution", spec, np.stack(ours[spec.name]), np.stack(theirs[spec.name]))
+        if spec.name in permutations:
+            compare_permutation_pairs(result, "step_draw_distribution", spec, np.stack(ours[spec.name]), np.stack(theirs[spec.name]))
     for a, b in pairs:  # 16 cells and more: more pairs than single draws
         theirs_ab = theirs_pairs[(a.name, b.name)]
         gate = _gating_draw(a, b, theirs, theirs_ab, min_samples)

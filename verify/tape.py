@@ -4,8 +4,10 @@ While verifying, the reference's `np_random` is swapped for a `TapeGenerator`
 holding the draws the translation used for the same reset or step, so both sides
 consume the same random numbers (docs/design.md, randomness contract). Draws hold standard
 variates: 'uniform' numbers in [0, 1), 'integers' as the drawn integers,
-'normal' standard normals; the tape maps them the way numpy does
-(`uniform(low, high)` is `low + (high - low) * u`).
+'normal' standard normals, 'index' uniforms answering `integers(low, high)` with
+`low + floor(u * (high - low))`; the tape maps them the way numpy does
+(`uniform(low, high)` is `low + (high - low) * u`). An up_to draw answers up to
+its first axis's length in calls, one element each.
 
 A call the tape cannot answer, a draw of the wrong kind or shape, or draws left
 over all raise `TapeError`, naming the call: it means the two implementations
@@ -48,51 +50,91 @@ def reference_line() -> str:
     return ""
 
 
+# Which draw kinds answer which kind of call: a ranged integer call ("integers": integers, randint, choice)
+# from the drawn integers or from an 'index' draw's uniform; a permutation only from drawn integers.
+ANSWERS = {"uniform": ("uniform",), "normal": ("normal",), "integers": ("integers", "index"), "permutation": ("integers",)}
+
+
+def index_in_range(u: Any, low: Any, high: Any) -> np.ndarray:
+    """`low + floor(u * (high - low))` in float64: an 'index' draw's answer to `integers(low, high)`
+    (as `envs.jax_env.uniform_index` computes it)."""
+    span = np.asarray(high) - np.asarray(low)
+    index = np.floor(np.asarray(u, np.float64) * span).astype(np.int64)
+    return np.asarray(low) + np.minimum(index, span - 1)
+
+
+def fits(spec: DrawSpec, call_kind: str, shape: tuple[int, ...]) -> bool:
+    """Whether a call of `call_kind` for `shape` can take (the next element of) draw `spec`."""
+    return spec.kind in ANSWERS[call_kind] and tuple(spec.element_shape) == tuple(shape)
+
+
+class _Entry:
+    """A draw on the tape, with how many of an up_to draw's elements are used."""
+
+    def __init__(self, spec: DrawSpec, value: Any):
+        self.spec, self.value, self.taken = spec, np.asarray(value), 0
+
+    def passable(self) -> bool:
+        """Whether the tape may move past it unused (optional) or with some elements used (up_to)."""
+        return self.spec.optional or self.spec.up_to
+
+    def take(self) -> tuple[str, np.ndarray]:
+        if not self.spec.up_to:
+            return self.spec.name, self.value
+        self.taken += 1
+        return f"{self.spec.name}[{self.taken - 1}]", self.value[self.taken - 1]
+
+    def exhausted(self) -> bool:
+        return not self.spec.up_to or self.taken >= self.spec.shape[0]
+
+
 class TapeGenerator:
     """Answers numpy Generator / RandomState calls from a list of recorded draws, in order."""
 
     def __init__(self, entries: Sequence[tuple[DrawSpec, Any]], label: str = "step"):
-        self._entries = [(spec, np.asarray(value)) for spec, value in entries]
+        self._entries = [_Entry(spec, value) for spec, value in entries]
         self._label = label
         self.calls: list[str] = []
-        self.used: list[str] = []  # names of the draws that answered a call, in order
+        self.used: list[str] = []  # names of the draws that answered a call, in order (`name[j]`: an up_to element)
 
     # ----- bookkeeping ----------------------------------------------------
-    def _take(self, call: str, kind: str, shape: tuple[int, ...]) -> np.ndarray:
+    def _take(self, call: str, kind: str, shape: tuple[int, ...]) -> tuple[DrawSpec, np.ndarray]:
+        """The draw (its spec and value) that answers the reference's `call`, a call of `kind` for `shape`."""
         self.calls.append(call)
-        # An optional draw (DrawSpec.optional) the reference did not ask for this time is passed over.
-        while self._entries and self._entries[0][0].optional and not self._fits(self._entries[0], kind, shape):
+        # An optional draw the reference did not ask for this time, or an up_to draw it asked for all it
+        # wanted of, is passed over.
+        while self._entries and self._entries[0].passable() and not fits(self._entries[0].spec, kind, shape):
             self._entries.pop(0)
         if not self._entries:
             raise TapeError(
                 f"the reference called np_random.{call}{reference_line()} during {self._label}, "
                 "but the translation's draws are used up: the translation draws fewer random numbers"
             )
-        spec, value = self._entries.pop(0)
-        if spec.kind != kind:
+        entry = self._entries[0]
+        spec = entry.spec
+        if spec.kind not in ANSWERS[kind]:
             raise TapeError(
                 f"the reference called np_random.{call}{reference_line()} during {self._label}, but the next draw "
-                f"{spec.name!r} holds {spec.kind} numbers, not {kind}"
+                f"{spec.name!r} holds {spec.kind} numbers, which do not answer it"
             )
-        if tuple(value.shape) != tuple(shape):
+        if tuple(spec.element_shape) != tuple(shape) or tuple(entry.value.shape) != tuple(spec.shape):
             raise TapeError(
                 f"the reference called np_random.{call}{reference_line()} during {self._label} for shape {tuple(shape)}, "
-                f"but draw {spec.name!r} has shape {tuple(value.shape)}"
+                f"but draw {spec.name!r} has shape {tuple(entry.value.shape)}"
+                + (f" (elements of shape {spec.element_shape})" if spec.up_to else "")
             )
-        self.used.append(spec.name)
-        return value
-
-    @staticmethod
-    def _fits(entry: tuple[DrawSpec, np.ndarray], kind: str, shape: tuple[int, ...]) -> bool:
-        spec, value = entry
-        return spec.kind == kind and tuple(value.shape) == tuple(shape)
+        name, value = entry.take()
+        if entry.exhausted():
+            self._entries.pop(0)
+        self.used.append(name)
+        return spec, value
 
     def finish(self) -> None:
         """Fail if draws are left: the translation drew random numbers the reference never used.
 
-        Optional draws (consumed only when an event happens) may be left.
+        Optional draws (consumed only when an event happens) and up_to draws' elements may be left.
         """
-        left = [spec for spec, _ in self._entries if not spec.optional]
+        left = [entry.spec for entry in self._entries if not entry.passable()]
         if left:
             names = ", ".join(spec.name for spec in left)
             raise TapeError(f"draws left unused after {self._label}: {names} (the reference made calls {self.calls})")
@@ -110,12 +152,12 @@ class TapeGenerator:
 
     # ----- numpy.random.Generator ------------------------------------------
     def random(self, size=None, dtype=np.float64, out=None):
-        u = self._take(f"random(size={size})", "uniform", self._shape(size))
+        _, u = self._take(f"random(size={size})", "uniform", self._shape(size))
         return self._out(np.asarray(u, np.float64), size)
 
     def uniform(self, low=0.0, high=1.0, size=None):
         low_a, high_a = np.asarray(low, np.float64), np.asarray(high, np.float64)
-        u = self._take(f"uniform(low={low}, high={high}, size={size})", "uniform", self._shape(size, low_a, high_a))
+        _, u = self._take(f"uniform(low={low}, high={high}, size={size})", "uniform", self._shape(size, low_a, high_a))
         return self._out(low_a + (high_a - low_a) * np.asarray(u, np.float64), size)
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
@@ -123,14 +165,16 @@ class TapeGenerator:
             low, high = 0, low
         top = np.asarray(high) + (1 if endpoint else 0)
         call = f"integers(low={low}, high={high}, size={size}, endpoint={endpoint})"
-        value = self._take(call, "integers", self._shape(size, low, high))
+        spec, value = self._take(call, "integers", self._shape(size, low, high))
+        if spec.kind == "index":
+            value = self._index(call, value, low, top)
         if np.any(value < low) or np.any(value >= top):
             raise TapeError(f"draw for np_random.{call} holds {value}, outside [{low}, {top})")
         return self._out(np.asarray(value, dtype), size)
 
     def normal(self, loc=0.0, scale=1.0, size=None):
         loc_a, scale_a = np.asarray(loc, np.float64), np.asarray(scale, np.float64)
-        z = self._take(f"normal(loc={loc}, scale={scale}, size={size})", "normal", self._shape(size, loc_a, scale_a))
+        _, z = self._take(f"normal(loc={loc}, scale={scale}, size={size})", "normal", self._shape(size, loc_a, scale_a))
         return self._out(loc_a + scale_a * np.asarray(z, np.float64), size)
 
     def standard_normal(self, size=None, dtype=np.float64, out=None):
@@ -138,7 +182,10 @@ class TapeGenerator:
 
     def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
         n = int(a) if np.isscalar(a) else len(a)
-        index = self._take(f"choice(a={a!r}, size={size}, p={p})", "integers", self._shape(size))
+        call = f"choice(a={a!r}, size={size}, p={p})"
+        spec, index = self._take(call, "integers", self._shape(size))
+        if spec.kind == "index":
+            index = self._index(call, index, 0, n)
         if np.any(index < 0) or np.any(index >= n):
             raise TapeError(f"draw for np_random.choice over {n} items holds index {index}")
         return self._out(np.asarray(index), size) if np.isscalar(a) else np.asarray(a)[index]
@@ -153,10 +200,16 @@ class TapeGenerator:
         x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
 
     def _permutation_draw(self, call: str, n: int) -> np.ndarray:
-        order = np.asarray(self._take(call, "integers", (n,)))
+        order = np.asarray(self._take(call, "permutation", (n,))[1])
         if sorted(order.tolist()) != list(range(n)):
             raise TapeError(f"draw for np_random.{call} holds {order.tolist()}, not a permutation of 0..{n - 1}")
         return order
+
+    def _index(self, call: str, u: np.ndarray, low: Any, top: Any) -> np.ndarray:
+        """An 'index' draw's uniform u as the integer in [low, top) it stands for."""
+        if np.any(u < 0) or np.any(u >= 1):
+            raise TapeError(f"the 'index' draw for np_random.{call} holds {u}, outside [0, 1)")
+        return index_in_range(u, low, top)
 
     # ----- numpy.random.RandomState aliases ----------------------------------
     def rand(self, *shape):
@@ -183,22 +236,42 @@ class TapeGenerator:
         self.unsupported(f"np_random.{name}")
 
 
-def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple], permutations: set | None = None) -> dict[str, np.ndarray]:
     """Which draw answers each of a reference's recorded calls `(kind, value)`, by the tape's rules.
 
-    Optional draws whose kind or shape do not fit the next call are passed over, as the
-    tape passes them over; a call no draw fits raises TapeError.
+    Calls recorded by `verify.draw_samples.RecordingGenerator` also say whether they were a
+    permutation (`.permutation`) and, for ranged integer calls, the uniform an 'index' draw
+    would have held (`.u`); the answer for an index draw is that uniform. An up_to draw
+    answers with the elements it gave, stacked (first axis: the calls). Optional draws whose
+    kind or shape do not fit the next call are passed over, as the tape passes them over; a
+    call no draw fits raises TapeError. `permutations`, when given, receives the names of the
+    draws a permutation call took.
     """
-    pending = list(specs)
-    answered: dict[str, np.ndarray] = {}
-    for kind, value in calls:
+    pending = [_Entry(spec, np.zeros(spec.shape)) for spec in specs]
+    answered: dict[str, list] = {}
+    for call in calls:
+        kind, value = call
         value = np.asarray(value)
-        while pending and pending[0].optional and not TapeGenerator._fits((pending[0], np.zeros(pending[0].shape)), kind, value.shape):
+        call_kind = "permutation" if getattr(call, "permutation", False) else kind
+        while pending and pending[0].passable() and not fits(pending[0].spec, call_kind, value.shape):
             pending.pop(0)
-        if not pending or not TapeGenerator._fits((pending[0], np.zeros(pending[0].shape)), kind, value.shape):
-            raise TapeError(f"no draw answers the recorded call {kind}{tuple(value.shape)} (left: {[s.name for s in pending]})")
-        answered[pending.pop(0).name] = value
-    return answered
+        if not pending or not fits(pending[0].spec, call_kind, value.shape):
+            raise TapeError(f"no draw answers the recorded call {kind}{tuple(value.shape)} (left: {[e.spec.name for e in pending]})")
+        entry = pending[0]
+        entry.take()
+        if entry.exhausted():
+            pending.pop(0)
+        if entry.spec.kind == "index":
+            if getattr(call, "u", None) is None:
+                raise TapeError(f"the recorded call {kind}{tuple(value.shape)} carries no uniform for index draw {entry.spec.name!r}")
+            value = np.asarray(call.u)
+        answered.setdefault(entry.spec.name, []).append(value)
+        if call_kind == "permutation" and permutations is not None:
+            permutations.add(entry.spec.name)
+    return {
+        name: np.stack(values) if next(s for s in specs if s.name == name).up_to else values[0]
+        for name, values in answered.items()
+    }
 
 
 def tape_for(port, phase: str, draws: dict) -> TapeGenerator:

@@ -36,6 +36,8 @@ def minatar_port(
     max_episode_steps: int,
     time_limit: str,
     rust: bool = False,
+    policy_transfer_margin: float | None = None,
+    policy_transfer_reason: str | None = None,
     **extra: Any,
 ) -> Port:
     """The port of MinAtar game `game` (e.g. 'breakout'), whose translation is `package.jax_env.class_name`.
@@ -46,6 +48,7 @@ def minatar_port(
     `rust=True`: the game has a Rust translation, `rust_envs/src/minatar/<game>.rs`, whose line in
     rust_envs/src/bindings/mod.rs names the classes `MinAtar<Title>` / `MinAtar<Title>Vec` (Title as in
     `reference.GAME_IDS`); the port declares both (`rust_source`, `rust_classes`).
+    `policy_transfer_margin`/`policy_transfer_reason`: L4's margin in points and why (envs.spec.Port).
     """
     jax_module = f"{package}.jax_env"
     # the edge: a state one step before the time limit, so that L1 always steps onto it
@@ -89,6 +92,8 @@ def minatar_port(
         backends=("jax", "rust") if rust else ("jax",),
         rust_classes=(f"MinAtar{title}", f"MinAtar{title}Vec") if rust else None,
         rust_source=f"src/minatar/{game}.rs" if rust else None,
+        policy_transfer_margin=policy_transfer_margin,
+        policy_transfer_reason=policy_transfer_reason,
         extra={
             "game": game, **extra,
             "unreachable_branches": MINATAR_UNREACHABLE_BRANCHES + tuple(extra.get("unreachable_branches", ())),

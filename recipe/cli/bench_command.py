@@ -8,8 +8,11 @@ from typing import List, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from recipe.cli.console import err, out, unknown_port, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, err, error, info, out, unknown_port, usage_error, use_ports
+from recipe.cli.paths import check_file, is_stdout, write_text
+from recipe.cli.progress import Progress
 
 
 def bench(
@@ -19,7 +22,7 @@ def bench(
     repeats: int = typer.Option(3, min=1, help="Measurements per point; the median is reported."),
     budget: int = typer.Option(1_000_000, min=1000, help="Environment steps per measurement (about)."),
     threads: Optional[int] = typer.Option(None, min=1, help="Threads for the Rust and EnvPool backends (default: all cores)."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the rows as JSON here."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the rows as JSON here (- for stdout, the table then goes to stderr)."),
     ppo: bool = typer.Option(False, "--ppo", help="Also measure PPO training steps/s (jax, rust, reference backends)."),
     ppo_batch_sizes: str = typer.Option("4,32,128,512,2048", help="With --ppo: comma-separated numbers of environments (4 is PureJaxRL's CartPole setting)."),
     ppo_updates: int = typer.Option(4, min=1, help="With --ppo: timed PPO updates per measurement (compilation excluded)."),
@@ -30,7 +33,13 @@ def bench(
     ),
     baseline: str = typer.Option("reference", help="The backend the ratios compare with, at the same batch size (the reference: its single env, when measured)."),
 ) -> None:
-    """Random-action (and with --ppo, PPO) steps per second per backend and batch size, with ratios, in one run."""
+    """Random-action (and with --ppo, PPO) steps per second per backend and batch size, with ratios, in one run.
+
+    Exit 1 when a backend fails (its row holds the error); a backend that is not installed, or does not
+    offer this environment, is a skipped row with the reason."""
+    json_path = check_file(json_path, "--json", stdout_ok=True)
+    chart = check_file(chart, "--chart")
+    use_ports()
     from envs import UnknownPortError, get_port
     from ppo.bench import BACKENDS, machine_description, run_bench, with_settings
     from ppo.config import ConfigError, parse_overrides
@@ -54,31 +63,48 @@ def bench(
     sizes = _parse_sizes(batch_sizes, "--batch-sizes")
     ppo_sizes = _parse_sizes(ppo_batch_sizes, "--ppo-batch-sizes") if ppo else ()
     machine = machine_description()
-    with err.status("benchmarking") as status:
-        rows = run_bench(
-            port, backends, sizes, repeats, budget, num_threads=threads, progress=lambda m: status.update(m), settings=env_settings, baseline=baseline
-        )
-        for r in rows:
-            r.setdefault("mode", "random")
-        if ppo:
-            from ppo.bench_ppo import bench_ppo
+    console = err if is_stdout(json_path) else out
+    points = len(sizes) + (len(ppo_sizes) * ppo_repeats * sum(b in ("jax", "rust", "reference") for b in backends) if ppo else 0)
+    rows: list[dict] = []
+    try:
+        with Progress("bench", total=points, unit="points") as progress:
+            def random_progress(message: str) -> None:
+                if ": timing " in message:  # one batch size measured: a point done
+                    progress.advance(text=message)
+                else:
+                    progress.message(message)
 
-            rows += bench_ppo(port, backends, ppo_sizes, ppo_updates, ppo_repeats, num_threads=threads, progress=lambda m: status.update(m))
-    _print_rows(port.name, rows, baseline, repeats, ppo_repeats)
+            rows = run_bench(
+                port, backends, sizes, repeats, budget, num_threads=threads, progress=random_progress, settings=env_settings, baseline=baseline
+            )
+            for r in rows:
+                r.setdefault("mode", "random")
+            if ppo:
+                from ppo.bench_ppo import bench_ppo
+
+                rows += bench_ppo(port, backends, ppo_sizes, ppo_updates, ppo_repeats, num_threads=threads, progress=lambda m: progress.advance(text=m))
+    except KeyboardInterrupt:
+        info("interrupted: nothing was measured to the end, nothing written")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    _print_rows(port.name, rows, baseline, repeats, ppo_repeats, console)
     if env_settings:
-        out.print("settings: " + ", ".join(f"{k}={v}" for k, v in env_settings.items()))
+        console.print("settings: " + ", ".join(f"{k}={v}" for k, v in env_settings.items()))
     if ppo:
-        out.print("x reference: random actions against the single Gymnasium env; PPO against PPO over Gymnasium's vector env of the reference at the same batch size")
-    out.print(f"machine: {machine['cpu']}, {machine['cores']} cores; jax {machine['jax']} on {', '.join(machine['jax_devices'])}")
+        console.print("x reference: random actions against the single Gymnasium env; PPO against PPO over Gymnasium's vector env of the reference at the same batch size")
+    console.print(f"machine: {machine['cpu']}, {machine['cores']} cores; jax {machine['jax']} on {', '.join(machine['jax_devices'])}")
     if chart is not None:
         from ppo.bench_ppo import plot_bench
 
         chart.parent.mkdir(parents=True, exist_ok=True)
         plot_bench(chart, rows, f"envport bench {port.name} ({machine['cores']} cores: {machine['cpu']})")
-        err.print(f"wrote {chart}")
+        err.print(f"wrote {chart}", markup=False, highlight=False)
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2, default=str))
+        write_text(json_path, json.dumps({"machine": machine, "rows": rows}, indent=2, default=str))
+    failed = [r for r in rows if r.get("error")]
+    for r in failed:
+        error(f"{r['backend']} ({r.get('mode', 'random')}, batch {r['batch_size']}) failed: {r['error']}")
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _parse_sizes(text: str, option: str) -> tuple[int, ...]:
@@ -92,7 +118,7 @@ def _parse_sizes(text: str, option: str) -> tuple[int, ...]:
     return sizes
 
 
-def _print_rows(port_name: str, rows: list[dict], baseline: str, repeats: int, ppo_repeats: int) -> None:
+def _print_rows(port_name: str, rows: list[dict], baseline: str, repeats: int, ppo_repeats: int, console=out) -> None:
     """The results table: steps/s and the ratio to the baseline (PPO rows: to the reference)."""
     table = Table(title=f"envport bench {port_name}: steps/s, median of {repeats} (random) / {ppo_repeats} (PPO)")
     ratio_column = f"x {baseline}"
@@ -102,5 +128,6 @@ def _print_rows(port_name: str, rows: list[dict], baseline: str, repeats: int, p
         sps = f"{r['steps_per_second'] / 1e6:.3f}M" if r["steps_per_second"] else "-"
         key = "ratio_to_reference" if r["mode"] != "random" or baseline == "reference" else "ratio_to_baseline"
         ratio = f"{r[key]:.1f}" if r.get(key) else "-"
-        table.add_row(r["backend"], r["mode"], str(r["batch_size"] or "-"), sps, ratio, r.get("skipped", r.get("note", "")))
-    out.print(table)
+        note = Text(f"error: {r['error']}", style="red") if r.get("error") else Text(str(r.get("skipped", r.get("note", ""))))
+        table.add_row(r["backend"], r["mode"], str(r["batch_size"] or "-"), sps, ratio, note)
+    console.print(table)

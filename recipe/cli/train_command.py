@@ -13,7 +13,9 @@ from typing import List, Optional
 
 import typer
 
-from recipe.cli.console import err, info, unknown_port, usage_error
+from recipe.cli.console import EXIT_INTERRUPTED, info, unknown_port, usage_error, use_ports
+from recipe.cli.paths import check_folder, check_input_file
+from recipe.cli.progress import Progress
 
 
 def train(
@@ -28,7 +30,11 @@ def train(
     eval_episodes: int = typer.Option(10, min=1, help="Final evaluation: greedy episodes per seed."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default runs/NAME-BACKEND)."),
 ) -> None:
-    """Train PPO on a port and write the learning curve, the policy and a final evaluation."""
+    """Train PPO on a port and write the learning curve, the policy and a final evaluation (exit 130 when interrupted)."""
+    check_folder(out_dir, "--out")
+    if config_path is not None:
+        check_input_file(config_path, "--config")
+    use_ports()
     from envs import UnknownPortError, get_port
     from ppo.config import ConfigError, default_config_path, load_config, parse_overrides
     from ppo.training import BACKENDS, check_backend
@@ -48,45 +54,44 @@ def train(
         raise usage_error("--devices applies to the jax backend only")
     if split not in ("auto", "seeds", "envs"):
         raise usage_error(f"--split must be auto, seeds or envs, got {split!r}")
-    out_dir = out_dir or Path("runs") / f"{port.name}-{backend}"
+    out_dir = check_folder(out_dir or Path("runs") / f"{port.name}-{backend}", "--out")
     seed_list = list(range(first_seed, first_seed + seeds))
     try:
         result = _train_with_progress(port, backend, config, seed_list, devices, split)
     except (ValueError, ConfigError) as exc:
         raise usage_error(str(exc))
+    except KeyboardInterrupt:
+        info("interrupted: training stopped before its end, nothing written")
+        raise typer.Exit(EXIT_INTERRUPTED)
     _write_outputs(port, result, out_dir, eval_episodes)
 
 
 def _train_with_progress(port, backend, config, seeds, devices, split):
-    """Train with a progress bar on stderr (steps, steps/s, the latest mean return)."""
+    """Train with progress on stderr (steps, steps/s, the latest mean return; a bar on a terminal)."""
     import numpy as np
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ppo.training import run_sharded_training, run_training
 
-    columns = (
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
-        TextColumn("{task.fields[rate]}"), TextColumn("return {task.fields[ret]}"), TimeElapsedColumn(),
-    )
     total = config.num_updates * config.batch_size
-    with Progress(*columns, console=err) as bar:
-        task = bar.add_task(f"{port.name} {backend}: compiling", total=total, rate="", ret="-")
+    with Progress(f"train {port.name} {backend}", total=total, unit="steps") as bar:
+        bar.message("compiling")
         began: list[float] = []
 
         def progress(update: int, steps: int, returns: np.ndarray) -> None:
             now = time.perf_counter()
-            if not began:
+            if not began:  # the first update's steps came after compiling: time the rest from here
                 began.extend([now, steps])
+                bar.restart_clock(completed=steps)
             rate = (steps - began[1]) * len(seeds) / (now - began[0]) if now > began[0] else 0.0
             shown = f"{np.nanmean(returns):.1f}" if np.isfinite(returns).any() else "-"
-            bar.update(task, completed=steps, description=f"{port.name} {backend}: training",
-                       rate=f"{rate / 1e3:,.1f}k steps/s" if rate else "", ret=shown)
+            bar.advance(completed=steps, text=(f"{rate / 1e3:,.1f}k steps/s, " if rate else "") + f"return {shown}")
 
         if devices != 1:
             result = run_sharded_training(port, config, seeds, devices, split)
         else:
             result = run_training(port, backend, config, seeds, progress=progress)
-        bar.update(task, completed=total, description=f"{port.name} {backend}: done")
+        if bar.completed < total:
+            bar.advance(completed=total, text="done")
     return result
 
 

@@ -6,6 +6,7 @@ returns: the prompts, the progress of the loop and the summary.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -13,13 +14,17 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error
+from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error, use_ports
+from recipe.cli.paths import check_folder, check_input_file
+from recipe.cli.progress import Progress
+
+ITERATION = re.compile(r"iteration (\d+)\b")
 
 RUST_MISSING = (
-    "--to rust: the loop translates Rust modules of ports whose PyO3 bindings already exist (a port declaring "
-    "rust_classes and rust_source). What is missing for a new port: its module's `pub mod` in its family's mod.rs "
-    "and its line in the python_envs! list of rust_envs/src/bindings/mod.rs, then rust_classes/rust_source in its metadata. "
-    "Translate the new port to JAX first (--to jax); `--to rust --print-prompt` renders the Rust prompt for any agent."
+    "--to rust: the loop translates the Rust modules of registered ports: a classic-control or games module whose PyO3 "
+    "bindings exist, or a new module of the games family (rust_envs/src/games/) for a port without a Rust translation, "
+    "whose `pub mod` in src/games/mod.rs and line in the python_envs! list of rust_envs/src/bindings/mod.rs the loop adds. "
+    "Translate a new port to JAX first (--to jax), so it is registered; `--to rust --print-prompt` renders the Rust prompt for any agent."
 )
 
 
@@ -60,6 +65,11 @@ def translate(
 
     Exit 0: a verified translation was promoted; 1: the run ended without one (budget, model error); 2: bad usage.
     """
+    check_folder(runs_dir, "--runs-dir")
+    check_folder(output, "--output")
+    if prices is not None:
+        check_input_file(prices, "--prices")
+    use_ports()
     from recipe import session
     from recipe.options import TranslateOptions
     from recipe.task import TaskError
@@ -100,7 +110,15 @@ def _execute(run) -> int:
     info(f"run folder: {run.run_dir}")
     for warning in run.warnings:
         info(f"warning: {warning}")
-    outcome = session.execute(run, progress=info)
+    with Progress(f"translate {run.task.name}", total=run.budget.max_iterations, unit="iterations") as progress:
+        def report(message: str) -> None:
+            iteration = ITERATION.match(message)
+            if iteration:  # "iteration N (phase): ...": N - 1 attempts are done
+                progress.advance(completed=int(iteration.group(1)) - 1, text=message)
+            else:
+                progress.message(message)
+
+        outcome = session.execute(run, progress=report)
     if outcome.interrupted:
         info(f"interrupted: continue with `envport translate --resume {run.run_dir}`")
         return EXIT_INTERRUPTED
@@ -109,12 +127,13 @@ def _execute(run) -> int:
         info(f"waiting for the agent: the prompt is in {run.workspace.root / 'PROMPT.md'} (kept in {run.run_dir / 'prompts'}); "
              f"edit the files in {run.workspace.root}, then run `envport translate --resume {run.run_dir}`")
         return EXIT_OK
-    table = Table(title=f"envport translate {run.task.name} -> {run.task.target}")
-    for column in ("iteration", "phase", "levels", "result", "tokens", "cost", "seconds", "best steps/s", "note"):
-        table.add_column(column, overflow="fold")
-    for row in summary_rows(state):
-        table.add_row(*row)
-    out.print(table)
+    if state.rows:  # a run stopped before its first verification has no table to show
+        table = Table(title=f"envport translate {run.task.name} -> {run.task.target}")
+        for column in ("iteration", "phase", "levels", "result", "tokens", "cost", "seconds", "best steps/s", "note"):
+            table.add_column(column, overflow="fold")
+        for row in summary_rows(state):
+            table.add_row(*row)
+        out.print(table)
     u = run.usage
     out.print(f"tokens {u.prompt_tokens} in + {u.completion_tokens} out (server's counts), cost {format_cost(u.cost)}, "
               f"wall {u.elapsed():.0f} s", markup=False, highlight=False)
@@ -123,7 +142,9 @@ def _execute(run) -> int:
         if state.note:
             info(f"note: {state.note}")
         if run.task.target == "rust":
-            out.print("rebuild the extension to use it: bash setup.sh", markup=False)
+            from recipe.promote import rust_follow_up
+
+            out.print(rust_follow_up(run.task) or "rebuild the extension to use it: bash setup.sh", markup=False)
         return EXIT_OK
     error(f"{state.status}. Nothing was promoted; the workspace is in {run.workspace.root}. "
           f"Continue with `envport translate --resume {run.run_dir}` (a new budget may be given).")

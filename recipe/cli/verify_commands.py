@@ -14,12 +14,28 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from recipe.cli.console import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, failure, out, unknown_port, usage_error
+from recipe.cli.console import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    err,
+    failure,
+    info,
+    out,
+    traceback_line,
+    unknown_port,
+    usage_error,
+    use_ports,
+)
+from recipe.cli.paths import check_file, check_folder, is_stdout, write_text
+from recipe.cli.progress import Progress
 
 
 def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List the registered ports (built-in, from ports folders and installed packages) and their backends.
     Exit 2 when a user port failed to load (each is named, with its error, on stderr)."""
+    use_ports()
     from envs import all_ports, load_errors, port_origin
 
     ports = all_ports()
@@ -44,7 +60,7 @@ def verify(
     backend: str = typer.Option("jax", help="Which translation to verify."),
     levels: str = typer.Option("L0,D,L1,L2,L3,F32", help="Comma-separated levels: L0 contract, D draw distribution, L1 properties, L2 interaction, L3 rollouts, F32 float32 production check."),
     all_ports_flag: bool = typer.Option(False, "--all", help="Verify every registered port."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here (a list with --all)."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here (a list with --all; - for stdout, the table then goes to stderr)."),
     examples: int = typer.Option(200, min=1, help="L1: Hypothesis examples."),
     programs: int = typer.Option(30, min=1, help="L2: Hypothesis rule programs."),
     episodes: int = typer.Option(100, min=1, help="L3: episodes per policy."),
@@ -56,18 +72,30 @@ def verify(
     candidate: Optional[str] = typer.Option(
         None, help="Verify a third-party implementation instead: gymnax:ENV_ID, module:object, or an adapter file path (.py)."
     ),
+    precision: str = typer.Option(
+        "float64", help="float32: the translation computes in float32 by design (a float32-native candidate); compare it within the F32 level's tolerance instead of to float64 round-off."
+    ),
     load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write the report as JSON, Markdown, HTML and JUnit XML here."),
 ) -> None:
-    """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage."""
+    """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage; 130: interrupted
+    (the reports of what finished are kept, the rest marked partial)."""
+    json_path = check_file(json_path, "--json", stdout_ok=True)
+    report_dir = check_folder(report_dir, "--report-dir")
+    use_ports()
     from envs import UnknownPortError, all_ports, get_port
-    from verify.runner import VerifyOptions, parse_levels  # verify/ import
+    from verify.runner import PRECISIONS, VerifyOptions, parse_levels  # verify/ import
 
     try:
         level_tuple = parse_levels(levels)
     except ValueError as exc:
         raise usage_error(str(exc))
-    if all_ports_flag or (name or "").lower() == "all":
+    if precision not in PRECISIONS:
+        raise usage_error(f"--precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if precision == "float32" and backend != "jax":
+        raise usage_error("--precision float32 is for JAX translations and candidates; the Rust translations compute in float64")
+    as_list = all_ports_flag or (name or "").lower() == "all"
+    if as_list:
         ports = all_ports()
     elif name is None:
         raise usage_error("name an environment (see `envport list`) or pass --all")
@@ -96,78 +124,153 @@ def verify(
     from verify.runner import verify_port  # verify/ import
 
     enable_verification_numerics()
-    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, coverage=coverage)
-    reports = []
-    with err.status("verifying") as status:
-        for port in ports:
-            report = verify_port(
-                port, level_tuple, options, progress=lambda msg: status.update(msg),
-                candidate=candidates.get(port.name), backend=backend,
-            )
-            err.print(f"{'[green]PASS' if report.passed else '[red]FAIL'}[/] {port.name} ({report.seconds:.1f} s)")
-            reports.append(report)
-    _print_reports(reports, level_tuple)
-    data = [r.to_dict() for r in reports] if len(reports) > 1 or all_ports_flag else reports[0].to_dict()
-    text = json.dumps(data, indent=2, default=str)
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(text)
-    if report_dir is not None:
-        from verify.reports.render import render_all  # verify/ import
+    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision, coverage=coverage)
+    keeper = _ReportKeeper(ports, backend, as_list, json_path, report_dir)
+    try:
+        with Progress("verify", total=len(ports) * len(level_tuple), unit="levels") as progress:
+            for port in ports:
+                def level_done(report, port=port) -> None:
+                    keeper.current = report
+                    name, result = next(reversed(report.levels.items()))
+                    status = "skipped" if result.passed is None else ("pass" if result.passed else "FAIL")
+                    progress.advance(text=f"{port.name} {name} {status} ({result.seconds:.1f} s)")
 
-        stem = "verify-all" if len(reports) > 1 else f"verify-{reports[0].env}"
-        report_dir.mkdir(parents=True, exist_ok=True)
-        (report_dir / f"{stem}.json").write_text(text)
-        written = render_all(json.loads(text), report_dir, stem)
-        err.print("reports: " + ", ".join(str(p) for p in [report_dir / f"{stem}.json", *written.values()]))
+                report = verify_port(
+                    port, level_tuple, options, progress=progress.message, on_level=level_done,
+                    candidate=candidates.get(port.name), backend=backend,
+                )
+                err.print(f"{VERDICT_CELL[report.verdict]}[/] {port.name} ({report.seconds:.1f} s)")
+                keeper.finish(report)
+    except KeyboardInterrupt:
+        written = keeper.interrupted()
+        info(f"interrupted: {len(keeper.finished)} of {len(ports)} port(s) finished"
+             + (f"; kept in {', '.join(written)} (the rest marked partial)" if written else ""))
+        raise typer.Exit(EXIT_INTERRUPTED)
+    reports = keeper.finished
+    _print_reports(reports, level_tuple, err if is_stdout(json_path) else out)
+    keeper.write(final=True)
     raise typer.Exit(EXIT_OK if all(r.passed for r in reports) else EXIT_FAILED)
 
 
+class _ReportKeeper:
+    """The reports of one `verify` run, written as they finish: after each port (a list with --all, where the ports
+    not verified yet are marked partial), at the end with the rendered formats, and on Ctrl-C with what finished."""
+
+    def __init__(self, ports, backend: str, as_list: bool, json_path: Optional[Path], report_dir: Optional[Path]):
+        self.ports, self.backend, self.as_list = ports, backend, as_list or len(ports) > 1
+        self.json_path, self.report_dir = json_path, report_dir
+        self.finished: list = []
+        self.current = None  # the report of the port being verified, as far as it got
+        self.stopped = False
+
+    def finish(self, report) -> None:
+        self.finished.append(report)
+        self.current = None
+        if self.as_list and len(self.finished) < len(self.ports):
+            self.write()
+
+    def interrupted(self) -> list[str]:
+        self.stopped = True
+        if self.current is not None:
+            self.current.partial = "interrupted"
+        return self.write(final=True)
+
+    def _data(self):
+        from verify.reports.model import VerificationReport  # verify/ import
+
+        reports = list(self.finished)
+        if self.current is not None:
+            reports.append(self.current)
+        for port in self.ports[len(reports):]:
+            why = "interrupted" if self.stopped and len(reports) == len(self.finished) else "not run yet"
+            reports.append(VerificationReport(port.name, self.backend, partial=why))
+        data = [r.to_dict() for r in reports]
+        return data if self.as_list else data[0]
+
+    def write(self, final: bool = False) -> list[str]:
+        """Write the JSON (and, when `final`, the rendered formats); the paths written."""
+        text = json.dumps(self._data(), indent=2, default=str)
+        written = []
+        if self.json_path is not None and (final or not is_stdout(self.json_path)):
+            write_text(self.json_path, text)
+            written.append("stdout" if is_stdout(self.json_path) else str(self.json_path))
+        if self.report_dir is not None:
+            stem = "verify-all" if self.as_list else f"verify-{self.ports[0].name}"
+            write_text(self.report_dir / f"{stem}.json", text)
+            written.append(str(self.report_dir / f"{stem}.json"))
+            if final:
+                from verify.reports.render import render_all  # verify/ import
+
+                written += [str(p) for p in render_all(json.loads(text), self.report_dir, stem).values()]
+                err.print("reports: " + ", ".join(written[-4:]), markup=False, highlight=False)
+        return written
+
+
 def _load_candidate(port, candidate: str, load_timeout: float):
-    """A third-party implementation of `port`, after a load check in a subprocess (a hang or crash must not take envport with it)."""
+    """A third-party implementation of `port`, after a load check in a subprocess (a hang or crash must not take envport with it).
+    A candidate that raises is one line: the exception and where in the candidate's file it was raised."""
+    import traceback
+
     from verify.candidates import CandidateError, load_candidate  # verify/ import
     from verify.contract import check_loads  # verify/ import
     from verify.precision import enable_verification_numerics  # verify/ import
 
+    own_file = str(Path(candidate).resolve()) if candidate.strip().endswith(".py") else None
     problem = check_loads(port.name, candidate, load_timeout)
     if problem is not None and problem.usage:
         raise usage_error(str(problem))
     if problem is not None:
-        raise failure(f"candidate {candidate} for {port.name}: {problem}")
+        text = str(problem)
+        head, _, tail = text.partition(":\n")
+        raise failure(f"candidate {candidate} for {port.name}: {head}: {traceback_line(tail, own_file)}" if tail else
+                      f"candidate {candidate} for {port.name}: {text}")
     enable_verification_numerics()
     try:
         return load_candidate(port, candidate)
     except CandidateError as exc:
         raise usage_error(str(exc))
+    except Exception as exc:  # it loaded in the subprocess but not here (state outside the candidate's control?)
+        raise failure(f"candidate {candidate} for {port.name}: loading it failed: "
+                      f"{traceback_line(''.join(traceback.format_exception(exc)), own_file)}")
 
 
 def report(
     run_json: Path = typer.Argument(..., help="A JSON report written by `envport verify --json` (one report or a list)."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML page with plots here."),
-    md: Optional[Path] = typer.Option(None, "--md", help="Write Markdown here."),
-    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML page with plots here (- for stdout)."),
+    md: Optional[Path] = typer.Option(None, "--md", help="Write Markdown here (- for stdout)."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here (- for stdout)."),
 ) -> None:
-    """Render a JSON verification report as HTML, Markdown or JUnit XML (Markdown to stdout when no option is given)."""
+    """Render a JSON verification report as HTML, Markdown or JUnit XML (Markdown to stdout when no option is given).
+    Exit 2 when the file is not an envport verification report."""
+    targets = [("--html", html), ("--md", md), ("--junit", junit)]
+    if sum(is_stdout(path) for _, path in targets) > 1:
+        raise usage_error("only one of --html, --md and --junit can be - (stdout)")
+    for option, path in targets:
+        check_file(path, option, stdout_ok=True)
     from verify.reports.html import render_html  # verify/ import
     from verify.reports.junit import render_junit  # verify/ import
     from verify.reports.markdown import render_markdown  # verify/ import
-    from verify.reports.render import load_report  # verify/ import
+    from verify.reports.render import ReportFormatError, load_report  # verify/ import
 
+    if not run_json.exists():
+        raise usage_error(f"{run_json} does not exist; write one with `envport verify NAME --json {run_json}`")
+    if run_json.is_dir():
+        raise usage_error(f"{run_json} is a folder; give the JSON file `envport verify --json` wrote (in --report-dir: verify-NAME.json)")
     try:
         data = load_report(run_json)
-    except FileNotFoundError:
-        raise usage_error(f"{run_json} does not exist; write one with `envport verify NAME --json {run_json}`")
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise usage_error(f"{run_json} is not a JSON report: {exc}")
-    targets = [(html, render_html), (md, render_markdown), (junit, render_junit)]
-    if not any(path for path, _ in targets):
+    except ReportFormatError as exc:
+        raise usage_error(f"{run_json}: {exc}")
+    except OSError as exc:
+        raise usage_error(f"{run_json}: cannot read it ({exc.strerror or exc})")
+    renderers = {"--html": render_html, "--md": render_markdown, "--junit": render_junit}
+    if not any(path for _, path in targets):
         sys.stdout.write(render_markdown(data))
         return
-    for path, render in targets:
+    for option, path in targets:
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render(data))
-            err.print(f"wrote {path}")
+            write_text(path, renderers[option](data))
+            if not is_stdout(path):
+                err.print(f"wrote {path}", markup=False, highlight=False)
 
 
 def _coverage_cell(result) -> str:
@@ -178,8 +281,12 @@ def _coverage_cell(result) -> str:
     return f" branches {coverage['covered']}/{coverage['total']}"
 
 
-def _print_reports(reports, levels) -> None:
-    """The verification table, then each failing report's lowest failing check and how to reproduce it."""
+VERDICT_CELL = {"pass": "[green]PASS", "fail": "[red]FAIL", "not-run": "[yellow]NOT RUN"}
+
+
+def _print_reports(reports, levels, console=out) -> None:
+    """The verification table, why each skipped level was skipped, then each failing report's lowest failing check
+    and how to reproduce it."""
     table = Table(title="envport verify")
     table.add_column("env", no_wrap=True)
     table.add_column("backend")
@@ -194,15 +301,22 @@ def _print_reports(reports, levels) -> None:
             if result is None or result.passed is None:
                 cells.append("[yellow]skipped")
             else:
-                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})" + _coverage_cell(result))
-        table.add_row(r.env, r.backend, *cells, "[green]PASS" if r.passed else "[red]FAIL", f"{r.seconds:.1f}")
-    out.print(table)
+                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})")
+        table.add_row(r.env, r.backend, *cells, VERDICT_CELL[r.verdict], f"{r.seconds:.1f}")
+    console.print(table)
+    for r in reports:
+        for level in levels:
+            result = r.levels.get(level)
+            if result is not None and result.passed is None:
+                console.print(f"{r.env} {level} skipped: {result.skipped_reason or 'no reason recorded'}", markup=False, highlight=False)
+        if r.verdict == "not-run":
+            console.print(f"{r.env}: no level ran, so nothing was verified (exit 1)", markup=False, highlight=False)
     for r in reports:
         first = r.first_failure()
         if first is not None:
             level, failed = first
-            out.print(f"[red]{r.env}[/] lowest failing level {level.level} ({level.title}), check {failed['check']}:")
-            out.print(failed["message"], markup=False, highlight=False)
+            console.print(f"[red]{r.env}[/] lowest failing level {level.level} ({level.title}), check {failed['check']}:")
+            console.print(failed["message"], markup=False, highlight=False)
             if "reproduce" in failed:
-                out.print("reproduce with:", markup=False)
-                out.print(failed["reproduce"], markup=False, highlight=False)
+                console.print("reproduce with:", markup=False)
+                console.print(failed["reproduce"], markup=False, highlight=False)

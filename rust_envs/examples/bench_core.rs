@@ -41,6 +41,7 @@ fn run<E: ClassicEnv>(
                     terminated: &mut te,
                     truncated: &mut tr,
                     final_obs: &mut fin,
+                    mask: &mut [],
                 },
             );
         }

@@ -34,7 +34,7 @@ fn run<G: MinAtarGame>(n: usize, steps: usize, threads: Option<usize>, config: M
         // only the steps are timed, not the gaps between them
         let mut stepping = Duration::ZERO;
         for s in 0..steps {
-            let bufs = StepBuffers { obs: &mut obs, reward: &mut rew, terminated: &mut te, truncated: &mut tr, final_obs: &mut fin };
+            let bufs = StepBuffers { obs: &mut obs, reward: &mut rew, terminated: &mut te, truncated: &mut tr, final_obs: &mut fin, mask: &mut [] };
             let t0 = Instant::now();
             v.step(&pool[s & 63], bufs);
             stepping += t0.elapsed();

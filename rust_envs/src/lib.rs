@@ -18,6 +18,8 @@
 //! each environment is one line of a list (see `src/bindings/mod.rs`).
 
 pub mod classic_control;
+pub mod draws;
+pub mod games;
 pub mod minatar;
 pub mod rng;
 pub mod vector;

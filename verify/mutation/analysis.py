@@ -4,9 +4,14 @@ Small, plausible bugs (mutants, verify.mutation.generate) are planted one at a t
 translation; each mutant is verified in a worker subprocess with a time limit
 (verify.mutation.pool, verify.mutation.worker), with the levels run cheapest
 first, and a mutant is *killed* when a level fails.
-The kill rate over the non-equivalent mutants (verify.mutation.equivalence,
-verify.mutation.fingerprint) measures what the verifier catches; the survivors,
-listed with their diffs, show what it misses.
+
+Every mutant ends with one status: `killed` (a level failed), `timed_out` (its verification did not
+finish within the limit), `harness_error` (the worker crashed or raised outside a level), `equivalent`
+(a rule says it cannot change behaviour, verify.mutation.equivalence and verify.mutation.fingerprint),
+`unviable` (Rust: it does not build) or `survived`. A timeout or a harness error is not a kill: nothing
+showed the bug. The kill rate is killed / (mutants - equivalent - unviable); `kill_rate_with_timeouts`
+also counts the timeouts as caught (a mutant that hangs would be noticed by a user, not by a level).
+The survivors, listed with their diffs, show what the verifier misses.
 
 `python -m verify.mutation.analysis NAME [--max-mutants N] [--timeout S] [--json FILE] [--workers W]`
 runs it by hand.
@@ -28,7 +33,7 @@ from verify.levels import MUTATION_LEVELS
 from verify.mutation.equivalence import mark_reviewed
 from verify.mutation.fingerprint import SAME_COMPILED, SAME_PROGRAM, same_program_mutants
 from verify.mutation.generate import context_sources_for, generate_mutants
-from verify.mutation.mutants import UNVIABLE, GeneratedMutants, Mutant
+from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT, UNVIABLE, GeneratedMutants, Mutant
 from verify.mutation.pool import MutantWorker, WorkerOptions
 
 
@@ -169,7 +174,7 @@ def analyse(
     original = None
     if check_original:
         entry = known.get(ORIGINAL_ID)
-        if entry is not None and entry.get("source_sha") == _sha(source) and not entry["killed"]:
+        if entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None:
             original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
         else:
             progress(f"{port.name}: verifying the unmutated translation through the worker")
@@ -179,7 +184,7 @@ def analyse(
             finally:
                 baseline_worker.close()
             original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
-            if baseline.killed:
+            if not baseline.passed:
                 raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
             record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
         if timeout_s is None:
@@ -209,7 +214,7 @@ def analyse(
             record = classify(
                 {
                     **m.to_dict(),
-                    "level": outcome.level if outcome.killed else None,
+                    "level": outcome.level,
                     "message": outcome.message,
                     "seconds": round(outcome.seconds, 2),
                     "level_seconds": outcome.level_seconds,
@@ -221,7 +226,7 @@ def analyse(
         with lock:
             done[0] += 1
             progress(f"{port.name}: [{done[0]}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
-                     + (f" ({record['level']})" if record["level"] else "") + reused)
+                     + (f" ({record['level']})" if record["status"] == "killed" else "") + reused)
         return record
 
     try:
@@ -242,18 +247,24 @@ def analyse(
     )
 
 
-def classify(record: dict[str, Any], equivalent: str | None) -> dict[str, Any]:
-    """Set a mutant's status from the worker's verdict (`level`: None if it survived) and its equivalence reason.
+STATUSES = ("killed", "timed_out", "harness_error", "equivalent", "unviable", "survived")
+_FAULTS = {TIMEOUT: "timed_out", HARNESS_ERROR: "harness_error", UNVIABLE: "unviable"}
 
-    A mutant a rule calls equivalent is still verified: if a level kills it anyway, the
-    rule was wrong for it, and it counts as killed with the contradiction recorded. A mutant
-    that does not build (level UNVIABLE, Rust) is unviable: no bug, outside the kill rate.
+
+def classify(record: dict[str, Any], equivalent: str | None) -> dict[str, Any]:
+    """Set a mutant's status from the worker's verdict and its equivalence reason.
+
+    `record["level"]` is the level that failed, None if every level passed, or a fault
+    (TIMEOUT, HARNESS_ERROR; UNVIABLE for a Rust mutant that does not build), which gives the
+    status of that name whatever a rule says: no level judged the mutant. A mutant a rule
+    calls equivalent is still verified: if a level kills it anyway, the rule was wrong for
+    it, and it counts as killed with the contradiction recorded.
     """
     record = {k: v for k, v in record.items() if k not in ("equivalent", "equivalence_contradicted", "status")}
-    killed = record.get("level") is not None
-    if record.get("level") == UNVIABLE:
-        record["status"] = "unviable"
-    elif killed:
+    level = record.get("level")
+    if level in _FAULTS:
+        record["status"] = _FAULTS[level]
+    elif level is not None:
         record["status"] = "killed"
         if equivalent:
             record["equivalence_contradicted"] = equivalent
@@ -263,6 +274,18 @@ def classify(record: dict[str, Any], equivalent: str | None) -> dict[str, Any]:
     else:
         record["status"] = "survived"
     return record
+
+
+def rates(counts: dict[str, int]) -> dict[str, float | None]:
+    """`kill_rate` = killed / (mutants - equivalent - unviable), timeouts and harness errors not counted as
+    kills; `kill_rate_with_timeouts` counts the timeouts as caught too. None when no mutant counts."""
+    countable = counts["mutants"] - counts["equivalent"] - counts.get("unviable", 0)
+    if not countable:
+        return {"kill_rate": None, "kill_rate_with_timeouts": None}
+    return {
+        "kill_rate": counts["killed"] / countable,
+        "kill_rate_with_timeouts": (counts["killed"] + counts.get("timed_out", 0)) / countable,
+    }
 
 
 def summarize(
@@ -276,41 +299,75 @@ def summarize(
     seconds: float,
     backend: str = "jax",
 ) -> dict[str, Any]:
-    """The analysis result from the per-mutant records."""
-    killed = [r for r in results if r["status"] == "killed"]
-    equivalent = [r for r in results if r["status"] == "equivalent"]
-    survived = [r for r in results if r["status"] == "survived"]
-    unviable = [r for r in results if r["status"] == "unviable"]
-    by_level = {level: 0 for level in (*MUTATION_LEVELS, "timeout", "error")}
-    for r in killed:
+    """The analysis result from the per-mutant records: a count per status (STATUSES), the rates (`rates`),
+    the kills per level, the counts per operator, the survivors and equivalents with their diffs."""
+    by_status: dict[str, list[dict[str, Any]]] = {status: [] for status in STATUSES}
+    for r in results:
+        by_status[r["status"]].append(r)
+    by_level = {level: 0 for level in MUTATION_LEVELS}
+    for r in by_status["killed"]:
         by_level[r["level"]] = by_level.get(r["level"], 0) + 1
     by_operator: dict[str, dict[str, int]] = {}
     for r in results:
-        counts = by_operator.setdefault(r["operator"], {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "unviable": 0})
+        counts = by_operator.setdefault(r["operator"], {"mutants": 0, **{status: 0 for status in STATUSES}})
         counts["mutants"] += 1
         counts[r["status"]] += 1
-    countable = len(results) - len(equivalent) - len(unviable)
+    counts = {"mutants": len(results), **{status: len(rs) for status, rs in by_status.items()}}
     return {
         "env": env,
         "backend": backend,
-        "mutants": len(results),
+        **counts,
         "generated": generated,
-        "killed": len(killed),
-        "equivalent": len(equivalent),
-        "survived": len(survived),
-        "unviable": len(unviable),
-        "timeouts": by_level["timeout"],
-        "kill_rate": (len(killed) / countable) if countable else None,
+        **rates(counts),
         "killed_by_level": by_level,
         "by_operator": by_operator,
-        "survivors": [{k: r[k] for k in ("id", "operator", "line", "description", "diff")} for r in survived],
-        "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in equivalent],
+        "survivors": [{k: r[k] for k in ("id", "operator", "line", "description", "diff")} for r in by_status["survived"]],
+        "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in by_status["equivalent"]],
+        "faults": [{k: r.get(k) for k in ("id", "operator", "line", "description", "status", "message")}
+                   for r in by_status["timed_out"] + by_status["harness_error"]],
         "results": results,
         "skipped": skipped,
         "original": original,
         "options": options,
         "seconds": round(seconds, 2),
     }
+
+
+def upgrade_summary(summary: dict[str, Any], operators: dict[str, str] | None = None) -> dict[str, Any]:
+    """A summary written before timeouts and harness errors were told apart from kills, in today's form.
+
+    Then `killed` and `kill_rate` counted them as kills, and `killed_by_level` had the keys
+    "timeout" and "error". Here they move to `timed_out` and `harness_error` and the rates are
+    recomputed. `by_operator` is split too where the old summary names the faulted mutants
+    (`killed_ids_by_level`) and `operators` maps their ids to operators; otherwise each operator
+    keeps its old `killed` count and the summary says so in `by_operator_note`. A summary already
+    in today's form is returned unchanged.
+    """
+    if "timed_out" in summary:
+        return summary
+    out = dict(summary)
+    by_level = dict(summary.get("killed_by_level", {}))
+    faults = {"timed_out": by_level.pop(TIMEOUT, 0) or 0, "harness_error": by_level.pop(HARNESS_ERROR, 0) or 0}
+    out.pop("timeouts", None)
+    out.update(faults, killed=summary["killed"] - sum(faults.values()), killed_by_level=by_level)
+    out.setdefault("unviable", 0)
+    out.update(rates(out))
+    ids = summary.get("killed_ids_by_level", {})
+    fault_ids = {"timed_out": ids.get(TIMEOUT, []), "harness_error": ids.get(HARNESS_ERROR, [])}
+    by_operator = {op: {**c, "timed_out": 0, "harness_error": 0} for op, c in summary.get("by_operator", {}).items()}
+    if sum(faults.values()):
+        if operators is not None and all(len(fault_ids[k]) == faults[k] for k in faults):
+            for status, fault in fault_ids.items():
+                for mutant_id in fault:
+                    by_operator[operators[mutant_id]]["killed"] -= 1
+                    by_operator[operators[mutant_id]][status] += 1
+        else:
+            out["by_operator_note"] = "killed counts per operator include the timeouts and harness errors (not recorded per mutant)"
+    out["by_operator"] = by_operator
+    if "killed_ids_by_level" in summary:
+        out["killed_ids_by_level"] = {k: v for k, v in ids.items() if k not in (TIMEOUT, HARNESS_ERROR)}
+        out["fault_ids"] = {k: v for k, v in fault_ids.items() if v}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenience for running by hand
@@ -320,7 +377,10 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
     from envs import get_port
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("name")
+    parser.add_argument("name", help="the port; with --upgrade, the summary JSON files to convert in place")
+    parser.add_argument("more", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--upgrade", action="store_true",
+                        help="convert summaries written before timeouts and harness errors were counted apart (upgrade_summary)")
     parser.add_argument("--max-mutants", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
@@ -328,6 +388,17 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
     parser.add_argument("--journal", type=Path, default=None, help="append verdicts here; resume from it")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     args = parser.parse_args(argv)
+    if args.more and not args.upgrade:
+        parser.error("one port at a time (several files only with --upgrade)")
+    if args.upgrade:
+        for path in map(Path, (args.name, *args.more)):
+            summary = json.loads(path.read_text())
+            operators = {m.id: m.operator for m in mutants_for_port(get_port(summary["env"])).mutants} \
+                if summary.get("backend", "jax") == "jax" and summary.get("killed_by_level", {}).get(TIMEOUT) else None
+            lines = path.read_text().splitlines()
+            indent = len(lines[1]) - len(lines[1].lstrip()) if len(lines) > 1 else 2  # keep the file's own layout
+            path.write_text(json.dumps(upgrade_summary(summary, operators), indent=indent or None) + "\n")
+        return 0
     port = get_port(args.name)
     if args.list:
         gen = mutants_for_port(port)
@@ -348,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a convenie
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text)
-    print(json.dumps({k: result[k] for k in ("env", "mutants", "killed", "equivalent", "survived", "timeouts", "kill_rate", "killed_by_level")}))
+    print(json.dumps({k: result[k] for k in ("env", "mutants", "killed", "timed_out", "harness_error", "equivalent", "survived", "kill_rate", "killed_by_level")}))
     return 0
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 UNVIABLE = "build"  # the level of a mutant that does not build (Rust): the compiler rejected it, no bug was planted
+# The "levels" of the two faults, which are verdicts on nothing: neither counts as a kill.
+TIMEOUT = "timeout"  # the verification did not finish within the mutant's time limit (a hang, or a machine too slow)
+HARNESS_ERROR = "error"  # the worker crashed or raised outside a level, so no level gave a verdict
 
 
 @dataclass

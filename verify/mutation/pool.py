@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.levels import MUTATION_LEVELS
+from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT
 from verify.process import child_env, kill_group, start_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -31,13 +32,23 @@ JOBS_PER_WORKER = 40  # a worker is replaced after this many mutants, so compile
 
 @dataclass
 class WorkerOutcome:
-    """The verdict on one mutant: killed or not, by which level ('timeout'/'error' for a fault), and why."""
+    """The verdict on one mutant, and why.
+
+    `killed`: a verification level failed, and `level` names it. Otherwise `level` is None when every level
+    passed, or names what stopped the verification without a verdict: TIMEOUT, HARNESS_ERROR, or UNVIABLE
+    (a Rust mutant that does not build). Those are not kills.
+    """
 
     killed: bool
     level: str | None
     message: str
     seconds: float
     level_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """Every level ran and passed."""
+        return self.level is None
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ class MutantWorker:
     """Verifies mutant sources of one port through a `verify.mutation.worker --serve` process.
 
     `verify(source, timeout_s)` never raises for a bad mutant: a hang past the limit is a
-    'timeout' kill and a crash an 'error' kill, and the process is replaced. Use as a
+    TIMEOUT and a crash a HARNESS_ERROR (neither a kill), and the process is replaced. Use as a
     context manager, or call `close()`.
     """
 
@@ -108,6 +119,7 @@ class MutantWorker:
             cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.options.environ(),
         )
         self._lines = queue.Queue()
+        self._stream_ended = False
         self._stderr: list[str] = []
         threading.Thread(target=self._pump, args=(self._proc.stdout, self._lines), daemon=True).start()
         threading.Thread(target=self._drain, args=(self._proc.stderr, self._stderr), daemon=True).start()
@@ -145,6 +157,7 @@ class MutantWorker:
             except queue.Empty:
                 return None
             if line is None:
+                self._stream_ended = True  # the process closed its stdout: it exited (or is exiting)
                 return None
             line = line.strip()
             if not line.startswith("{"):
@@ -175,7 +188,7 @@ class MutantWorker:
         if self._proc is None:
             problem = self._start()
             if problem is not None:
-                return WorkerOutcome(True, "error", problem, 0.0)
+                return WorkerOutcome(False, HARNESS_ERROR, problem, 0.0)
         self._job_counter += 1
         job = f"m{self._job_counter}"
         job_dir = Path(self._tmp.name) / job
@@ -192,12 +205,13 @@ class MutantWorker:
         if out is not None:
             self._jobs_done += 1
             return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
-        exited = self._proc.poll() is not None
+        # The end of its output is an exit even before the process is reaped: not a timeout.
+        exited = self._stream_ended or self._proc.poll() is not None
         tail = self._stderr_tail()
         self._kill()
         if exited:
-            return WorkerOutcome(True, "error", f"the worker exited with no verdict:\n{tail}", seconds)
-        return WorkerOutcome(True, "timeout", f"verification did not finish within {timeout_s:.0f} s", seconds)
+            return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with no verdict:\n{tail}", seconds)
+        return WorkerOutcome(False, TIMEOUT, f"verification did not finish within {timeout_s:.0f} s", seconds)
 
 
 def run_worker(port_name: str, source: str, *, timeout_s: float = 300.0, work_dir: Path | None = None, **options) -> WorkerOutcome:

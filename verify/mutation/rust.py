@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 from verify.mutation.analysis import analyse, select_mutants
 from verify.mutation.equivalence import mark_reviewed
-from verify.mutation.mutants import UNVIABLE, GeneratedMutants, Mutant, unified_diff
+from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT, UNVIABLE, GeneratedMutants, Mutant, unified_diff
 from verify.mutation.pool import WorkerOptions, WorkerOutcome
 from verify.process import child_env, run_command
 from verify.rust_build import CRATE, cargo_build, compiler_errors
@@ -262,7 +262,7 @@ class RustMutantWorker:
         start = time.monotonic()
         built, errors = self.build(source)
         if built is None:
-            return WorkerOutcome(True, UNVIABLE, errors, time.monotonic() - start)
+            return WorkerOutcome(False, UNVIABLE, errors, time.monotonic() - start)
         self._jobs += 1
         site = Path(self._tmp.name) / f"m{self._jobs}"
         site.mkdir()
@@ -273,7 +273,7 @@ class RustMutantWorker:
         shutil.rmtree(site, ignore_errors=True)
         seconds = time.monotonic() - start
         if result.timed_out:
-            return WorkerOutcome(True, "timeout", f"verification did not finish within {timeout_s:.0f} s", seconds)
+            return WorkerOutcome(False, TIMEOUT, f"verification did not finish within {timeout_s:.0f} s", seconds)
         for line in reversed(result.output.splitlines()):
             if line.startswith("{"):
                 try:
@@ -281,7 +281,7 @@ class RustMutantWorker:
                 except json.JSONDecodeError:
                     continue
                 return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
-        return WorkerOutcome(True, "error", f"the worker exited with {result.returncode} and no verdict:\n{result.output[-1500:]}", seconds)
+        return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with {result.returncode} and no verdict:\n{result.output[-1500:]}", seconds)
 
 
 def run_rust_mutation_analysis(

@@ -37,6 +37,7 @@ import traceback
 from pathlib import Path
 
 from verify.levels import LEVELS_BY_NAME, MUTATION_LEVELS, LevelContext, VerifyOptions, run_level
+from verify.mutation.mutants import HARNESS_ERROR
 
 MESSAGE_LIMIT = 1500
 
@@ -167,7 +168,7 @@ def verify_rust_mutant(
 
 
 def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace) -> dict:
-    """verify_mutant on one source file, as the JSON-ready verdict (a harness fault is an 'error' kill)."""
+    """verify_mutant on one source file, as the JSON-ready verdict (a fault of the harness is a HARNESS_ERROR, not a kill)."""
     common = dict(
         examples=args.examples,
         episodes=args.episodes,
@@ -182,7 +183,7 @@ def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse
         else:
             out = verify_mutant(port_name, source_file.read_text(), class_name=args.class_name, module_dir=module_dir, **common)
     except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
-        out = {"killed": True, "level": "error", "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
+        out = {"killed": False, "level": HARNESS_ERROR, "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
     out["level_seconds"] = {k: round(v, 2) for k, v in out.get("level_seconds", {}).items()}
     return out
 

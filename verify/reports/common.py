@@ -77,8 +77,22 @@ def level_status(level: dict | None) -> str:
 
 
 def report_status(report: dict) -> str:
-    """'pass' or 'fail' for the whole report."""
-    return "pass" if report.get("passed") is True else "fail"
+    """'pass' or 'fail' for the whole report, or 'not-run' when it has levels and every one was skipped (each says
+    why): nothing was verified, which is not a pass, and not a failure of anything that ran."""
+    if report.get("passed") is True:
+        return "pass"
+    levels = report.get("levels")
+    if isinstance(levels, dict) and levels and all(level_status(level) == "skipped" for level in levels.values()):
+        return "not-run"
+    return "fail"
+
+
+def overall_status(reports: list[dict]) -> str:
+    """The verdict over several reports: 'pass' when every one passed, 'not-run' when none ran a level, else 'fail'."""
+    statuses = {report_status(r) for r in reports}
+    if statuses == {"pass"}:
+        return "pass"
+    return "not-run" if statuses == {"not-run"} else "fail"
 
 
 def failures_of(level: dict) -> list[dict]:

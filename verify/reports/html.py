@@ -36,12 +36,13 @@ from verify.reports.common import (
     ordered_levels,
     policy_transfer,
     report_name,
+    overall_status,
     report_status,
     series_points,
 )
 
-COLORS = {"pass": "#2e7d32", "fail": "#c62828", "skipped": "#9e9e9e"}
-LABELS = {"pass": "pass", "fail": "FAIL", "skipped": "skipped"}
+COLORS = {"pass": "#2e7d32", "fail": "#c62828", "skipped": "#9e9e9e", "not-run": "#9e9e9e"}
+LABELS = {"pass": "pass", "fail": "FAIL", "skipped": "skipped", "not-run": "not run"}
 MAX_OTHER_FAILURES = 20
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -50,7 +51,7 @@ body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, 
        margin: 0; background: #f6f8fa; }
 main { max-width: 1100px; margin: 0 auto; padding: 16px 24px 48px; }
 header { padding: 20px 24px; color: #fff; }
-header.pass { background: #2e7d32; } header.fail { background: #b71c1c; }
+header.pass { background: #2e7d32; } header.fail { background: #b71c1c; } header.not-run { background: #6e7781; }
 header h1 { margin: 0 0 4px; font-size: 26px; } header p { margin: 0; opacity: 0.9; }
 section.report { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 4px 20px 16px;
                  margin: 20px 0; }
@@ -66,7 +67,7 @@ div.levels { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 8px 2
 div.levels img.plot { max-width: 520px; margin: 8px 0; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px;
          font-weight: 600; vertical-align: middle; }
-.badge.pass { background: #2e7d32; } .badge.fail { background: #c62828; } .badge.skipped { background: #8c959f; }
+.badge.pass { background: #2e7d32; } .badge.fail { background: #c62828; } .badge.skipped, .badge.not-run { background: #8c959f; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 10px; font-size: 12px;
       overflow-x: auto; }
 pre.message { white-space: pre-wrap; word-break: break-word; border-left: 4px solid #c62828; }
@@ -83,8 +84,8 @@ details { margin: 6px 0; } summary { cursor: pointer; }
 def render_html(report_json: dict | list) -> str:
     """One self-contained HTML page (str) for one report or a list of reports."""
     reports = as_report_list(report_json)
-    failed = sum(report_status(r) == "fail" for r in reports)
-    verdict = "pass" if reports and not failed else "fail"
+    passed = sum(report_status(r) == "pass" for r in reports)
+    verdict = overall_status(reports) if reports else "fail"
     started = [r["started"] for r in reports if isinstance(r.get("started"), (int, float))]
     when = ""
     if started:
@@ -93,10 +94,10 @@ def render_html(report_json: dict | list) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>envport verification: {_e(verdict.upper())} ({_e(names)})</title>",
+        f"<title>envport verification: {_e(LABELS[verdict].upper())} ({_e(names)})</title>",
         f"<style>{STYLE}</style></head><body>",
-        f'<header class="{verdict}"><h1>envport verification: {verdict.upper()}</h1>',
-        f"<p>{len(reports) - failed} of {len(reports)} report(s) passed · {_e(names)}{_e(when)}</p></header>",
+        f'<header class="{verdict}"><h1>envport verification: {LABELS[verdict].upper()}</h1>',
+        f"<p>{passed} of {len(reports)} report(s) passed · {_e(names)}{_e(when)}</p></header>",
         "<main>",
         "<h2>Summary</h2>",
         _summary_table(reports),

@@ -23,6 +23,7 @@ from verify.reports.common import (
     lowest_failure,
     one_step_errors,
     ordered_levels,
+    overall_status,
     policy_transfer,
     report_status,
     series_points,
@@ -31,17 +32,18 @@ from verify.reports.common import (
 MAX_OTHER_FAILURES = 20
 SERIES_CONTEXT = 5  # rows either side of the divergence step in the series table
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-STATUS_TEXT = {"pass": "pass", "fail": "**FAIL**", "skipped": "skipped"}
+STATUS_TEXT = {"pass": "pass", "fail": "**FAIL**", "skipped": "skipped", "not-run": "not run"}
+VERDICT_TEXT = {"pass": "PASS", "fail": "FAIL", "not-run": "NOT RUN (every level skipped)"}
 
 
 def render_markdown(report_json: dict | list) -> str:
     """The Markdown text for one report or a list of reports: a summary table, then per env the lowest
     failing level in detail (message, mismatches, reproducer, preceding steps), other failures and notes."""
     reports = as_report_list(report_json)
-    failed = sum(report_status(r) == "fail" for r in reports)
-    verdict = "PASS" if reports and not failed else "FAIL"
+    passed = sum(report_status(r) == "pass" for r in reports)
+    verdict = VERDICT_TEXT[overall_status(reports)] if reports else "FAIL"
     lines = ["# envport verification report", ""]
-    lines.append(f"**Verdict: {verdict}**: {len(reports) - failed} of {len(reports)} report(s) passed.")
+    lines.append(f"**Verdict: {verdict}**: {passed} of {len(reports)} report(s) passed.")
     lines += ["", "## Summary", ""] + _summary_table(reports)
     for report in reports:
         lines += [""] + _report_section(report)
@@ -72,7 +74,7 @@ def _summary_table(reports: list[dict]) -> list[str]:
 
 def _report_section(report: dict) -> list[str]:
     title = f"## {_text(report.get('env', '?'))} ({_text(report.get('backend', '?'))}): "
-    lines = [title + ("PASS" if report_status(report) == "pass" else "FAIL"), ""]
+    lines = [title + VERDICT_TEXT[report_status(report)], ""]
     options = report.get("options")
     if isinstance(options, dict) and options:
         lines += ["Options: " + ", ".join(f"{_text(k)}={_code(format_value(v, 80))}" for k, v in options.items()), ""]

@@ -51,12 +51,21 @@ class VerificationReport:
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
     options: dict[str, Any] = field(default_factory=dict)
+    partial: str | None = None  # why the report is incomplete ("interrupted", "not run yet"); None: complete
 
     @property
     def passed(self) -> bool:
         # A level is skipped either because it does not apply (fine) or because L0 failed (then L0 fails the run).
         ran = [r for r in self.levels.values() if r.passed is not None]
         return bool(ran) and all(r.passed for r in ran)
+
+    @property
+    def verdict(self) -> str:
+        """'pass', 'fail', or 'not-run' when every level was skipped (nothing verified: `passed` is False, and each
+        skipped level's `skipped_reason` says why), as verify.reports.common.report_status reads the JSON."""
+        if self.passed:
+            return "pass"
+        return "not-run" if self.levels and all(r.passed is None for r in self.levels.values()) else "fail"
 
     def first_failure(self) -> tuple[LevelResult, dict[str, Any]] | None:
         """The lowest failing level and its first failure: what a repair should fix first.
@@ -68,12 +77,14 @@ class VerificationReport:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report."""
+        """The JSON report. A partial one has `partial` (why) and `passed` null: it is no verdict."""
         first = self.first_failure()
         return {
             "env": self.env,
             "backend": self.backend,
-            "passed": self.passed,
+            "passed": None if self.partial else self.passed,
+            **({"partial": self.partial} if self.partial else {}),
+            "verdict": self.verdict,
             "first_failure": None if first is None else {"level": first[0].level, **first[1]},
             "levels": {name: dataclasses.asdict(r) for name, r in self.levels.items()},
             "started": self.started,
@@ -84,6 +95,50 @@ class VerificationReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=_json_default)
+
+
+class ReportFormatError(ValueError):
+    """JSON that is not an envport verification report; the message says what is wrong."""
+
+
+_LEVEL_TYPES = {"passed": (bool, type(None)), "failures": (list,), "notes": (list,)}
+
+
+def check_report_json(data: Any) -> None:
+    """Raise ReportFormatError unless `data` is one verification report (as `to_dict` writes it) or a non-empty
+    list of them: the keys and types the renderers rely on (`env`, `backend`, `passed`, `levels`, and each level's
+    `passed`, `failures` and `notes` where present). Unknown keys are allowed (a newer envport's reports)."""
+    if isinstance(data, list):
+        if not data:
+            raise ReportFormatError("an empty list, not a verification report")
+        for i, item in enumerate(data):
+            try:
+                check_report_json(item) if isinstance(item, dict) else _wrong(f"item {i} is a {type(item).__name__}")
+            except ReportFormatError as exc:
+                raise ReportFormatError(f"item {i}: {exc}") from None
+        return
+    if not isinstance(data, dict):
+        _wrong(f"a JSON {type(data).__name__}")
+    missing = [k for k in ("env", "backend", "passed", "levels") if k not in data]
+    if missing:
+        _wrong(f"no {', '.join(missing)} key{'s' if len(missing) > 1 else ''}")
+    for key in ("env", "backend"):
+        if not isinstance(data[key], str):
+            _wrong(f"{key!r} is a {type(data[key]).__name__}, not a string")
+    if not isinstance(data["passed"], (bool, type(None))):
+        _wrong(f"'passed' is a {type(data['passed']).__name__}, not true, false or null")
+    if not isinstance(data["levels"], dict):
+        _wrong(f"'levels' is a {type(data['levels']).__name__}, not an object of levels")
+    for name, level in data["levels"].items():
+        if not isinstance(level, dict):
+            _wrong(f"level {name!r} is a {type(level).__name__}, not an object")
+        for key, types in _LEVEL_TYPES.items():
+            if key in level and not isinstance(level[key], types):
+                _wrong(f"level {name!r}: {key!r} is a {type(level[key]).__name__}")
+
+
+def _wrong(what: str) -> None:
+    raise ReportFormatError(f"{what}, not an envport verification report (one object with env, backend, passed and levels, or a list of them)")
 
 
 def _json_default(value: Any) -> Any:

@@ -6,14 +6,22 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from verify.reports.model import ReportFormatError, check_report_json
+
 FORMATS = {"md": ".md", "html": ".html", "junit": ".xml"}
 
 
 def load_report(path: str | Path) -> dict | list:
-    """The parsed JSON report at `path`: one report (dict) or a list of them (`verify --all`)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, (dict, list)):
-        raise ValueError(f"{path}: expected a JSON object or list of reports, got {type(data).__name__}")
+    """The parsed JSON report at `path`: one report (dict) or a list of them (`verify --all`).
+
+    Raises ReportFormatError (a ValueError) for a file that is not JSON or not a verification report
+    (`verify.reports.model.check_report_json`), and OSError for one that cannot be read."""
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportFormatError(f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    check_report_json(data)
     return data
 
 

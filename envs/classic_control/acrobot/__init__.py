@@ -55,6 +55,13 @@ PORT = Port(
     rust_classes=("Acrobot", "AcrobotVec"),
     rust_source="src/classic_control/acrobot.rs",
     aliases=("Acrobot",),
+    policy_transfer_margin=20.0,
+    policy_transfer_reason=(
+        "Return: -1 a step until the tip swings above the bar, from -500 (never) to about -60 (500-step limit). A "
+        "uniform-random policy never gets there (-500), the port's scripted swing-up (goal_policy) scores -90 "
+        "(measured: 200 episodes of the JAX translation, 4 Dec 2026); the margin 20 is 5% of that 410-point span "
+        "(4.9%)."
+    ),
     extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES + (
         ("acrobot.py", "if self.torque_noise_max > 0:", "true", "torque noise: a class constant, 0.0 in the reference"),
         ("acrobot.py", 'if self.book_or_nips == "nips":', "true", "the dynamics are a class constant: 'book'"),

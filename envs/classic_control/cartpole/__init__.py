@@ -41,7 +41,12 @@ PORT = Port(
     rust_classes=("CartPole", "CartPoleVec"),
     rust_source="src/classic_control/cartpole.rs",
     aliases=("CartPole",),
-    policy_transfer_margin=25.0,  # 5% of the best return (500)
+    policy_transfer_margin=25.0,
+    policy_transfer_reason=(
+        "Return: +1 a step, 0 to 500 (500-step limit). A uniform-random policy scores 21 (measured: 200 episodes "
+        "of the JAX translation, 4 Dec 2026), the best policy 500; the margin 25 is 5% of the best return (5.2% "
+        "of the 479-point span from random to best)."
+    ),
     extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES + (
         ("cartpole.py", 'if self.kinematics_integrator == "euler":', "false", "the integrator is fixed when the reference is built: gymnasium.make gives 'euler'"),
     )},

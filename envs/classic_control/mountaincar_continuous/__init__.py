@@ -45,5 +45,11 @@ PORT = Port(
     rust_classes=("MountainCarContinuous", "MountainCarContinuousVec"),
     rust_source="src/classic_control/mountain_car_continuous.rs",
     aliases=("MountainCarContinuous", "mountaincar_continuous"),
+    policy_transfer_margin=6.0,
+    policy_transfer_reason=(
+        "Return: +100 at the goal minus 0.1 action^2 a step (999-step limit). A uniform-random policy scores -33 "
+        "(999 steps of cost, no goal), the port's goal_policy +89 (measured: 200 episodes of the JAX translation, "
+        "4 Dec 2026); the margin 6 is 5% of that 122-point span (4.9%)."
+    ),
     extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES},
 )

@@ -42,5 +42,12 @@ PORT = Port(
     rust_classes=("Pendulum", "PendulumVec"),
     rust_source="src/classic_control/pendulum.rs",
     aliases=("Pendulum",),
+    policy_transfer_margin=50.0,
+    policy_transfer_reason=(
+        "Return: -(angle^2 + 0.1 velocity^2 + 0.001 torque^2) a step over 200 steps, about -3,300 to 0. A "
+        "uniform-random policy scores -1,195 (measured: 200 episodes of the JAX translation, 4 Dec 2026), a "
+        "policy that swings up and balances about -150 (the port has no scripted one); the margin 50 is 5% of "
+        "that span of about 1,050 points (4.8%)."
+    ),
     extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES},
 )

@@ -73,4 +73,11 @@ PORT = minatar_port(
     ),
     event_state=event_state,
     rust=True,
+    policy_transfer_margin=1.0,
+    policy_transfer_reason=(
+        "Return: +1 a treasure, integer points. A uniform-random policy scores 0.6, the port's goal_policy "
+        "(dodges enemies) 7.5 (measured: 200 episodes of the JAX translation, 4 Dec 2026); 5% of that "
+        "6.9-point span is 0.3; the margin is 1 (14% of the span), the smallest difference an integer score "
+        "shows, and a smaller share of a trained policy's larger returns."
+    ),
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)

@@ -167,4 +167,12 @@ PORT = minatar_port(
     event_state=event_state,
     rare_states=rare_states,
     rust=True,
+    policy_transfer_margin=1.0,
+    policy_transfer_reason=(
+        "Return: +1 an enemy shot, up to +10 for surfacing with six divers, integer points. A uniform-random "
+        "policy scores 0.1, the port's goal_policy (collects divers and surfaces) 2.5 (measured: 200 episodes of "
+        "the JAX translation, 4 Dec 2026); 5% of that 2.4-point span is 0.1; the margin is 1 (42% of the span), "
+        "the smallest difference an integer score shows, and a smaller share of a trained policy's larger "
+        "returns."
+    ),
 ).replace(canonical_state=canonical_state, goal_policy=goal_policy)

@@ -72,6 +72,12 @@ PORT = minatar_port(
         "as gymnasium.make(max_episode_steps=1000)'s TimeLimit does"
     ),
     rust=True,
+    policy_transfer_margin=1.0,
+    policy_transfer_reason=(
+        "Return: +1 an alien, integer points. A uniform-random policy scores 2.7, the port's goal_policy (shoots "
+        "the nearest column) 23.9 (measured: 200 episodes of the JAX translation, 4 Dec 2026); 5% of that "
+        "21.2-point span is 1.1, rounded to the margin 1 (4.7%), one alien per episode."
+    ),
     unreachable_branches=(
         ("environments/space_invaders.py", "for i in search_order:", "false",
          "the reference refills an empty alien map at the end of every step, so no reachable state shoots from an "

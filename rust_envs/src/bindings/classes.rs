@@ -15,7 +15,7 @@
 //! `reset(seed=None)`, `step(actions)`, `get_state(i)`, `set_state(i, d)`,
 //! `len()`, `repr()`, and the attributes `num_envs`, `num_threads`,
 //! `obs_dim`, `max_episode_steps`, `num_reset_draws`, `state_fields`,
-//! `action_space`.
+//! `action_space`, `action_mask` (the mask buffer, `None` without a mask).
 
 /// `env_classes! { env: T, single: #[doc] Single(Core) { methods }, vec: #[doc] Vec { methods } }`.
 macro_rules! env_classes {
@@ -175,6 +175,25 @@ macro_rules! env_classes {
             #[getter]
             fn action_space<'py>(&self, py: ::pyo3::Python<'py>) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::types::PyTuple>> {
                 $crate::bindings::common::action_space_tuple(py, self.core.inner.action_space())
+            }
+
+            /// The legal-action masks `(num_envs, n)` bool of the current states (after an
+            /// auto-reset: the new episode's), the same buffer every call; `None` for an env
+            /// without a mask.
+            #[getter]
+            fn action_mask<'py>(&self, py: ::pyo3::Python<'py>) -> Option<::pyo3::Bound<'py, ::numpy::PyArray2<bool>>> {
+                self.core.action_mask(py)
+            }
+
+            /// Benchmarks: `out[i]` (int64) = the `floor(u[i] * c)`-th of env `i`'s `c` legal actions
+            /// (`u` float64 in [0, 1)), from the mask buffer; `ValueError` without a mask.
+            fn sample_legal(
+                &self,
+                py: ::pyo3::Python<'_>,
+                u: &::pyo3::Bound<'_, ::pyo3::PyAny>,
+                out: &::pyo3::Bound<'_, ::pyo3::PyAny>,
+            ) -> ::pyo3::PyResult<()> {
+                $crate::bindings::common::guard(|| self.core.sample_legal(py, u, out))
             }
 
             fn __len__(&self) -> usize {

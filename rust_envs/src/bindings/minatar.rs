@@ -51,12 +51,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use super::common::{obs_to_py, panic_to_err, type_name, PyEnv};
+use crate::draws::as_permutation;
 use crate::minatar::{
     check_game_values, DrawDecl, DrawKind, DrawSource, GameValue, MinAtar, MinAtarConfig, MinAtarGame,
     RecordingDraws, RngDraws,
 };
 use crate::rng::Rng;
-use crate::vector::{ActionSpace, Env};
+use crate::vector::{integers_in_words, ActionSpace, Env};
 
 // ---------------------------------------------------------------------------
 // conversions
@@ -97,16 +98,18 @@ pub(crate) fn make_config(sticky_action_prob: f64, difficulty_ramping: bool, min
     Ok(MinAtarConfig { sticky_action_prob, difficulty_ramping, minimal_action_set })
 }
 
-/// The message of a single action outside `-n..n`.
+/// The message of a single action outside `-n..n`: the space's valid actions, and the negative ones the
+/// reference also accepts.
 fn outside(v: impl std::fmt::Display, n: usize) -> String {
     format!(
-        "{}, or -{n}..=-1 counting from the end (Python list indexing, as the reference)",
-        ActionSpace::Discrete(n as u32).outside_message("action", v)
+        "{}, or {} counting from the end (Python list indexing, as the reference)",
+        ActionSpace::Discrete(n as u32).outside_message("action", v),
+        integers_in_words(-(n as i64), -1)
     )
 }
 
 /// A single action as an int, with Python's list indexing checked against `n`.
-fn parse_action(obj: &Bound<'_, PyAny>, n: usize) -> PyResult<i64> {
+pub(crate) fn parse_action(obj: &Bound<'_, PyAny>, n: usize) -> PyResult<i64> {
     let v: i64 = if obj.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err("action must be an int, got bool"));
     } else if obj.is_instance_of::<PyInt>() {
@@ -133,7 +136,7 @@ fn parse_action(obj: &Bound<'_, PyAny>, n: usize) -> PyResult<i64> {
 }
 
 /// Draw values from a dict: `sticky` (when asked for) and one entry per decl.
-fn parse_draws(obj: &Bound<'_, PyAny>, decls: &[DrawDecl], with_sticky: bool) -> PyResult<(f64, Vec<Vec<f64>>)> {
+pub(crate) fn parse_draws(obj: &Bound<'_, PyAny>, decls: &[DrawDecl], with_sticky: bool) -> PyResult<(f64, Vec<Vec<f64>>)> {
     let names: Vec<&str> = with_sticky.then_some("sticky").into_iter().chain(decls.iter().map(|d| d.name)).collect();
     let expected = || if names.is_empty() { "none".to_string() } else { names.join(", ") };
     let d = obj.cast::<PyDict>().map_err(|_| {
@@ -183,19 +186,34 @@ fn fields<G: MinAtarGame>() -> Vec<(&'static str, bool, Vec<usize>)> {
 }
 
 fn state_dict<'py, G: MinAtarGame>(py: Python<'py>, values: &[GameValue]) -> PyResult<Bound<'py, PyDict>> {
+    values_to_dict(py, &fields::<G>(), values)
+}
+
+fn parse_state<G: MinAtarGame>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<GameValue>> {
+    let out = dict_to_values(obj, &fields::<G>(), G::NAME)?;
+    check_game_values(G::FIELDS, &out[..G::FIELDS.len()]).map_err(PyValueError::new_err)?;
+    Ok(out)
+}
+
+/// Name, kind (bool or int) and shape of one state field.
+pub(crate) type FieldInfo = (&'static str, bool, Vec<usize>);
+
+/// State values as a dict of numpy arrays (`int64` or `bool`, each field's shape).
+pub(crate) fn values_to_dict<'py>(py: Python<'py>, fields: &[FieldInfo], values: &[GameValue]) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    for ((name, _, shape), value) in fields::<G>().into_iter().zip(values) {
+    for ((name, _, shape), value) in fields.iter().zip(values) {
         let arr = match value {
-            GameValue::Ints(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(&shape))?.into_any(),
-            GameValue::Bools(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(&shape))?.into_any(),
+            GameValue::Ints(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(shape))?.into_any(),
+            GameValue::Bools(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(shape))?.into_any(),
         };
-        d.set_item(name, arr)?;
+        d.set_item(*name, arr)?;
     }
     Ok(d)
 }
 
-fn parse_state<G: MinAtarGame>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<GameValue>> {
-    let fs = fields::<G>();
+/// State values from a dict with exactly the keys of `fields` (kinds and shapes checked; `owner` names
+/// the environment in messages).
+pub(crate) fn dict_to_values(obj: &Bound<'_, PyAny>, fs: &[FieldInfo], owner: &str) -> PyResult<Vec<GameValue>> {
     let expected = || fs.iter().map(|f| f.0).collect::<Vec<_>>().join(", ");
     let d = obj.cast::<PyDict>().map_err(|_| {
         PyTypeError::new_err(format!("state must be a dict with keys ({}), got {}", expected(), type_name(obj)))
@@ -203,12 +221,12 @@ fn parse_state<G: MinAtarGame>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<GameValue
     for (k, _) in d.iter() {
         let name = k.cast::<PyString>().map_err(|_| PyKeyError::new_err(format!("state keys must be str, got {}", type_name(&k))))?.to_string();
         if !fs.iter().any(|f| f.0 == name) {
-            return Err(PyKeyError::new_err(format!("unknown state key '{name}' for {}; expected keys: {}", G::NAME, expected())));
+            return Err(PyKeyError::new_err(format!("unknown state key '{name}' for {owner}; expected keys: {}", expected())));
         }
     }
     let mut out = Vec::with_capacity(fs.len());
-    for (name, is_bool, shape) in &fs {
-        let v = d.get_item(name)?.ok_or_else(|| PyKeyError::new_err(format!("missing state key '{name}' for {}; expected keys: {}", G::NAME, expected())))?;
+    for (name, is_bool, shape) in fs {
+        let v = d.get_item(name)?.ok_or_else(|| PyKeyError::new_err(format!("missing state key '{name}' for {owner}; expected keys: {}", expected())))?;
         let arr = as_array(&v)?;
         let kind = arr.dtype().kind();
         let ok = if *is_bool { kind == b'b' } else { kind == b'i' || kind == b'u' };
@@ -221,7 +239,6 @@ fn parse_state<G: MinAtarGame>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<GameValue
         }
         out.push(if *is_bool { GameValue::Bools(to_bools(&arr)?) } else { GameValue::Ints(to_i64s(&arr)?) });
     }
-    check_game_values(G::FIELDS, &out[..G::FIELDS.len()]).map_err(PyValueError::new_err)?;
     Ok(out)
 }
 
@@ -233,10 +250,10 @@ pub(crate) fn draw_names(decls: &[DrawDecl]) -> Vec<&'static str> {
 /// for is remembered (the first one) and answered with `low`; the caller then
 /// discards the step and raises `ValueError` naming the draw. (`GivenDraws`
 /// panics instead, which prints a backtrace before the bindings could catch it.)
-struct CheckedDraws<'a> {
-    decls: &'a [DrawDecl],
-    values: &'a [Vec<f64>],
-    error: Option<String>,
+pub(crate) struct CheckedDraws<'a> {
+    pub(crate) decls: &'a [DrawDecl],
+    pub(crate) values: &'a [Vec<f64>],
+    pub(crate) error: Option<String>,
 }
 
 impl DrawSource for CheckedDraws<'_> {
@@ -252,6 +269,14 @@ impl DrawSource for CheckedDraws<'_> {
             self.error = Some(format!("draw '{}'[{i}] = {v} is outside [{low}, {high})", self.decls[draw].name));
         }
         low
+    }
+    fn permutation(&mut self, draw: usize, out: &mut [usize]) {
+        if let Err(e) = as_permutation(&self.values[draw], out) {
+            if self.error.is_none() {
+                self.error = Some(format!("draw '{}' {e}", self.decls[draw].name));
+            }
+            out.iter_mut().enumerate().for_each(|(i, v)| *v = i);
+        }
     }
 }
 

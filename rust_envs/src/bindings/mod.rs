@@ -10,6 +10,7 @@
 //! ```text
 //! classic_control CartPole => CartPole, CartPoleVec;
 //! minatar Breakout => MinAtarBreakout, MinAtarBreakoutVec;
+//! games Brinewatch => Brinewatch, BrinewatchVec;
 //! ```
 //!
 //! The line makes both classes (from the family's macro, `classic_control!`
@@ -49,6 +50,9 @@ pub(crate) mod vector;
 pub(crate) mod classic_control;
 #[macro_use]
 pub(crate) mod minatar;
+#[macro_use]
+#[allow(unused_macros, dead_code)] // the list may hold no game yet
+pub(crate) mod games;
 
 use common::{guard, panic_to_err};
 
@@ -91,6 +95,7 @@ python_envs! {
     minatar Asterix => MinAtarAsterix, MinAtarAsterixVec;
     minatar SpaceInvaders => MinAtarSpaceInvaders, MinAtarSpaceInvadersVec;
     minatar Seaquest => MinAtarSeaquest, MinAtarSeaquestVec;
+    // games (src/games/): one line per game, `games Type => Single, Vec;`
 }
 
 /// Test hook: panic inside Rust (with the GIL held, or released when

@@ -24,11 +24,15 @@
 //! step, and the state as one value ([`Env::State`]). The Python classes of
 //! every family are built on the same core (`src/bindings/`).
 //!
-//! Legal-action masks (card games, later) fit here without changing the
-//! existing families: a default method `Env::write_legal(&self, out: &mut
-//! [bool])` with an associated `const LEGAL_ACTIONS: bool = false`, and an
-//! optional `legal: Option<&mut [bool]>` row buffer in [`StepBuffers`] that
-//! the serial loop fills after the auto-reset (for the observation's episode).
+//! # Legal-action masks
+//!
+//! An env with a discrete action space may declare a legal-action mask
+//! ([`Env::HAS_MASK`], [`Env::write_mask`]). Its batch then has one more
+//! output buffer, [`StepBuffers::mask`] (`[N, n]` bools), which every step
+//! fills for the returned state (after an auto-reset: the new episode's
+//! first state), and [`VecEnv::write_masks`] gives the masks after a reset.
+//! For the families without a mask the buffer is empty and the branch is
+//! compiled out (`HAS_MASK` is a constant).
 
 mod pool;
 #[cfg(test)]
@@ -59,16 +63,29 @@ impl ActionSpace {
         }
     }
 
-    /// The message of a discrete action `value` outside the space (`what`: `action`, `actions[3]`).
+    /// The message of a discrete action `value` outside the space (`what`: `action`, `actions[3]`), naming the
+    /// space as Gymnasium prints it and its valid actions in words: "action 2 is outside Discrete(2): valid
+    /// actions are 0 and 1".
     pub fn outside_message(&self, what: &str, value: impl std::fmt::Display) -> String {
         match *self {
             ActionSpace::Discrete(n) => format!(
-                "{what} {value} is outside {}: valid actions are 0..={}",
+                "{what} {value} is outside {}: valid actions are {}",
                 self.gymnasium_repr(),
-                n as i64 - 1
+                integers_in_words(0, n as i64 - 1)
             ),
             ActionSpace::Box { .. } => format!("{what} {value} is outside {}", self.gymnasium_repr()),
         }
+    }
+}
+
+/// `low..=high` as a reader says it: "0", "0 and 1", "0, 1 and 2", "the integers 0 to 5".
+pub fn integers_in_words(low: i64, high: i64) -> String {
+    match high - low {
+        d if d < 0 => "none".to_string(),
+        0 => format!("{low}"),
+        1 => format!("{low} and {high}"),
+        2 => format!("{low}, {} and {high}", low + 1),
+        _ => format!("the integers {low} to {high}"),
     }
 }
 
@@ -107,6 +124,20 @@ impl Action for f32 {
     fn first_invalid(_actions: &[Self], _space: ActionSpace) -> Option<usize> {
         None
     }
+}
+
+/// The uniformly random legal action of the benchmarks' rule: with `c` legal
+/// actions in `mask` and `u` uniform in `[0, 1)`, the `floor(u * c)`-th legal
+/// action (counting from 0, in index order); 0 when none is legal. numpy and
+/// JAX apply the same rule (`ppo/bench.py`), so every backend's random legal
+/// actions follow one distribution.
+pub fn uniform_legal(mask: &[bool], u: f64) -> usize {
+    let c = mask.iter().filter(|&&b| b).count();
+    if c == 0 {
+        return 0;
+    }
+    let k = ((u * c as f64) as usize).min(c - 1);
+    mask.iter().enumerate().filter(|&(_, &b)| b).nth(k).map_or(0, |(i, _)| i)
 }
 
 /// Number of elements of an observation of shape `shape`.
@@ -157,6 +188,12 @@ pub trait Env: Clone + Send + Sync + 'static {
     fn step(&mut self, action: Self::Action, rng: &mut Rng) -> (f64, bool, bool);
     /// Write the current observation (`out.len() == OBS_LEN`, all of it set).
     fn write_obs(&self, out: &mut [Self::Obs]);
+    /// `true`: the env has a legal-action mask over its `Discrete(n)` actions,
+    /// written by [`write_mask`](Self::write_mask) into one more output buffer.
+    const HAS_MASK: bool = false;
+    /// Write the legal-action mask of the current state (`out.len() == n`, all
+    /// of it set; `true` = legal). Called only when [`HAS_MASK`](Self::HAS_MASK).
+    fn write_mask(&self, _out: &mut [bool]) {}
     /// The full state.
     fn get_state(&self) -> Self::State;
     /// Overwrite the full state; on error the env is left unchanged.
@@ -176,6 +213,9 @@ pub struct StepBuffers<'a, O> {
     pub truncated: &'a mut [bool],
     /// Every row, or only rows of envs that finished: see [`Env::FINAL_OBS_EVERY_ROW`].
     pub final_obs: &'a mut [O],
+    /// Legal-action masks `[N, n]` of the returned states when [`Env::HAS_MASK`];
+    /// empty otherwise.
+    pub mask: &'a mut [bool],
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +249,9 @@ unsafe fn step_serial_avx2<E: Env>(slots: &mut [Slot<E>], actions: &[E::Action],
 #[inline(always)]
 fn step_serial_any<E: Env>(slots: &mut [Slot<E>], actions: &[E::Action], b: StepBuffers<'_, E::Obs>) {
     let od = E::OBS_LEN;
+    // mask row length (0 without a mask; the branch below is then compiled out)
+    let m = if E::HAS_MASK { b.mask.len() / slots.len().max(1) } else { 0 };
+    let mut mask_rows = b.mask.chunks_exact_mut(m.max(1));
     let rows = slots
         .iter_mut()
         .zip(actions)
@@ -233,6 +276,9 @@ fn step_serial_any<E: Env>(slots: &mut [Slot<E>], actions: &[E::Action], b: Step
             }
             slot.env.write_obs(obs);
         }
+        if E::HAS_MASK {
+            slot.env.write_mask(mask_rows.next().expect("mask buffer has a row per env"));
+        }
         *rew = r;
         *term = te;
         *trunc = tr;
@@ -248,6 +294,9 @@ struct Job<E: Env> {
     terminated: *mut bool,
     truncated: *mut bool,
     final_obs: *mut E::Obs,
+    mask: *mut bool,
+    /// mask row length (0 without a mask)
+    m: usize,
     n: usize,
     block: usize,
 }
@@ -276,6 +325,7 @@ impl<E: Env> Job<E> {
             terminated: std::slice::from_raw_parts_mut(self.terminated.add(start), len),
             truncated: std::slice::from_raw_parts_mut(self.truncated.add(start), len),
             final_obs: std::slice::from_raw_parts_mut(self.final_obs.add(start * od), len * od),
+            mask: std::slice::from_raw_parts_mut(self.mask.add(start * self.m), len * self.m),
         };
         step_serial(slots, actions, bufs);
     }
@@ -314,6 +364,9 @@ impl<E: Env> VecEnv<E> {
             return Err("num_envs is too large".into());
         }
         E::validate_config(&config)?;
+        if E::HAS_MASK && !matches!(E::action_space(&config), ActionSpace::Discrete(_)) {
+            return Err("a legal-action mask needs a Discrete action space".into());
+        }
         let pool = BlockPool::new(num_threads)?;
         let slots = (0..num_envs)
             .map(|i| {
@@ -349,6 +402,16 @@ impl<E: Env> VecEnv<E> {
         }
     }
 
+    /// Length of one env's row of the mask buffer: the number of actions when
+    /// [`Env::HAS_MASK`], else 0.
+    pub fn mask_len(&self) -> usize {
+        if E::HAS_MASK {
+            self.num_actions()
+        } else {
+            0
+        }
+    }
+
     /// No `reset` yet since construction.
     pub fn needs_reset(&self) -> bool {
         self.needs_reset
@@ -381,7 +444,8 @@ impl<E: Env> VecEnv<E> {
                 && bufs.final_obs.len() == n * od
                 && bufs.reward.len() == n
                 && bufs.terminated.len() == n
-                && bufs.truncated.len() == n,
+                && bufs.truncated.len() == n
+                && bufs.mask.len() == self.mask_len() * n,
             "output buffer has the wrong length"
         );
         if let Some(i) = E::Action::first_invalid(actions, self.space) {
@@ -400,6 +464,8 @@ impl<E: Env> VecEnv<E> {
             terminated: bufs.terminated.as_mut_ptr(),
             truncated: bufs.truncated.as_mut_ptr(),
             final_obs: bufs.final_obs.as_mut_ptr(),
+            mask: bufs.mask.as_mut_ptr(),
+            m: self.mask_len(),
             n,
             block,
         };
@@ -412,6 +478,19 @@ impl<E: Env> VecEnv<E> {
     pub fn write_obs(&self, obs: &mut [E::Obs]) {
         for (slot, o) in self.slots.iter().zip(obs.chunks_exact_mut(E::OBS_LEN)) {
             slot.env.write_obs(o);
+        }
+    }
+
+    /// Write the current legal-action masks (`[N, mask_len()]`; nothing
+    /// without a mask). After [`reset`](Self::reset) these are the first states' masks.
+    pub fn write_masks(&self, mask: &mut [bool]) {
+        let m = self.mask_len();
+        assert_eq!(mask.len(), self.slots.len() * m, "mask buffer has the wrong length");
+        if m == 0 {
+            return;
+        }
+        for (slot, row) in self.slots.iter().zip(mask.chunks_exact_mut(m)) {
+            slot.env.write_mask(row);
         }
     }
 

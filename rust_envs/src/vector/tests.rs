@@ -11,6 +11,7 @@ struct Owned<O> {
     terminated: Vec<bool>,
     truncated: Vec<bool>,
     final_obs: Vec<O>,
+    mask: Vec<bool>,
 }
 
 impl<O: Copy + Default> Owned<O> {
@@ -21,6 +22,7 @@ impl<O: Copy + Default> Owned<O> {
             terminated: vec![false; n],
             truncated: vec![false; n],
             final_obs: vec![O::default(); n * od],
+            mask: vec![],
         }
     }
     fn bufs(&mut self) -> StepBuffers<'_, O> {
@@ -30,6 +32,7 @@ impl<O: Copy + Default> Owned<O> {
             terminated: &mut self.terminated,
             truncated: &mut self.truncated,
             final_obs: &mut self.final_obs,
+            mask: &mut self.mask,
         }
     }
 }
@@ -399,4 +402,181 @@ fn reseeding_reproduces_and_bad_input_is_rejected() {
     assert!(MinAtarVec::<Breakout>::with_config(4, 0, None, bad).is_err());
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| v.step(&vec![6u8; 64], b.bufs())));
     assert!(r.is_err(), "an action outside the set panics");
+}
+
+// ---------------------------------------------------------------------------
+// legal-action masks
+
+/// A tiny masked env: a marker at `pos` in 0..=4 and `Discrete(4)` actions:
+/// 0 stay (always legal), 1 right (legal below 4), 2 left (legal above 0),
+/// 3 back to 0 (legal from 2). An illegal action is taken as 0 (as Brinewatch
+/// does). Reaching 4 terminates; 6 steps truncate. A reset puts the marker at
+/// a random 0..3, so a row that auto-resets gets another mask than its final state.
+#[derive(Clone, Debug, PartialEq)]
+struct Dial {
+    pos: i64,
+    time: i64,
+}
+
+impl Dial {
+    fn legal(pos: i64) -> [bool; 4] {
+        [true, pos < 4, pos > 0, pos >= 2]
+    }
+}
+
+impl Env for Dial {
+    type Obs = f32;
+    const OBS_SHAPE: &'static [usize] = &[2];
+    type Action = u8;
+    type Config = ();
+    type State = (i64, i64);
+    const FINAL_OBS_EVERY_ROW: bool = true;
+    const HAS_MASK: bool = true;
+
+    fn action_space(_: &()) -> ActionSpace {
+        ActionSpace::Discrete(4)
+    }
+    fn create(_: &(), _rng: &mut Rng) -> Self {
+        Dial { pos: 0, time: 0 }
+    }
+    fn reset(&mut self, rng: &mut Rng) {
+        *self = Dial { pos: rng.integer(0, 3), time: 0 };
+    }
+    fn step(&mut self, action: u8, _rng: &mut Rng) -> (f64, bool, bool) {
+        let a = if Dial::legal(self.pos)[action as usize] { action } else { 0 };
+        self.pos = match a {
+            1 => self.pos + 1,
+            2 => self.pos - 1,
+            3 => 0,
+            _ => self.pos,
+        };
+        self.time += 1;
+        (self.pos as f64, self.pos == 4, self.time >= 6)
+    }
+    fn write_obs(&self, out: &mut [f32]) {
+        out[0] = self.pos as f32;
+        out[1] = self.time as f32;
+    }
+    fn write_mask(&self, out: &mut [bool]) {
+        out.copy_from_slice(&Dial::legal(self.pos));
+    }
+    fn get_state(&self) -> (i64, i64) {
+        (self.pos, self.time)
+    }
+    fn set_state(&mut self, s: &(i64, i64)) -> Result<(), String> {
+        if !(0..=4).contains(&s.0) {
+            return Err(format!("pos must be in 0..=4, got {}", s.0));
+        }
+        *self = Dial { pos: s.0, time: s.1 };
+        Ok(())
+    }
+}
+
+fn masked_owned(n: usize) -> Owned<f32> {
+    let mut b = Owned::<f32>::new(n, 2);
+    b.mask = vec![false; n * 4];
+    b
+}
+
+/// The mask buffer as each env's state says it should be.
+fn expected_masks(v: &VecEnv<Dial>) -> Vec<bool> {
+    (0..v.num_envs()).flat_map(|i| Dial::legal(v.env(i).unwrap().pos)).collect()
+}
+
+/// Every step's (obs, mask, terminated, truncated) of `n` Dials.
+fn run_dial(n: usize, threads: Option<usize>, steps: usize) -> Vec<(Vec<f32>, Vec<bool>, Vec<bool>, Vec<bool>)> {
+    let mut v = VecEnv::<Dial>::new(n, 9, threads).unwrap();
+    let mut b = masked_owned(n);
+    v.reset(None, &mut b.obs);
+    v.write_masks(&mut b.mask);
+    let mut out = vec![(b.obs.clone(), b.mask.clone(), b.terminated.clone(), b.truncated.clone())];
+    for t in 0..steps {
+        v.step(&minatar_actions(t, n, 4), b.bufs());
+        assert_eq!(b.mask, expected_masks(&v), "step {t}: the mask is the returned state's");
+        out.push((b.obs.clone(), b.mask.clone(), b.terminated.clone(), b.truncated.clone()));
+    }
+    out
+}
+
+#[test]
+fn masks_follow_reset_and_every_step_including_autoreset() {
+    let n = 16;
+    let mut v = VecEnv::<Dial>::new(n, 3, Some(1)).unwrap();
+    assert_eq!(v.mask_len(), 4);
+    let mut b = masked_owned(n);
+    v.reset(None, &mut b.obs);
+    v.write_masks(&mut b.mask);
+    assert_eq!(b.mask, expected_masks(&v));
+    let mut finished_rows = 0;
+    for t in 0..40 {
+        v.step(&vec![1u8; n], b.bufs()); // always right: terminates at 4, resets at 0..3
+        for i in 0..n {
+            let row = &b.mask[i * 4..(i + 1) * 4];
+            let pos = b.obs[i * 2] as i64;
+            assert_eq!(row, &Dial::legal(pos)[..], "step {t} env {i}");
+            if b.terminated[i] {
+                finished_rows += 1;
+                assert_eq!(b.final_obs[i * 2], 4.0);
+                assert!(pos < 3 && row[1], "a reset row holds the new episode's mask, not the final state's");
+            }
+        }
+    }
+    assert!(finished_rows > 50);
+}
+
+#[test]
+fn masks_do_not_depend_on_threads() {
+    let a = run_dial(300, Some(1), 30);
+    assert_eq!(a, run_dial(300, Some(2), 30));
+    assert_eq!(a, run_dial(300, None, 30));
+    // the masks vary: rows with an illegal action and rows with all legal
+    let rows: Vec<&[bool]> = a.iter().flat_map(|(_, m, _, _)| m.chunks(4)).collect();
+    assert!(rows.iter().any(|r| r.contains(&false)) && rows.iter().any(|r| !r.contains(&false)));
+}
+
+#[test]
+fn mask_buffers_are_checked() {
+    let mut v = VecEnv::<Dial>::new(4, 0, Some(1)).unwrap();
+    let mut b = Owned::<f32>::new(4, 2); // no mask rows for a masked env
+    v.reset(None, &mut b.obs);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| v.step(&[0u8; 4], b.bufs())));
+    assert!(r.is_err());
+    // an env without a mask takes no mask buffer and writes none
+    let mut c = VecEnv::<Classic<CartPole>>::new(3, 0, Some(1)).unwrap();
+    assert_eq!(c.mask_len(), 0);
+    let mut cb = Owned::<f32>::new(3, 4);
+    c.reset(None, &mut cb.obs);
+    c.write_masks(&mut cb.mask);
+    c.step(&[0u32; 3], cb.bufs());
+    cb.mask = vec![false; 6];
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.step(&[0u32; 3], cb.bufs())));
+    assert!(r.is_err());
+}
+
+#[test]
+fn uniform_legal_picks_the_kth_legal_action() {
+    let mask = [false, true, false, true, true];
+    assert_eq!(uniform_legal(&mask, 0.0), 1);
+    assert_eq!(uniform_legal(&mask, 0.34), 3);
+    assert_eq!(uniform_legal(&mask, 0.67), 4);
+    assert_eq!(uniform_legal(&mask, 1.0 - 1e-16), 4);
+    assert_eq!(uniform_legal(&[false; 3], 0.5), 0);
+    // uniform over the legal ones
+    let mut counts = [0usize; 5];
+    for i in 0..30000 {
+        counts[uniform_legal(&mask, (i as f64 + 0.5) / 30000.0)] += 1;
+    }
+    assert_eq!(counts, [0, 10000, 0, 10000, 10000]);
+}
+
+#[test]
+fn an_action_outside_a_discrete_space_names_the_space_and_its_valid_actions_in_words() {
+    assert_eq!(ActionSpace::Discrete(2).outside_message("action", 2), "action 2 is outside Discrete(2): valid actions are 0 and 1");
+    assert_eq!(
+        ActionSpace::Discrete(3).outside_message("actions[1] =", -1),
+        "actions[1] = -1 is outside Discrete(3): valid actions are 0, 1 and 2"
+    );
+    assert_eq!(ActionSpace::Discrete(6).outside_message("action", 9), "action 9 is outside Discrete(6): valid actions are the integers 0 to 5");
+    assert_eq!(super::integers_in_words(0, 0), "0");
+    assert_eq!(super::integers_in_words(-6, -1), "the integers -6 to -1");
 }
