@@ -301,7 +301,7 @@ def _print_reports(reports, levels, console=out) -> None:
             if result is None or result.passed is None:
                 cells.append("[yellow]skipped")
             else:
-                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})")
+                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})" + _coverage_cell(result))
         table.add_row(r.env, r.backend, *cells, VERDICT_CELL[r.verdict], f"{r.seconds:.1f}")
     console.print(table)
     for r in reports:
