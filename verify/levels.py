@@ -34,6 +34,8 @@ class VerifyOptions:
     # "float32": the translation computes in float32 by design, and the lockstep levels compare it within the F32
     # level's tolerance (verify.float32.float32_view); "float64": to round-off, as the reference computes.
     precision: str = "float64"
+    coverage: bool = True  # measure the reference's branch coverage in L1-L3 (verify.branch_coverage)
+    guided: bool = True  # with coverage: after L1's examples, search for states reaching its uncovered branches
 
 
 def _quiet(message: str) -> None:
@@ -66,6 +68,7 @@ class LevelContext:
     harvested: Callable[[], list | None] = _no_states
     lockstep_factory: Callable[[], Any] | None = None
     reproduce: str | None = None  # the lines a reproduction script builds `lock` with (None: the lockstep's default)
+    tracer: Any = None  # the level's verify.branch_coverage.BranchTracer while it runs measured
     _lock: Any = field(default=None, init=False, repr=False)
 
     def lockstep(self) -> Any:
@@ -125,7 +128,18 @@ def _properties(ctx: LevelContext) -> LevelResult:
 
     lock, o = ctx.lockstep(), ctx.options
     ctx.say(f"L1 properties ({o.examples} examples)", "L1 (rust)")
-    return check_properties(lock, o.examples, o.seed, shrink=ctx.shrink, harvested=ctx.harvested())
+    harvested = ctx.harvested()
+    if harvested is None and ctx.tracer is not None and o.guided:  # the guided search starts from the same pool
+        from verify.rollouts import harvest_states
+
+        harvested = harvest_states(lock, 64, o.seed)
+    result = check_properties(lock, o.examples, o.seed, shrink=ctx.shrink, harvested=harvested)
+    if ctx.tracer is not None and o.guided and not result.failures:
+        from verify.guided import steer
+
+        ctx.say("L1 guided search for uncovered reference branches", "L1 guided search (rust)")
+        steer(lock, result, ctx.tracer, harvested or [], o.seed)
+    return result
 
 
 def _interaction(ctx: LevelContext) -> LevelResult:
@@ -223,13 +237,26 @@ def parse_levels(text: str) -> tuple[str, ...]:
     return levels
 
 
+COVERAGE_LEVELS = ("L1", "L2", "L3")  # the levels that measure the reference's branch coverage
+
+
 def run_level(level: Level, ctx: LevelContext) -> LevelResult:
-    """The level's result on `ctx`; an exception (the translation is untrusted) is a failure of the level."""
+    """The level's result on `ctx`; an exception (the translation is untrusted) is a failure of the level.
+
+    L1-L3 also measure the reference's branch coverage, unless `ctx.options.coverage` is off."""
     try:
-        result = level.run(ctx)
+        if ctx.options.coverage and level.name in COVERAGE_LEVELS:
+            from verify.branch_coverage import attach, measured
+
+            with measured(ctx.lockstep(), ctx.port) as ctx.tracer:
+                result = level.run(ctx)
+            attach(result, ctx.tracer)
+        else:
+            result = level.run(ctx)
     except Exception as exc:  # untrusted translation: report, don't crash
         result = LevelResult(level.name, passed=False, checks=1)
         result.fail(level.crash_check, f"{type(exc).__name__}: {exc}")
+    ctx.tracer = None
     result.title = level.title
     return result
 

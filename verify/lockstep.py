@@ -34,6 +34,8 @@ class Lockstep:
         self.params = self.env.default_params
         self.ref = port.make_reference()
         self._swap = port.swap_randomness
+        # Entered around each reference reset and step (verify.branch_coverage hooks its tracer in here).
+        self.measure = contextlib.nullcontext
         self.template = self.env.reset(jax.random.PRNGKey(0), self.params)[1]
         self._names = [f.name for f in port.state_fields]
         self._dtypes = [np.dtype(getattr(self.template, n).dtype) for n in self._names]
@@ -80,7 +82,7 @@ class Lockstep:
     def reference_reset(self, reset_draws: dict) -> StepOutcome:
         """Reset the reference with the translation's reset draws."""
         tape = tape_for(self.port, "reset", {k: np.asarray(v) for k, v in reset_draws.items()})
-        with self._swap(self.ref, tape), _quiet():
+        with self._swap(self.ref, tape), _quiet(), self.measure():
             obs, info = self.ref.reset()
         tape.finish()
         return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), action_mask=self._reference_mask(info))
@@ -90,7 +92,7 @@ class Lockstep:
         if state is not None:
             self.port.set_state(self.ref, state)
         tape = tape_for(self.port, "step", {k: np.asarray(v) for k, v in step_draws.items()})
-        with self._swap(self.ref, tape), _quiet():
+        with self._swap(self.ref, tape), _quiet(), self.measure():
             obs, reward, terminated, truncated, info = self.ref.step(self.action_for_reference(action))
         tape.finish()
         return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), float(reward), bool(terminated), bool(truncated),

@@ -7,10 +7,16 @@ from typing import Any, Callable
 
 import numpy as np
 
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES
 from envs.minatar import reference
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
 STICKY = DrawSpec("sticky", "uniform", (), "step", "Environment.act: random.rand() < sticky_action_prob repeats the last action")
+
+# Branches of the minatar package that the verifier's reference calls never take (verify.branch_coverage).
+MINATAR_UNREACHABLE_BRANCHES = GYM_UNREACHABLE_BRANCHES[:1] + (
+    ("minatar/gym.py", "if seed is not None:", "true", "seeding: the measured resets are the tape's, without a seed"),
+)
 
 WRAPPER_FIELDS = (
     StateField("last_action", "int64", "Environment.last_action (full-map index, repeated by sticky actions)", low=0, high=5),
@@ -88,5 +94,8 @@ def minatar_port(
         rust_source=f"src/minatar/{game}.rs" if rust else None,
         policy_transfer_margin=policy_transfer_margin,
         policy_transfer_reason=policy_transfer_reason,
-        extra={"game": game, **extra},
+        extra={
+            "game": game, **extra,
+            "unreachable_branches": MINATAR_UNREACHABLE_BRANCHES + tuple(extra.get("unreachable_branches", ())),
+        },
     )

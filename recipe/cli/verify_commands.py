@@ -65,6 +65,10 @@ def verify(
     programs: int = typer.Option(30, min=1, help="L2: Hypothesis rule programs."),
     episodes: int = typer.Option(100, min=1, help="L3: episodes per policy."),
     seed: int = typer.Option(0, help="Seed of the L1 search and the L3 rollouts."),
+    coverage: bool = typer.Option(
+        True, "--coverage/--no-coverage",
+        help="Measure the reference's branch coverage in L1-L3 and, after L1's examples, search for states that reach its untaken branches.",
+    ),
     candidate: Optional[str] = typer.Option(
         None, help="Verify a third-party implementation instead: gymnax:ENV_ID, module:object, or an adapter file path (.py)."
     ),
@@ -120,7 +124,7 @@ def verify(
     from verify.runner import verify_port  # verify/ import
 
     enable_verification_numerics()
-    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision)
+    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision, coverage=coverage)
     keeper = _ReportKeeper(ports, backend, as_list, json_path, report_dir)
     try:
         with Progress("verify", total=len(ports) * len(level_tuple), unit="levels") as progress:
@@ -269,6 +273,14 @@ def report(
                 err.print(f"wrote {path}", markup=False, highlight=False)
 
 
+def _coverage_cell(result) -> str:
+    """' branches 41/44' for a level that measured the reference's branch coverage, else ''."""
+    coverage = getattr(result, "coverage", None)
+    if not coverage or not coverage.get("measured", True):
+        return ""
+    return f" branches {coverage['covered']}/{coverage['total']}"
+
+
 VERDICT_CELL = {"pass": "[green]PASS", "fail": "[red]FAIL", "not-run": "[yellow]NOT RUN"}
 
 
@@ -289,7 +301,7 @@ def _print_reports(reports, levels, console=out) -> None:
             if result is None or result.passed is None:
                 cells.append("[yellow]skipped")
             else:
-                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})")
+                cells.append(f"{'[green]pass' if result.passed else '[red]FAIL'}[/] ({result.checks})" + _coverage_cell(result))
         table.add_row(r.env, r.backend, *cells, VERDICT_CELL[r.verdict], f"{r.seconds:.1f}")
     console.print(table)
     for r in reports:

@@ -116,7 +116,8 @@ def verify_mutant(
         """L0's load check: this process is the fresh interpreter (see the module docstring)."""
         return None if module.__name__ in sys.modules else f"{module.__name__} was not imported"
 
-    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed)
+    # the reference's branch coverage and L1's guided search stay off here: the documented kill rates do not use them
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=False)
     ctx = LevelContext(
         port.replace(jax_module=module.__name__, make_jax=cls), "jax", options, env=env, loader=loaded_here,
         shrink=False, harvested=lambda: original_states(port, seed),
@@ -160,7 +161,8 @@ def verify_rust_mutant(
     enable_verification_numerics()
     from envs import get_port
 
-    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed)
+    # the reference's branch coverage and L1's guided search stay off here: the documented kill rates do not use them
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=False)
     ctx = LevelContext(get_port(port_name), "rust", options, shrink=False, harvested=lambda: harvested)
     return _run_levels(ctx, levels, {})
 

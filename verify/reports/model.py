@@ -23,6 +23,7 @@ class LevelResult:
     notes: list[str] = field(default_factory=list)
     skipped_reason: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # series for plots (e.g. float32 drift)
+    coverage: dict[str, Any] | None = None  # the reference's branch coverage (verify.branch_coverage.summary)
 
     @property
     def title(self) -> str:

@@ -3,7 +3,7 @@
 import math
 
 from envs.classic_control.acrobot import reference
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.spec import DrawSpec, Port, StateField
 
 GYM_ID = "Acrobot-v1"
@@ -62,4 +62,9 @@ PORT = Port(
         "(measured: 200 episodes of the JAX translation, 4 Dec 2026); the margin 20 is 5% of that 410-point span "
         "(4.9%)."
     ),
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES + (
+        ("acrobot.py", "if self.torque_noise_max > 0:", "true", "torque noise: a class constant, 0.0 in the reference"),
+        ("acrobot.py", 'if self.book_or_nips == "nips":', "true", "the dynamics are a class constant: 'book'"),
+        ("acrobot.py", "if M is None:", "true", "the reference calls bound() with both limits"),
+    )},
 )

@@ -3,7 +3,7 @@
 import math
 
 from envs.classic_control.cartpole import reference
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.spec import DrawSpec, Port, StateField
 
 GYM_ID = "CartPole-v1"
@@ -47,4 +47,7 @@ PORT = Port(
         "of the JAX translation, 4 Dec 2026), the best policy 500; the margin 25 is 5% of the best return (5.2% "
         "of the 479-point span from random to best)."
     ),
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES + (
+        ("cartpole.py", 'if self.kinematics_integrator == "euler":', "false", "the integrator is fixed when the reference is built: gymnasium.make gives 'euler'"),
+    )},
 )

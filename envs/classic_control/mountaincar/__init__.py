@@ -1,6 +1,6 @@
 """MountainCar-v0: Gymnasium's discrete mountain car, ported to JAX."""
 
-from envs.gym_reference import make_gym_reference
+from envs.gym_reference import GYM_UNREACHABLE_BRANCHES, make_gym_reference
 from envs.classic_control.mountaincar import reference
 from envs.spec import DrawSpec, Port, StateField
 
@@ -49,4 +49,5 @@ PORT = Port(
         "policy never reaches the goal (-200), the port's goal_policy (push with the velocity) scores -120 "
         "(measured: 200 episodes of the JAX translation, 4 Dec 2026); the margin 4 is 5% of that 80-point span."
     ),
+    extra={"unreachable_branches": GYM_UNREACHABLE_BRANCHES},
 )
