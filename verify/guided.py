@@ -38,8 +38,10 @@ from verify.landing import probe_actions
 from verify.properties import BOUNDARY_DRAWS, counterexample_code, edge_states
 from verify.reports.model import LevelResult
 
-PROBES = 2000  # reference steps the search may try
-SECONDS = 30.0  # and the time it may take
+# The search is bounded by its number of probes, so a verdict never depends on the machine's load; the time
+# limit only guards against a reference whose steps hang.
+PROBES = 1000  # reference steps the search may try
+SECONDS = 300.0
 POOL = 32  # harvested states the pool starts with
 NUDGES = (-0.1, -1e-2, -1e-3, -1e-6, 0.0, 1e-6, 1e-3, 1e-2, 0.1)
 
