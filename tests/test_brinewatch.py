@@ -77,6 +77,29 @@ def test_conformance_against_the_rust_translation(tmp_path):
 
 
 @pytest.mark.skipif(bool(NO_RUST), reason=NO_RUST or "-")
+def test_rust_game_reports_what_its_generator_drew():
+    """The games classes record their own draws for level D: the reset's two permutations, and per step the Gull
+    Swarm uniforms it took (NaN where a step took fewer than six)."""
+    from envs.rust_backend import make_rust_single
+    from envs.spec_games.brinewatch.reference import BASE_DECK
+
+    env = make_rust_single(get_port("brinewatch"), seed=3)
+    env.reset()
+    drawn, state = env.last_reset_draws(), env.get_state()
+    for p in (0, 1):
+        perm = drawn[f"deck{p}"].astype(int)
+        assert sorted(perm) == list(range(16)) and (state["deck"][p] == BASE_DECK[perm]).all()
+    state["hand"][0] = [8, 0, 0, 0, 0, 0]  # a Gull Swarm, two enemy units: three hits, each with a choice
+    state["tide"][0], state["turn"], state["keeper_hp"][:] = 2, 3, 20
+    state["board_card"][1], state["board_atk"][1], state["board_hp"][1] = [4, 4, 0, 0], [5, 5, 0, 0], [5, 5, 0, 0]
+    env.set_state(state)
+    env.step(1)
+    hits = env.last_step_draws()["gull_hits"]
+    assert np.isfinite(hits[:3]).all() and ((0 <= hits[:3]) & (hits[:3] < 1)).all() and np.isnan(hits[3:]).all()
+    assert int(env.get_state()["board_hp"][1].sum() + env.get_state()["keeper_hp"][1]) == 5 + 5 + 20 - 3
+
+
+@pytest.mark.skipif(bool(NO_RUST), reason=NO_RUST or "-")
 def test_rust_translation_passes_the_contract_and_interaction_levels():
     """L0 (the load check in a fresh process, metadata, spaces, env_checker, vector shapes, masks) and L2 (threads,
     batch independence, the vector env's auto-reset against single envs on the same streams: a game that draws while
