@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +112,7 @@ class CliAgent:
         remaining = self.usage.remaining_seconds(self.budget)
         timeout = self.command_timeout if remaining is None else max(1.0, min(self.command_timeout, remaining))
         self.log.event("command", argv=argv, prompt=prompt, timeout_s=timeout)
+        before = workspace_digest(self.workspace)
         try:
             result = run_command(argv, cwd=self.workspace.root, timeout=timeout,
                                  env=self.env_factory() if self.env_factory else None)
@@ -118,6 +121,7 @@ class CliAgent:
         self.log.event("command_result", returncode=result.returncode, timed_out=result.timed_out,
                        seconds=round(result.seconds, 3), output=head_tail(result.output, 8000))
         scrub_secrets(self.workspace, self.log)
+        record_external_edits(self.workspace, self.log, before)
         if result.timed_out:
             return AttemptResult(f"command timed out after {timeout:.0f} s (killed)")
         return AttemptResult(f"command exited {result.returncode}")
@@ -142,12 +146,15 @@ class ManualAgent:
         self.workspace, self.run_dir, self.log, self.system = workspace, Path(run_dir), log, system
         self.waiting = False
         self.prompts = 0
+        self.before: dict[str, str] = {}  # the workspace when the prompt went out (`workspace_digest`)
 
     def attempt(self, prompt: str) -> AttemptResult:
-        """Pause with the prompt written; resumed while waiting, the external agent's turn is over."""
+        """Pause with the prompt written; resumed while waiting, the external agent's turn is over (its edits are
+        logged as a replayable response)."""
         if self.waiting:
             self.waiting = False
             scrub_secrets(self.workspace, self.log)
+            record_external_edits(self.workspace, self.log, self.before)
             return AttemptResult("external agent done")
         self.prompts += 1
         text = f"{self.system}\n\n{prompt}" if self.prompts == 1 else prompt
@@ -156,13 +163,52 @@ class ManualAgent:
         kept.write_text(text)
         (self.workspace.root / "PROMPT.md").write_text(text)
         self.log.event("prompt_written", file=str(kept), prompt=prompt)
+        self.before = workspace_digest(self.workspace)
         self.waiting = True
         raise AgentPaused(f"waiting for the agent: act on {self.workspace.root / 'PROMPT.md'} (edit the files in "
                           f"{self.workspace.root}), then run `envport translate --resume {self.run_dir}`")
 
     def state(self) -> dict[str, Any]:
-        """What --resume needs: whether a prompt is out, and how many were written."""
-        return {"waiting": self.waiting, "prompts": self.prompts}
+        """What --resume needs: whether a prompt is out, how many were written, the workspace when it went out."""
+        return {"waiting": self.waiting, "prompts": self.prompts, "before": self.before}
+
+
+EXTERNAL_EDITS = "The external agent's edits between verification rounds, recorded as tool calls so the run replays."
+
+
+def workspace_digest(workspace: Workspace) -> dict[str, str]:
+    """sha256 of every workspace file the agent may have written (PROMPT.md and caches left out)."""
+    digest = {}
+    for rel in workspace.list():
+        path = workspace.root / rel
+        if rel != "PROMPT.md" and path.is_file() and not path.is_symlink():
+            digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def record_external_edits(workspace: Workspace, log: RunLog, before: dict[str, str]) -> list[str]:
+    """Log what an agent outside the tool protocol changed since `before` (a `workspace_digest`) as one assistant
+    response of `write_file` calls and a `submit`, the shape `--agent replay` re-runs; the files changed.
+
+    Files it deleted cannot be replayed (the tools only write) and are named in the response's text."""
+    after = workspace_digest(workspace)
+    changed = [rel for rel, sha in after.items() if before.get(rel) != sha]
+    deleted = sorted(set(before) - set(after))
+    calls = []
+    for number, rel in enumerate(changed, 1):
+        try:
+            content = log.redact((workspace.root / rel).read_text())
+        except UnicodeDecodeError:
+            deleted.append(f"{rel} (binary, not recorded)")
+            continue
+        calls.append({"id": f"external-{number}", "type": "function",
+                      "function": {"name": "write_file", "arguments": json.dumps({"path": rel, "content": content})}})
+    calls.append({"id": "external-submit", "type": "function",
+                  "function": {"name": "submit", "arguments": json.dumps({"summary": "external agent done"})}})
+    text = EXTERNAL_EDITS + (f" Deleted: {', '.join(deleted)}." if deleted else "")
+    log.event("response", message={"role": "assistant", "content": text, "tool_calls": calls}, model="external",
+              prompt_tokens=0, completion_tokens=0, cost=0.0, external=True)
+    return changed
 
 
 def scrub_secrets(workspace: Workspace, log: RunLog) -> None:

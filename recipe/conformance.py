@@ -9,9 +9,10 @@ The tests take their implementation from the fixture `make_env` this plugin prov
 (`python -m pytest -p recipe.conformance PKG/test_conformance.py`): a factory of fresh environments with the
 spec's interface (`reset`, `step`, `get_state`, `set_state`). Which implementation is chosen by two environment
 variables: `ENVPORT_CONFORMANCE_PACKAGE` (the port's package, importable) and `ENVPORT_CONFORMANCE` (`reference`,
-the default, or `jax`: the port's JAX translation behind `JaxFace`). Tests marked `reference_stream` depend on
-numpy's generator stream (a seed's exact numbers, a replaced `np_random`) and are skipped for a translation, whose
-random numbers come from JAX keys; the verifier's levels compare its randomness through the tape instead.
+the default; `jax`: the port's JAX translation behind `JaxFace`; `rust`: its Rust translation's Gymnasium face,
+`RustFace`). Tests marked `reference_stream` depend on numpy's generator stream (a seed's exact numbers, a replaced
+`np_random`) and are skipped for a translation, whose random numbers come from JAX keys or the Rust generator; the
+verifier's levels compare its randomness through the tape instead.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 PACKAGE_ENV = "ENVPORT_CONFORMANCE_PACKAGE"
 IMPLEMENTATION_ENV = "ENVPORT_CONFORMANCE"
 RESULTS_ENV = "ENVPORT_CONFORMANCE_RESULTS"  # where the plugin writes each test's outcome (JSON), when set
-IMPLEMENTATIONS = ("reference", "jax")
+IMPLEMENTATIONS = ("reference", "jax", "rust")
 
 _RULE = re.compile(r"(?<![A-Za-z0-9])R[-_]?(\d+)[._](\d+)(?!\d)")  # R-7.4, R7_4 (also inside test_R7_4_x)
 _SECTION_HEADING = re.compile(r"^#{1,3}\s*(\d+)\.?\s+\S", re.MULTILINE)
@@ -117,6 +118,26 @@ class JaxFace:
         return self
 
 
+def rust_face(port: Any):
+    """The port's Rust translation behind its Gymnasium face (`envs.rust_backend.RustEnv`: reset, step with
+    info["action_mask"], no auto-reset), with `get_state` / `set_state` over the port's state fields in their declared
+    dtypes, as the conformance tests use them."""
+    from envs.rust_backend import RustEnv
+
+    class RustFace(RustEnv):
+        def get_state(self) -> dict[str, np.ndarray]:
+            """The port's state fields, as numpy arrays of the declared dtypes."""
+            state = self.rust.get_state()
+            return {f.name: np.asarray(state[f.name]).astype(f.dtype) for f in self.port.state_fields}
+
+        def set_state(self, state: dict[str, Any]) -> None:
+            """Overwrite every state field (the Rust env takes them as int64 / bool arrays of the fields' shapes)."""
+            self.rust.set_state({f.name: np.asarray(state[f.name]).astype(np.int64 if f.kind == "int" else f.dtype)
+                                 .reshape(f.shape) for f in self.port.state_fields})
+
+    return RustFace(port)
+
+
 def load_port(package: str):
     """The PORT of an importable port package."""
     module = importlib.import_module(package)
@@ -126,12 +147,15 @@ def load_port(package: str):
 
 
 def make_implementation(package: str, implementation: str = "reference"):
-    """A factory of fresh environments: the port's reference (`make_reference`) or its JAX translation's face."""
+    """A factory of fresh environments: the port's reference (`make_reference`), its JAX translation's face or its
+    Rust translation's face."""
     if implementation not in IMPLEMENTATIONS:
         raise ValueError(f"{IMPLEMENTATION_ENV}={implementation!r}: choose one of {', '.join(IMPLEMENTATIONS)}")
     port = load_port(package)
     if implementation == "jax":
         return lambda: JaxFace(port)
+    if implementation == "rust":
+        return lambda: rust_face(port)
     return lambda: port.make_reference()
 
 

@@ -218,6 +218,7 @@ def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_d
     if kind == "manual":
         agent = ManualAgent(workspace, run_dir, log, prompting.system_prompt(task, tools=False))
         agent.waiting, agent.prompts = bool(state.agent.get("waiting")), int(state.agent.get("prompts", 0))
+        agent.before = dict(state.agent.get("before", {}))
         return agent
     if kind == "cli":
         agent = CliAgent(o.agent_cmd, workspace, log, usage, budget, prompting.system_prompt(task, tools=False),

@@ -30,3 +30,17 @@ def test_manual_agent_pauses_is_repaired_by_hand_and_promotes(tmp_path):
     assert (tmp_path / "out" / "jax_env.py").read_text() == CORRECT
     rows = json.loads((run / "summary.json").read_text())["rows"]
     assert [(r["phase"], r["passed"]) for r in rows] == [("translate", False), ("repair", True)]
+
+    # The edits made between rounds are in the trajectory as replayable responses: a replay of this run takes the
+    # same two rounds, the buggy try failing and the fix promoted, with no person and no model.
+    events = [json.loads(line) for line in (run / "trajectory.jsonl").read_text().splitlines()]
+    edits = [e for e in events if e["event"] == "response"]
+    assert len(edits) == 2 and all(e.get("external") for e in edits)
+    written = [json.loads(c["function"]["arguments"]) for c in edits[0]["message"]["tool_calls"] if c["function"]["name"] == "write_file"]
+    assert [w["path"] for w in written] == ["jax_env.py"] and written[0]["content"] == BUGGY
+    replay = translate(["cartpole", "--agent", "replay", "--replay", str(run), "--levels", "L1", "--examples", "10",
+                        "--optimise-rounds", "0", "--runs-dir", str(tmp_path / "replays"), "--output", str(tmp_path / "out2")])
+    assert replay.exit_code == 0, replay.output
+    replayed = json.loads((only_run(tmp_path / "replays") / "summary.json").read_text())["rows"]
+    assert [(r["phase"], r["passed"]) for r in replayed] == [("translate", False), ("repair", True)]
+    assert (tmp_path / "out2" / "jax_env.py").read_text() == CORRECT

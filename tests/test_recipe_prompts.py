@@ -58,6 +58,15 @@ def test_other_templates_render(tools):
     assert "level L1" in repair and "x: 1.0 != 2.0" in repair and "step_both(...)" in repair and "Iteration 3" in repair
     optimise = prompting.optimise_prompt(task, [{"batch_size": 32, "steps_per_second": 12345.0}], (32, 8192), tools)
     assert "| 32 | 12345 |" in optimise and "32, 8192" in optimise
+    assert "jax.vmap" in optimise and "rayon" not in optimise
+
+
+def test_optimise_prompt_speaks_of_the_target():
+    """A Rust run's optimisation prompt speaks of the Rust vector env, not of jax.vmap and lax.cond."""
+    task = task_for_port("cartpole", "rust")
+    optimise = prompting.optimise_prompt(task, [{"batch_size": 32, "steps_per_second": 12345.0}], (32,), False)
+    assert "rayon" in optimise and "no allocation" in optimise
+    assert "jax" not in optimise and "lax" not in optimise and "| 32 | 12345 |" in optimise
 
 
 def test_strict_undefined_raises():

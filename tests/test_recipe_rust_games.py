@@ -134,3 +134,28 @@ _, metrics = train_host(config, make_rust_vector(port, 8, seed=0), [0])
 assert (np.asarray(metrics["return_sum"]) >= 0).all()
 print("ok")
 """
+
+
+def test_L0_load_check_uses_the_classes_of_a_module_the_port_does_not_declare_yet():
+    """A new games module is verified with the port replaced to name its classes (recipe.verify_worker); L0's load
+    check runs in a fresh process and must load those classes too, not look them up in the registered port (which
+    has none: 'no Rust translation of pick')."""
+    from envs import get_port
+    from verify.contract import check_loads
+    from verify.rust_levels import check_rust_contract
+
+    problem = check_loads("pick", backend="rust")
+    assert problem is not None and "no Rust translation of pick" in problem
+    # any class of the installed build stands in for the module: what matters is that the given one is loaded
+    assert check_loads("pick", backend="rust", rust_classes=("CartPole", "CartPoleVec"),
+                       rust_source="src/classic_control/cartpole.rs") is None
+    calls = []
+
+    def loader(name, candidate=None, timeout=0.0, backend="jax", **rust):
+        calls.append((name, backend, rust))
+        return "stop here"
+
+    port = get_port("pick").replace(backends=("jax", "rust"), rust_classes=("Pick", "PickVec"), rust_source="src/games/pick.rs")
+    result = check_rust_contract(port, loader=loader)
+    assert calls == [("pick", "rust", {"rust_classes": ("Pick", "PickVec"), "rust_source": "src/games/pick.rs"})]
+    assert result.failures == [{"check": "import", "message": "stop here"}]

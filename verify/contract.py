@@ -39,14 +39,18 @@ class LoadProblem(str):
 
 
 def check_loads(
-    port_name: str, candidate: str | None = None, timeout: float = IMPORT_TIMEOUT_S, backend: str = "jax"
+    port_name: str, candidate: str | None = None, timeout: float = IMPORT_TIMEOUT_S, backend: str = "jax",
+    rust_classes: tuple[str, str] | None = None, rust_source: str | None = None,
 ) -> LoadProblem | None:
     """Import the translation in a fresh interpreter and take one reset and step, with a time limit.
 
-    Returns the problem (a string), or None when it loads and steps.
+    `rust_classes` / `rust_source`: the Rust classes to load where the registered port does not declare them yet (a
+    new games module under verification). Returns the problem (a string), or None when it loads and steps.
     """
     cmd = [sys.executable, "-m", "verify.smoke", port_name, "--backend", backend]
     cmd += ["--candidate", candidate] if candidate else []
+    cmd += ["--rust-classes", ",".join(rust_classes)] if rust_classes else []
+    cmd += ["--rust-source", rust_source] if rust_source else []
     what = candidate or f"the {backend} translation of {port_name}"
     proc = run_command(cmd, timeout=timeout, stderr="separate", env=child_env())
     if proc.timed_out:

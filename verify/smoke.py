@@ -17,12 +17,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("port")
     parser.add_argument("--candidate", default=None)
     parser.add_argument("--backend", default="jax", choices=("jax", "rust"))
+    parser.add_argument("--rust-classes", help="SINGLE,VEC: the classes of a games module the port does not declare yet")
+    parser.add_argument("--rust-source", help="that module's path inside rust_envs/")
     args = parser.parse_args(argv)
     if args.backend == "rust":
         from envs import get_port
         from envs.rust_backend import make_rust_single
 
-        env = make_rust_single(get_port(args.port))
+        port = get_port(args.port)
+        if args.rust_classes:
+            backends = port.backends if "rust" in port.backends else (*port.backends, "rust")
+            port = port.replace(backends=backends, rust_classes=tuple(args.rust_classes.split(",")),
+                                rust_source=args.rust_source)
+        env = make_rust_single(port)
         env.reset(0)
         env.step(env.action_space[1] - 1 if env.action_space[0] == "discrete" else __import__("numpy").zeros(1, "float32"))
         print("ok")

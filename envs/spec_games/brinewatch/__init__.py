@@ -73,4 +73,9 @@ PORT = Port(
     reward_tolerance=Tolerance("exact"),
     action_mask=True,
     canonical_state=_running,
+    # The Rust translation: a module of the games family, written through `envport translate --to rust --agent manual`
+    # (docs/runs/brinewatch/, the rust run).
+    backends=("jax", "rust"),
+    rust_classes=("Brinewatch", "BrinewatchVec"),
+    rust_source="src/games/brinewatch.rs",
 )

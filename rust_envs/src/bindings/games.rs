@@ -27,6 +27,7 @@ use pyo3::types::{PyBool, PyDict};
 
 use super::common::{obs_to_py, panic_to_err, type_name, PyEnv};
 use super::minatar::{dict_to_values, parse_draws, values_to_dict, CheckedDraws, FieldInfo};
+use crate::draws::RecordingDraws;
 use crate::games::{check_game_values, placeholder, Game, RngDraws};
 use crate::rng::Rng;
 use crate::vector::ActionSpace;
@@ -82,6 +83,21 @@ pub(crate) struct GameSingle<G: Game> {
     rng: Rng,
     stream: u64,
     ready: bool,
+    /// What the last `reset()` / `step()` drew from the generator, per declared draw (NaN: not drawn).
+    reset_record: Vec<Vec<f64>>,
+    step_record: Vec<Vec<f64>>,
+}
+
+fn empty_record(decls: &[crate::games::DrawDecl]) -> Vec<Vec<f64>> {
+    decls.iter().map(|d| vec![f64::NAN; d.len]).collect()
+}
+
+fn record_to_dict<'py>(py: Python<'py>, decls: &[crate::games::DrawDecl], record: &[Vec<f64>]) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (decl, values) in decls.iter().zip(record) {
+        d.set_item(decl.name, PyArray1::from_slice(py, values))?;
+    }
+    Ok(d)
 }
 
 impl<G: Game> GameSingle<G>
@@ -90,7 +106,14 @@ where
 {
     pub(crate) fn new(seed: Option<u64>, stream: u64) -> Self {
         let rng = seed.map_or_else(Rng::from_entropy, |s| Rng::new(s, stream));
-        GameSingle { env: placeholder(), rng, stream, ready: false }
+        GameSingle {
+            env: placeholder(),
+            rng,
+            stream,
+            ready: false,
+            reset_record: empty_record(G::RESET_DRAWS),
+            step_record: empty_record(G::STEP_DRAWS),
+        }
     }
 
     pub(crate) fn action_space(&self) -> ActionSpace {
@@ -138,7 +161,9 @@ where
         if let Some(s) = seed {
             self.rng = Rng::new(s, self.stream);
         }
-        self.env.reset_with(&mut RngDraws(&mut self.rng));
+        let mut record = empty_record(G::RESET_DRAWS);
+        self.env.reset_with(&mut RecordingDraws { inner: RngDraws(&mut self.rng), record: &mut record });
+        self.reset_record = record;
         self.ready = true;
         obs_to_py(py, &self.env)
     }
@@ -159,8 +184,20 @@ where
     pub(crate) fn step<'py>(&mut self, py: Python<'py>, action: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyArrayDyn<G::Obs>>, f64, bool, bool)> {
         self.check_ready()?;
         let a = parse_action(action, self.action_space())?;
-        let (r, te, tr) = self.env.step_with(a, &mut RngDraws(&mut self.rng));
+        self.step_record.iter_mut().for_each(|values| values.fill(f64::NAN));
+        let record = &mut self.step_record;
+        let (r, te, tr) = self.env.step_with(a, &mut RecordingDraws { inner: RngDraws(&mut self.rng), record });
         Ok((obs_to_py(py, &self.env)?, r, te, tr))
+    }
+
+    /// What the last `reset()` drew from the env's generator (NaN: not drawn), for level D.
+    pub(crate) fn last_reset_draws<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        record_to_dict(py, G::RESET_DRAWS, &self.reset_record)
+    }
+
+    /// What the last `step()` drew from the env's generator (NaN: not drawn), for level D.
+    pub(crate) fn last_step_draws<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        record_to_dict(py, G::STEP_DRAWS, &self.step_record)
     }
 
     pub(crate) fn step_det<'py>(
@@ -212,6 +249,17 @@ macro_rules! games {
                         draws: &::pyo3::Bound<'py, ::pyo3::PyAny>,
                     ) -> ::pyo3::PyResult<(::pyo3::Bound<'py, ::numpy::PyArrayDyn<<$crate::games::$ty as $crate::vector::Env>::Obs>>, f64, bool, bool)> {
                         $crate::bindings::common::guard(|| self.core.step_det(py, action, draws))
+                    }
+
+                    /// What the last `reset()` drew from the env's generator (NaN: not drawn).
+                    fn last_reset_draws<'py>(&self, py: ::pyo3::Python<'py>) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::types::PyDict>> {
+                        $crate::bindings::common::guard(|| self.core.last_reset_draws(py))
+                    }
+
+                    /// What the last `step()` drew from the env's generator, per step draw (NaN: not
+                    /// drawn in that step; `step_det` leaves this unchanged).
+                    fn last_step_draws<'py>(&self, py: ::pyo3::Python<'py>) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::types::PyDict>> {
+                        $crate::bindings::common::guard(|| self.core.last_step_draws(py))
                     }
 
                     /// The legal actions of the current state (bool `(n,)`), `None` without a mask.

@@ -35,6 +35,8 @@ pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, GameFi
 pub mod dial;
 
 // THE LIST of game modules (one `pub mod` and one `pub use` per game).
+pub mod brinewatch;
+pub use brinewatch::Brinewatch;
 
 /// What a game adds to [`Env`]: the facts the Python classes show, and reset
 /// and step from any source of draws (its `Env::reset` / `Env::step` are these
