@@ -52,6 +52,25 @@ def _count(row):
     return jnp.sum(row != 0).astype(I32)
 
 
+def _cumsum(x):
+    """jnp.cumsum(x, axis=-1) of a short last axis, as a masked sum (XLA's CPU reduce-window is a slow loop)."""
+    n = x.shape[-1]
+    upto = jnp.arange(n)[:, None] <= jnp.arange(n)[None, :]  # [from, to]
+    return jnp.sum(jnp.where(upto, x[..., :, None], 0), axis=-2).astype(I32)
+
+
+def _argmax(x):
+    """jnp.argmax over the last axis (the first of equal maxima), from two plain reductions (no variadic reduce)."""
+    n = x.shape[-1]
+    return jnp.min(jnp.where(x == jnp.max(x, axis=-1, keepdims=True), jnp.arange(n), n), axis=-1).astype(I32)
+
+
+def _argmin(x):
+    """jnp.argmin over the last axis (the first of equal minima), as `_argmax`."""
+    n = x.shape[-1]
+    return jnp.min(jnp.where(x == jnp.min(x, axis=-1, keepdims=True), jnp.arange(n), n), axis=-1).astype(I32)
+
+
 def _pick(row, i):
     """row[i] for a 1-D row and an integer array i already inside it, as a one-hot select and sum.
 
@@ -61,7 +80,7 @@ def _pick(row, i):
     hit = jnp.arange(row.shape[0]) == jnp.asarray(i)[..., None]
     if row.dtype == jnp.bool_:
         return jnp.any(hit & row, axis=-1)
-    return jnp.sum(jnp.where(hit, row, jnp.zeros((), row.dtype)), axis=-1)
+    return jnp.sum(jnp.where(hit, row, jnp.zeros((), row.dtype)), axis=-1).astype(row.dtype)
 
 
 def _draw(s: State, p: int) -> State:
@@ -117,7 +136,7 @@ def _gull_swarm(s: State, p: int, u, used):
         k = n + 1
         t = jnp.where(k >= 2, uniform_index(_pick(u, jnp.minimum(used, GULL_DRAWS - 1)), 0, k), 0).astype(I32)
         used = used + (k >= 2).astype(I32)
-        chosen = live & (jnp.cumsum(live) - 1 == t)
+        chosen = live & (_cumsum(live) - 1 == t)
         s = s.replace(board_hp=s.board_hp.at[e].add(-chosen.astype(I32)),
                       keeper_hp=s.keeper_hp.at[e].add(jnp.where(t >= n, -1, 0)))
         return s, used
@@ -184,7 +203,7 @@ def _remove_defeated(s: State) -> State:
     stable argsort computes the same order but costs several times more under vmap on the CPU.
     """
     keep = (s.board_card != 0) & (s.board_hp > 0)
-    dest = jnp.cumsum(keep, axis=1) - 1
+    dest = _cumsum(keep) - 1
     move = keep[:, :, None] & (dest[:, :, None] == jnp.arange(4)[None, None, :])  # [player, from, to]
 
     def pack(field):
@@ -210,9 +229,9 @@ def _opponent_target(s: State, i):
     a, h = _pick(s.board_atk[1], i), _pick(s.board_hp[1], i)
     slots = jnp.arange(4)
     guard = s.board_card[0] == SHELL
-    weakest_guard = jnp.argmin(jnp.where(guard, s.board_hp[0] * 8 + slots, 10_000))
+    weakest_guard = _argmin(jnp.where(guard, s.board_hp[0] * 8 + slots, 10_000))
     trades = (slots < _count(s.board_card[0])) & (s.board_hp[0] <= a) & (s.board_atk[0] < h)
-    best_trade = jnp.argmax(jnp.where(trades, s.board_atk[0] * 8 - slots, -10_000))
+    best_trade = _argmax(jnp.where(trades, s.board_atk[0] * 8 - slots, -10_000))
     return jnp.where(guard.any(), weakest_guard,
                      jnp.where(s.keeper_hp[0] <= a, 4, jnp.where(trades.any(), best_trade, 4))).astype(I32)
 
@@ -224,15 +243,15 @@ def _opponent_action(s: State):
 
     def playable(card):
         present = in_hand & (cards == card)
-        return present.any() & (COST[card] <= tide), jnp.argmax(present).astype(I32)
+        return present.any() & (COST[card] <= tide), _argmax(present)
 
     (o1_ok, harpoon), (o2_ok, surge) = playable(HARPOON), playable(SURGE)
     (o4_ok, chart), (o5_ok, gulls) = playable(CHART), playable(GULLS)
     cost = _pick(COST, cards)
     units = in_hand & (cards >= 1) & (cards <= 4) & (cost <= tide)
-    best_unit = jnp.argmax(jnp.where(units, cost * 8 - slots, -10_000)).astype(I32)
+    best_unit = _argmax(jnp.where(units, cost * 8 - slots, -10_000))
     ready = (jnp.arange(4) < _count(s.board_card[1])) & (s.board_ready[1] == 1)
-    i = jnp.argmax(ready).astype(I32)
+    i = _argmax(ready)
     conditions = jnp.array([
         o1_ok & (s.keeper_hp[0] <= 3),
         o2_ok & (_count(s.board_card[0]) >= 2),
@@ -244,7 +263,7 @@ def _opponent_action(s: State):
     ])
     actions = jnp.array([1 + harpoon, 1 + surge, 1 + best_unit, 1 + chart, 1 + gulls, 1 + harpoon,
                          7 + 5 * i + _opponent_target(s, i)], I32)
-    return jnp.where(conditions.any(), _pick(actions, jnp.argmax(conditions)), 0)
+    return jnp.where(conditions.any(), _pick(actions, _argmax(conditions)), 0)
 
 
 def _end_turn(s: State, u):
@@ -270,6 +289,20 @@ def _end_turn(s: State, u):
     return s, truncated
 
 
+def _permutation16(key):
+    """`jax_random.permutation(key, 16)` exactly (the stable argsort of 16 random words), without a sort.
+
+    Word i's rank is the number of words below it plus the equal ones before it (a stable sort's position); the
+    permutation is that rank's inverse. 256 comparisons fuse into the step; XLA's CPU sort, which every step runs
+    twice for the auto-reset's decks, is a slow loop per row.
+    """
+    w = jax_random.bits(key, (16,))
+    i = jnp.arange(16)
+    before = (w[None, :] < w[:, None]) | ((w[None, :] == w[:, None]) & (i[None, :] < i[:, None]))  # [i, j]: j before i
+    rank = jnp.sum(before, axis=1).astype(I32)
+    return jnp.sum(jnp.where(rank[None, :] == i[:, None], i[None, :], 0), axis=1).astype(I32)
+
+
 class Brinewatch(JaxEnv):
     """gymnax-style Brinewatch (player 0 against the scripted player 1), with its legal-action mask."""
 
@@ -282,7 +315,7 @@ class Brinewatch(JaxEnv):
 
     def sample_reset_draws(self, key, params):
         k0, k1 = jax_random.split(key)
-        return {"deck0": jax_random.permutation(k0, 16), "deck1": jax_random.permutation(k1, 16)}
+        return {"deck0": _permutation16(k0), "deck1": _permutation16(k1)}
 
     def sample_step_draws(self, key, state, params):
         return {"gull_hits": jax_random.uniform(key, (GULL_DRAWS,))}
