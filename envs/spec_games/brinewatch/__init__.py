@@ -75,9 +75,9 @@ PORT = Port(
     canonical_state=_running,
     policy_transfer_margin=0.1,
     policy_transfer_reason=(
-        "an episode returns +1 (win), 0 (draw or truncation) or -1 (loss), so the mean return is wins minus losses "
-        "per episode: uniformly random legal play scores about -0.98 (1% wins), masked PPO's greedy policy about "
-        "+0.66 (82% wins, 16% losses; docs/ppo.md); 0.1 is 5% of the whole -1..+1 range (6% of that span), five "
-        "wins in a hundred games, well above the noise of 10 seeds x 100 episodes (about 0.06 at 80% wins)"
+        "Return: +1 a win, 0 a draw or the turn-18 truncation, -1 a loss, so the mean return is wins minus losses per "
+        "game. Uniformly random legal play scores about -0.98 (1% wins), masked PPO's greedy policy +0.66 (82% wins, "
+        "16% losses: docs/ppo.md, 5 Dec 2026); the margin 0.1 is 5% of the -1..+1 range (6% of the span from random "
+        "to PPO), five games in a hundred, above the noise of 10 seeds x 100 episodes (about 0.06 at 80% wins)."
     ),
 )
