@@ -79,3 +79,21 @@ def evaluate_host(config: PPOConfig, params, vec_env, episodes: int, seed: int =
     else:
         raise RuntimeError(f"some episodes did not end within {max_steps} steps")
     return total.reshape(num, episodes)
+
+
+def game_outcomes(returns: np.ndarray) -> dict | None:
+    """Wins, draws and losses of a game whose episodes return exactly +1, 0 or -1, or None for any other returns.
+
+    A win is an episode whose return is +1 (for a game that rewards only its end, the final reward +1). The win
+    rate's 95% interval is Wilson's score interval over all episodes of all seeds (it stays inside [0, 1] and holds
+    near 0 and 1, where the normal approximation does not).
+    """
+    r = np.asarray(returns, np.float64).ravel()
+    if r.size == 0 or not np.isin(r, (-1.0, 0.0, 1.0)).all():
+        return None
+    n, wins = r.size, int((r == 1.0).sum())
+    z, p = 1.959963984540054, wins / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return {"episodes": n, "wins": wins, "draws": int((r == 0.0).sum()), "losses": int((r == -1.0).sum()),
+            "win_rate": p, "win_rate_ci95": [max(0.0, centre - half), min(1.0, centre + half)]}

@@ -14,7 +14,7 @@ from ppo.training import TrainResult
 def write_outputs(port, result: TrainResult, out_dir: Path, eval_episodes: int) -> tuple[dict[str, Any], np.ndarray]:
     """Write curve.csv, curve.png, policy.msgpack, policy.json and summary.json; (summary, evaluation returns (seeds, episodes))."""
     from ppo.curves import plot_curves, write_curve_csv
-    from ppo.evaluate import evaluate_host, evaluate_jax
+    from ppo.evaluate import evaluate_host, evaluate_jax, game_outcomes
     from ppo.policy_io import save_policy
     from ppo.vector_envs import make_host_vector
 
@@ -36,5 +36,8 @@ def write_outputs(port, result: TrainResult, out_dir: Path, eval_episodes: int) 
         "final_training_return": result.final_returns().tolist(),
         "evaluation": {"episodes_per_seed": eval_episodes, "policy": "greedy", "mean_return": evaluation.mean(axis=1).tolist()},
     }
+    outcomes = game_outcomes(evaluation)
+    if outcomes is not None:  # a game scored +1 / 0 / -1 per episode: wins, draws, losses and the win rate
+        summary["evaluation"]["outcomes"] = outcomes
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary, evaluation

@@ -89,3 +89,17 @@ def test_host_ppo_samples_only_legal_actions_and_learns():
     one_update = PPOConfig(num_envs=8, num_steps=20, total_timesteps=160, num_minibatches=4, hidden=(32, 32))
     train_host(one_update, gymnasium.vector.SyncVectorEnv([NoMask] * 8, autoreset_mode=AutoresetMode.SAME_STEP), [0])
     assert MaskedPickGym.illegal_taken > 20
+
+
+def test_game_outcomes_count_wins_draws_losses_with_a_wilson_interval():
+    from ppo.evaluate import game_outcomes
+
+    returns = np.array([[1.0] * 60 + [0.0] * 10 + [-1.0] * 30, [1.0] * 40 + [-1.0] * 60])
+    out = game_outcomes(returns)
+    assert (out["episodes"], out["wins"], out["draws"], out["losses"]) == (200, 100, 10, 90)
+    assert out["win_rate"] == 0.5
+    low, high = out["win_rate_ci95"]
+    assert abs(low - 0.4314) < 1e-3 and abs(high - 0.5686) < 1e-3  # Wilson's interval for 100 of 200
+    assert game_outcomes(np.ones(5))["win_rate_ci95"][1] == 1.0 and game_outcomes(np.ones(5))["win_rate_ci95"][0] > 0.5
+    # returns that are not a game's +1 / 0 / -1 have no outcomes
+    assert game_outcomes(np.array([1.0, 0.5, -1.0])) is None and game_outcomes(np.array([[200.0, 500.0]])) is None

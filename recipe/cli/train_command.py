@@ -101,7 +101,7 @@ def _write_outputs(port, result, out_dir: Path, eval_episodes: int) -> None:
 
     from ppo.outputs import write_outputs
 
-    _, evaluation = write_outputs(port, result, out_dir, eval_episodes)
+    summary, evaluation = write_outputs(port, result, out_dir, eval_episodes)
     final = result.final_returns()
     info(
         f"{port.name} {result.backend}: {len(result.seeds)} seed(s), {result.env_steps:,} steps in {result.train_seconds:.1f} s "
@@ -109,4 +109,9 @@ def _write_outputs(port, result, out_dir: Path, eval_episodes: int) -> None:
         f"final training return {np.nanmean(final):.1f}; greedy evaluation {evaluation.mean():.1f} "
         f"(per seed {', '.join(f'{v:.0f}' for v in evaluation.mean(axis=1))})"
     )
+    outcomes = summary["evaluation"].get("outcomes")
+    if outcomes:
+        low, high = outcomes["win_rate_ci95"]
+        info(f"greedy evaluation: {outcomes['wins']} wins, {outcomes['draws']} draws, {outcomes['losses']} losses in "
+             f"{outcomes['episodes']} episodes: win rate {outcomes['win_rate']:.1%} (95% CI {low:.1%} to {high:.1%})")
     info(f"wrote {out_dir}/: curve.csv, curve.png, policy.msgpack, policy.json, summary.json")

@@ -52,11 +52,42 @@ def _count(row):
     return jnp.sum(row != 0).astype(I32)
 
 
+def _cumsum(x):
+    """jnp.cumsum(x, axis=-1) of a short last axis, as a masked sum (XLA's CPU reduce-window is a slow loop)."""
+    n = x.shape[-1]
+    upto = jnp.arange(n)[:, None] <= jnp.arange(n)[None, :]  # [from, to]
+    return jnp.sum(jnp.where(upto, x[..., :, None], 0), axis=-2).astype(I32)
+
+
+def _argmax(x):
+    """jnp.argmax over the last axis (the first of equal maxima), from two plain reductions (no variadic reduce)."""
+    n = x.shape[-1]
+    return jnp.min(jnp.where(x == jnp.max(x, axis=-1, keepdims=True), jnp.arange(n), n), axis=-1).astype(I32)
+
+
+def _argmin(x):
+    """jnp.argmin over the last axis (the first of equal minima), as `_argmax`."""
+    n = x.shape[-1]
+    return jnp.min(jnp.where(x == jnp.min(x, axis=-1, keepdims=True), jnp.arange(n), n), axis=-1).astype(I32)
+
+
+def _pick(row, i):
+    """row[i] for a 1-D row and an integer array i already inside it, as a one-hot select and sum.
+
+    Under vmap every per-environment index would be a gather (and every indexed update a scatter); on the CPU these
+    cost several times as much as the elementwise form, which fuses with the rest of the step.
+    """
+    hit = jnp.arange(row.shape[0]) == jnp.asarray(i)[..., None]
+    if row.dtype == jnp.bool_:
+        return jnp.any(hit & row, axis=-1)
+    return jnp.sum(jnp.where(hit, row, jnp.zeros((), row.dtype)), axis=-1).astype(row.dtype)
+
+
 def _draw(s: State, p: int) -> State:
     """R-7.1."""
     empty = s.deck_pos[p] >= 16
     fatigue = s.fatigue[p] + 1
-    card = s.deck[p, jnp.clip(s.deck_pos[p], 0, 15)]
+    card = _pick(s.deck[p], jnp.clip(s.deck_pos[p], 0, 15))
     n = _count(s.hand[p])
     row = jnp.where((jnp.arange(6) == n) & (n < 6), card, s.hand[p])
     return s.replace(
@@ -88,7 +119,7 @@ def legal_actions(s: State, p: int):
     """R-5.2 for player p: 27 booleans."""
     cards = s.hand[p]
     unit = (cards >= 1) & (cards <= 4)
-    play = (jnp.arange(6) < _count(cards)) & (COST[cards] <= s.tide[p]) & (~unit | (_count(s.board_card[p]) < 4))
+    play = (jnp.arange(6) < _count(cards)) & (_pick(COST, cards) <= s.tide[p]) & (~unit | (_count(s.board_card[p]) < 4))
     attacker = (jnp.arange(4) < _count(s.board_card[p])) & (s.board_ready[p] == 1)
     attack = (attacker[:, None] & _targets(s, p)[None, :]).reshape(20)
     return jnp.concatenate([jnp.array([True]), play, attack])
@@ -103,21 +134,21 @@ def _gull_swarm(s: State, p: int, u, used):
         live = (s.board_card[e] != 0) & (s.board_hp[e] > 0)
         n = jnp.sum(live).astype(I32)
         k = n + 1
-        t = jnp.where(k >= 2, uniform_index(u[jnp.minimum(used, GULL_DRAWS - 1)], 0, k), 0).astype(I32)
+        t = jnp.where(k >= 2, uniform_index(_pick(u, jnp.minimum(used, GULL_DRAWS - 1)), 0, k), 0).astype(I32)
         used = used + (k >= 2).astype(I32)
-        chosen = live & (jnp.cumsum(live) - 1 == t)
+        chosen = live & (_cumsum(live) - 1 == t)
         s = s.replace(board_hp=s.board_hp.at[e].add(-chosen.astype(I32)),
                       keeper_hp=s.keeper_hp.at[e].add(jnp.where(t >= n, -1, 0)))
         return s, used
 
-    return lax.fori_loop(0, 3, hit, (s, used))
+    return lax.fori_loop(0, 3, hit, (s, used), unroll=True)
 
 
 def _play(s: State, p: int, slot, u, used):
     """R-7.3 and the card effects."""
     e = 1 - p
-    card = s.hand[p, slot]
-    s = s.replace(tide=s.tide.at[p].add(-COST[card]))
+    card = _pick(s.hand[p], slot)
+    s = s.replace(tide=s.tide.at[p].add(-_pick(COST, card)))
     idx = jnp.arange(6)
     shifted = jnp.where(idx < slot, s.hand[p], jnp.where(idx < 5, s.hand[p, jnp.minimum(idx + 1, 5)], 0))
     s = s.replace(hand=s.hand.at[p].set(shifted))
@@ -129,8 +160,8 @@ def _play(s: State, p: int, slot, u, used):
         m = _count(s.board_card[p])
         at = jnp.arange(4) == m
         s = s.replace(board_card=s.board_card.at[p].set(jnp.where(at, card, s.board_card[p])),
-                      board_atk=s.board_atk.at[p].set(jnp.where(at, ATTACK[card], s.board_atk[p])),
-                      board_hp=s.board_hp.at[p].set(jnp.where(at, HEALTH[card], s.board_hp[p])),
+                      board_atk=s.board_atk.at[p].set(jnp.where(at, _pick(ATTACK, card), s.board_atk[p])),
+                      board_hp=s.board_hp.at[p].set(jnp.where(at, _pick(HEALTH, card), s.board_hp[p])),
                       board_ready=s.board_ready.at[p].set(jnp.where(at, (card == EEL).astype(I32), s.board_ready[p])))
         heal = jnp.minimum(20, s.keeper_hp[p] + 2)
         return s.replace(keeper_hp=s.keeper_hp.at[p].set(jnp.where(card == KELP, heal, s.keeper_hp[p]))), used
@@ -152,26 +183,31 @@ def _play(s: State, p: int, slot, u, used):
 
 
 def _attack(s: State, p: int, i, j) -> State:
-    """R-7.5."""
+    """R-7.5: attacker slot i (0-3) hits target j (enemy slot 0-3, or 4: the keeper); a unit hit strikes back."""
     e = 1 - p
-    a = s.board_atk[p, i]
+    slots = jnp.arange(4)
+    at_i, at_j = slots == i, slots == j  # j == 4 (the keeper) is no slot
+    a = _pick(s.board_atk[p], i)
+    back = _pick(s.board_atk[e], jnp.minimum(j, 3))
     keeper = j == 4
-    jj = jnp.minimum(j, 3)
-    hit_e = jnp.where(keeper, 0, a)
-    hit_p = jnp.where(keeper, 0, s.board_atk[e, jj])
     return s.replace(keeper_hp=s.keeper_hp.at[e].add(jnp.where(keeper, -a, 0)),
-                     board_hp=s.board_hp.at[e, jj].add(-hit_e).at[p, i].add(-hit_p),
-                     board_ready=s.board_ready.at[p, i].set(0))
+                     board_hp=s.board_hp.at[e].add(jnp.where(at_j, -a, 0))
+                                        .at[p].add(jnp.where(at_i & ~keeper, -back, 0)),
+                     board_ready=s.board_ready.at[p].set(jnp.where(at_i, 0, s.board_ready[p])))
 
 
 def _remove_defeated(s: State) -> State:
-    """R-7.6: survivors packed left in order, on both boards."""
+    """R-7.6: survivors packed left in order, on both boards.
+
+    Packed by a one-hot scatter (survivor i goes to slot "survivors before it"), elementwise over 4 x 4 slots: a
+    stable argsort computes the same order but costs several times more under vmap on the CPU.
+    """
     keep = (s.board_card != 0) & (s.board_hp > 0)
-    order = jnp.argsort(~keep, axis=1, stable=True)
-    kept = jnp.take_along_axis(keep, order, axis=1)
+    dest = _cumsum(keep) - 1
+    move = keep[:, :, None] & (dest[:, :, None] == jnp.arange(4)[None, None, :])  # [player, from, to]
 
     def pack(field):
-        return jnp.where(kept, jnp.take_along_axis(field, order, axis=1), 0)
+        return jnp.sum(jnp.where(move, field[:, :, None], 0), axis=1).astype(I32)
 
     return s.replace(board_card=pack(s.board_card), board_atk=pack(s.board_atk), board_hp=pack(s.board_hp),
                      board_ready=pack(s.board_ready))
@@ -190,12 +226,12 @@ def _resolve(s: State, p: int, a, u, used):
 
 def _opponent_target(s: State, i):
     """Section 9, O7a-d."""
-    a, h = s.board_atk[1, i], s.board_hp[1, i]
+    a, h = _pick(s.board_atk[1], i), _pick(s.board_hp[1], i)
     slots = jnp.arange(4)
     guard = s.board_card[0] == SHELL
-    weakest_guard = jnp.argmin(jnp.where(guard, s.board_hp[0] * 8 + slots, 10_000))
+    weakest_guard = _argmin(jnp.where(guard, s.board_hp[0] * 8 + slots, 10_000))
     trades = (slots < _count(s.board_card[0])) & (s.board_hp[0] <= a) & (s.board_atk[0] < h)
-    best_trade = jnp.argmax(jnp.where(trades, s.board_atk[0] * 8 - slots, -10_000))
+    best_trade = _argmax(jnp.where(trades, s.board_atk[0] * 8 - slots, -10_000))
     return jnp.where(guard.any(), weakest_guard,
                      jnp.where(s.keeper_hp[0] <= a, 4, jnp.where(trades.any(), best_trade, 4))).astype(I32)
 
@@ -207,14 +243,15 @@ def _opponent_action(s: State):
 
     def playable(card):
         present = in_hand & (cards == card)
-        return present.any() & (COST[card] <= tide), jnp.argmax(present).astype(I32)
+        return present.any() & (COST[card] <= tide), _argmax(present)
 
     (o1_ok, harpoon), (o2_ok, surge) = playable(HARPOON), playable(SURGE)
     (o4_ok, chart), (o5_ok, gulls) = playable(CHART), playable(GULLS)
-    units = in_hand & (cards >= 1) & (cards <= 4) & (COST[cards] <= tide)
-    best_unit = jnp.argmax(jnp.where(units, COST[cards] * 8 - slots, -10_000)).astype(I32)
+    cost = _pick(COST, cards)
+    units = in_hand & (cards >= 1) & (cards <= 4) & (cost <= tide)
+    best_unit = _argmax(jnp.where(units, cost * 8 - slots, -10_000))
     ready = (jnp.arange(4) < _count(s.board_card[1])) & (s.board_ready[1] == 1)
-    i = jnp.argmax(ready).astype(I32)
+    i = _argmax(ready)
     conditions = jnp.array([
         o1_ok & (s.keeper_hp[0] <= 3),
         o2_ok & (_count(s.board_card[0]) >= 2),
@@ -226,7 +263,7 @@ def _opponent_action(s: State):
     ])
     actions = jnp.array([1 + harpoon, 1 + surge, 1 + best_unit, 1 + chart, 1 + gulls, 1 + harpoon,
                          7 + 5 * i + _opponent_target(s, i)], I32)
-    return jnp.where(conditions.any(), actions[jnp.argmax(conditions)], 0)
+    return jnp.where(conditions.any(), _pick(actions, _argmax(conditions)), 0)
 
 
 def _end_turn(s: State, u):
@@ -252,6 +289,20 @@ def _end_turn(s: State, u):
     return s, truncated
 
 
+def _permutation16(key):
+    """`jax_random.permutation(key, 16)` exactly (the stable argsort of 16 random words), without a sort.
+
+    Word i's rank is the number of words below it plus the equal ones before it (a stable sort's position); the
+    permutation is that rank's inverse. 256 comparisons fuse into the step; XLA's CPU sort, which every step runs
+    twice for the auto-reset's decks, is a slow loop per row.
+    """
+    w = jax_random.bits(key, (16,))
+    i = jnp.arange(16)
+    before = (w[None, :] < w[:, None]) | ((w[None, :] == w[:, None]) & (i[None, :] < i[:, None]))  # [i, j]: j before i
+    rank = jnp.sum(before, axis=1).astype(I32)
+    return jnp.sum(jnp.where(rank[None, :] == i[:, None], i[None, :], 0), axis=1).astype(I32)
+
+
 class Brinewatch(JaxEnv):
     """gymnax-style Brinewatch (player 0 against the scripted player 1), with its legal-action mask."""
 
@@ -264,7 +315,7 @@ class Brinewatch(JaxEnv):
 
     def sample_reset_draws(self, key, params):
         k0, k1 = jax_random.split(key)
-        return {"deck0": jax_random.permutation(k0, 16), "deck1": jax_random.permutation(k1, 16)}
+        return {"deck0": _permutation16(k0), "deck1": _permutation16(k1)}
 
     def sample_step_draws(self, key, state, params):
         return {"gull_hits": jax_random.uniform(key, (GULL_DRAWS,))}
@@ -284,7 +335,7 @@ class Brinewatch(JaxEnv):
     def _advance(self, s: State, action, u):
         """R-8.2: (state, reward, terminated, truncated)."""
         a = jnp.asarray(action).astype(I32)
-        legal = (a >= 0) & (a < N_ACTIONS) & legal_actions(s, 0)[jnp.clip(a, 0, N_ACTIONS - 1)]
+        legal = (a >= 0) & (a < N_ACTIONS) & _pick(legal_actions(s, 0), jnp.clip(a, 0, N_ACTIONS - 1))
         a = jnp.where(legal, a, 0)
         s, truncated = lax.cond(a != 0, lambda s: (_resolve(s, 0, a, u, jnp.asarray(0, I32))[0], jnp.asarray(False)),
                                 lambda s: _end_turn(s, u), s)
