@@ -76,8 +76,10 @@ def test_a_mutant_whose_step_never_returns_times_out_and_one_that_crashes_the_wo
     original = translation_source(CARTPOLE)
     step_line = "x = state.x + params.tau * state.x_dot"
     assert original.count(step_line) == 1
-    # A loop counting up from 0 while the count is not negative: XLA cannot remove it, and it never ends.
-    hanging = original.replace(step_line, "x = jax.lax.while_loop(lambda c: c[0] >= 0, lambda c: (c[0] + 1, c[1]), (0, state.x))[1] + params.tau * state.x_dot")
+    # A loop whose counter cycles through 0..6 while it is not negative, its result depending on the counter (a loop
+    # whose used output is loop-invariant is removed by XLA): XLA cannot count its trips, and it never ends
+    # (a counter that only grew would wrap to negative in int32, where L0's production build runs, and end in seconds).
+    hanging = original.replace(step_line, "x = jax.lax.while_loop(lambda c: c[0] >= 0, lambda c: ((c[0] + 1) % 7, c[1] + 0.0 * c[0]), (0, state.x))[1] + params.tau * state.x_dot")
     crashing = original + "\nimport os\nos._exit(3)\n"  # the worker process dies while importing the mutant
     mutants = [Mutant("H1", "hand", 80, "step never returns", "", hanging), Mutant("C1", "hand", 1, "worker crashes", "", crashing)]
     options = VerifyOptions(examples=30, episodes=3, policies=("uniform",))
