@@ -1,4 +1,4 @@
-"""Brinewatch, the port `envport create` made from ../shared/specs/brinewatch.md: its conformance tests pass against
+"""Brinewatch, the port `envport create` made from its specification (kept in its run folder as spec.md): its conformance tests pass against
 the reference and against the JAX and Rust translations' Gymnasium faces (the numpy-stream tests skipped there, with
 the reason); the Rust translation (`envport translate --to rust`, a games module) passes L0 and L2."""
 
@@ -31,7 +31,7 @@ NO_RUST = _rust_build_lacks_brinewatch()
 
 PACKAGE = "envs.spec_games.brinewatch"
 FOLDER = ROOT / "envs" / "spec_games" / "brinewatch"
-SPEC = ROOT.parent / "shared" / "specs" / "brinewatch.md"
+SPEC = ROOT / "docs" / "runs" / "brinewatch" / "brinewatch-create-20261204-232739" / "spec.md"  # the run's input, kept
 
 
 def conformance(implementation: str, tmp_path: Path, failures_expected: bool = False) -> dict:
@@ -110,7 +110,6 @@ def test_rust_translation_passes_the_contract_and_interaction_levels():
     assert {name: level.passed for name, level in report.levels.items()} == {"L0": True, "L2": True}, report.to_dict()
 
 
-@pytest.mark.skipif(not SPEC.is_file(), reason="the spec ../shared/specs/brinewatch.md is not in this checkout")
 def test_every_rule_of_the_spec_has_a_conformance_test():
     from recipe.conformance import named_rules
 
