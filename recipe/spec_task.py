@@ -123,10 +123,10 @@ class SpecVerifier:
         self.build_dir = self.out_dir.parent / "build"
 
     def time_limit(self) -> tuple[float, bool]:
-        """Seconds a check may take now, and whether the run's --timeout set it (as `Verifier.time_limit`)."""
-        from recipe.verification import Verifier
+        """Seconds a check may take now, and whether the run's --timeout set it."""
+        from recipe.verification import time_limit
 
-        return Verifier.time_limit(self)
+        return time_limit(self.settings.timeout, self.time_left())
 
     def fingerprint(self) -> str:
         """Hash of the files the agent owns."""

@@ -110,10 +110,7 @@ class Verifier:
 
     def time_limit(self) -> tuple[float, bool]:
         """Seconds a verification (or build, or measurement) may take now, and whether the run's --timeout set it."""
-        left = self.time_left()
-        if left is None or left >= self.settings.timeout:
-            return self.settings.timeout, False
-        return max(1.0, left), True
+        return time_limit(self.settings.timeout, self.time_left())
 
     def fingerprint(self) -> str:
         """Hash of the workspace files verification depends on."""
@@ -163,6 +160,14 @@ class Verifier:
         outcome["report_path"] = str(report_path)
         return outcome
 
+
+
+def time_limit(timeout: float, left: float | None) -> tuple[float, bool]:
+    """Seconds a step may take: its own `timeout`, or what is `left` of the run's --timeout when that is less (at least
+    1 s); and whether the run's budget set it."""
+    if left is None or left >= timeout:
+        return timeout, False
+    return max(1.0, left), True
 
 
 def rust_classes_args(task) -> list[str]:
