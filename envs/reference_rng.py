@@ -81,15 +81,17 @@ def held_objects(root: Any, depth: int = 3) -> list[Any]:
     generators themselves."""
     top = type(root).__module__.partition(".")[0]
     seen: list[Any] = []
+    seen_ids: set[int] = set()
 
     def visit(value: Any, level: int) -> None:
         if type(value) in (list, tuple) and len(value) <= 64 and level < depth:
             for item in value:  # players kept in a list, a game's piles of objects
                 visit(item, level)
             return
-        if any(value is s for s in seen) or type(value).__module__.partition(".")[0] != top:
+        if type(value).__module__.partition(".")[0] != top or id(value) in seen_ids:
             return
         seen.append(value)
+        seen_ids.add(id(value))
         if level < depth:
             for attr in list(getattr(value, "__dict__", {}).values()):
                 visit(attr, level + 1)
