@@ -147,10 +147,13 @@ class JaxEnv:
         state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), reset_state, next_state)
         # The observation of the state returned (not a select between two observations): a caller
         # that drops info['final_obs'] then computes one observation per step, not two.
-        info = {"final_obs": obs, "final_observation": obs}
-        if self.has_action_mask:
-            info["action_mask"] = self.action_mask(state_out, params)
+        info = {"final_obs": obs, "final_observation": obs, **self.step_info(next_state, state_out, params)}
         return self.get_obs(state_out, params), state_out, reward, terminated, truncated, info
+
+    def step_info(self, next_state, state_out, params) -> dict:
+        """What `step_det` adds to info besides the final observation, from the step's own next state (before an
+        auto-reset) and the state it returns: the mask of the state returned, for a masked port."""
+        return {"action_mask": self.action_mask(state_out, params)} if self.has_action_mask else {}
 
     def reset(self, key: jax.Array, params=None):
         """gymnax API: (obs, state) of a new episode."""
