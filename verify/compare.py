@@ -22,6 +22,9 @@ class StepOutcome:
     # The legal-action mask of the state returned (bool, one per discrete action), for ports with
     # Port.action_mask; None where the side did not report one.
     action_mask: np.ndarray | None = None
+    # A turn-based port's observation of every player, stacked in seat order (`observe_all`); None where the side
+    # did not report it (`obs` is the acting player's alone).
+    observations: np.ndarray | None = None
 
 
 @dataclass
@@ -136,13 +139,21 @@ def compare_outcomes(port: Port, expected: StepOutcome, actual: StepOutcome, wit
             differs(name, bool(getattr(expected, name)), bool(getattr(actual, name)), "exact", 0.0, 0.0, "exact")
     tol = port.obs_tolerance
     differs("obs", expected.obs, actual.obs, tol.rule, tol.rtol, tol.atol, _rule_text(tol))
+    # Every player's observation, where both sides reported it (hidden information must not leak into any seat's view).
+    if expected.observations is not None and actual.observations is not None:
+        e, a = np.asarray(expected.observations), np.asarray(actual.observations)
+        if e.shape != a.shape:
+            found.append(Mismatch("observations", e, a, "exact", detail=f"shape {a.shape}, want the reference's {e.shape}"))
+        else:
+            for player, (e_p, a_p) in enumerate(zip(e, a)):
+                differs(f"observations[{player}]", e_p, a_p, tol.rule, tol.rtol, tol.atol, _rule_text(tol))
     # A masked port's masks, where a side reported one (a comparison of written states alone has neither).
     if port.action_mask and (expected.action_mask is not None or actual.action_mask is not None):
         found += compare_masks(expected.action_mask, actual.action_mask)
     if port.extra.get("precision") == "float32" and _rounding_flip(port, found):
         return []
     # Outputs computed from the state (observation, mask) after the state's own fields, furthest outside tolerance first.
-    return sorted(found, key=lambda m: (m.field in ("obs", "action_mask"), -m.excess))
+    return sorted(found, key=lambda m: (m.field in ("obs", "action_mask") or m.field.startswith("observations"), -m.excess))
 
 
 def _rounding_flip(port: Port, found: list[Mismatch]) -> bool:

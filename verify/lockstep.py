@@ -41,16 +41,19 @@ class Lockstep:
         self._dtypes = [np.dtype(getattr(self.template, n).dtype) for n in self._names]
         self.masked = port.action_mask
         masked = self.masked
+        # A turn-based game (docs/design.md, section 9): both sides also report every player's observation.
+        self.turn_based = hasattr(self.env, "observe_all") and hasattr(self.ref, "observe_all")
+        every = self.env.observe_all if self.turn_based else lambda state, params: None
 
         def reset_with_mask(draws, params):
             obs, state = self.env.reset_det(draws, params)
-            return obs, state, self.env.action_mask(state, params) if masked else None
+            return obs, state, self.env.action_mask(state, params) if masked else None, every(state, params)
 
         def step_from_values(values, action, draws, params):
             state = self.template.replace(**dict(zip(self._names, values)))
             obs, nxt, reward, terminated, truncated = self.env.step_env_det(state, action, draws, params)
             mask = self.env.action_mask(nxt, params) if masked else None
-            return obs, [getattr(nxt, n) for n in self._names], reward, terminated, truncated, mask
+            return obs, [getattr(nxt, n) for n in self._names], reward, terminated, truncated, mask, every(nxt, params)
 
         self._reset_mask = jax.jit(reset_with_mask)
 
@@ -85,7 +88,8 @@ class Lockstep:
         with self._swap(self.ref, tape), _quiet(), self.measure():
             obs, info = self.ref.reset()
         tape.finish()
-        return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), action_mask=self._reference_mask(info))
+        return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), action_mask=self._reference_mask(info),
+                           observations=self._reference_observations())
 
     def reference_step(self, state: dict | None, action: Any, step_draws: dict) -> StepOutcome:
         """Step the reference (from `state` if given) with the translation's step draws."""
@@ -96,7 +100,11 @@ class Lockstep:
             obs, reward, terminated, truncated, info = self.ref.step(self.action_for_reference(action))
         tape.finish()
         return StepOutcome(np.asarray(obs), self.port.get_state(self.ref), float(reward), bool(terminated), bool(truncated),
-                           self._reference_mask(info))
+                           self._reference_mask(info), self._reference_observations())
+
+    def _reference_observations(self) -> np.ndarray | None:
+        """A turn-based reference's observation of every player (its face's `observe_all`); None otherwise."""
+        return np.asarray(self.ref.observe_all()) if self.turn_based else None
 
     def _reference_mask(self, info: Any) -> np.ndarray | None:
         """The reference's info['action_mask'] (a copy) for a masked port; None otherwise or where it has none."""
@@ -106,17 +114,18 @@ class Lockstep:
 
     # ----- translation side --------------------------------------------------
     def translation_reset(self, reset_draws: dict) -> StepOutcome:
-        obs, state, mask = self._reset_mask(reset_draws, self.params)
-        return StepOutcome(np.asarray(obs), self.state_to_dict(state), action_mask=None if mask is None else np.asarray(mask))
+        obs, state, mask, every = self._reset_mask(reset_draws, self.params)
+        return StepOutcome(np.asarray(obs), self.state_to_dict(state), action_mask=None if mask is None else np.asarray(mask),
+                           observations=None if every is None else np.asarray(every))
 
     def translation_step(self, state: dict, action: Any, draws: dict) -> StepOutcome:
         """One step of the translation without auto-reset, from a state dict."""
         values = [np.asarray(state[n], dt) for n, dt in zip(self._names, self._dtypes)]
         out = self._step_values(values, np.asarray(action), draws, self.params)
-        obs, next_values, reward, terminated, truncated, mask = jax.device_get(out)
+        obs, next_values, reward, terminated, truncated, mask, every = jax.device_get(out)
         return StepOutcome(
             np.asarray(obs), dict(zip(self._names, next_values)), float(reward), bool(terminated), bool(truncated),
-            None if mask is None else np.asarray(mask),
+            None if mask is None else np.asarray(mask), None if every is None else np.asarray(every),
         )
 
     def translation_steps(self, states: list[dict], actions: np.ndarray, draws: dict, pad_to: int) -> list[StepOutcome]:
@@ -127,12 +136,12 @@ class Lockstep:
         pad = lambda x: np.concatenate([x, np.repeat(x[-1:], pad_to - n, axis=0)]) if pad_to > n else x
         actions = pad(np.asarray(actions)[:n])
         draws = jax.tree.map(lambda x: pad(np.asarray(x)[:n]), draws)
-        obs, next_values, reward, terminated, truncated, mask = jax.device_get(
+        obs, next_values, reward, terminated, truncated, mask, every = jax.device_get(
             self._step_values_batch(values, actions, draws, self.params)
         )
         return [
             StepOutcome(obs[i], {name: v[i] for name, v in zip(self._names, next_values)}, float(reward[i]), bool(terminated[i]),
-                        bool(truncated[i]), None if mask is None else np.asarray(mask[i]))
+                        bool(truncated[i]), None if mask is None else np.asarray(mask[i]), None if every is None else np.asarray(every[i]))
             for i in range(n)
         ]
 
@@ -187,7 +196,14 @@ class RustLockstep(Lockstep):
         else:
             state = {k: np.asarray(np.nan if v is None else v) for k, v in self.rust.get_state().items()}
             obs = np.asarray(obs, np.float32)
-        return StepOutcome(obs, state, float(reward), bool(terminated), bool(truncated), self._rust_mask())
+        return StepOutcome(obs, state, float(reward), bool(terminated), bool(truncated), self._rust_mask(),
+                           self._rust_observations())
+
+    def _rust_observations(self) -> np.ndarray | None:
+        """A turn-based port's every-player observation from the Rust env (`observe_all()`), where it has one."""
+        if not self.turn_based or not hasattr(self.rust, "observe_all"):
+            return None
+        return np.array(self.rust.observe_all())
 
     def _rust_mask(self) -> np.ndarray | None:
         """A masked port's legal-action mask of the Rust env's current state: its `action_mask()` (the raw

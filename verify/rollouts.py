@@ -4,7 +4,11 @@ The translation runs every episode of a policy at once (vmap over episodes,
 lax.scan over steps, no auto-reset); the reference then replays each episode
 from the same reset draws, actions and step draws, and every step is compared.
 A failure names the policy, episode, step and field with both values and the
-steps before it.
+steps before it. A port may also declare agents that choose from the reference's
+own state (`Port.extra["policies"]`, RLCard's rule agents): L3 plays those games
+step by step (`agent_policies`). A turn-based translation's every-player
+observations (`observe_all`) are compared at every step where the reference
+reports them too.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, s
     def mask_of(state):
         return env.action_mask(state, params) if masked else None
 
+    turn_based = hasattr(env, "observe_all")  # a turn-based game: every player's observation too
+
     def one_episode(k):
         k_reset, k_run = jax.random.split(k)
         reset_draws = env.sample_reset_draws(k_reset, params)
@@ -60,12 +66,16 @@ def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, s
             }
             if masked:
                 out["action_mask"] = mask_of(state2)
+            if turn_based:
+                out["observations"] = env.observe_all(state2, params)
             return (obs2, state2, action), out
 
         _, traj = jax.lax.scan(body, (obs, state, first_action), jax.random.split(k_run, steps))
         run = {"reset_draws": reset_draws, "reset_obs": obs, "reset_state": state, "traj": traj}
         if masked:
             run["reset_action_mask"] = mask_of(state)
+        if turn_based:
+            run["reset_observations"] = env.observe_all(state, params)
         return run
 
     out = jax.jit(jax.vmap(one_episode))(jax.random.split(key, episodes))
@@ -116,6 +126,19 @@ def check_rollouts(
             lengths[name].append(length)
         if result.failures:
             break
+    # The port's own agents (an RLCard rule agent): they choose from the reference's state, so each game is played
+    # step by step, the translation stepping from its own state with the same actions and draws.
+    for a_index, (name, make_agent) in enumerate(agent_policies(port).items()):
+        if result.failures:
+            break
+        agent, lengths[name] = make_agent(), []
+        key = jax.random.PRNGKey(seed * 1000 + 500 + a_index)
+        for ep in range(episodes):
+            failure, length = _agent_episode(lock, agent, jax.random.fold_in(key, ep), result)
+            if failure is not None:
+                result.fail("rollout", failure.pop("message"), policy=name, episode=ep, **failure)
+                break
+            lengths[name].append(length)
     drift = result.data.get("free_running_divergence", [])
     if drift:
         result.notes.append(
@@ -182,6 +205,50 @@ def _replay_episode(lock: Lockstep, run: dict, ep: int, result: LevelResult) -> 
     return None, length
 
 
+def agent_policies(port) -> dict[str, Any]:
+    """The port's agent policies for L3 (`Port.extra["policies"]`): name -> a factory of `act(reference) -> action`,
+    an agent that reads the reference's own state (RLCard's rule agents), for the player to act."""
+    return dict(port.extra.get("policies", {}))
+
+
+def _agent_episode(lock: Lockstep, agent: Any, key: jax.Array, result: LevelResult) -> tuple[dict | None, int]:
+    """One game under `agent`: both sides reset from the translation's reset draws, then each step the agent picks
+    the action from the reference, the translation steps from its own last state with the translation's draws, and
+    the reference replays them; every step is compared. (failure or None, episode length)."""
+    port, env, params = lock.port, lock.env, lock.params
+    k_reset, k_run = jax.random.split(key)
+    reset_draws = jax.tree.map(np.asarray, env.sample_reset_draws(k_reset, params))
+    try:
+        expected = lock.reference_reset(reset_draws)
+    except TapeError as exc:
+        return {"message": f"reset: {exc}", "step": 0, "field": "draws"}, 0
+    actual = lock.translation_reset(reset_draws)
+    result.checks += 1
+    mismatches = compare_outcomes(port, expected, actual, with_step=False)
+    if mismatches:
+        return {"message": "after reset: " + "; ".join(m.describe() for m in mismatches), "step": 0,
+                "field": mismatches[0].field, "mismatches": [m.to_dict() for m in mismatches]}, 0
+    state = actual.state
+    for t in range(port.max_episode_steps):
+        action = np.asarray(agent(lock.ref), np.asarray(env.action_space(params).sample(k_reset)).dtype)
+        draws = lock.draws_for_state(jax.random.fold_in(k_run, t), state)
+        actual = lock.translation_step(state, action, draws)
+        try:
+            expected = lock.reference_step(None, action, draws["step"])
+        except TapeError as exc:
+            return {"message": f"step {t + 1}: {exc}", "step": t + 1, "field": "draws"}, t + 1
+        result.checks += 1
+        mismatches = compare_outcomes(port, expected, actual)
+        if mismatches:
+            return {"message": f"step {t + 1} (after action {action.tolist()}): " + "; ".join(m.describe() for m in mismatches),
+                    "step": t + 1, "field": mismatches[0].field, "mismatches": [m.to_dict() for m in mismatches],
+                    "state": {k: np.asarray(v).tolist() for k, v in state.items()}, "action": action.tolist()}, t + 1
+        if expected.terminated or expected.truncated:
+            return None, t + 1
+        state = actual.state
+    return None, port.max_episode_steps
+
+
 SERIES_BEFORE, SERIES_AFTER = 30, 10
 
 
@@ -194,13 +261,15 @@ def _value(outcome: StepOutcome, field: str) -> Any:
 def _translation_outcome(lock: Lockstep, run: dict, ep: int, step: int) -> StepOutcome:
     traj = run["traj"]
     if step == 0:
-        mask = run.get("reset_action_mask")
-        return StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep), action_mask=None if mask is None else mask[ep])
+        mask, every = run.get("reset_action_mask"), run.get("reset_observations")
+        return StepOutcome(run["reset_obs"][ep], _state_dict(lock, run["reset_state"], ep), action_mask=None if mask is None else mask[ep],
+                           observations=None if every is None else every[ep])
     t = step - 1
-    mask = traj.get("action_mask")
+    mask, every = traj.get("action_mask"), traj.get("observations")
     return StepOutcome(
         traj["obs"][ep, t], _state_dict(lock, traj["state"], ep, t), float(traj["reward"][ep, t]),
         bool(traj["terminated"][ep, t]), bool(traj["truncated"][ep, t]), None if mask is None else mask[ep, t],
+        None if every is None else every[ep, t],
     )
 
 

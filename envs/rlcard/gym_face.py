@@ -8,7 +8,9 @@ terms of the turn-based contract (`envs.turn_based.TurnBasedJaxEnv`), so the ver
 - `step(action)` lets the player to act take RLCard action id `action` (an illegal id does what RLCard does with
   it) and returns the next player's observation, the acting player's reward (its payoff when the game ends, else
   0), `terminated` when the game is over, `truncated` False, and the same info, `rewards` holding every player's;
-- the game does not auto-reset: a step after the end raises.
+- the game does not auto-reset: a step after the end raises;
+- `observe_all()` stacks every player's observation, as `TurnBasedJaxEnv.observe_all` does (the verifier compares
+  them at every step, not only the acting player's).
 
 `port_state(game_module)` gives a game's `get_state`/`set_state` for the port: the module's complete state plus
 `rewards`, every player's payoff once the game is over and zeros before (read from the game, ignored on write:
@@ -43,6 +45,10 @@ class TurnBasedGymEnv(gym.Env):
     def _info(self) -> dict[str, Any]:
         return {"action_mask": self.facade.legal_action_mask(), "current_player": self.facade.current_player,
                 "rewards": self.facade.rewards()}
+
+    def observe_all(self) -> np.ndarray:
+        """Every player's observation (RLCard's `state['obs']` of each seat), stacked in seat order."""
+        return np.stack([self.facade.observe(p) for p in range(self.num_players)])
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Deal a new game (`seed`: reseed RLCard's generator first)."""
