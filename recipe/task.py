@@ -221,16 +221,24 @@ def _package_name(name: str) -> str:
     return ident
 
 
-def _contract_sources() -> list[SourceFile]:
+def _contract_sources(turn_based: bool = False) -> list[SourceFile]:
     import envs.jax_env
     import envs.spaces
     import envs.spec
+    import envs.turn_based
 
-    return [
+    found = [
         _source_of(envs.jax_env, "envs.jax_env", "contract"),
         _source_of(envs.spaces, "envs.spaces", "contract"),
         _source_of(envs.spec, "envs.spec", "contract"),
     ]
+    # a turn-based game's translation subclasses TurnBasedJaxEnv (docs/design.md, section 9)
+    return found + [_source_of(envs.turn_based, "envs.turn_based", "contract")] if turn_based else found
+
+
+def _turn_based(port) -> bool:
+    """Whether the port's reference is a turn-based game of several players (its face reports `num_players`)."""
+    return hasattr(port.make_reference(), "num_players")
 
 
 RUST_FAMILY_DIR = "src/classic_control/"  # inside rust_envs/: the family (trait ClassicEnv in mod.rs) of the classic-control ports
@@ -301,7 +309,7 @@ def task_for_port(name: str, target: str) -> Task:
         sources += _rust_contract_sources(exclude=rust_file, family="games" if rust_file.startswith(RUST_GAMES_DIR) else "classic_control")
         metadata = {**port.summary(), "action_mask": bool(getattr(port, "action_mask", False))}
         return Task(port.name, target, port.reference_entry_point, True, class_name, package, sources, metadata, rust_file, bound)
-    sources += _contract_sources()
+    sources += _contract_sources(turn_based=_turn_based(port))
     return Task(port.name, target, port.reference_entry_point, True, _class_name(port, package), package, sources,
                 {**port.summary(), "action_mask": port.action_mask})
 
@@ -341,6 +349,15 @@ def _port_reference_modules(port) -> list[ModuleType]:
     except TaskError:  # a descriptive entry point: look at a live reference instead
         reference = port.make_reference()
         classes = reachable_classes(getattr(reference, "unwrapped", reference))
+        # a face over another package's env (RLCard's behind envs.rlcard's facade): that env's classes too
+        from envs.reference_rng import held_objects
+
+        for held in held_objects(getattr(reference, "unwrapped", reference), 2):
+            inner = getattr(held, "unwrapped", held)
+            if inner is not held and type(inner).__module__.partition(".")[0] != type(held).__module__.partition(".")[0]:
+                top = type(inner).__module__.partition(".")[0]
+                found = [base for c in reachable_classes(inner) for base in c.__mro__ if base.__module__.startswith(top + ".")]
+                classes += [c for c in dict.fromkeys(found) if c not in classes]
     modules: list[ModuleType] = []
     for cls in classes:
         modules += [m for m in reference_modules(cls) if m not in modules]
