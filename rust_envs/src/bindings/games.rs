@@ -20,7 +20,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use numpy::{PyArray1, PyArrayDyn};
+use numpy::{IntoPyArray, PyArray1, PyArrayDyn, PyArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
@@ -36,10 +36,41 @@ fn fields<G: Game>() -> Vec<FieldInfo> {
     G::FIELDS.iter().map(|f| (f.name, f.is_bool, f.shape.to_vec())).collect()
 }
 
+/// The field a turn-based game (`Game::NUM_PLAYERS` > 1) adds to its state dict: every player's rewards of the last
+/// step, float64, derived from the rest of the state (`Game::rewards`) and ignored on write, as the reference's
+/// `envs.rlcard.gym_face.port_state` does.
+const REWARDS: &str = "rewards";
+
 fn parse_state<G: Game>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<crate::games::GameValue>> {
-    let values = dict_to_values(obj, &fields::<G>(), G::NAME)?;
+    let obj = without_rewards::<G>(obj)?;
+    let values = dict_to_values(&obj, &fields::<G>(), G::NAME)?;
     check_game_values(G::FIELDS, &values).map_err(PyValueError::new_err)?;
     Ok(values)
+}
+
+/// A turn-based game's state dict without its derived `rewards` (a copy; the caller's dict is left alone).
+fn without_rewards<'py, G: Game>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if G::NUM_PLAYERS > 1 {
+        if let Ok(d) = obj.cast::<PyDict>() {
+            if d.contains(REWARDS)? {
+                let copy = d.copy()?;
+                copy.del_item(REWARDS)?;
+                return Ok(copy.into_any());
+            }
+        }
+    }
+    Ok(obj.clone())
+}
+
+/// The state as a dict of numpy arrays, with a turn-based game's `rewards`.
+fn state_dict<'py, G: Game>(py: Python<'py>, state: &Vec<crate::games::GameValue>) -> PyResult<Bound<'py, PyDict>> {
+    let d = values_to_dict(py, &fields::<G>(), state)?;
+    if G::NUM_PLAYERS > 1 {
+        let mut game: G = placeholder();
+        game.set_state(state).map_err(PyValueError::new_err)?;
+        d.set_item(REWARDS, PyArray1::from_vec(py, game.rewards()))?;
+    }
+    Ok(d)
 }
 
 /// A single action: an int (or numpy integer) in `0..n`.
@@ -64,13 +95,14 @@ where
 {
     const MAX_EPISODE_STEPS: i64 = G::MAX_EPISODE_STEPS;
     fn state_fields() -> Vec<&'static str> {
-        G::FIELDS.iter().map(|f| f.name).collect()
+        let rewards = if G::NUM_PLAYERS > 1 { Some(REWARDS) } else { None };
+        G::FIELDS.iter().map(|f| f.name).chain(rewards).collect()
     }
     fn num_reset_draws() -> usize {
         G::RESET_DRAWS.iter().map(|d| d.len).sum()
     }
     fn state_to_py<'py>(py: Python<'py>, state: &Vec<crate::games::GameValue>) -> PyResult<Bound<'py, PyDict>> {
-        values_to_dict(py, &fields::<G>(), state)
+        state_dict::<G>(py, state)
     }
     fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<crate::games::GameValue>> {
         parse_state::<G>(obj)
@@ -124,8 +156,19 @@ where
         obs_to_py(py, &self.env)
     }
 
+    /// Every seat's observation stacked, `(NUM_PLAYERS, *OBS_SHAPE)` (`Game::write_obs_of`).
+    pub(crate) fn observe_all<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<G::Obs>>> {
+        let len: usize = G::OBS_SHAPE.iter().product();
+        let mut v = vec![G::Obs::default(); G::NUM_PLAYERS * len];
+        for (player, out) in v.chunks_mut(len).enumerate() {
+            self.env.write_obs_of(player, out);
+        }
+        let shape: Vec<usize> = std::iter::once(G::NUM_PLAYERS).chain(G::OBS_SHAPE.iter().copied()).collect();
+        v.into_pyarray(py).reshape(shape)
+    }
+
     pub(crate) fn get_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        values_to_dict(py, &fields::<G>(), &self.env.get_state())
+        state_dict::<G>(py, &self.env.get_state())
     }
 
     pub(crate) fn set_state(&mut self, state: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -265,6 +308,12 @@ macro_rules! games {
                     /// The legal actions of the current state (bool `(n,)`), `None` without a mask.
                     fn action_mask<'py>(&self, py: ::pyo3::Python<'py>) -> ::pyo3::PyResult<Option<::pyo3::Bound<'py, ::numpy::PyArray1<bool>>>> {
                         $crate::bindings::common::guard(|| self.core.action_mask(py))
+                    }
+
+                    /// Every seat's observation of the current state, stacked in seat order
+                    /// (`(num_players, *obs_shape)`; one row for a single-agent game).
+                    fn observe_all<'py>(&self, py: ::pyo3::Python<'py>) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::numpy::PyArrayDyn<<$crate::games::$ty as $crate::vector::Env>::Obs>>> {
+                        $crate::bindings::common::guard(|| self.core.observe_all(py))
                     }
 
                     #[getter]

@@ -52,6 +52,20 @@ pub trait Game: Env<Action = u32, Config = (), State = Vec<GameValue>> {
     const RESET_DRAWS: &'static [DrawDecl];
     /// The step's draws, named as the port's `DrawSpec`s of phase `step`.
     const STEP_DRAWS: &'static [DrawDecl];
+    /// Seats of a turn-based game (docs/design.md, section 9); 1 for a single-agent game.
+    const NUM_PLAYERS: usize = 1;
+
+    /// Seat `player`'s observation (hidden information of the other seats left out); a single-agent game's
+    /// is its own observation. `Env::write_obs` writes the observation of the seat to act.
+    fn write_obs_of(&self, _player: usize, out: &mut [Self::Obs]) {
+        self.write_obs(out)
+    }
+
+    /// A turn-based game's rewards of the last step, one per seat (its payoffs once it is over, zeros before):
+    /// the Python state dict's `rewards` field, derived from the state. Empty for a single-agent game.
+    fn rewards(&self) -> Vec<f64> {
+        Vec::new()
+    }
 
     /// Start a new episode, asking `draws` for the reset's random numbers
     /// (indices into `RESET_DRAWS`) when the reference would draw them.
