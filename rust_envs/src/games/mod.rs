@@ -35,6 +35,8 @@ pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, GameFi
 pub mod dial;
 
 // THE LIST of game modules (one `pub mod` and one `pub use` per game).
+pub mod leduc_holdem;
+pub use leduc_holdem::RlcardLeducHoldem;
 pub mod brinewatch;
 pub use brinewatch::Brinewatch;
 
