@@ -33,7 +33,7 @@ use crate::rng::Rng;
 use crate::vector::ActionSpace;
 
 fn fields<G: Game>() -> Vec<FieldInfo> {
-    G::FIELDS.iter().map(|f| (f.name, f.is_bool, f.shape.to_vec())).collect()
+    G::FIELDS.iter().map(|f| (f.name, f.kind(), f.shape.to_vec())).collect()
 }
 
 fn parse_state<G: Game>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<crate::games::GameValue>> {

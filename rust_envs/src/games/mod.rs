@@ -29,7 +29,7 @@
 use crate::rng::Rng;
 use crate::vector::Env;
 
-pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, GameField, GameValue, GivenDraws, RngDraws};
+pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, FieldKind, GameField, GameValue, GivenDraws, RngDraws};
 
 #[cfg(test)]
 pub mod dial;
