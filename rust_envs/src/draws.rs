@@ -3,7 +3,7 @@
 //! of a declared draw ([`DrawDecl`]), so the same code runs from the env's own
 //! generator ([`RngDraws`]) or from draws given from outside ([`GivenDraws`]:
 //! the JAX translation's, in lockstep verification); its state is a list of
-//! integer or boolean arrays ([`GameValue`]) described by [`GameField`]s.
+//! integer, boolean or float arrays ([`GameValue`]) described by [`GameField`]s.
 
 use crate::rng::Rng;
 use crate::vector::wrong_count;

@@ -8,7 +8,7 @@
 //!   with the declared number of elements; the game uses only those its events
 //!   ask for. An integer draw outside the range the game asks for raises
 //!   `ValueError` naming it and leaves the env as it was.
-//! * `get_state()` / `set_state(d)`: a dict of numpy arrays (`int64` or
+//! * `get_state()` / `set_state(d)`: a dict of numpy arrays (`int64`, `float64` or
 //!   `bool`, the field's shape, 0-d for scalars).
 //! * `action_mask()`: the legal actions of the current state (bool `(n,)`), or
 //!   `None` for a game without a mask.

@@ -8,7 +8,8 @@
 //! A game with a legal-action mask sets `Env::HAS_MASK` and implements
 //! `Env::write_mask`; its vector env then fills one more buffer (see
 //! [`crate::vector`]). State fields are integer or boolean scalars and arrays
-//! ([`GameValue`], `i64` / `bool`), as MinAtar's are.
+//! ([`GameValue`], `i64` / `bool`), as MinAtar's are, or `f64` ones
+//! (`GameField::floats`: a turn-based game's `rewards`, one per player).
 //!
 //! Draws: `draws.uniform(d, i)`, `draws.integer(d, i, low, high)` (a range
 //! that depends on the state passes its actual bound: `high` in the
