@@ -181,6 +181,11 @@ PORT = Port(
     swap_rng=gym_face.swap_rng,
     canonical_state=canonical_state,
     action_mask=True,
+    # The Rust translation: a module of the games family, written through `envport translate --to rust --agent manual`
+    # (docs/runs/rlcard-limit-holdem/, the rust run).
+    backends=("jax", "rust"),
+    rust_classes=("RlcardLimitHoldem", "RlcardLimitHoldemVec"),
+    rust_source="src/games/limit_holdem.rs",
     extra={
         "rare_states": showdown_states,
         "unreachable_random_calls": {

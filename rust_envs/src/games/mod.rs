@@ -36,6 +36,8 @@ pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, FieldK
 pub mod dial;
 
 // THE LIST of game modules (one `pub mod` and one `pub use` per game).
+pub mod limit_holdem;
+pub use limit_holdem::RlcardLimitHoldem;
 pub mod brinewatch;
 pub use brinewatch::Brinewatch;
 
