@@ -118,3 +118,25 @@ def test_jax_steps_like_rlcard_from_the_same_state(source):
             assert np.array_equal(np.asarray(env.action_mask(s)), info_ref["action_mask"])
             for p in range(2):
                 assert np.array_equal(np.asarray(env.observe(s, p)), reference.facade.observe(p))
+
+
+def test_rust_steps_like_rlcard_from_the_boundary_states():
+    envport_rust = pytest.importorskip("envport_rust", reason="the Rust extension is not built (bash setup.sh)")
+    if not hasattr(envport_rust, "RlcardLimitHoldem"):
+        pytest.skip("this build of envport_rust predates the Limit Hold'em module (rebuild: bash setup.sh)")
+    base = canonical_state(_generated(np.random.default_rng(5)))
+    rng = np.random.default_rng(6)
+    for state in showdown_states([base]) + [canonical_state(_generated(rng)) for _ in range(20)]:
+        for action in range(4):
+            reference = _reference_at(state)
+            actor = reference.facade.current_player
+            obs_ref, reward_ref, term_ref, _, info_ref = reference.step(action)
+            game = envport_rust.RlcardLimitHoldem(seed=0)
+            game.set_state({k: np.asarray(v) for k, v in state.items()})
+            obs, reward, term, trunc = game.step(action)
+            got, want = game.get_state(), PORT.get_state(reference)
+            for k in want:
+                assert np.array_equal(np.asarray(got[k]), want[k]), (k, got[k], want[k], action)
+            assert reward == reward_ref == info_ref["rewards"][actor] and term == term_ref and not trunc
+            assert np.array_equal(np.asarray(obs), obs_ref)
+            assert np.array_equal(np.asarray(game.action_mask()), info_ref["action_mask"])
