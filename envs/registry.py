@@ -41,6 +41,7 @@ BUILTIN_PACKAGES = (
     "envs.minatar.seaquest",
     "envs.spec_games.brinewatch",
     "envs.rlcard.leduc_holdem",
+    "envs.rlcard.limit_holdem",
 )
 PORTS_ENV = "ENVPORT_PORTS"
 DEFAULT_PORTS_FOLDER = "ports"

@@ -97,6 +97,7 @@ python_envs! {
     minatar Seaquest => MinAtarSeaquest, MinAtarSeaquestVec;
     // games (src/games/): one line per game, `games Type => Single, Vec;`
     games RlcardLeducHoldem => RlcardLeducHoldem, RlcardLeducHoldemVec;
+    games RlcardLimitHoldem => RlcardLimitHoldem, RlcardLimitHoldemVec;
     games Brinewatch => Brinewatch, BrinewatchVec;
 }
 

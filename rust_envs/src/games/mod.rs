@@ -8,7 +8,8 @@
 //! A game with a legal-action mask sets `Env::HAS_MASK` and implements
 //! `Env::write_mask`; its vector env then fills one more buffer (see
 //! [`crate::vector`]). State fields are integer or boolean scalars and arrays
-//! ([`GameValue`], `i64` / `bool`), as MinAtar's are.
+//! ([`GameValue`], `i64` / `bool`), as MinAtar's are, or `f64` ones
+//! (`GameField::floats`: a turn-based game's `rewards`, one per player).
 //!
 //! Draws: `draws.uniform(d, i)`, `draws.integer(d, i, low, high)` (a range
 //! that depends on the state passes its actual bound: `high` in the
@@ -29,7 +30,7 @@
 use crate::rng::Rng;
 use crate::vector::Env;
 
-pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, GameField, GameValue, GivenDraws, RngDraws};
+pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, FieldKind, GameField, GameValue, GivenDraws, RngDraws};
 
 #[cfg(test)]
 pub mod dial;
@@ -37,6 +38,8 @@ pub mod dial;
 // THE LIST of game modules (one `pub mod` and one `pub use` per game).
 pub mod leduc_holdem;
 pub use leduc_holdem::RlcardLeducHoldem;
+pub mod limit_holdem;
+pub use limit_holdem::RlcardLimitHoldem;
 pub mod brinewatch;
 pub use brinewatch::Brinewatch;
 
