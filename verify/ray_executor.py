@@ -93,6 +93,7 @@ class RayExecutor:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise ExecutorUnavailable(f"{where}: could not connect to a Ray cluster ({first}); start one with "
                                           "`ray start --head` on the head node (docs/campaigns.md)") from None
+            _errors_to_stderr()
         self._remote = ray.remote(_run_task).options(max_retries=retries, num_cpus=1)
         self._fingerprint = code_fingerprint()
         self._refs: dict[Future, Any] = {}
@@ -139,6 +140,22 @@ class RayExecutor:
         self._refs.clear()
         if self._owns and self._ray.is_initialized():
             self._ray.shutdown()
+
+
+def _errors_to_stderr() -> None:
+    """Send the cluster's error messages (a worker lost, its task retried) to stderr: Ray's driver prints them on
+    stdout, where `--json -` writes the report. Ray's own printing function, wrapped; left alone if Ray has none."""
+    import ray._private.worker as ray_worker
+
+    printer = getattr(ray_worker, "print_to_stdstream", None)
+    if printer is None or getattr(printer, "envport_to_stderr", False):
+        return
+
+    def to_stderr(data: dict, *args: Any, **kwargs: Any) -> Any:
+        return printer({**data, "is_err": True}, *args, **kwargs)
+
+    to_stderr.envport_to_stderr = True  # type: ignore[attr-defined]
+    ray_worker.print_to_stdstream = to_stderr
 
 
 def _settle(future: Future, result: Any = None, exception: BaseException | None = None) -> None:

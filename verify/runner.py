@@ -101,6 +101,8 @@ class PortVerification:
 
     def run(self, workers: Any = None) -> VerificationReport:
         """The port's report (`workers` is unused: the levels start what they need)."""
+        if not verification_numerics_enabled():
+            enable_verification_numerics()  # before the registry's imports, in a process of a remote executor
         from envs import get_port
 
         return verify_port(get_port(self.port_name), self.levels, self.options, progress=self.progress or (lambda msg: None),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -208,11 +209,13 @@ class MutantWorker:
         seconds = time.monotonic() - start
         if out is not None:
             self._jobs_done += 1
+            shutil.rmtree(job_dir, ignore_errors=True)  # so a worker never closed (a lost Ray worker) leaves no sources
             return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
         # The end of its output is an exit even before the process is reaped: not a timeout.
         exited = self._stream_ended or self._proc.poll() is not None
         tail = self._stderr_tail()
         self._kill()
+        shutil.rmtree(job_dir, ignore_errors=True)
         if exited:
             return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with no verdict:\n{tail}", seconds)
         return WorkerOutcome(False, TIMEOUT, f"verification did not finish within {timeout_s:.0f} s", seconds)
