@@ -223,3 +223,20 @@ def test_verify_all_elsewhere_keeps_the_order_of_the_ports_and_marks_a_lost_port
     assert data[1]["partial"].startswith("not verified: RuntimeError: the node running it died")
     assert "acrobot: not verified: the executor lost its task" in result.output
     assert result.output.count("cartpole L1 pass") == 1 and "pendulum L0 pass" in result.output  # the local lines
+
+
+def test_an_address_where_nothing_listens_is_refused_at_once():
+    import socket
+
+    from verify.executors import ExecutorUnavailable
+    from verify.ray_executor import _check_reachable
+
+    with socket.socket() as probe:  # a port that was free a moment ago, and is closed now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ExecutorUnavailable, match=f"--address 127.0.0.1:{port}: nothing answers there"):
+        _check_reachable(f"127.0.0.1:{port}")
+    with pytest.raises(ExecutorUnavailable, match="give the head node as HOST:PORT"):
+        _check_reachable("127.0.0.1:head")
+    _check_reachable("auto")  # Ray looks these up itself
+    _check_reachable(None)

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import platform
+import socket
 import threading
 from collections import Counter
 from concurrent.futures import Future, InvalidStateError
@@ -30,6 +31,7 @@ from typing import Any, Iterable, Iterator
 from verify.executors import RAY_EXTRA, ExecutorUnavailable, Task, process_workers
 
 TASK_RETRIES = 3  # runs of a task whose worker process or node was lost, after the first
+CONNECT_TIMEOUT_S = 10.0  # to reach the head node's port before Ray is asked to connect
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINTED = ("envs", "verify")  # the code whose verdicts a node must share with the driver
 NUMERICS_PACKAGES = ("jax", "jaxlib", "numpy", "gymnasium", "hypothesis", "minatar", "rlcard")
@@ -86,6 +88,7 @@ class RayExecutor:
         self._ray = ray
         self._owns = not ray.is_initialized()
         if self._owns:
+            _check_reachable(address)
             try:
                 ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR, runtime_env=_runtime_env())
             except Exception as exc:  # noqa: BLE001 - Ray raises several kinds; each means no cluster to run on
@@ -140,6 +143,20 @@ class RayExecutor:
         self._refs.clear()
         if self._owns and self._ray.is_initialized():
             self._ray.shutdown()
+
+
+def _check_reachable(address: str | None, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise ExecutorUnavailable at once when nothing listens at a HOST:PORT address (`ray.init` would wait minutes)."""
+    if not address or "://" in address or ":" not in address:
+        return  # auto, a ray:// client address, or none: Ray looks it up itself
+    host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        raise ExecutorUnavailable(f"--address {address}: give the head node as HOST:PORT (the port `ray start --head` printed)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ExecutorUnavailable(f"--address {address}: nothing answers there ({exc.strerror or exc}); start the cluster's "
+                                  f"head with `ray start --head --port {port}` (docs/campaigns.md)") from None
 
 
 def _errors_to_stderr() -> None:
