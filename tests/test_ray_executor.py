@@ -96,11 +96,12 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
     from verify.mutation.analysis import ORIGINAL_ID, _sha
     from verify.variants import translation_source
 
-    # The local run verifies the unmutated translation; the Ray run, which first starts the cluster, takes that verdict
-    # from its journal as a resumed run would, so that the two take about as long.
+    # Both runs take the unmutated translation's verdict from their journal, as a resumed run would (its own tests cover
+    # it; verifying it is the longest task of this sample): what is compared is the mutants' verdicts.
     original = {"id": ORIGINAL_ID, "source_sha": _sha(translation_source(get_port("cartpole"))), "killed": False,
                 "level": None, "message": "passed L0, L1, L3, D", "seconds": 0.0}
-    (tmp_path / "ray-journal.jsonl").write_text(json.dumps(original) + "\n")
+    for run in ("ray", "local"):
+        (tmp_path / f"{run}-journal.jsonl").write_text(json.dumps(original) + "\n")
     # Ray's socket paths must fit AF_UNIX's 107 bytes, which a pytest folder may not: its folders go in a short one.
     ray_tmp = Path(tempfile.mkdtemp(prefix="envport-ray-", dir="/tmp"))
     ray_cli = Path(sys.executable).parent / "ray"
@@ -111,7 +112,8 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
     cluster = start_group([*prefix, "bash", "-c", CLUSTER, "cluster", *MUTATE], cwd=tmp_path, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        local = subprocess.run([sys.executable, *MUTATE, "--json", str(tmp_path / "local.json")], cwd=tmp_path, env=env,
+        local = subprocess.run([sys.executable, *MUTATE, "--journal", str(tmp_path / "local-journal.jsonl"),
+                                "--json", str(tmp_path / "local.json")], cwd=tmp_path, env=env,
                                capture_output=True, text=True, timeout=400)
         assert local.returncode == 0, local.stderr[-3000:]
         output, _ = cluster.communicate(timeout=400)
@@ -128,7 +130,8 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
 
     on_ray = json.loads((tmp_path / "ray.json").read_text())
     on_this_machine = json.loads((tmp_path / "local.json").read_text())
-    assert on_ray["mutants"] == 4 and on_this_machine["original"]["level"] is None
+    assert on_ray["mutants"] == 4 and on_ray["killed"] >= 1
+    assert {r["status"] for r in on_ray["results"]} <= {"killed", "survived", "equivalent"}  # verdicts, no fault
     assert _without_timings(on_ray) == _without_timings(on_this_machine)
     assert "ray: 4 task(s) ran on 2 node(s)" in logs["ray.err"], logs["ray.err"]
 
