@@ -135,7 +135,7 @@ class RayExecutor:
         """Cancel (with `cancel`) the tasks not finished, and disconnect from the cluster if this executor connected."""
         if cancel:
             for future, ref in self._refs.items():
-                if not future.done():
+                if future.cancelled() or not future.done():  # run_tasks cancels the futures it stops waiting for
                     try:
                         self._ray.cancel(ref)
                     except Exception:  # noqa: BLE001 - already finished or lost: nothing to cancel
