@@ -124,6 +124,8 @@ class RayExecutor:
 
     def summary(self) -> str:
         """Where the finished tasks ran, for a line at the end of a campaign."""
+        if not self.tasks_per_node:
+            return "ray: no task finished"
         counts = ", ".join(str(n) for n in sorted(self.tasks_per_node.values(), reverse=True))
         return f"ray: {sum(self.tasks_per_node.values())} task(s) ran on {len(self.tasks_per_node)} node(s) ({counts})"
 

@@ -46,7 +46,7 @@ def make_executor(kind: str, *, workers: int = 1, address: Optional[str] = None)
 
 @contextmanager
 def opened_executor(kind: str, address: Optional[str], workers: int = 1) -> Iterator:
-    """The executor (verify.executors.make_executor), shut down at the end (what is left cancelled when the command
+    """The executor (`make_executor`), shut down at the end (what is left cancelled when the command
     stops early). An unknown kind, an --address without Ray, Ray missing or no cluster at the address is one usage
     error (exit 2)."""
     from verify.executors import ExecutorUnavailable  # verify/ import

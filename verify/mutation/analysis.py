@@ -169,6 +169,7 @@ def analyse(
             except json.JSONDecodeError:
                 continue  # a line cut short when the run was interrupted
             known[entry.get("id", "")] = entry
+
     def record_in_journal(entry: dict[str, Any]) -> None:
         if journal is not None:
             with journal.open("a") as f:
