@@ -114,9 +114,9 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
     try:
         local = subprocess.run([sys.executable, *MUTATE, "--journal", str(tmp_path / "local-journal.jsonl"),
                                 "--json", str(tmp_path / "local.json")], cwd=tmp_path, env=env,
-                               capture_output=True, text=True, timeout=400)
+                               capture_output=True, text=True, timeout=600)
         assert local.returncode == 0, local.stderr[-3000:]
-        output, _ = cluster.communicate(timeout=400)
+        output, _ = cluster.communicate(timeout=600)
     finally:
         kill_group(cluster)  # ends the namespaces, and with them every process of the cluster
         shutil.rmtree(ray_tmp, ignore_errors=True)
