@@ -1,8 +1,8 @@
 """`--executor ray`: a real Ray cluster of two nodes on this machine gives the mutation analysis the local pool gives,
 and a task whose Ray worker dies is run again and counted once.
 
-Ray replaces a node address of 127.0.0.1 by the machine's routable one and binds its servers to it, so the cluster
-runs in a private network namespace whose only interface is the loopback (`unshare --net`), in its own PID namespace:
+Ray replaces a node address of 127.0.0.1 by the machine's routable one, and its servers listen on every interface, so
+the cluster runs in a private network namespace whose only interface is the loopback (`unshare --net`), in its own PID namespace:
 nothing it opens is reachable from outside, and when the script that started it ends, or the test kills it, the
 kernel ends every process of the cluster.
 """
