@@ -8,7 +8,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev,compare]"
+.venv/bin/python -m pip install --quiet -e ".[dev,compare,ray]"
 # gymnax (for `envport verify --candidate gymnax:...` and benchmarks) declares gymnasium<1.4,
 # which would replace the reference envport is verified against; its environments do not
 # use gymnasium, so install it without its pins.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from envs.spec import Port
@@ -79,6 +80,33 @@ def verify_port(
             on_level(report)
     report.seconds = time.perf_counter() - start
     return report
+
+
+@dataclass(frozen=True)
+class PortVerification:
+    """One port of `envport verify --all` as a task for a verify.executors executor: `verify_port` on the registered
+    port named `port_name` (looked up where the task runs); its result is the report.
+
+    `candidate`, `progress` and `on_level` are for a task run in this process (a local executor): a candidate object
+    and callbacks do not travel to another machine.
+    """
+
+    port_name: str
+    levels: tuple[str, ...]
+    options: VerifyOptions
+    backend: str = "jax"
+    candidate: Candidate | None = field(default=None, compare=False)
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+    on_level: Callable[[VerificationReport], None] | None = field(default=None, compare=False)
+
+    def run(self, workers: Any = None) -> VerificationReport:
+        """The port's report (`workers` is unused: the levels start what they need)."""
+        if not verification_numerics_enabled():
+            enable_verification_numerics()  # before the registry's imports, in a process of a remote executor
+        from envs import get_port
+
+        return verify_port(get_port(self.port_name), self.levels, self.options, progress=self.progress or (lambda msg: None),
+                           on_level=self.on_level, candidate=self.candidate, backend=self.backend)
 
 
 def reproduce_setup(port: Port, backend: str = "jax", candidate: str | None = None, precision: str = "float64") -> str:

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, err, failure, info, out, unknown_port, usage_error, use_ports
+from recipe.cli.executor_options import address_option, executor_option, opened_executor
 from recipe.cli.paths import check_file, is_stdout, write_text
 from recipe.cli.progress import COUNTER, Progress
 
@@ -28,6 +29,8 @@ def mutate(
     workers: int = typer.Option(2, min=1, help="Mutants verified in parallel, each in its own process."),
     min_kill_rate: float = typer.Option(0.0, min=0.0, max=1.0, help="Exit 1 when the kill rate is below this."),
     journal: Optional[Path] = typer.Option(None, help="Append each verdict here as it is known; a run given the journal of an interrupted one verifies only the rest."),
+    executor: str = executor_option(),
+    address: Optional[str] = address_option(),
 ) -> None:
     """Mutation analysis: how many systematic bugs planted in the translation does the verifier catch, and where?
 
@@ -64,7 +67,7 @@ def mutate(
             raise usage_error(f"--rust-file {rust_file}: not a .rs module under {CRATE / 'src'}")
     elif rust_file is not None:
         raise usage_error("--rust-file is for --backend rust")
-    with tempfile.TemporaryDirectory(prefix="envport-mutate-") as scratch:
+    with opened_executor(executor, address, workers) as runner, tempfile.TemporaryDirectory(prefix="envport-mutate-") as scratch:
         keeper = _PartialResult(port.name, backend, json_path, journal or Path(scratch) / "journal.jsonl")
         try:
             with Progress("mutate", unit="mutants") as progress:
@@ -72,7 +75,8 @@ def mutate(
                     progress.message(message)
                     keeper.progress(message)
 
-                common = dict(max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, journal=keeper.journal, progress=report)
+                common = dict(max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, journal=keeper.journal, progress=report,
+                              executor=runner)
                 if backend == "rust":
                     result = run_rust_mutation_analysis(port, source_file=rust_file, **common)
                 else:

@@ -6,6 +6,7 @@ The verifier (verify/) is imported lazily inside the commands, in the places mar
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from recipe.cli.console import (
     usage_error,
     use_ports,
 )
+from recipe.cli.executor_options import address_option, executor_option, opened_executor
 from recipe.cli.paths import check_file, check_folder, is_stdout, write_text
 from recipe.cli.progress import Progress
 
@@ -77,6 +79,8 @@ def verify(
     ),
     load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write the report as JSON, Markdown, HTML and JUnit XML here."),
+    executor: str = executor_option(),
+    address: Optional[str] = address_option(),
 ) -> None:
     """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage; 130: interrupted
     (the reports of what finished are kept, the rest marked partial)."""
@@ -114,6 +118,8 @@ def verify(
             raise usage_error("the Rust backend is not built: run `bash setup.sh` (it builds rust_envs/ with maturin)")
         if candidate is not None:
             raise usage_error("--candidate verifies JAX-contract implementations; drop --backend rust")
+    if candidate is not None and executor != "local":
+        raise usage_error("--candidate is verified on this machine: drop --executor")
     candidates = {}
     if candidate is not None:
         if len(ports) != 1:
@@ -121,32 +127,41 @@ def verify(
         candidates[ports[0].name] = _load_candidate(ports[0], candidate, load_timeout)
 
     from verify.precision import enable_verification_numerics  # verify/ import
-    from verify.runner import verify_port  # verify/ import
+    from verify.executors import run_tasks  # verify/ import
+    from verify.runner import PortVerification  # verify/ import
 
     enable_verification_numerics()
     options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision, coverage=coverage)
     keeper = _ReportKeeper(ports, backend, as_list, json_path, report_dir)
-    try:
-        with Progress("verify", total=len(ports) * len(level_tuple), unit="levels") as progress:
-            for port in ports:
-                def level_done(report, port=port) -> None:
-                    keeper.current = report
-                    name, result = next(reversed(report.levels.items()))
-                    status = "skipped" if result.passed is None else ("pass" if result.passed else "FAIL")
-                    progress.advance(text=f"{port.name} {name} {status} ({result.seconds:.1f} s)")
+    with opened_executor(executor, address) as runner:
+        try:
+            with Progress("verify", total=len(ports) * len(level_tuple), unit="levels") as progress:
+                def level_done(report, port) -> None:
+                    keeper.current = (port.name, report)
+                    progress.advance(text=_level_line(port.name, *next(reversed(report.levels.items()))))
 
-                report = verify_port(
-                    port, level_tuple, options, progress=progress.message, on_level=level_done,
-                    candidate=candidates.get(port.name), backend=backend,
-                )
-                err.print(f"{VERDICT_CELL[report.verdict]}[/] {port.name} ({report.seconds:.1f} s)")
-                keeper.finish(report)
-    except KeyboardInterrupt:
-        written = keeper.interrupted()
-        info(f"interrupted: {len(keeper.finished)} of {len(ports)} port(s) finished"
-             + (f"; kept in {', '.join(written)} (the rest marked partial)" if written else ""))
-        raise typer.Exit(EXIT_INTERRUPTED)
-    reports = keeper.finished
+                def port_done(i: int, future) -> None:
+                    port = ports[i]
+                    if runner.in_process:  # an error here is envport's own: it surfaces as before
+                        report = future.result()
+                    else:
+                        report = _remote_report(port, backend, future)
+                        for name, result in report.levels.items():  # the lines a local run prints as each level ends
+                            progress.advance(text=_level_line(port.name, name, result))
+                    err.print(f"{VERDICT_CELL[report.verdict]}[/] {port.name} ({report.seconds:.1f} s)")
+                    keeper.finish(port.name, report)
+
+                live = runner.in_process
+                tasks = [PortVerification(port.name, level_tuple, options, backend, candidate=candidates.get(port.name),
+                                          progress=progress.message if live else None,
+                                          on_level=functools.partial(level_done, port=port) if live else None) for port in ports]
+                run_tasks(runner, tasks, port_done)
+        except KeyboardInterrupt:
+            written = keeper.interrupted()
+            info(f"interrupted: {len(keeper.finished)} of {len(ports)} port(s) finished"
+                 + (f"; kept in {', '.join(written)} (the rest marked partial)" if written else ""))
+            raise typer.Exit(EXIT_INTERRUPTED)
+    reports = keeper.reports()
     _print_reports(reports, level_tuple, err if is_stdout(json_path) else out)
     keeper.write(final=True)
     raise typer.Exit(EXIT_OK if all(r.passed for r in reports) else EXIT_FAILED)
@@ -159,31 +174,39 @@ class _ReportKeeper:
     def __init__(self, ports, backend: str, as_list: bool, json_path: Optional[Path], report_dir: Optional[Path]):
         self.ports, self.backend, self.as_list = ports, backend, as_list or len(ports) > 1
         self.json_path, self.report_dir = json_path, report_dir
-        self.finished: list = []
-        self.current = None  # the report of the port being verified, as far as it got
+        self.finished: dict = {}  # port name -> report, in the order they finished (ports may run at once elsewhere)
+        self.current = None  # (name, report) of the port being verified here, as far as it got
         self.stopped = False
 
-    def finish(self, report) -> None:
-        self.finished.append(report)
+    def finish(self, name: str, report) -> None:
+        self.finished[name] = report
         self.current = None
         if self.as_list and len(self.finished) < len(self.ports):
             self.write()
 
+    def reports(self) -> list:
+        """The finished reports, in the order of the ports."""
+        return [self.finished[p.name] for p in self.ports if p.name in self.finished]
+
     def interrupted(self) -> list[str]:
         self.stopped = True
         if self.current is not None:
-            self.current.partial = "interrupted"
+            self.current[1].partial = "interrupted"
         return self.write(final=True)
 
     def _data(self):
         from verify.reports.model import VerificationReport  # verify/ import
 
-        reports = list(self.finished)
-        if self.current is not None:
-            reports.append(self.current)
-        for port in self.ports[len(reports):]:
-            why = "interrupted" if self.stopped and len(reports) == len(self.finished) else "not run yet"
-            reports.append(VerificationReport(port.name, self.backend, partial=why))
+        reports, cut = [], self.current is not None  # a stopped run marks its first unfinished port interrupted
+        for port in self.ports:
+            if port.name in self.finished:
+                reports.append(self.finished[port.name])
+            elif self.current is not None and self.current[0] == port.name:
+                reports.append(self.current[1])
+            else:
+                why = "interrupted" if self.stopped and not cut else "not run yet"
+                cut = cut or self.stopped
+                reports.append(VerificationReport(port.name, self.backend, partial=why))
         data = [r.to_dict() for r in reports]
         return data if self.as_list else data[0]
 
@@ -204,6 +227,25 @@ class _ReportKeeper:
                 written += [str(p) for p in render_all(json.loads(text), self.report_dir, stem).values()]
                 err.print("reports: " + ", ".join(written[-4:]), markup=False, highlight=False)
         return written
+
+
+def _level_line(port_name: str, level: str, result) -> str:
+    """The progress line of a level that ended."""
+    status = "skipped" if result.passed is None else ("pass" if result.passed else "FAIL")
+    return f"{port_name} {level} {status} ({result.seconds:.1f} s)"
+
+
+def _remote_report(port, backend: str, future):
+    """The report of a port verified elsewhere; one the executor lost (its node gone, retries spent) is named on
+    stderr and kept as a partial report, which is no verdict (the run exits 1)."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the task, no level ran to its end
+        from verify.reports.model import VerificationReport  # verify/ import
+
+        first = (str(exc).strip().splitlines() or [""])[0]
+        info(f"error: {port.name}: not verified: the executor lost its task ({type(exc).__name__}: {first})")
+        return VerificationReport(port.name, backend, partial=f"not verified: {type(exc).__name__}: {first}")
 
 
 def _load_candidate(port, candidate: str, load_timeout: float):

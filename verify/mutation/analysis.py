@@ -23,18 +23,17 @@ import dataclasses
 import json
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
+from verify.executors import LocalExecutor, run_tasks
 from verify.levels import MUTATION_LEVELS
 from verify.mutation.equivalence import mark_reviewed
 from verify.mutation.fingerprint import SAME_COMPILED, SAME_PROGRAM, same_program_mutants
 from verify.mutation.generate import context_sources_for, generate_mutants
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT, UNVIABLE, GeneratedMutants, Mutant
-from verify.mutation.pool import MutantWorker, WorkerOptions
+from verify.mutation.pool import JaxWorkers, MutantTask, WorkerOptions, WorkerOutcome
 
 
 def mutants_for_port(port: Any) -> GeneratedMutants:
@@ -80,6 +79,7 @@ def run_mutation_analysis(
     progress: Callable[[str], None] = lambda msg: None,
     check_original: bool = True,
     journal: str | Path | None = None,
+    executor: Any | None = None,
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
 
@@ -90,7 +90,7 @@ def run_mutation_analysis(
     worker, and the analysis stops if it does not pass (every kill would be void).
     `journal`: a file to which every verdict is appended as a JSON line as soon as it is
     known; a run given the journal of an interrupted run reuses its verdicts (matched by
-    mutant id and diff) and verifies only the rest.
+    mutant id and diff) and verifies only the rest. `executor`: where the mutants are verified (`analyse`).
     """
     from verify.variants import translation_source
 
@@ -113,9 +113,10 @@ def run_mutation_analysis(
         )
         analysis = analyse(
             port, source, generated, selected,
-            make_worker=lambda: MutantWorker(port.name, worker_options),
+            make_worker=JaxWorkers(port.name, worker_options),
             timeout_s=timeout_s, workers=workers, options=options, progress=progress,
             check_original=check_original, start=start, journal=Path(journal) if journal is not None else None,
+            executor=executor,
         )
     if analysis["survived"]:
         progress(f"{port.name}: compiling the {analysis['survived']} survivors to find those XLA compiles to the original's program")
@@ -153,9 +154,13 @@ def analyse(
     start: float,
     journal: Path | None = None,
     backend: str = "jax",
+    executor: Any | None = None,
 ) -> dict[str, Any]:
-    """Verify `selected` through workers from `make_worker` (each with `verify(source, timeout_s)` ->
-    WorkerOutcome, and `close()`), one per thread, reusing the journal's verdicts; the summary."""
+    """Verify `selected` through workers from `make_worker` (a hashable factory of workers, each with
+    `verify(source, timeout_s)` -> WorkerOutcome, and `close()`), reusing the journal's verdicts; the summary.
+
+    `executor` (verify.executors) runs the verifications, one `MutantTask` each: by default a local pool of
+    `workers` threads, each with its own worker; the summary is the same whichever executor ran them."""
     known: dict[str, dict[str, Any]] = {}
     if journal is not None and journal.exists():
         for line in journal.read_text().splitlines():
@@ -164,77 +169,22 @@ def analyse(
             except json.JSONDecodeError:
                 continue  # a line cut short when the run was interrupted
             known[entry.get("id", "")] = entry
-    lock = threading.Lock()
 
     def record_in_journal(entry: dict[str, Any]) -> None:
         if journal is not None:
-            with lock, journal.open("a") as f:
+            with journal.open("a") as f:
                 f.write(json.dumps(entry) + "\n")
 
-    original = None
-    if check_original:
-        entry = known.get(ORIGINAL_ID)
-        if entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None:
-            original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
-        else:
-            progress(f"{port.name}: verifying the unmutated translation through the worker")
-            baseline_worker = make_worker()
-            try:
-                baseline = baseline_worker.verify(source, timeout_s or 600.0)
-            finally:
-                baseline_worker.close()
-            original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
-            if not baseline.passed:
-                raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
-            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
-        if timeout_s is None:
-            timeout_s = min(600.0, 4 * original["seconds"] + 60.0)
-    if timeout_s is None:
-        timeout_s = 300.0
-    progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
-
-    done = [0]
-    local = threading.local()
-    pool_workers: list[Any] = []
-
-    def worker() -> Any:
-        if not hasattr(local, "worker"):
-            local.worker = make_worker()
-            with lock:
-                pool_workers.append(local.worker)
-        return local.worker
-
-    def run_one(m: Mutant) -> dict[str, Any]:
-        previous = known.get(m.id)
-        if previous is not None and previous.get("diff") == m.diff:
-            record = classify(previous, m.equivalent)
-            reused = " (from the journal)"
-        else:
-            outcome = worker().verify(m.source, timeout_s)
-            record = classify(
-                {
-                    **m.to_dict(),
-                    "level": outcome.level,
-                    "message": outcome.message,
-                    "seconds": round(outcome.seconds, 2),
-                    "level_seconds": outcome.level_seconds,
-                },
-                m.equivalent,
-            )
-            record_in_journal(record)
-            reused = ""
-        with lock:
-            done[0] += 1
-            progress(f"{port.name}: [{done[0]}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
-                     + (f" ({record['level']})" if record["status"] == "killed" else "") + reused)
-        return record
-
+    own_executor = executor is None
+    executor = executor or LocalExecutor(workers)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = list(pool.map(run_one, selected))
+        original, timeout_s = _check_original(port, source, known, make_worker, executor, timeout_s, check_original,
+                                              progress, record_in_journal)
+        progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
+        results = _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal)
     finally:
-        for w in pool_workers:
-            w.close()
+        if own_executor:
+            executor.shutdown(cancel=True)
     return summarize(
         port.name,
         results,
@@ -245,6 +195,71 @@ def analyse(
         seconds=time.perf_counter() - start,
         backend=backend,
     )
+
+
+def _check_original(port, source, known, make_worker, executor, timeout_s, check_original, progress, record_in_journal):
+    """The unmutated translation's verdict through the same workers (or the journal's), and the mutants' time limit
+    (given, else from the original's time); raises RuntimeError when the original fails."""
+    original = None
+    if check_original:
+        entry = known.get(ORIGINAL_ID)
+        if entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None:
+            original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
+        else:
+            progress(f"{port.name}: verifying the unmutated translation through the worker")
+            found: list[WorkerOutcome] = []
+            run_tasks(executor, [MutantTask(make_worker, source, timeout_s or 600.0)], lambda i, f: found.append(_outcome(f)))
+            baseline = found[0]
+            original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
+            if not baseline.passed:
+                raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
+            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
+        if timeout_s is None:
+            timeout_s = min(600.0, 4 * original["seconds"] + 60.0)
+    return original, 300.0 if timeout_s is None else timeout_s
+
+
+def _outcome(future) -> WorkerOutcome:
+    """A task's outcome; a task the executor lost (a Ray node gone, retries spent) is a harness error, not a verdict."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the task, no level judged the mutant
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return WorkerOutcome(False, HARNESS_ERROR, f"the executor lost the task: {type(exc).__name__}: {first}", 0.0)
+
+
+def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal) -> list[dict[str, Any]]:
+    """The record of each selected mutant, in selection order: from the journal when it has the same mutant, else
+    verified by `executor`; each recorded in the journal and counted in a progress line once, as it comes in."""
+    records: dict[int, dict[str, Any]] = {}
+
+    def finished(i: int, record: dict[str, Any], reused: str = "") -> None:
+        m = selected[i]
+        records[i] = record
+        progress(f"{port.name}: [{len(records)}/{len(selected)}] {m.id} {m.operator} line {m.line}: {record['status']}"
+                 + (f" ({record['level']})" if record["status"] == "killed" else "") + reused)
+
+    todo = []
+    for i, m in enumerate(selected):
+        previous = known.get(m.id)
+        if previous is not None and previous.get("diff") == m.diff:
+            finished(i, classify(previous, m.equivalent), " (from the journal)")
+        else:
+            todo.append(i)
+
+    def verified(k: int, future) -> None:
+        m = selected[todo[k]]
+        outcome = _outcome(future)
+        record = classify(
+            {**m.to_dict(), "level": outcome.level, "message": outcome.message, "seconds": round(outcome.seconds, 2),
+             "level_seconds": outcome.level_seconds},
+            m.equivalent,
+        )
+        record_in_journal(record)
+        finished(todo[k], record)
+
+    run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s) for i in todo], verified)
+    return [records[i] for i in range(len(selected))]
 
 
 STATUSES = ("killed", "timed_out", "harness_error", "equivalent", "unviable", "survived")

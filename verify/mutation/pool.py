@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from verify.levels import MUTATION_LEVELS
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT
@@ -98,8 +100,11 @@ class MutantWorker:
 
     def __init__(self, port_name: str, options: WorkerOptions, work_dir: Path | None = None):
         self.port_name = port_name
-        self.options = options
         self._tmp = tempfile.TemporaryDirectory(prefix="envport_mutants_", dir=work_dir)
+        if options.compile_cache is not None and not options.compile_cache.is_dir():
+            # the analysis's shared cache is on another machine (a Ray node): this worker keeps its own
+            options = replace(options, compile_cache=Path(self._tmp.name) / "jax_cache")
+        self.options = options
         self._proc: subprocess.Popen | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._jobs_done = 0
@@ -204,14 +209,42 @@ class MutantWorker:
         seconds = time.monotonic() - start
         if out is not None:
             self._jobs_done += 1
+            shutil.rmtree(job_dir, ignore_errors=True)  # so a worker never closed (a lost Ray worker) leaves no sources
             return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
         # The end of its output is an exit even before the process is reaped: not a timeout.
         exited = self._stream_ended or self._proc.poll() is not None
         tail = self._stderr_tail()
         self._kill()
+        shutil.rmtree(job_dir, ignore_errors=True)
         if exited:
             return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with no verdict:\n{tail}", seconds)
         return WorkerOutcome(False, TIMEOUT, f"verification did not finish within {timeout_s:.0f} s", seconds)
+
+
+@dataclass(frozen=True)
+class JaxWorkers:
+    """Makes the `MutantWorker`s of one analysis: hashable by value and picklable, so that equal factories share a
+    worker in a `verify.executors.WorkerCache`, here or in a Ray worker process on another machine."""
+
+    port_name: str
+    options: WorkerOptions
+
+    def __call__(self) -> MutantWorker:
+        return MutantWorker(self.port_name, self.options)
+
+
+@dataclass(frozen=True)
+class MutantTask:
+    """Verify one mutant's source with a worker from `make_worker` (a hashable factory such as `JaxWorkers`):
+    a task for a verify.executors executor; its result is the `WorkerOutcome`."""
+
+    make_worker: Any
+    source: str
+    timeout_s: float
+
+    def run(self, workers: Any) -> WorkerOutcome:
+        """The verdict, from this thread's worker in `workers` (a `WorkerCache`)."""
+        return workers.get(self.make_worker).verify(self.source, self.timeout_s)
 
 
 def run_worker(port_name: str, source: str, *, timeout_s: float = 300.0, work_dir: Path | None = None, **options) -> WorkerOutcome:

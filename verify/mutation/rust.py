@@ -31,6 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -284,6 +285,19 @@ class RustMutantWorker:
         return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with {result.returncode} and no verdict:\n{result.output[-1500:]}", seconds)
 
 
+@dataclass(frozen=True)
+class RustWorkers:
+    """Makes the `RustMutantWorker`s of one analysis (hashable and picklable, as verify.mutation.pool.JaxWorkers):
+    `module` is relative to the crate, so a worker on another machine builds its own checkout's copy."""
+
+    port_name: str
+    module: Path
+    options: WorkerOptions
+
+    def __call__(self) -> RustMutantWorker:
+        return RustMutantWorker(self.port_name, CRATE / self.module, self.options)
+
+
 def run_rust_mutation_analysis(
     port: Any,
     *,
@@ -294,11 +308,13 @@ def run_rust_mutation_analysis(
     options: Any | None = None,
     progress: Callable[[str], None] = lambda msg: None,
     journal: str | Path | None = None,
+    executor: Any | None = None,
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s Rust module (or `source_file`); the summary `run_mutation_analysis` gives
     for JAX, with `unviable` (mutants the compiler rejects, outside the kill rate).
 
-    The unmutated module is built and verified first; the analysis stops if it fails.
+    The unmutated module is built and verified first; the analysis stops if it fails. `executor`: where the
+    mutants are built and verified (verify.mutation.analysis.analyse).
     """
     from verify.levels import VerifyOptions
 
@@ -312,9 +328,9 @@ def run_rust_mutation_analysis(
     worker_options = WorkerOptions(examples=options.examples, episodes=options.episodes, policies=tuple(options.policies), seed=options.seed)
     analysis = analyse(
         port, module.read_text(), generated, selected,
-        make_worker=lambda: RustMutantWorker(port.name, module, worker_options),
+        make_worker=RustWorkers(port.name, module.relative_to(CRATE), worker_options),
         timeout_s=timeout_s, workers=workers, options=options, progress=progress, check_original=True, start=start,
-        journal=Path(journal) if journal is not None else None, backend="rust",
+        journal=Path(journal) if journal is not None else None, backend="rust", executor=executor,
     )
     analysis["module"] = str(module.relative_to(REPO_ROOT))
     return analysis
