@@ -105,6 +105,13 @@ def test_an_illegal_action_is_check_where_legal_else_fold():
     for action in (3, -1, 7):
         after, reward, done = env.transition(state, action, {}, params)
         assert bool(done) and after.status.tolist() == [1, 0] and float(reward) == -0.5
+    # -4..-1 index RLCard's action list the Python way: -4 is 'call', legal here, so it calls (no fold) on both sides
+    reference = PORT.make_reference()
+    reference.reset(seed=0)
+    PORT.set_state(reference, Lockstep(PORT).state_to_dict(state))
+    reference.step(-4)
+    called, _, _ = env.transition(state, -4, {}, params)
+    assert PORT.get_state(reference)["in_chips"].tolist() == called.in_chips.tolist() == [2, 2]
     after, _, done = env.transition(state, 0, {}, params)  # call: then the big blind may check
     assert not bool(done) and env.action_mask(after, params).tolist() == [False, True, True, True]
 
