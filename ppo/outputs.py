@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ppo.training import TrainResult
+from ppo.training import TrainResult, training_env
 
 
 def write_outputs(port, result: TrainResult, out_dir: Path, eval_episodes: int) -> tuple[dict[str, Any], np.ndarray]:
@@ -25,7 +25,7 @@ def write_outputs(port, result: TrainResult, out_dir: Path, eval_episodes: int) 
     plot_curves(out_dir / "curve.png", {result.backend: (steps, returns)}, f"PPO on {port.name} ({result.backend})")
     save_policy(out_dir, result.params, result.config, {"env": port.name, "gym_id": port.gym_id, "backend": result.backend, "seeds": result.seeds})
     if result.backend == "jax":
-        evaluation = evaluate_jax(result.config, result.params, port.make_jax(), eval_episodes, seed=10_000)
+        evaluation = evaluate_jax(result.config, result.params, training_env(port), eval_episodes, seed=10_000)
     else:
         vec = make_host_vector(port, result.backend, len(result.seeds) * eval_episodes, seed=10_000)
         evaluation = evaluate_host(result.config, result.params, vec, eval_episodes, seed=10_000)

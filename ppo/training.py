@@ -66,6 +66,14 @@ def check_backend(port, backend: str) -> None:
             raise ValueError("the Rust backend is not built: run `bash setup.sh` (it builds rust_envs/ with maturin)")
 
 
+def training_env(port):
+    """The JAX env PPO trains and evaluates on: the port's own training face where it declares one
+    (`Port.extra["train_env"]`, e.g. a turn-based game seen from one seat, `envs.seated.SeatedJaxEnv`), else its
+    JAX translation."""
+    make = port.extra.get("train_env")
+    return make() if make is not None else port.make_jax()
+
+
 def run_training(
     port,
     backend: str,
@@ -79,7 +87,7 @@ def run_training(
     check_backend(port, backend)
     seeds = [int(s) for s in seeds]
     if backend == "jax":
-        env = env if env is not None else port.make_jax()
+        env = env if env is not None else training_env(port)
         keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
         if progress is not None:
             return _train_in_slices(config, env, seeds, keys, progress)
@@ -166,7 +174,7 @@ def run_sharded_training(port, config: PPOConfig, seeds: list[int], devices: int
         raise ValueError(f"--split seeds: {len(seeds)} seeds do not split over {count} devices")
     keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
     start = time.perf_counter()
-    compiled = make_sharded_train(config, port.make_jax(), available[:count], split=split).lower(keys).compile()
+    compiled = make_sharded_train(config, training_env(port), available[:count], split=split).lower(keys).compile()
     mid = time.perf_counter()
     learner, metrics = jax.block_until_ready(compiled(keys))
     end = time.perf_counter()

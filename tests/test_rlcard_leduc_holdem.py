@@ -105,6 +105,13 @@ def test_an_illegal_action_is_check_where_legal_else_fold():
     for action in (3, -1, 7):
         after, reward, done = env.transition(state, action, {}, params)
         assert bool(done) and after.status.tolist() == [1, 0] and float(reward) == -0.5
+    # -4..-1 index RLCard's action list the Python way: -4 is 'call', legal here, so it calls (no fold) on both sides
+    reference = PORT.make_reference()
+    reference.reset(seed=0)
+    PORT.set_state(reference, Lockstep(PORT).state_to_dict(state))
+    reference.step(-4)
+    called, _, _ = env.transition(state, -4, {}, params)
+    assert PORT.get_state(reference)["in_chips"].tolist() == called.in_chips.tolist() == [2, 2]
     after, _, done = env.transition(state, 0, {}, params)  # call: then the big blind may check
     assert not bool(done) and env.action_mask(after, params).tolist() == [False, True, True, True]
 
@@ -138,3 +145,27 @@ def test_rust_reports_every_seat_and_the_derived_rewards_like_the_reference():
             checked += 1
     assert checked > 200 and game.observe_all().shape == (2, 36)
     assert "rewards" in game.state_fields
+
+
+def test_seated_env_returns_the_learners_turn_and_its_whole_payoff():
+    from envs.seated import SeatedJaxEnv
+
+    for seat in (1,):  # seat 0 is what PPO trains (ppo/configs/rlcard-leduc-holdem.toml)
+        env = SeatedJaxEnv(LeducHoldem(), seat=seat)
+        n, params = 128, env.default_params
+        _, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(jax.random.PRNGKey(seat), n), params)
+        step = jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None)))
+        ended = 0
+        for t in range(6):
+            actions = np.full(n, 0)  # call: never a fold, so every game reaches a showdown or the opponent's fold
+            obs, states, reward, done, _, info = step(jax.random.split(jax.random.PRNGKey(100 + t), n), states, actions, params)
+            assert np.all(np.asarray(states.game_pointer) == seat)  # the learner's turn, also after an auto-reset
+            assert np.array_equal(np.asarray(info["action_mask"]), np.asarray(jax.vmap(env.action_mask)(states)))
+            seen = np.asarray(jax.vmap(lambda s: LeducHoldem().observe(s, seat, params))(states))
+            assert np.array_equal(np.asarray(obs), seen)
+            reward, done = np.asarray(reward), np.asarray(done)
+            assert np.all(reward[~done] == 0.0) and np.all(reward[done] * 2 == np.round(reward[done] * 2))  # half big blinds
+            ended += int(done.sum())
+        assert ended > n  # several games each
+    with pytest.raises(ValueError, match="seat 2"):
+        SeatedJaxEnv(LeducHoldem(), seat=2)

@@ -6,7 +6,8 @@ behind the AEC-style facade `envs.rlcard.reference.RLCardReference` (`reset(seed
 `current_player`, `observe(player)`, `legal_action_mask()`, `rewards()`, `is_over()`), and `get_state(env)` /
 `set_state(env, state)` read and write the game's complete state as a dict of numpy arrays; the card id scheme
 and the fields are in each game's module docstring. Variable-length piles (decks, hands, the played pile) are
-arrays padded with -1 plus an explicit count. None of these is a registered port yet (no translation exists).
+arrays padded with -1 plus an explicit count. Leduc Hold'em is the registered port `rlcard-leduc-holdem` (its
+translations exist); the other two are references only so far.
 Left out of the state on purpose: the env's `timestep` and `action_recorder` (a log for RLCard's human interface
 that nothing in the game reads), the step-back history (`allow_step_back` is off by default), the dealer's unused
 `pot`, and each game's constants (blinds, raise limits, the number of players).

@@ -93,6 +93,13 @@ def _rule_agent(model_id: str = "leduc-holdem-rule-v1"):
     return act
 
 
+def _seated():
+    """What PPO trains on: seat 0 against a uniformly random legal opponent (`envs.seated.SeatedJaxEnv`)."""
+    from envs.seated import SeatedJaxEnv
+
+    return SeatedJaxEnv(_make_jax(), seat=0)
+
+
 def _int(name, shape, low, high, ref):
     return StateField(name, "int64", ref, "exact", low=low, high=high, shape=shape)
 
@@ -148,5 +155,5 @@ PORT = Port(
     backends=("jax", "rust"),
     rust_classes=("RlcardLeducHoldem", "RlcardLeducHoldemVec"),
     rust_source="src/games/leduc_holdem.rs",
-    extra={"policies": {"rlcard-rule-v1": _rule_agent}},
+    extra={"policies": {"rlcard-rule-v1": _rule_agent}, "train_env": _seated},
 )
