@@ -99,12 +99,13 @@ def check_float32(port_name: str, samples: int = 300, seed: int = 0):
         actual = lock.translation_step(synced, action, draws)
         result.checks += 1
         bad = []
-        for f in floats:
-            e, a = float(expected.state[f.name]), float(actual.state[f.name])
-            if e == e:
-                worst[f.name] = max(worst[f.name], abs(a - e) / (abs(e) + _scale(f)))
-            if not _close(e, a, _scale(f)):
-                bad.append(f"state.{f.name}: reference {e!r} vs float32 {a!r}")
+        for f in floats:  # element by element: a float field may be an array (a turn-based game's rewards)
+            for e, a in zip(np.ravel(expected.state[f.name]).tolist(), np.ravel(actual.state[f.name]).tolist()):
+                e, a = float(e), float(a)
+                if e == e:
+                    worst[f.name] = max(worst[f.name], abs(a - e) / (abs(e) + _scale(f)))
+                if not _close(e, a, _scale(f)):
+                    bad.append(f"state.{f.name}: reference {e!r} vs float32 {a!r}")
         worst["reward"] = max(worst["reward"], abs(actual.reward - expected.reward) / (abs(expected.reward) + 1.0))
         if not _close(expected.reward, actual.reward, 1.0):
             bad.append(f"reward: reference {expected.reward!r} vs float32 {actual.reward!r}")
@@ -153,7 +154,8 @@ def _drift(lock, floats, seed: int) -> dict:
         a = lock.translation_step(our_state, action, draws)
         steps.append(t + 1)
         for f in floats:
-            errors[f.name].append(abs(float(a.state[f.name]) - float(e.state[f.name])))
+            gap = np.abs(np.asarray(a.state[f.name], np.float64) - np.asarray(e.state[f.name], np.float64))
+            errors[f.name].append(float(np.max(gap)))  # the largest over an array field's elements
         ref_state, our_state = e.state, a.state
         if e.terminated or e.truncated or a.terminated or a.truncated:
             break
