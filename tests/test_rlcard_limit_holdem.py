@@ -140,3 +140,11 @@ def test_rust_steps_like_rlcard_from_the_boundary_states():
             assert reward == reward_ref == info_ref["rewards"][actor] and term == term_ref and not trunc
             assert np.array_equal(np.asarray(obs), obs_ref)
             assert np.array_equal(np.asarray(game.action_mask()), info_ref["action_mask"])
+
+
+def test_float32_check_compares_the_rewards_array_element_by_element():
+    from verify.float32 import run_float32_check
+
+    result = run_float32_check(PORT.name, samples=60, seed=1, timeout_s=300)
+    assert result.passed, result.failures if hasattr(result, "failures") else result
+    assert result.checks >= 60

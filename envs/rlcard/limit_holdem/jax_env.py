@@ -10,8 +10,9 @@ order it tests them in and the ranks it compares (its `best_five` positions) amo
 straight flush, four of a kind (then the kicker), full house (trips, then the pair, a second trips counting as the
 pair), flush (five ranks), straight (its top card, the ace low in A-2-3-4-5), three of a kind (then two kickers), two
 pairs (the two highest pairs, then the highest other card, a third pair included), one pair (then three kickers),
-high card (five ranks). Each hand becomes one integer score (category, then five ranks in base 13) computed over
-fixed-shape rank and suit counts, so it vmaps; the players with the highest score win.
+high card (five ranks). Each hand becomes one integer score (category, then five ranks in base 13) computed from
+fixed-shape rank and suit counts and 13-bit rank masks (highest ranks by count-leading-zeros), so it vmaps; the
+players with the highest score win.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from flax import struct
+from jax import lax
 
 from envs import jax_random
 from envs.jax_env import float_dtype, int_dtype, randint
@@ -74,68 +76,75 @@ def legal_actions(s: State):
 
 
 # ----- the showdown ---------------------------------------------------------------------------------------------
+# Ranks 0 (a two) .. 12 (an ace) as bits of a 13-bit mask; the highest rank of a mask is its highest set bit.
 
-RANKS = jnp.arange(13)  # 0 is a two, 12 an ace
+RANKS = jnp.arange(13)
 
 
-def _above(mask):
-    """For each rank, how many ranks of `mask` lie above it."""
-    return jnp.sum(mask[..., None, :] & (RANKS[None, :] > RANKS[:, None]), axis=-1)
+def _high(mask):
+    """The highest rank in `mask` (-1 for none)."""
+    return 31 - lax.clz(mask.astype(jnp.int32))
+
+
+def _without(mask, rank):
+    return mask & ~jnp.left_shift(1, jnp.maximum(rank, 0))
 
 
 def _top(mask, k):
-    """The k highest ranks of `mask`, highest first (0 where fewer)."""
-    above = _above(mask)
-    hit = mask[None, :] & (above[None, :] == jnp.arange(k)[:, None])
-    return jnp.sum(jnp.where(hit, RANKS[None, :], 0), axis=-1)
+    """The k highest ranks of `mask`, highest first."""
+    out = []
+    for _ in range(k):
+        r = _high(mask)
+        out.append(r)
+        mask = _without(mask, r)
+    return out
 
 
 def _straight_high(mask):
     """(whether `mask` holds five ranks in a row, the top rank of the highest such run); the ace also plays low."""
-    ext = jnp.concatenate([mask[12:13], mask])  # index 0 the low ace, 1 + r the rank r
-    runs = ext[0:10] & ext[1:11] & ext[2:12] & ext[3:13] & ext[4:14]  # run i tops at rank i + 3
-    return runs.any(), jnp.max(jnp.where(runs, jnp.arange(10) + 3, -1))
+    ext = (mask << 1) | ((mask >> 12) & 1)  # bit 0 the low ace, bit 1 + r the rank r
+    runs = ext & (ext >> 1) & (ext >> 2) & (ext >> 3) & (ext >> 4)  # bit i: a run from ext bit i, topped at rank i + 3
+    return runs != 0, _high(runs) + 3
 
 
 def hand_score(cards):
     """One integer that orders 7-card hands (`cards`: 7 ids) as RLCard's compare_hands does (module docstring)."""
+    cards = cards.astype(jnp.int32)
     rank = (cards % 13 + 12) % 13
-    by_rank = rank[:, None] == RANKS[None, :]
-    counts = jnp.sum(by_rank, axis=0)
-    suit_of = (cards // 13)[:, None] == jnp.arange(4)[None, :]
-    flush_suit = jnp.sum(suit_of, axis=0) >= 5
-    flush_ranks = jnp.any(by_rank & jnp.any(suit_of & flush_suit[None, :], axis=1)[:, None], axis=0)
-    present = counts >= 1
+    suit = cards // 13
+    counts = jnp.sum(rank[:, None] == RANKS[None, :], axis=0)
+    bits = jnp.left_shift(1, RANKS)
+
+    def ranks_where(cond):
+        return jnp.sum(jnp.where(cond, bits, 0))
+
+    present, pairs, trips, quads = ranks_where(counts >= 1), ranks_where(counts == 2), ranks_where(counts == 3), \
+        ranks_where(counts == 4)
+    suit_counts = jnp.sum(suit[:, None] == jnp.arange(4)[None, :], axis=0)
+    flush = jnp.any(suit_counts >= 5)
+    flush_suit = jnp.sum(jnp.where(suit_counts >= 5, jnp.arange(4), 0))  # at most one suit has 5 of 7 cards
+    flush_ranks = jnp.sum(jnp.where(flush & (suit == flush_suit), jnp.left_shift(1, rank), 0))  # distinct ranks
     sf, sf_high = _straight_high(flush_ranks)
     straight, st_high = _straight_high(present)
-    n3, n2 = jnp.sum(counts == 3), jnp.sum(counts == 2)
-    quad = jnp.any(counts == 4)
-    full = ~quad & (n3 >= 1) & ((n3 >= 2) | (n2 >= 1))
+    n3, n2 = lax.population_count(trips), lax.population_count(pairs)
 
-    q = _top(counts == 4, 1)[0]
-    t = _top(counts == 3, 1)[0]
-    pairs = _top(counts == 2, 2)
-    full_pair = _top((counts >= 2) & (RANKS != t), 1)[0]
-    quad_kick = _top(present & (RANKS != q), 1)[0]
-    trip_kicks = _top(present & (RANKS != t), 2)
-    pair_kicks = _top(present & (RANKS != pairs[0]), 3)
-    two_kick = _top(present & (RANKS != pairs[0]) & (RANKS != pairs[1]), 1)[0]
-    z = jnp.zeros((), rank.dtype)
+    q, t, p = _high(quads), _high(trips), _high(pairs)
+    p2 = _high(_without(pairs, p))
+    z = jnp.zeros((), jnp.int32)
     cases = [  # (holds, category, five tie-break ranks), in RLCard's order of tests
-        (sf & jnp.any(flush_suit), 9, [sf_high, z, z, z, z]),
-        (quad, 8, [q, quad_kick, z, z, z]),
-        (full, 7, [t, full_pair, z, z, z]),
-        (jnp.any(flush_suit), 6, list(_top(flush_ranks, 5))),
+        (sf & flush, 9, [sf_high, z, z, z, z]),
+        (quads != 0, 8, [q, _high(_without(present, q)), z, z, z]),
+        ((n3 >= 1) & ((n3 >= 2) | (n2 >= 1)), 7, [t, _high(_without(trips | pairs, t)), z, z, z]),
+        (flush, 6, _top(flush_ranks, 5)),
         (straight, 5, [st_high, z, z, z, z]),
-        (n3 >= 1, 4, [t, trip_kicks[0], trip_kicks[1], z, z]),
-        (n2 >= 2, 3, [pairs[0], pairs[1], two_kick, z, z]),
-        (n2 == 1, 2, [pairs[0], *pair_kicks, z]),
-        (jnp.asarray(True), 1, list(_top(present, 5))),
+        (n3 >= 1, 4, [t, *_top(_without(present, t), 2), z, z]),
+        (n2 >= 2, 3, [p, p2, _high(_without(_without(present, p), p2)), z, z]),
+        (n2 == 1, 2, [p, *_top(_without(present, p), 3), z]),
+        (jnp.asarray(True), 1, _top(present, 5)),
     ]
-    score = jnp.zeros((), rank.dtype)
+    score = jnp.zeros((), jnp.int32)
     for holds, category, ranks in reversed(cases):  # the first case that holds is written last
-        assert len(ranks) == 5
-        value = category
+        value = jnp.asarray(category, jnp.int32)
         for r in ranks:
             value = value * 13 + r
         score = jnp.where(holds, value, score)
