@@ -29,11 +29,6 @@ def _rare_states(harvested: list[dict]) -> list[dict]:
     `<= 3`). L1 steps each with every action, END_TURN included, so the opponent's turn runs from it.
 
     Added after mutation analysis: a mutant moving O6's 6 to 7 survived every level without them.
-
-    Also player 0's hand with a gap before its last card ([0, Kelp, ...]) and no tide: slot 0 then holds card 0, whose
-    cost (0) decides whether PLAY(0) is legal. Such a hand breaks section 3's packing, but generated states have it
-    (the bounds draw each slot alone) and the reference plays it as written (OPEN_QUESTIONS.md item 4); random states
-    seldom pair it with tide 0. Added after the Rust mutation sample: a mutant making the empty card cost 1 survived.
     """
     out = []
     for base in harvested[:2]:
@@ -41,9 +36,6 @@ def _rare_states(harvested: list[dict]) -> list[dict]:
             out.append({**base, "hand": np.asarray(base["hand"], np.int32).copy(), "max_tide": np.asarray([3, 4], np.int32),
                         "keeper_hp": np.asarray([mine, own], np.int32)})
             out[-1]["hand"][1] = [5, 0, 0, 0, 0, 0]
-        gap = {**base, "hand": np.asarray(base["hand"], np.int32).copy(), "tide": np.asarray([0, 0], np.int32)}
-        gap["hand"][0] = [0, 1, 0, 0, 0, 0]
-        out.append(gap)
     return out
 
 
