@@ -13,6 +13,13 @@ the default; `jax`: the port's JAX translation behind `JaxFace`; `rust`: its Rus
 `RustFace`). Tests marked `reference_stream` depend on numpy's generator stream (a seed's exact numbers, a replaced
 `np_random`) and are skipped for a translation, whose random numbers come from JAX keys or the Rust generator; the
 verifier's levels compare its randomness through the tape instead.
+
+A test that needs given random outcomes on every implementation (a spec's worked example, which names the numbers
+drawn) asks for the fixture `forced_draws` instead: `forced_draws.reset(env, deck0=..., deck1=...)` and
+`forced_draws.step(env, action, gull_hits=[...])` reset or step with the draws the port's metadata declares, given by
+name (`DrawSpec`: integers as drawn, `index` uniforms answering `integers(0, k)` as `floor(u * k)`). The reference
+takes them through the verifier's tape (which also fails on a call they do not answer, or on draws left over), a
+translation's face through its deterministic entry points (`reset_det`, `step_det`).
 """
 
 from __future__ import annotations
@@ -100,6 +107,22 @@ class JaxFace:
         obs, self._state, reward, terminated, truncated = self._step(self._state, action, draws, self.params)
         return np.asarray(obs), float(reward), bool(terminated), bool(truncated), self._info()
 
+    def reset_with_draws(self, draws: dict[str, np.ndarray]):
+        """A new episode from the given reset draws (every reset draw of the port, by name)."""
+        import jax.numpy as jnp
+
+        obs, self._state = self.env.reset_det({k: jnp.asarray(v) for k, v in draws.items()}, self.params)
+        return np.asarray(obs), self._info()
+
+    def step_with_draws(self, action, draws: dict[str, np.ndarray]):
+        """`step` with the given step draws in place of the key's (the auto-reset's draws, unused, from the key)."""
+        import jax.numpy as jnp
+
+        sampled = self._draws(self._split(), self._state, self.params)
+        step = {**sampled["step"], **{k: jnp.asarray(v, sampled["step"][k].dtype) for k, v in draws.items()}}
+        obs, self._state, reward, terminated, truncated = self._step(self._state, action, {**sampled, "step": step}, self.params)
+        return np.asarray(obs), float(reward), bool(terminated), bool(truncated), self._info()
+
     def get_state(self) -> dict[str, np.ndarray]:
         """The port's state fields, as numpy arrays of the declared dtypes."""
         return {f.name: np.asarray(getattr(self._state, f.name)).astype(f.dtype) for f in self.port.state_fields}
@@ -135,7 +158,70 @@ def rust_face(port: Any):
             self.rust.set_state({f.name: np.asarray(state[f.name]).astype(np.int64 if f.kind == "int" else f.dtype)
                                  .reshape(f.shape) for f in self.port.state_fields})
 
+        def reset_with_draws(self, draws: dict[str, np.ndarray]):
+            """A new episode from the given reset draws (the Rust class's `reset_det`)."""
+            obs = self.rust.reset_det(draws)
+            return np.asarray(obs, self._obs_dtype), self._info()
+
+        def step_with_draws(self, action, draws: dict[str, np.ndarray]):
+            """`step` with the given step draws (the Rust class's `step_det`, which takes finite numbers only: the
+            NaN padding of an up_to draw, elements the test expects unused, becomes 0.5)."""
+            obs, reward, terminated, truncated = self.rust.step_det(action, {k: np.nan_to_num(np.asarray(v, np.float64), nan=0.5)
+                                                                             for k, v in draws.items()})
+            return np.asarray(obs, self._obs_dtype), float(reward), bool(terminated), bool(truncated), self._info()
+
     return RustFace(port)
+
+
+class ForcedDraws:
+    """Reset or step any implementation of a port with given draws (the `forced_draws` fixture; module docstring)."""
+
+    def __init__(self, port: Any):
+        self.port = port
+
+    def full(self, phase: str, given: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Every draw the port declares for `phase`, from `given`: an up_to draw given fewer elements (or none) is
+        padded with NaN, so that an implementation taking more of it than the test expects does not get a number
+        (the reference's tape refuses NaN); any other draw must be given whole."""
+        specs = self.port.draws_for(phase)
+        unknown = sorted(set(given) - {d.name for d in specs})
+        if unknown:
+            raise ValueError(f"{self.port.name} declares no {phase} draws {unknown}; its {phase} draws are "
+                             f"{[d.name for d in specs]}")
+        out = {}
+        for spec in specs:
+            floats = spec.kind in ("uniform", "index", "normal")
+            value = np.asarray(given.get(spec.name, []), np.float64 if floats else np.int64)
+            if spec.up_to and value.shape[:1] < tuple(spec.shape[:1]):
+                pad = np.full((spec.shape[0] - (value.shape[0] if value.ndim else 0), *spec.shape[1:]), np.nan)
+                value = np.concatenate([value.reshape(-1, *spec.shape[1:]).astype(np.float64), pad])
+            if tuple(value.shape) != tuple(spec.shape):
+                raise ValueError(f"{phase} draw {spec.name!r} needs shape {tuple(spec.shape)}, got {tuple(value.shape)}")
+            out[spec.name] = value
+        return out
+
+    def _on_reference(self, env, phase: str, draws: dict, call):
+        from verify.tape import tape_for
+
+        tape = tape_for(self.port, phase, draws)
+        with self.port.swap_randomness(env, tape):
+            out = call()
+        tape.finish()
+        return out
+
+    def reset(self, env, **draws):
+        """`env.reset()` with the given reset draws: (obs, info)."""
+        full = self.full("reset", draws)
+        if hasattr(env, "reset_with_draws"):
+            return env.reset_with_draws(full)
+        return self._on_reference(env, "reset", full, env.reset)
+
+    def step(self, env, action, **draws):
+        """`env.step(action)` with the given step draws: (obs, reward, terminated, truncated, info)."""
+        full = self.full("step", draws)
+        if hasattr(env, "step_with_draws"):
+            return env.step_with_draws(action, full)
+        return self._on_reference(env, "step", full, lambda: env.step(action))
 
 
 def load_port(package: str):
@@ -222,10 +308,16 @@ def _fixture():
             pytest.fail(f"set {PACKAGE_ENV} to the port's package (envport create sets it), or keep the tests in the port's package")
         return make_implementation(package, os.environ.get(IMPLEMENTATION_ENV, "reference"))
 
-    return make_env
+    @pytest.fixture
+    def forced_draws(request):
+        """Reset or step the implementation under test with given draws (`ForcedDraws`, module docstring)."""
+        package = os.environ.get(PACKAGE_ENV) or request.module.__name__.rpartition(".")[0]
+        return ForcedDraws(load_port(package))
+
+    return make_env, forced_draws
 
 
 try:  # the fixture exists only where pytest does (this module is also imported by the recipe)
-    make_env = _fixture()
+    make_env, forced_draws = _fixture()
 except ImportError:  # pragma: no cover
     pass

@@ -42,6 +42,19 @@ def _random_actions(space: gymnasium.Space, shape: tuple[int, ...], rng: np.rand
     return rng.uniform(space.low, space.high, (*shape, *space.shape)).astype(np.float32)
 
 
+def _reference_accepts(port: Port, action: int) -> bool:
+    """Whether a freshly reset reference steps with `action` without raising."""
+    env = port.make_reference()
+    env.reset(seed=0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            env.step(action)
+    except Exception:  # noqa: BLE001 - any refusal (AssertionError, IndexError, ValueError) counts
+        return False
+    return True
+
+
 def check_rust_contract(port: Port, loader: Loader | None = None) -> LevelResult:
     """L0 for Rust: loads in a subprocess, metadata and spaces agree, check_env, vector shapes, errors raise.
 
@@ -119,13 +132,24 @@ def check_rust_contract(port: Port, loader: Loader | None = None) -> LevelResult
         return "; ".join(problems) or None
 
     def errors_raise():
+        """Bad action arrays raise; an integer past the space raises only where the reference refuses it too (where
+        its rules give it a meaning, as Brinewatch's R-5.3 does, the Rust env must take it; what it does then is for
+        the port's own conformance tests to check)."""
         vec = make_rust_vector(port, 4, seed=0)
         vec.reset()
         discrete = isinstance(vec.single_action_space, gymnasium.spaces.Discrete)
         bad = {"wrong shape": np.zeros(3, np.int64) if discrete else np.zeros((3, 1), np.float32)}
+        problems = []
         if discrete:
             bad["wrong dtype"] = np.zeros(4, np.float32)
-            bad["out of range"] = np.full(4, vec.single_action_space.n, np.int64)
+            past = np.full(4, vec.single_action_space.n, np.int64)
+            if _reference_accepts(port, int(past[0])):
+                try:
+                    vec.step(past)
+                except (ValueError, TypeError) as exc:
+                    problems.append(f"action {int(past[0])}, outside the space but accepted by the reference, raised {exc}")
+            else:
+                bad["out of range"] = past
         else:
             bad["wrong dtype"] = np.zeros((4, 1), np.float64)
         silent = []
@@ -135,7 +159,9 @@ def check_rust_contract(port: Port, loader: Loader | None = None) -> LevelResult
             except (ValueError, TypeError):
                 continue
             silent.append(what)
-        return f"no Python exception for a {', '.join(silent)} action array" if silent else None
+        if silent:
+            problems.append(f"no Python exception for a {', '.join(silent)} action array")
+        return "; ".join(problems) or None
 
     def action_mask():
         """Masked ports: RustEnv's info['action_mask'] (n,), the vector env's (num_envs, n), the raw env's action_mask()."""

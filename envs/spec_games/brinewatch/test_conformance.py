@@ -2,8 +2,10 @@
 
 Every test takes its implementation from envport's `make_env` fixture (the reference, or a translation's face) and
 uses only the spec's interface: reset, step, get_state, set_state. States are set up with set_state; the defaults
-below are a consistent mid-game state on player 0's turn 5. Tests marked `reference_stream` depend on numpy's
-generator stream (seed 96's numbers, or a scripted np_random).
+below are a consistent mid-game state on player 0's turn 5. Where a test needs given random outcomes (the worked
+example's numbers, Gull Swarm targets) it gives the draws by name through envport's `forced_draws` fixture (the
+port's declared draws: `deck0`/`deck1` permutations, `gull_hits` uniforms u answering `integers(0, k)` as
+`floor(u * k)`), so it runs unchanged on the reference and on every translation.
 """
 
 import numpy as np
@@ -61,19 +63,6 @@ def assert_state(env, **expected):
     got = env.get_state()
     for name, value in expected.items():
         np.testing.assert_array_equal(got[name], np.asarray(value, dtype=np.int32), err_msg=name)
-
-
-class ScriptedRng:
-    """Stands in for np_random: answers integers(0, k) from a script and records each k."""
-
-    def __init__(self, answers):
-        self.answers, self.ks = list(answers), []
-
-    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
-        assert size is None and not endpoint
-        low, high = (0, low) if high is None else (low, high)
-        self.ks.append((int(low), int(high)))
-        return self.answers.pop(0)
 
 
 # ----- R-5: actions, legality, illegal actions, mask --------------------------------------------------------
@@ -197,10 +186,11 @@ def test_R7_3_spells_harpoon_and_surge(make_env):
     assert_state(env, keeper_hp=[19, 17], tide=[0, 0], board_hp=[[0] * 4, [3, 2, 0, 0]], hand=[hand(), hand()])
 
 
-def test_R7_4_gull_swarm_without_enemy_units_hits_the_keeper_three_times(make_env):
-    """R-7.4: with no enemy unit k = 1 for every hit: the keeper takes 3."""
+def test_R7_4_gull_swarm_without_enemy_units_hits_the_keeper_three_times(make_env, forced_draws):
+    """R-7.4: with no enemy unit k = 1 for every hit: the keeper takes 3, and no draw is made (given none, the
+    reference's tape refuses any call)."""
     env = setup(make_env, tide=[2, 0], hand=[hand(GULLS), hand()])
-    env.step(play(0))
+    forced_draws.step(env, play(0))
     assert_state(env, keeper_hp=[20, 17], tide=[0, 0])
 
 
@@ -213,14 +203,12 @@ def test_R7_4_gull_swarm_deals_exactly_three_damage(make_env):
         assert (5 - s["board_hp"][1][0]) + (4 - s["board_hp"][1][1]) + (20 - s["keeper_hp"][1]) == 3
 
 
-@pytest.mark.reference_stream
-def test_R7_4_gull_swarm_draws_integers_0_k_over_the_live_targets(make_env):
-    """R-7.4: k = live targets + 1, one integers(0, k) per hit while k >= 2; a unit at 0 hp is no target any more."""
+def test_R7_4_gull_swarm_draws_integers_0_k_over_the_live_targets(make_env, forced_draws):
+    """R-7.4: k = live targets + 1, one integers(0, k) per hit while k >= 2, targets in slot order then the keeper;
+    a unit at 0 hp is no target any more. The uniforms tell k apart: k = 3, 2, 2 here give 1 (Eel), 0 (Kelp),
+    1 (keeper); a wrong k (the keeper left out, the dead Eel still counted) sends a hit elsewhere."""
     env = setup(make_env, tide=[2, 0], hand=[hand(GULLS), hand()], board1=[(KELP, 2, 0), (EEL, 1, 0)])
-    rng = ScriptedRng([1, 0, 1])
-    env.unwrapped.np_random = rng
-    env.step(play(0))
-    assert rng.ks == [(0, 3), (0, 2), (0, 2)]
+    forced_draws.step(env, play(0), gull_hits=[0.4, 0.45, 0.55])
     assert_state(env, board_card=[[0] * 4, [KELP, 0, 0, 0]], board_hp=[[0] * 4, [1, 0, 0, 0]], keeper_hp=[20, 19])
 
 
@@ -323,29 +311,36 @@ def test_S9_opponent_attack_targets(make_env):
 
 # ----- section 11: the worked example ----------------------------------------------------------------------
 
-@pytest.mark.reference_stream
-def test_worked_example_seed_96(make_env):
-    """Section 11 (R-8.1, R-7.3, R-7.4, R-7.5, R-8.2, section 9): reset(seed=96), actions 2, 0, 2, 11, 0."""
+# Section 11: "with numpy's generator, reset(seed=96) draws" these permutations (the reference's seed-96 stream is
+# checked in tests/test_brinewatch.py); step 3's two integers(0, 2) -> 0 are given as uniforms 0.45 (0 of 2, but
+# 1 of 3: a wrong k shows).
+PERM0 = [3, 1, 14, 8, 13, 7, 2, 9, 11, 6, 12, 5, 10, 4, 0, 15]
+PERM1 = [1, 0, 3, 12, 15, 8, 10, 7, 11, 6, 9, 13, 5, 4, 2, 14]
+
+
+def test_worked_example_seed_96(make_env, forced_draws):
+    """Section 11 (R-8.1, R-7.3, R-7.4, R-7.5, R-8.2, section 9): seed 96's draws (the two permutations, then
+    integers(0, 2) -> 0 twice in step 3, and no other), actions 2, 0, 2, 11, 0."""
     env = make_env()
-    obs, info = env.reset(seed=96)
+    obs, info = forced_draws.reset(env, deck0=PERM0, deck1=PERM1)
     assert_state(env, deck=[[2, 1, 8, 5, 7, 4, 2, 5, 6, 4, 7, 3, 6, 3, 1, 8], [1, 1, 2, 7, 8, 5, 6, 4, 6, 4, 5, 7, 3, 3, 2, 8]],
                  hand=[hand(2, 1, 8, 5), hand(1, 1, 2)], deck_pos=[4, 3])
     assert obs.tolist() == [20, 20, 1, 1, 0, 4, 3, 12, 13, 0, 0, 1, 2, 1, 8, 5, 0, 0] + [0] * 32
     assert legal(info) == {0, 2}
-    *_, info = env.step(2)
+    *_, info = forced_draws.step(env, 2)
     assert_state(env, tide=[0, 0], hand=[hand(2, 8, 5), hand(1, 1, 2)], keeper_hp=[20, 20])
     assert legal(info) == {0}
-    *_, info = env.step(0)
+    *_, info = forced_draws.step(env, 0)
     assert_state(env, turn=3, hand=[hand(2, 8, 5, 7), hand(1, 2, 7)], board_card=[[1, 0, 0, 0], [1, 0, 0, 0]],
                  board_ready=[[1, 0, 0, 0], [0, 0, 0, 0]], tide=[2, 0], max_tide=[2, 1])
     assert legal(info) == {0, 1, 2, 3, 7, 11}
-    *_, info = env.step(2)
+    *_, info = forced_draws.step(env, 2, gull_hits=[0.45, 0.45])
     assert_state(env, keeper_hp=[20, 19], board_card=[[1, 0, 0, 0], [0] * 4], tide=[0, 0], hand=[hand(2, 5, 7), hand(1, 2, 7)])
     assert legal(info) == {0, 11}
-    *_, info = env.step(11)
+    *_, info = forced_draws.step(env, 11)
     assert_state(env, keeper_hp=[20, 18], board_ready=[[0, 0, 0, 0], [0] * 4])
     assert legal(info) == {0}
-    obs, reward, terminated, truncated, info = env.step(0)
+    obs, reward, terminated, truncated, info = forced_draws.step(env, 0)
     assert (reward, terminated, truncated) == (0.0, False, False)
     assert obs.tolist() == ([17, 18, 3, 3, 2, 4, 3, 10, 11, 0, 0, 5, 2, 5, 7, 4, 0, 0, 1, 1, 2, 1] + [0] * 12
                             + [2, 3, 1, 0] + [0] * 12)

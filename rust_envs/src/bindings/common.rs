@@ -111,8 +111,10 @@ pub(crate) fn action_space_tuple(py: Python<'_>, space: ActionSpace) -> PyResult
 /// A batch of Python actions (a numpy array) copied into the core's action buffer.
 pub(crate) trait PyAction: Copy + Send + Sync + Sized + 'static {
     /// Validate the `n` actions of `obj` against `space` and copy them into
-    /// `buf` (cleared first).
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()>;
+    /// `buf` (cleared first). `outside`: the action a discrete integer outside
+    /// the space stands for ([`Env::OUT_OF_SPACE_ACTION`](crate::vector::Env::OUT_OF_SPACE_ACTION)),
+    /// `None`: such an action is refused with `ValueError`.
+    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, outside: Option<u32>, buf: &mut Vec<Self>) -> PyResult<()>;
 }
 
 /// A discrete action index as the core stores it.
@@ -141,7 +143,7 @@ impl DiscreteIndex for u8 {
 /// Copy actions of one integer dtype, checking `0..k`; evaluates to `false`
 /// when the array's dtype is none of the listed ones.
 macro_rules! copy_actions {
-    ($obj:expr, $space:expr, $buf:expr, $($t:ty),*) => {{
+    ($obj:expr, $space:expr, $outside:expr, $buf:expr, $($t:ty),*) => {{
         let k = match $space {
             ActionSpace::Discrete(k) => k as u64,
             ActionSpace::Box { .. } => unreachable!("discrete actions for a Box space"),
@@ -165,10 +167,17 @@ macro_rules! copy_actions {
                     let in_range = |v: $t| v >= 0 && (v as u64) < k;
                     // one pass without an early exit (vectorised), then the message from the first bad action
                     if !vs.iter().fold(true, |ok, &v| ok & in_range(v)) {
-                        let (i, v) = vs.iter().enumerate().find(|&(_, &v)| !in_range(v)).expect("an action is out of range");
-                        return Err(PyValueError::new_err($space.outside_message(&format!("actions[{i}] ="), v)));
+                        match $outside {
+                            // the env's rules give integers outside the space a meaning (Brinewatch: END_TURN)
+                            Some(o) => $buf.extend(vs.iter().map(|&v| T::from_index(if in_range(v) { v as u64 } else { u64::from(o) }))),
+                            None => {
+                                let (i, v) = vs.iter().enumerate().find(|&(_, &v)| !in_range(v)).expect("an action is out of range");
+                                return Err(PyValueError::new_err($space.outside_message(&format!("actions[{i}] ="), v)));
+                            }
+                        }
+                    } else {
+                        $buf.extend(vs.iter().map(|&v| T::from_index(v as u64)));
                     }
-                    $buf.extend(vs.iter().map(|&v| T::from_index(v as u64)));
                     done = true;
                 }
             }
@@ -181,6 +190,7 @@ fn parse_discrete_batch<T: DiscreteIndex>(
     obj: &Bound<'_, PyAny>,
     n: usize,
     space: ActionSpace,
+    outside: Option<u32>,
     buf: &mut Vec<T>,
 ) -> PyResult<()> {
     let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
@@ -193,7 +203,7 @@ fn parse_discrete_batch<T: DiscreteIndex>(
         )));
     }
     buf.clear();
-    if !copy_actions!(obj, space, buf, i64, i32, i16, i8, u64, u32, u16, u8) {
+    if !copy_actions!(obj, space, outside, buf, i64, i32, i16, i8, u64, u32, u16, u8) {
         return Err(PyTypeError::new_err(format!(
             "actions must have an integer dtype (int64 or int32), got {}",
             dtype_name(arr)
@@ -203,19 +213,19 @@ fn parse_discrete_batch<T: DiscreteIndex>(
 }
 
 impl PyAction for u32 {
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()> {
-        parse_discrete_batch(obj, n, space, buf)
+    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, outside: Option<u32>, buf: &mut Vec<Self>) -> PyResult<()> {
+        parse_discrete_batch(obj, n, space, outside, buf)
     }
 }
 
 impl PyAction for u8 {
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()> {
-        parse_discrete_batch(obj, n, space, buf)
+    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, space: ActionSpace, outside: Option<u32>, buf: &mut Vec<Self>) -> PyResult<()> {
+        parse_discrete_batch(obj, n, space, outside, buf)
     }
 }
 
 impl PyAction for f32 {
-    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, _space: ActionSpace, buf: &mut Vec<Self>) -> PyResult<()> {
+    fn parse_batch(obj: &Bound<'_, PyAny>, n: usize, _space: ActionSpace, _outside: Option<u32>, buf: &mut Vec<Self>) -> PyResult<()> {
         let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
             PyTypeError::new_err(format!(
                 "actions must be a numpy float32 array of shape ({n}, 1), got {}",

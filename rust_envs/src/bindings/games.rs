@@ -12,7 +12,10 @@
 //!   `bool`, the field's shape, 0-d for scalars).
 //! * `action_mask()`: the legal actions of the current state (bool `(n,)`), or
 //!   `None` for a game without a mask.
-//! * Actions are integers in `0..n`.
+//! * Actions are integers in `0..n`; an integer outside it is refused with
+//!   `ValueError`, unless the game's rules give it a meaning
+//!   (`Env::OUT_OF_SPACE_ACTION`: Brinewatch's makes it END_TURN), in
+//!   the single and the vector classes alike.
 //!
 //! `<Vec>(num_envs, seed=None, num_threads=None)`: the batch through the
 //! shared [`VecCore`](super::vector::VecCore) (same-step auto-reset, buffers
@@ -23,7 +26,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use numpy::{IntoPyArray, PyArray1, PyArrayDyn, PyArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict};
+use pyo3::types::{PyBool, PyDict, PyInt};
 
 use super::common::{obs_to_py, panic_to_err, type_name, PyEnv};
 use super::minatar::{dict_to_values, parse_draws, values_to_dict, CheckedDraws, FieldInfo};
@@ -73,8 +76,9 @@ fn state_dict<'py, G: Game>(py: Python<'py>, state: &Vec<crate::games::GameValue
     Ok(d)
 }
 
-/// A single action: an int (or numpy integer) in `0..n`.
-fn parse_action(obj: &Bound<'_, PyAny>, space: ActionSpace) -> PyResult<u32> {
+/// A single action: an int (or numpy integer) in `0..n`; one outside it is the game's `OUT_OF_SPACE_ACTION` where
+/// its rules give it one (Brinewatch's ), else refused with `ValueError`.
+fn parse_action(obj: &Bound<'_, PyAny>, space: ActionSpace, outside: Option<u32>) -> PyResult<u32> {
     let n = match space {
         ActionSpace::Discrete(n) => n as i64,
         ActionSpace::Box { .. } => unreachable!("games have discrete actions"),
@@ -82,9 +86,14 @@ fn parse_action(obj: &Bound<'_, PyAny>, space: ActionSpace) -> PyResult<u32> {
     if obj.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err("action must be an int, got bool"));
     }
-    let v: i64 = obj.extract().map_err(|_| PyTypeError::new_err(format!("action must be an int, got {}", type_name(obj))))?;
+    let v: i64 = match obj.extract() {
+        Ok(v) => v,
+        // an int beyond i64 is outside the space too
+        Err(_) if outside.is_some() && obj.is_instance_of::<PyInt>() => return Ok(outside.unwrap_or_default()),
+        Err(_) => return Err(PyTypeError::new_err(format!("action must be an int, got {}", type_name(obj)))),
+    };
     if !(0..n).contains(&v) {
-        return Err(PyValueError::new_err(space.outside_message("action", v)));
+        return outside.ok_or_else(|| PyValueError::new_err(space.outside_message("action", v)));
     }
     Ok(v as u32)
 }
@@ -226,7 +235,7 @@ where
 
     pub(crate) fn step<'py>(&mut self, py: Python<'py>, action: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyArrayDyn<G::Obs>>, f64, bool, bool)> {
         self.check_ready()?;
-        let a = parse_action(action, self.action_space())?;
+        let a = parse_action(action, self.action_space(), G::OUT_OF_SPACE_ACTION)?;
         self.step_record.iter_mut().for_each(|values| values.fill(f64::NAN));
         let record = &mut self.step_record;
         let (r, te, tr) = self.env.step_with(a, &mut RecordingDraws { inner: RngDraws(&mut self.rng), record });
@@ -250,7 +259,7 @@ where
         draws: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyArrayDyn<G::Obs>>, f64, bool, bool)> {
         self.check_ready()?;
-        let a = parse_action(action, self.action_space())?;
+        let a = parse_action(action, self.action_space(), G::OUT_OF_SPACE_ACTION)?;
         let (_, values) = parse_draws(draws, G::STEP_DRAWS, false)?;
         let mut env = self.env.clone();
         let mut given = CheckedDraws { decls: G::STEP_DRAWS, values: &values, error: None };

@@ -176,7 +176,7 @@ impl<E: PyEnv> VecCore<E> {
             return Err(PyRuntimeError::new_err("call reset() before step()"));
         }
         let n = self.inner.num_envs();
-        E::Action::parse_batch(actions, n, self.inner.action_space(), &mut self.actions)?;
+        E::Action::parse_batch(actions, n, self.inner.action_space(), E::OUT_OF_SPACE_ACTION, &mut self.actions)?;
         let obs = self.obs.bind(py).clone();
         let reward = self.reward.bind(py).clone();
         let terminated = self.terminated.bind(py).clone();

@@ -486,6 +486,8 @@ impl Env for Brinewatch {
     type State = Vec<GameValue>;
     const FINAL_OBS_EVERY_ROW: bool = true;
     const HAS_MASK: bool = true;
+    /// any integer that is not a legal action, out-of-range ones included, is END_TURN.
+    const OUT_OF_SPACE_ACTION: Option<u32> = Some(END_TURN as u32);
 
     fn action_space(_: &()) -> ActionSpace {
         ActionSpace::Discrete(N_ACTIONS as u32)

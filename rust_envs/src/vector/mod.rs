@@ -194,6 +194,12 @@ pub trait Env: Clone + Send + Sync + 'static {
     /// Write the legal-action mask of the current state (`out.len() == n`, all
     /// of it set; `true` = legal). Called only when [`HAS_MASK`](Self::HAS_MASK).
     fn write_mask(&self, _out: &mut [bool]) {}
+    /// The action an integer outside the `Discrete(n)` space stands for, where
+    /// the env's own rules define one (Brinewatch's: any integer that is
+    /// not a legal action, out-of-range ones included, is END_TURN = 0). `None`
+    /// (every other env): the Python classes refuse such an action with
+    /// `ValueError`, since their references refuse it too.
+    const OUT_OF_SPACE_ACTION: Option<u32> = None;
     /// The full state.
     fn get_state(&self) -> Self::State;
     /// Overwrite the full state; on error the env is left unchanged.
