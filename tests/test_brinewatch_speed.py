@@ -35,3 +35,28 @@ def test_argmax_argmin_cumsum_and_pick_match_numpy_with_ties():
     assert (np.asarray(jax.vmap(bw._pick)(jnp.asarray(flags), jnp.asarray(idx))) == flags[np.arange(4000), idx]).all()
     u = jnp.asarray(rng.random((4000, 6)), jnp.float32)
     assert (np.asarray(jax.vmap(bw._pick)(u, jnp.asarray(idx))) == np.asarray(u)[np.arange(4000), idx]).all()
+
+
+def test_the_written_out_reset_is_the_rules_reset():
+    """reset_det writes R-8.1's draws out (BASE_DECK[i] = i // 2 + 1, hands of 4 and 3, tide 1): the same state as
+    the rules themselves (three draws each from full decks, then player 0's start of turn), for any permutations."""
+    env = bw.Brinewatch()
+    keys = jax.random.split(jax.random.PRNGKey(3), 200)
+    draws = jax.vmap(lambda k: env.sample_reset_draws(k, env.default_params))(keys)
+    _, written = jax.vmap(lambda d: env.reset_det(d, env.default_params))(draws)
+
+    def by_the_rules(d):
+        base = jnp.array([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8], jnp.int32)
+        z2, z4 = jnp.zeros((2,), jnp.int32), jnp.zeros((2, 4), jnp.int32)
+        s = bw.State(deck=jnp.stack([base[d["deck0"]], base[d["deck1"]]]), deck_pos=z2, hand=jnp.zeros((2, 6), jnp.int32),
+                     board_card=z4, board_atk=z4, board_hp=z4, board_ready=z4, keeper_hp=jnp.full((2,), 20, jnp.int32),
+                     tide=z2, max_tide=z2, fatigue=z2, turn=jnp.asarray(1, jnp.int32))
+        for p in (0, 1):
+            for _ in range(3):
+                s = bw._draw(s, p)
+        return bw._start_turn(s, 0)
+
+    expected = jax.vmap(by_the_rules)(draws)
+    for name in bw.State.__dataclass_fields__:
+        assert (np.asarray(getattr(written, name)) == np.asarray(getattr(expected, name))).all(), name
+    assert (np.asarray(written.hand)[:, 0, :4] > 0).all() and (np.asarray(written.hand)[:, 1, 3:] == 0).all()

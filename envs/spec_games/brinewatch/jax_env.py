@@ -5,6 +5,10 @@ nonzero entries, not positions of the last one), so the two agree on any state i
 not. Randomness: two permutations at reset (`deck0`, `deck1`), and per step up to six `index` uniforms (`gull_hits`),
 one per Gull Swarm hit with k >= 2 targets, taken in order and mapped to `integers(0, k)` by `uniform_index`.
 Truncation is the game's own (after player 1's turn 18), so `step_env_det` is overridden: no step counter.
+
+Written for `vmap` on the CPU, where a `lax.cond` or `lax.switch` on a per-environment value computes every branch
+and selects the whole state: a PLAY or ATTACK is one pass of updates masked by the action's kind and the card's id
+(`_act`), and the reset writes out its draws (BASE_DECK[i] is i // 2 + 1) instead of indexing a deck and drawing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from envs.jax_env import JaxEnv, float_dtype, uniform_index
 from envs.spaces import Box, Discrete
 
 I32 = jnp.int32
-BASE_DECK = jnp.array([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8], I32)
 COST = jnp.array([0, 1, 2, 3, 5, 2, 2, 3, 2], I32)
 ATTACK = jnp.array([0, 1, 3, 2, 5, 0, 0, 0, 0], I32)
 HEALTH = jnp.array([0, 2, 1, 4, 5, 0, 0, 0, 0], I32)
@@ -83,18 +86,19 @@ def _pick(row, i):
     return jnp.sum(jnp.where(hit, row, jnp.zeros((), row.dtype)), axis=-1).astype(row.dtype)
 
 
-def _draw(s: State, p: int) -> State:
-    """R-7.1."""
+def _draw(s: State, p: int, on=True) -> State:
+    """R-7.1 (only where `on`)."""
     empty = s.deck_pos[p] >= 16
     fatigue = s.fatigue[p] + 1
     card = _pick(s.deck[p], jnp.clip(s.deck_pos[p], 0, 15))
     n = _count(s.hand[p])
     row = jnp.where((jnp.arange(6) == n) & (n < 6), card, s.hand[p])
+    take, tire = ~empty & on, empty & on
     return s.replace(
-        fatigue=s.fatigue.at[p].set(jnp.where(empty, fatigue, s.fatigue[p])),
-        keeper_hp=s.keeper_hp.at[p].add(jnp.where(empty, -fatigue, 0)),
-        deck_pos=s.deck_pos.at[p].add(jnp.where(empty, 0, 1)),
-        hand=s.hand.at[p].set(jnp.where(empty, s.hand[p], row)),
+        fatigue=s.fatigue.at[p].set(jnp.where(tire, fatigue, s.fatigue[p])),
+        keeper_hp=s.keeper_hp.at[p].add(jnp.where(tire, -fatigue, 0)),
+        deck_pos=s.deck_pos.at[p].add(take.astype(I32)),
+        hand=s.hand.at[p].set(jnp.where(take, row, s.hand[p])),
     )
 
 
@@ -125,8 +129,8 @@ def legal_actions(s: State, p: int):
     return jnp.concatenate([jnp.array([True]), play, attack])
 
 
-def _gull_swarm(s: State, p: int, u, used):
-    """R-7.4: three hits; a draw (the next `index` uniform) only when k >= 2."""
+def _gull_swarm(s: State, p: int, u, used, on):
+    """R-7.4 (only where `on`): three hits; a draw (the next `index` uniform) only when k >= 2."""
     e = 1 - p
 
     def hit(_, carry):
@@ -135,65 +139,51 @@ def _gull_swarm(s: State, p: int, u, used):
         n = jnp.sum(live).astype(I32)
         k = n + 1
         t = jnp.where(k >= 2, uniform_index(_pick(u, jnp.minimum(used, GULL_DRAWS - 1)), 0, k), 0).astype(I32)
-        used = used + (k >= 2).astype(I32)
-        chosen = live & (_cumsum(live) - 1 == t)
+        used = used + ((k >= 2) & on).astype(I32)
+        chosen = live & (_cumsum(live) - 1 == t) & on
         s = s.replace(board_hp=s.board_hp.at[e].add(-chosen.astype(I32)),
-                      keeper_hp=s.keeper_hp.at[e].add(jnp.where(t >= n, -1, 0)))
+                      keeper_hp=s.keeper_hp.at[e].add(((t >= n) & on).astype(I32) * -1))
         return s, used
 
     return lax.fori_loop(0, 3, hit, (s, used), unroll=True)
 
 
-def _play(s: State, p: int, slot, u, used):
-    """R-7.3 and the card effects."""
+def _act(s: State, p: int, a, u, used):
+    """A PLAY (R-7.3 and the card effects) or an ATTACK (R-7.5) of player p, a in 1-26, as one pass of masked updates:
+    under vmap a `lax.cond` or `lax.switch` computes every branch in full and then selects the whole state."""
     e = 1 - p
-    card = _pick(s.hand[p], slot)
-    s = s.replace(tide=s.tide.at[p].add(-_pick(COST, card)))
+    is_play = a <= 6
+    slot = jnp.clip(a - 1, 0, 5)
+    card = jnp.where(is_play, _pick(s.hand[p], slot), 0)  # 0: no card, no effect
     idx = jnp.arange(6)
     shifted = jnp.where(idx < slot, s.hand[p], jnp.where(idx < 5, s.hand[p, jnp.minimum(idx + 1, 5)], 0))
-    s = s.replace(hand=s.hand.at[p].set(shifted))
-
-    def nothing(s, used):
-        return s, used
-
-    def unit(s, used):
-        m = _count(s.board_card[p])
-        at = jnp.arange(4) == m
-        s = s.replace(board_card=s.board_card.at[p].set(jnp.where(at, card, s.board_card[p])),
-                      board_atk=s.board_atk.at[p].set(jnp.where(at, _pick(ATTACK, card), s.board_atk[p])),
-                      board_hp=s.board_hp.at[p].set(jnp.where(at, _pick(HEALTH, card), s.board_hp[p])),
-                      board_ready=s.board_ready.at[p].set(jnp.where(at, (card == EEL).astype(I32), s.board_ready[p])))
-        heal = jnp.minimum(20, s.keeper_hp[p] + 2)
-        return s.replace(keeper_hp=s.keeper_hp.at[p].set(jnp.where(card == KELP, heal, s.keeper_hp[p]))), used
-
-    def harpoon(s, used):
-        return s.replace(keeper_hp=s.keeper_hp.at[e].add(-3).at[p].add(-1)), used
-
-    def chart(s, used):
-        return _draw(_draw(_draw(s, p), p), p), used
-
-    def surge(s, used):
-        return s.replace(board_hp=s.board_hp.at[e].add(jnp.where(s.board_card[e] != 0, -2, 0))), used
-
-    def gulls(s, used):
-        return _gull_swarm(s, p, u, used)
-
-    branch = jnp.where((card >= 1) & (card <= 4), 1, jnp.clip(card - 3, 0, 5))  # 0 none, 1 unit, 2-5 the spells
-    return lax.switch(branch, (nothing, unit, harpoon, chart, surge, gulls), s, used)
-
-
-def _attack(s: State, p: int, i, j) -> State:
-    """R-7.5: attacker slot i (0-3) hits target j (enemy slot 0-3, or 4: the keeper); a unit hit strikes back."""
-    e = 1 - p
+    unit = (card >= 1) & (card <= 4)
+    at = (jnp.arange(4) == _count(s.board_card[p])) & unit
+    s = s.replace(tide=s.tide.at[p].add(-_pick(COST, card)),
+                  hand=s.hand.at[p].set(jnp.where(is_play, shifted, s.hand[p])),
+                  board_card=s.board_card.at[p].set(jnp.where(at, card, s.board_card[p])),
+                  board_atk=s.board_atk.at[p].set(jnp.where(at, _pick(ATTACK, card), s.board_atk[p])),
+                  board_hp=s.board_hp.at[p].set(jnp.where(at, _pick(HEALTH, card), s.board_hp[p])),
+                  board_ready=s.board_ready.at[p].set(jnp.where(at, (card == EEL).astype(I32), s.board_ready[p])))
+    heal = jnp.where(card == KELP, jnp.minimum(20, s.keeper_hp[p] + 2) - s.keeper_hp[p], 0)
+    harpoon = (card == HARPOON).astype(I32)
+    s = s.replace(keeper_hp=s.keeper_hp.at[p].add(heal - harpoon).at[e].add(-3 * harpoon),
+                  board_hp=s.board_hp.at[e].add(jnp.where((card == SURGE) & (s.board_card[e] != 0), -2, 0)))
+    for _ in range(3):
+        s = _draw(s, p, card == CHART)
+    s, used = _gull_swarm(s, p, u, used, card == GULLS)
+    # ATTACK: attacker slot i (0-3) hits target j (enemy slot 0-3, or 4: the keeper); a unit hit strikes back.
+    i, j = jnp.clip((a - 7) // 5, 0, 3), (a - 7) % 5
     slots = jnp.arange(4)
-    at_i, at_j = slots == i, slots == j  # j == 4 (the keeper) is no slot
-    a = _pick(s.board_atk[p], i)
+    at_i, at_j = (slots == i) & ~is_play, (slots == j) & ~is_play  # j == 4 (the keeper) is no slot
+    hit = _pick(s.board_atk[p], i)
     back = _pick(s.board_atk[e], jnp.minimum(j, 3))
-    keeper = j == 4
-    return s.replace(keeper_hp=s.keeper_hp.at[e].add(jnp.where(keeper, -a, 0)),
-                     board_hp=s.board_hp.at[e].add(jnp.where(at_j, -a, 0))
-                                        .at[p].add(jnp.where(at_i & ~keeper, -back, 0)),
-                     board_ready=s.board_ready.at[p].set(jnp.where(at_i, 0, s.board_ready[p])))
+    keeper = (j == 4) & ~is_play
+    s = s.replace(keeper_hp=s.keeper_hp.at[e].add(jnp.where(keeper, -hit, 0)),
+                  board_hp=s.board_hp.at[e].add(jnp.where(at_j, -hit, 0))
+                                     .at[p].add(jnp.where(at_i & (j != 4), -back, 0)),
+                  board_ready=s.board_ready.at[p].set(jnp.where(at_i, 0, s.board_ready[p])))
+    return s, used
 
 
 def _remove_defeated(s: State) -> State:
@@ -219,8 +209,7 @@ def _over(s: State):
 
 def _resolve(s: State, p: int, a, u, used):
     """A PLAY or ATTACK of player p, then R-7.6."""
-    s, used = lax.cond(a <= 6, lambda s, used: _play(s, p, jnp.clip(a - 1, 0, 5), u, used),
-                       lambda s, used: (_attack(s, p, jnp.clip((a - 7) // 5, 0, 3), (a - 7) % 5), used), s, used)
+    s, used = _act(s, p, a, u, used)
     return _remove_defeated(s), used
 
 
@@ -321,15 +310,14 @@ class Brinewatch(JaxEnv):
         return {"gull_hits": jax_random.uniform(key, (GULL_DRAWS,))}
 
     def reset_det(self, draws, params):
-        """R-8.1 (from the two permutations)."""
-        z2, z4, z6 = jnp.zeros((2,), I32), jnp.zeros((2, 4), I32), jnp.zeros((2, 6), I32)
-        deck = jnp.stack([BASE_DECK[jnp.asarray(draws["deck0"])], BASE_DECK[jnp.asarray(draws["deck1"])]])
-        s = State(deck=deck, deck_pos=z2, hand=z6, board_card=z4, board_atk=z4, board_hp=z4, board_ready=z4,
-                  keeper_hp=jnp.full((2,), 20, I32), tide=z2, max_tide=z2, fatigue=z2, turn=jnp.asarray(1, I32))
-        for p in (0, 1):
-            for _ in range(3):
-                s = _draw(s, p)
-        s = _start_turn(s, 0)
+        """R-8.1 from the two permutations, its draws written out: BASE_DECK[i] is i // 2 + 1; from full decks into
+        empty hands, player 0 draws 3 and 1 more at the start of its turn (tide 1), player 1 draws 3."""
+        deck = jnp.stack([jnp.asarray(draws["deck0"], I32), jnp.asarray(draws["deck1"], I32)]) // 2 + 1
+        hand = jnp.where(jnp.arange(6)[None, :] < jnp.array([4, 3])[:, None], deck[:, :6], 0)
+        z2, z4 = jnp.zeros((2,), I32), jnp.zeros((2, 4), I32)
+        s = State(deck=deck, deck_pos=jnp.array([4, 3], I32), hand=hand, board_card=z4, board_atk=z4, board_hp=z4,
+                  board_ready=z4, keeper_hp=jnp.full((2,), 20, I32), tide=jnp.array([1, 0], I32),
+                  max_tide=jnp.array([1, 0], I32), fatigue=z2, turn=jnp.asarray(1, I32))
         return self.get_obs(s, params), s
 
     def _advance(self, s: State, action, u):
