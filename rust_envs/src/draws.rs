@@ -3,7 +3,7 @@
 //! of a declared draw ([`DrawDecl`]), so the same code runs from the env's own
 //! generator ([`RngDraws`]) or from draws given from outside ([`GivenDraws`]:
 //! the JAX translation's, in lockstep verification); its state is a list of
-//! integer, boolean or float arrays ([`GameValue`]) described by [`GameField`]s.
+//! integer or boolean arrays ([`GameValue`]) described by [`GameField`]s.
 
 use crate::rng::Rng;
 use crate::vector::wrong_count;
@@ -27,49 +27,26 @@ pub struct DrawDecl {
     pub len: usize,
 }
 
-/// The kind of a game state field's elements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldKind {
-    Int,
-    Bool,
-    /// `f64` (a turn-based game's `rewards`, one per player).
-    Float,
-}
-
 /// Kind and shape of one game state field (`shape` empty for a scalar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GameField {
     pub name: &'static str,
     pub is_bool: bool,
     pub shape: &'static [usize],
-    pub is_float: bool,
 }
 
 impl GameField {
     pub const fn int(name: &'static str) -> Self {
-        GameField { name, is_bool: false, shape: &[], is_float: false }
+        GameField { name, is_bool: false, shape: &[] }
     }
     pub const fn boolean(name: &'static str) -> Self {
-        GameField { name, is_bool: true, shape: &[], is_float: false }
+        GameField { name, is_bool: true, shape: &[] }
     }
     pub const fn ints(name: &'static str, shape: &'static [usize]) -> Self {
-        GameField { name, is_bool: false, shape, is_float: false }
+        GameField { name, is_bool: false, shape }
     }
     pub const fn bools(name: &'static str, shape: &'static [usize]) -> Self {
-        GameField { name, is_bool: true, shape, is_float: false }
-    }
-    pub const fn floats(name: &'static str, shape: &'static [usize]) -> Self {
-        GameField { name, is_bool: false, shape, is_float: true }
-    }
-    /// The kind of the field's elements.
-    pub fn kind(&self) -> FieldKind {
-        if self.is_float {
-            FieldKind::Float
-        } else if self.is_bool {
-            FieldKind::Bool
-        } else {
-            FieldKind::Int
-        }
+        GameField { name, is_bool: true, shape }
     }
     /// Number of elements (1 for a scalar).
     pub fn len(&self) -> usize {
@@ -78,11 +55,10 @@ impl GameField {
 }
 
 /// Value of one field: the elements in row-major order (one for a scalar).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GameValue {
     Ints(Vec<i64>),
     Bools(Vec<bool>),
-    Floats(Vec<f64>),
 }
 
 /// Where a game's random numbers come from; `draw` is an index into the
@@ -201,17 +177,12 @@ pub fn check_game_values(fields: &[GameField], values: &[GameValue]) -> Result<(
         return Err(wrong_count(&fields.iter().map(|f| f.name).collect::<Vec<_>>(), values.len()));
     }
     for (f, v) in fields.iter().zip(values) {
-        let (kind, len) = match v {
-            GameValue::Ints(x) => (FieldKind::Int, x.len()),
-            GameValue::Bools(x) => (FieldKind::Bool, x.len()),
-            GameValue::Floats(x) => (FieldKind::Float, x.len()),
+        let (is_bool, len) = match v {
+            GameValue::Ints(x) => (false, x.len()),
+            GameValue::Bools(x) => (true, x.len()),
         };
-        if kind != f.kind() {
-            let want = match f.kind() {
-                FieldKind::Int => "int",
-                FieldKind::Bool => "bool",
-                FieldKind::Float => "float",
-            };
+        if is_bool != f.is_bool {
+            let want = if f.is_bool { "bool" } else { "int" };
             return Err(format!("state field '{}' must be {want}", f.name));
         }
         if len != f.len() {

@@ -51,7 +51,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use super::common::{obs_to_py, panic_to_err, type_name, PyEnv};
-use crate::draws::{as_permutation, FieldKind};
+use crate::draws::as_permutation;
 use crate::minatar::{
     check_game_values, DrawDecl, DrawKind, DrawSource, GameValue, MinAtar, MinAtarConfig, MinAtarGame,
     RecordingDraws, RngDraws,
@@ -177,11 +177,11 @@ pub(crate) fn parse_draws(obj: &Bound<'_, PyAny>, decls: &[DrawDecl], with_stick
 }
 
 /// Name and shape of every state field, wrapper fields included.
-fn fields<G: MinAtarGame>() -> Vec<FieldInfo> {
+fn fields<G: MinAtarGame>() -> Vec<(&'static str, bool, Vec<usize>)> {
     G::FIELDS
         .iter()
-        .map(|f| (f.name, f.kind(), f.shape.to_vec()))
-        .chain([("last_action", FieldKind::Int, vec![]), ("time", FieldKind::Int, vec![])])
+        .map(|f| (f.name, f.is_bool, f.shape.to_vec()))
+        .chain([("last_action", false, vec![]), ("time", false, vec![])])
         .collect()
 }
 
@@ -195,8 +195,8 @@ fn parse_state<G: MinAtarGame>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<GameValue
     Ok(out)
 }
 
-/// Name, kind (int, bool or float) and shape of one state field.
-pub(crate) type FieldInfo = (&'static str, FieldKind, Vec<usize>);
+/// Name, kind (bool or int) and shape of one state field.
+pub(crate) type FieldInfo = (&'static str, bool, Vec<usize>);
 
 /// State values as a dict of numpy arrays (`int64` or `bool`, each field's shape).
 pub(crate) fn values_to_dict<'py>(py: Python<'py>, fields: &[FieldInfo], values: &[GameValue]) -> PyResult<Bound<'py, PyDict>> {
@@ -205,7 +205,6 @@ pub(crate) fn values_to_dict<'py>(py: Python<'py>, fields: &[FieldInfo], values:
         let arr = match value {
             GameValue::Ints(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(shape))?.into_any(),
             GameValue::Bools(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(shape))?.into_any(),
-            GameValue::Floats(v) => PyArray1::from_slice(py, v).reshape(numpy::IxDyn(shape))?.into_any(),
         };
         d.set_item(*name, arr)?;
     }
@@ -226,31 +225,19 @@ pub(crate) fn dict_to_values(obj: &Bound<'_, PyAny>, fs: &[FieldInfo], owner: &s
         }
     }
     let mut out = Vec::with_capacity(fs.len());
-    for (name, field_kind, shape) in fs {
+    for (name, is_bool, shape) in fs {
         let v = d.get_item(name)?.ok_or_else(|| PyKeyError::new_err(format!("missing state key '{name}' for {owner}; expected keys: {}", expected())))?;
         let arr = as_array(&v)?;
         let kind = arr.dtype().kind();
-        let ok = match field_kind {
-            FieldKind::Bool => kind == b'b',
-            FieldKind::Int => kind == b'i' || kind == b'u',
-            FieldKind::Float => kind == b'f' || kind == b'i' || kind == b'u',
-        };
+        let ok = if *is_bool { kind == b'b' } else { kind == b'i' || kind == b'u' };
         if !ok {
-            let want = match field_kind {
-                FieldKind::Bool => "bool",
-                FieldKind::Int => "an integer dtype (int64)",
-                FieldKind::Float => "a float dtype (float64)",
-            };
+            let want = if *is_bool { "bool" } else { "an integer dtype (int64)" };
             return Err(PyTypeError::new_err(format!("state field '{name}' must be {want}, got dtype {}", dtype_str(&arr))));
         }
         if arr.shape() != shape.as_slice() {
             return Err(PyValueError::new_err(format!("state field '{name}' must have shape {:?}, got {:?}", shape, arr.shape())));
         }
-        out.push(match field_kind {
-            FieldKind::Bool => GameValue::Bools(to_bools(&arr)?),
-            FieldKind::Int => GameValue::Ints(to_i64s(&arr)?),
-            FieldKind::Float => GameValue::Floats(to_f64s(&arr)?),
-        });
+        out.push(if *is_bool { GameValue::Bools(to_bools(&arr)?) } else { GameValue::Ints(to_i64s(&arr)?) });
     }
     Ok(out)
 }

@@ -367,7 +367,7 @@ impl Brinewatch {
                 GameValue::Ints(x) => {
                     return Err(format!("state field '{}' must have {} elements, got {}", f.name, f.len(), x.len()))
                 }
-                GameValue::Bools(_) | GameValue::Floats(_) => return Err(format!("state field '{}' must be int", f.name)),
+                GameValue::Bools(_) => return Err(format!("state field '{}' must be int", f.name)),
             }
         }
         let check = |name: &str, xs: &[i64], low: i64, high: i64| -> Result<(), String> {

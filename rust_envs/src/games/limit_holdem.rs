@@ -4,7 +4,7 @@
 //!
 //! State: the reference adapter's fields (cards as ids `13 * suit + rank`,
 //! suits S H D C, ranks A 2 .. K; the deck dealt from the end of its first
-//! `deck_count` slots) and `rewards`, every player's payoff in big blinds once
+//! `deck_count` slots); `rewards`, every player's payoff in big blinds once
 //! the game is over (zeros before). Actions: 0 call, 1 raise, 2 fold, 3 check;
 //! an illegal one is check when check is legal, else fold (RLCard's
 //! `Env._decode_action`). Randomness: at reset the deck's permutation (RLCard
@@ -53,7 +53,6 @@ pub struct RlcardLimitHoldem {
     round_not_raise_num: i64,
     round_raised: [i64; 2],
     round_player_folded: bool,
-    rewards: [f64; 2],
 }
 
 /// Rank 0 (a two) .. 12 (an ace) of a card id.
@@ -158,7 +157,6 @@ impl RlcardLimitHoldem {
             round_not_raise_num: 0,
             round_raised: [0; 2],
             round_player_folded: false,
-            rewards: [0.0; 2],
         }
     }
 
@@ -213,13 +211,11 @@ impl RlcardLimitHoldem {
         }
         let mut ints: Vec<&[i64]> = Vec::with_capacity(values.len());
         let mut folded = false;
-        let mut rewards = [0.0; 2];
         for (f, v) in Self::FIELDS.iter().zip(values) {
             match v {
-                GameValue::Ints(x) if !f.is_bool && !f.is_float && x.len() == f.len() => ints.push(x),
+                GameValue::Ints(x) if !f.is_bool && x.len() == f.len() => ints.push(x),
                 GameValue::Bools(x) if f.is_bool && x.len() == 1 => folded = x[0],
-                GameValue::Floats(x) if f.is_float && x.len() == 2 => rewards.copy_from_slice(x),
-                _ => return Err(format!("state field '{}' must be {:?} with shape {:?}", f.name, f.kind(), f.shape)),
+                _ => return Err(format!("state field '{}' must be {} with shape {:?}", f.name, if f.is_bool { "bool" } else { "int" }, f.shape)),
             }
         }
         let check = |name: &str, xs: &[i64], low: i64, high: i64| -> Result<(), String> {
@@ -256,7 +252,6 @@ impl RlcardLimitHoldem {
         s.round_not_raise_num = ints[13][0];
         s.round_raised.copy_from_slice(ints[14]);
         s.round_player_folded = folded;
-        s.rewards = rewards;
         Ok(s)
     }
 }
@@ -281,13 +276,33 @@ impl Game for RlcardLimitHoldem {
         GameField::int("round_not_raise_num"),
         GameField::ints("round_raised", &[2]),
         GameField::boolean("round_player_folded"),
-        GameField::floats("rewards", &[2]),
     ];
     const RESET_DRAWS: &'static [DrawDecl] = &[
         DrawDecl { name: "deck", kind: DrawKind::Integers { low: 0, high: 52 }, len: 52 },
         DrawDecl { name: "small_blind", kind: DrawKind::Integers { low: 0, high: 2 }, len: 1 },
     ];
     const STEP_DRAWS: &'static [DrawDecl] = &[];
+    const NUM_PLAYERS: usize = 2;
+
+    /// Seat `player`'s observation: its own cards and the public ones, then each round's raises one-hot.
+    fn write_obs_of(&self, player: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        let p = player;
+        let public = &self.public_cards[..self.public_count.clamp(0, PUBLIC as i64) as usize];
+        for &c in self.hands[p].iter().chain(public) {
+            if (0..DECK as i64).contains(&c) {
+                out[c as usize] = 1.0;
+            }
+        }
+        for (i, &n) in self.history_raise_nums.iter().enumerate() {
+            out[DECK + 5 * i + n as usize] = 1.0;
+        }
+    }
+
+    /// Every player's payoff in big blinds once the game is over, zeros before (derived from the state).
+    fn rewards(&self) -> Vec<f64> {
+        if self.is_over() { self.payoffs().to_vec() } else { vec![0.0; 2] }
+    }
 
     /// LimitHoldemGame.init_game: two cards each from the end of the shuffled deck, then the blinds.
     fn reset_with(&mut self, draws: &mut impl DrawSource) {
@@ -365,8 +380,8 @@ impl Game for RlcardLimitHoldem {
             self.round_raised = [0; 2];
         }
         let over = self.is_over();
-        self.rewards = if over { self.payoffs() } else { [0.0; 2] };
-        (self.rewards[actor], over, false)
+        let rewards = if over { self.payoffs() } else { [0.0; 2] };
+        (rewards[actor], over, false)
     }
 }
 
@@ -393,17 +408,7 @@ impl Env for RlcardLimitHoldem {
     }
     /// RLCard's state['obs'] of the player to act: its cards and the public ones, then each round's raises one-hot.
     fn write_obs(&self, out: &mut [f64]) {
-        out.fill(0.0);
-        let p = self.game_pointer as usize;
-        let public = &self.public_cards[..self.public_count.clamp(0, PUBLIC as i64) as usize];
-        for &c in self.hands[p].iter().chain(public) {
-            if (0..DECK as i64).contains(&c) {
-                out[c as usize] = 1.0;
-            }
-        }
-        for (i, &n) in self.history_raise_nums.iter().enumerate() {
-            out[DECK + 5 * i + n as usize] = 1.0;
-        }
+        self.write_obs_of(self.game_pointer as usize, out)
     }
     fn write_mask(&self, out: &mut [bool]) {
         out.copy_from_slice(&self.legal());
@@ -426,7 +431,6 @@ impl Env for RlcardLimitHoldem {
             GameValue::Ints(vec![self.round_not_raise_num]),
             GameValue::Ints(self.round_raised.to_vec()),
             GameValue::Bools(vec![self.round_player_folded]),
-            GameValue::Floats(self.rewards.to_vec()),
         ]
     }
     fn set_state(&mut self, values: &Vec<GameValue>) -> Result<(), String> {
@@ -507,7 +511,7 @@ mod tests {
         h.set_state(&state).unwrap();
         assert_eq!(g, h);
         let mut bad = state.clone();
-        bad[16] = GameValue::Ints(vec![0, 0]);
-        assert!(h.set_state(&bad).unwrap_err().contains("rewards"));
+        bad[15] = GameValue::Ints(vec![0]);
+        assert!(h.set_state(&bad).unwrap_err().contains("round_player_folded"));
     }
 }

@@ -8,8 +8,8 @@
 //! A game with a legal-action mask sets `Env::HAS_MASK` and implements
 //! `Env::write_mask`; its vector env then fills one more buffer (see
 //! [`crate::vector`]). State fields are integer or boolean scalars and arrays
-//! ([`GameValue`], `i64` / `bool`), as MinAtar's are, or `f64` ones
-//! (`GameField::floats`: a turn-based game's `rewards`, one per player).
+//! ([`GameValue`], `i64` / `bool`), as MinAtar's are; a turn-based game's
+//! `rewards` (`Game::rewards`, one `f64` per player) is derived, not stored.
 //!
 //! Draws: `draws.uniform(d, i)`, `draws.integer(d, i, low, high)` (a range
 //! that depends on the state passes its actual bound: `high` in the
@@ -30,7 +30,7 @@
 use crate::rng::Rng;
 use crate::vector::Env;
 
-pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, FieldKind, GameField, GameValue, GivenDraws, RngDraws};
+pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, GameField, GameValue, GivenDraws, RngDraws};
 
 #[cfg(test)]
 pub mod dial;

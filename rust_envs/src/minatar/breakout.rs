@@ -206,7 +206,7 @@ fn int_at(values: &[GameValue], k: usize, high: i64) -> Result<i64, String> {
     match &values[k] {
         GameValue::Ints(v) if (0..=high).contains(&v[0]) => Ok(v[0]),
         GameValue::Ints(v) => Err(format!("state field '{name}' must be in 0..={high}, got {}", v[0])),
-        _ => Err(format!("state field '{name}' must be int")),
+        GameValue::Bools(_) => Err(format!("state field '{name}' must be int")),
     }
 }
 
@@ -214,7 +214,7 @@ fn int_at(values: &[GameValue], k: usize, high: i64) -> Result<i64, String> {
 fn bools_at(values: &[GameValue], k: usize) -> Result<&[bool], String> {
     match &values[k] {
         GameValue::Bools(v) => Ok(v),
-        _ => Err(format!("state field '{}' must be bool", Breakout::FIELDS[k].name)),
+        GameValue::Ints(_) => Err(format!("state field '{}' must be bool", Breakout::FIELDS[k].name)),
     }
 }
 

@@ -93,7 +93,7 @@ fn wrap(x: i32) -> i32 {
 fn ints(v: &GameValue) -> &[i64] {
     match v {
         GameValue::Ints(x) => x,
-        _ => unreachable!("kinds are checked before set_state"),
+        GameValue::Bools(_) => unreachable!("kinds are checked before set_state"),
     }
 }
 
@@ -258,7 +258,7 @@ impl MinAtarGame for Freeway {
             terminate_timer: ints(&values[6])[0],
             terminal: match &values[7] {
                 GameValue::Bools(b) => b[0],
-                _ => unreachable!("kinds are checked before set_state"),
+                GameValue::Ints(_) => unreachable!("kinds are checked before set_state"),
             },
         };
         // Positions index the observation grid (the reference's `state()` raises outside it).

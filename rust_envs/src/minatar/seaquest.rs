@@ -404,14 +404,14 @@ impl Seaquest {
 fn ints(v: &GameValue) -> &[i64] {
     match v {
         GameValue::Ints(x) => x,
-        _ => unreachable!("kinds are checked before set_state"),
+        GameValue::Bools(_) => unreachable!("kinds are checked before set_state"),
     }
 }
 
 fn bools(v: &GameValue) -> &[bool] {
     match v {
         GameValue::Bools(x) => x,
-        _ => unreachable!("kinds are checked before set_state"),
+        GameValue::Ints(_) => unreachable!("kinds are checked before set_state"),
     }
 }
 

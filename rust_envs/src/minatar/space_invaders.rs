@@ -199,14 +199,14 @@ fn map_of(v: &[bool]) -> u128 {
 fn int(v: &GameValue) -> i64 {
     match v {
         GameValue::Ints(x) => x[0],
-        _ => unreachable!("kinds are checked before set_state"),
+        GameValue::Bools(_) => unreachable!("kinds are checked before set_state"),
     }
 }
 
 fn bools(v: &GameValue) -> &[bool] {
     match v {
         GameValue::Bools(x) => x,
-        _ => unreachable!("kinds are checked before set_state"),
+        GameValue::Ints(_) => unreachable!("kinds are checked before set_state"),
     }
 }
 
