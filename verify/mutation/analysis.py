@@ -13,6 +13,14 @@ showed the bug. The kill rate is killed / (mutants - equivalent - unviable); `ki
 also counts the timeouts as caught (a mutant that hangs would be noticed by a user, not by a level).
 The survivors, listed with their diffs, show what the verifier misses.
 
+With `guided` (the default of `envport mutate`), L1 runs its guided search (verify.guided) for
+every mutant, as `envport verify` does. A mutant's verdict without the search is its verdict with
+it, except where the search's states killed it (check `guided_branch`) or it timed out: the
+levels are deterministic, and the search only adds comparisons after L1's own. Those mutants, and
+the unmutated translation (for the cost), are verified again with the search off in the same run
+(`without_guided` in their records), and the summary's `guided_search` gives the kill rate both
+ways and the mutants only the search kills (`search_effect`).
+
 `python -m verify.mutation.analysis NAME [--max-mutants N] [--timeout S] [--json FILE] [--workers W]`
 runs it by hand.
 """
@@ -80,6 +88,7 @@ def run_mutation_analysis(
     progress: Callable[[str], None] = lambda msg: None,
     check_original: bool = True,
     journal: str | Path | None = None,
+    guided: bool = False,
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
 
@@ -90,15 +99,13 @@ def run_mutation_analysis(
     worker, and the analysis stops if it does not pass (every kill would be void).
     `journal`: a file to which every verdict is appended as a JSON line as soon as it is
     known; a run given the journal of an interrupted run reuses its verdicts (matched by
-    mutant id and diff) and verifies only the rest.
+    mutant id and diff) and verifies only the rest. `guided`: L1 runs its guided search for each mutant
+    (see the module doc).
     """
     from verify.variants import translation_source
 
     start = time.perf_counter()
-    if options is None:
-        from verify.levels import VerifyOptions
-
-        options = VerifyOptions(examples=100, episodes=20)
+    options = mutation_options(options, guided)
     source = translation_source(port)
     class_name = type(port.make_jax()).__name__
     generated = mutants_for_port(port)
@@ -109,17 +116,30 @@ def run_mutation_analysis(
     with tempfile.TemporaryDirectory(prefix="envport_mutation_jax_cache_") as cache:
         worker_options = WorkerOptions(
             class_name=class_name, examples=options.examples, episodes=options.episodes,
-            policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache),
+            policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache), guided=guided,
         )
         analysis = analyse(
             port, source, generated, selected,
             make_worker=lambda: MutantWorker(port.name, worker_options),
             timeout_s=timeout_s, workers=workers, options=options, progress=progress,
             check_original=check_original, start=start, journal=Path(journal) if journal is not None else None,
+            guided=guided,
         )
     if analysis["survived"]:
         progress(f"{port.name}: compiling the {analysis['survived']} survivors to find those XLA compiles to the original's program")
     return _with_compiled_equivalents(analysis, port, source, class_name, {m.id: m for m in selected})
+
+
+def mutation_options(options: Any | None, guided: bool) -> Any:
+    """The VerifyOptions a mutation analysis runs with (default: 100 L1 examples, 20 L3 episodes a policy), the
+    reference's coverage and L1's guided search on exactly when `guided`."""
+    from verify.levels import VerifyOptions
+
+    options = options or VerifyOptions(examples=100, episodes=20)
+    return dataclasses.replace(options, coverage=guided, guided=guided)
+
+
+GUIDED_CHECK = "guided_branch"  # the check of L1 that fails on a state the guided search found
 
 
 def _with_compiled_equivalents(
@@ -153,9 +173,12 @@ def analyse(
     start: float,
     journal: Path | None = None,
     backend: str = "jax",
+    guided: bool = False,
 ) -> dict[str, Any]:
-    """Verify `selected` through workers from `make_worker` (each with `verify(source, timeout_s)` ->
-    WorkerOutcome, and `close()`), one per thread, reusing the journal's verdicts; the summary."""
+    """Verify `selected` through workers from `make_worker` (each with `verify(source, timeout_s, guided=None)` ->
+    WorkerOutcome, and `close()`), one per thread, reusing the journal's verdicts (those verified with the same
+    `guided`); the summary. With `guided`, a mutant the search killed or that timed out is verified again
+    with the search off, and so is the unmutated translation (see the module doc)."""
     known: dict[str, dict[str, Any]] = {}
     if journal is not None and journal.exists():
         for line in journal.read_text().splitlines():
@@ -174,19 +197,26 @@ def analyse(
     original = None
     if check_original:
         entry = known.get(ORIGINAL_ID)
-        if entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None:
-            original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
+        if (entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None
+                and entry.get("guided_search", False) == guided):
+            original = {k: entry[k] for k in entry if k not in ("id", "source_sha", "guided_search")}
         else:
             progress(f"{port.name}: verifying the unmutated translation through the worker")
             baseline_worker = make_worker()
             try:
                 baseline = baseline_worker.verify(source, timeout_s or 600.0)
+                if baseline.passed and guided:
+                    progress(f"{port.name}: verifying it again with the guided search off (its cost)")
+                    without = baseline_worker.verify(source, timeout_s or 600.0, guided=False)
             finally:
                 baseline_worker.close()
             original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
             if not baseline.passed:
                 raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
-            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
+            if guided:
+                original.update(guided=baseline.guided, seconds_without_guided=round(without.seconds, 2),
+                                level_seconds=baseline.level_seconds, level_seconds_without_guided=without.level_seconds)
+            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), "guided_search": guided, **original})
         if timeout_s is None:
             timeout_s = min(600.0, 4 * original["seconds"] + 60.0)
     if timeout_s is None:
@@ -206,7 +236,7 @@ def analyse(
 
     def run_one(m: Mutant) -> dict[str, Any]:
         previous = known.get(m.id)
-        if previous is not None and previous.get("diff") == m.diff:
+        if previous is not None and previous.get("diff") == m.diff and previous.get("guided_search", False) == guided:
             record = classify(previous, m.equivalent)
             reused = " (from the journal)"
         else:
@@ -215,12 +245,21 @@ def analyse(
                 {
                     **m.to_dict(),
                     "level": outcome.level,
+                    "check": outcome.check,
                     "message": outcome.message,
                     "seconds": round(outcome.seconds, 2),
                     "level_seconds": outcome.level_seconds,
+                    "guided_search": guided,
+                    **({"guided": outcome.guided} if outcome.guided else {}),
                 },
                 m.equivalent,
             )
+            if guided and (outcome.check == GUIDED_CHECK or outcome.level == TIMEOUT):
+                without = worker().verify(m.source, timeout_s, guided=False)
+                record["without_guided"] = {
+                    "status": classify({"level": without.level}, m.equivalent)["status"], "level": without.level,
+                    "check": without.check, "seconds": round(without.seconds, 2),
+                }
             record_in_journal(record)
             reused = ""
         with lock:
@@ -325,11 +364,33 @@ def summarize(
         "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in by_status["equivalent"]],
         "faults": [{k: r.get(k) for k in ("id", "operator", "line", "description", "status", "message")}
                    for r in by_status["timed_out"] + by_status["harness_error"]],
+        "guided_search": search_effect(results),
         "results": results,
         "skipped": skipped,
         "original": original,
         "options": options,
         "seconds": round(seconds, 2),
+    }
+
+
+def search_effect(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What L1's guided search added to a run made with it: the counts and kill rate without it (each mutant's
+    verdict, or its `without_guided` verdict where it was verified again), the mutants its states killed, those
+    that survive without it, and the mean seconds per mutant and of the search. `{"on": False}` for a run
+    made without it."""
+    if not any(r.get("guided_search") for r in results):
+        return {"on": False}
+    without = [r.get("without_guided", {}).get("status", r["status"]) for r in results]
+    counts = {"mutants": len(results), **{status: without.count(status) for status in STATUSES}}
+    verified = [r for r in results if "seconds" in r]
+    mean = lambda values: round(sum(values) / len(values), 2) if values else None  # noqa: E731
+    return {
+        "on": True,
+        "killed_by_search": [r["id"] for r in results if r["status"] == "killed" and r.get("check") == GUIDED_CHECK],
+        "killed_only_with_search": [r["id"] for r, off in zip(results, without) if r["status"] == "killed" and off != "killed"],
+        "without_search": {**counts, **rates(counts)},
+        "seconds_per_mutant": mean([r["seconds"] for r in verified]),
+        "search_seconds_per_mutant": mean([r.get("guided", {}).get("seconds", 0.0) for r in verified]),
     }
 
 
