@@ -44,6 +44,12 @@ def test_the_summary_gives_the_kill_rate_without_the_search_from_the_verdicts_ve
     assert effect["seconds_per_mutant"] == 2.0 and effect["search_seconds_per_mutant"] == 0.5
     plain = [{**r, "guided_search": False} for r in records[:1]]
     assert search_effect(plain) == {"on": False}
+    from recipe.cli.console import out
+    from recipe.cli.mutate_command import _print_result
+
+    with out.capture() as captured:
+        _print_result("x", "jax", summary)
+    assert "guided search: 2 killed by its states, 1 of them survive without it (M2); kill rate without it 50.0%" in captured.get()
 
 
 @pytest.fixture(scope="module")
