@@ -199,10 +199,13 @@ def _item(state: dict, group: dict[str, StateField], rng: np.random.Generator) -
 
 
 def _read(state: dict, f: StateField, index: int | None) -> Any:
-    return np.asarray(state[f.name]).reshape(-1)[index] if index is not None else np.asarray(state[f.name])
+    """Field `f`'s item `index` (its value, for a scalar field)."""
+    return np.asarray(state[f.name]).reshape(-1)[index] if index is not None and f.shape else np.asarray(state[f.name])
 
 
 def _write(state: dict, f: StateField, index: int | None, value: Any) -> None:
+    """Set field `f`'s item `index` (a scalar field: its value), within the field's bounds."""
+    index = index if f.shape else None
     if f.low is not None:
         value = max(value, f.low)
     if f.high is not None:
