@@ -9,8 +9,13 @@ harvested from rollouts, the edge states, and the port's `extra["rare_states"]`.
 takes a state from the pool. The fields that the condition names are set to the constants it
 holds, with small steps around them, the field's edges and its bounds. A field is named
 when it appears by its name or by the attribute its `StateField.ref` names, as `self.charge`
-names a field whose ref is `unwrapped.charge`. A probe may instead set one or two random
-fields, and may set the uniform step draws onto boundary fractions. The reference alone takes
+names a field whose ref is `unwrapped.charge`. A loop variable names the list it runs over
+(`fish` in `for fish in reversed(self.e_fish)` names the fields whose ref is `Env.e_fish[i][k]`).
+Half the time two entities are also made to meet (`_align`): an item of a named group of
+fields (`e_fish_x`, `e_fish_y`, ...; or the scalars `sub_x`, `sub_y`) is put on, or up to two
+cells from, an item of another group with the same coordinates, so that a condition comparing
+two positions, even of two lists (`fish[0:2] == x[0:2]`), can be met. A probe may instead set
+one or two random fields, and may set the uniform step draws onto boundary fractions. The reference alone takes
 the probe's step, traced into a scratch record (a probe counts as no coverage). A probe that
 takes an untaken outcome, or enters a function not entered before, is compared: the reference
 and the translation step from that state with the same draws, and the reference's steps of
@@ -25,6 +30,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import re
 import time
 from typing import Any
 
@@ -48,11 +54,16 @@ NUDGES = (-0.1, -1e-2, -1e-3, -1e-6, 0.0, 1e-6, 1e-3, 1e-2, 0.1)
 
 @functools.lru_cache(maxsize=None)
 def condition_hints(path: str, first: int, last: int) -> tuple[frozenset[str], tuple[float, ...]]:
-    """(names, numeric constants) in the condition on lines `first`..`last` of `path`."""
+    """(names, numeric constants) in the condition on lines `first`..`last` of `path`.
+
+    A name bound by an enclosing `for` loop also brings the names of the loop's iterable:
+    in `for fish in reversed(self.e_fish): ... if fish[0:2] == x[0:2]` (with `x` from
+    `for x in self.f_bullets`), the condition names `e_fish` and `f_bullets` too, so the fields
+    of those lists count as named."""
     text = " ".join(source_line(path, n) for n in range(first, last + 1)).strip()
-    keyword = next((k for k in ("elif ", "if ", "while ", "for ") if text.startswith(k)), "")
-    text = text[len(keyword):].rstrip(":").strip()
-    if keyword == "for " and " in " in text:
+    keyword = re.match(r"(elif|if|while|for)\b", text)  # `if(x):` as well as `if x:`
+    text = text[keyword.end() if keyword else 0:].rstrip(":").strip()
+    if keyword and keyword.group(1) == "for" and " in " in text:
         text = text.split(" in ", 1)[1]  # a for loop's header: its iterable
     try:
         tree = ast.parse(text, mode="eval")
@@ -69,7 +80,42 @@ def condition_hints(path: str, first: int, last: int) -> tuple[frozenset[str], t
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
             if isinstance(node.operand.value, (int, float)):
                 constants.add(-float(node.operand.value))
+    loops = loop_sources(path, first)
+    for name in list(names):
+        names |= loops.get(name, frozenset())
     return frozenset(names), tuple(sorted(constants))
+
+
+@functools.lru_cache(maxsize=None)
+def _loops(path: str) -> tuple[tuple[int, int, str, frozenset[str]], ...]:
+    """Every `for` loop of the file with a plain name (or names) as target: (first body line, last line, name,
+    names in its iterable)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    loops = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.For, ast.AsyncFor)):
+            continue
+        targets = [t for t in ast.walk(node.target) if isinstance(t, ast.Name)]
+        source = frozenset(
+            n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(node.iter) if isinstance(n, (ast.Attribute, ast.Name))
+        )
+        for target in targets:
+            loops.append((node.body[0].lineno, node.end_lineno or node.lineno, target.id, source))
+    return tuple(loops)
+
+
+def loop_sources(path: str, line: int) -> dict[str, frozenset[str]]:
+    """For each loop variable in scope at `line` of `path`: the names of the loop's iterable (the innermost loop
+    that binds the name wins)."""
+    found: dict[str, tuple[int, frozenset[str]]] = {}
+    for first, last, name, source in _loops(path):
+        if first <= line <= last and (name not in found or first > found[name][0]):
+            found[name] = (first, source)
+    return {name: source for name, (_, source) in found.items()}
 
 
 def _attribute(f: StateField) -> str:
@@ -119,24 +165,93 @@ def _set(f: StateField, current: Any, constants: tuple[float, ...], rng: np.rand
     return array
 
 
+def _groups(fields: tuple[StateField, ...]) -> dict[str, dict[str, StateField]]:
+    """Fields grouped by their name without its last `_part`: `sub_x`, `sub_y` -> group `sub`; the arrays
+    `e_fish_x`, `e_fish_y`, `e_fish_move` and the count `e_fish_n` -> group `e_fish` (one entity list)."""
+    groups: dict[str, dict[str, StateField]] = {}
+    for f in fields:
+        prefix, _, suffix = f.name.rpartition("_")
+        if prefix:
+            groups.setdefault(prefix, {})[suffix] = f
+    return groups
+
+
+def _positions(group: dict[str, StateField]) -> set[str]:
+    return {s for s, f in group.items() if f.kind == "int" and s != "n"}
+
+
+def _item(state: dict, group: dict[str, StateField], rng: np.random.Generator) -> int | None:
+    """An index into an entity list's arrays that its count (`_n`) keeps, the count raised where needed; None for a
+    group of scalars."""
+    arrays = [f for s, f in group.items() if f.shape and s != "n"]
+    if not arrays:
+        return None
+    size = int(np.prod(arrays[0].shape))
+    count = group.get("n")
+    if count is None:
+        return int(rng.integers(size))
+    n = int(state[count.name])
+    if n <= 0 or rng.random() < 0.25:  # sometimes one past the list's end, so that a list can grow into the meeting
+        index = min(max(n, 0), size - 2 if size > 1 else 0)
+        state[count.name] = np.asarray(index + 1, count.dtype)
+        return index
+    return int(rng.integers(min(n, size)))
+
+
+def _read(state: dict, f: StateField, index: int | None) -> Any:
+    """Field `f`'s item `index` (its value, for a scalar field)."""
+    return np.asarray(state[f.name]).reshape(-1)[index] if index is not None and f.shape else np.asarray(state[f.name])
+
+
+def _write(state: dict, f: StateField, index: int | None, value: Any) -> None:
+    """Set field `f`'s item `index` (a scalar field: its value), within the field's bounds."""
+    index = index if f.shape else None
+    if f.low is not None:
+        value = max(value, f.low)
+    if f.high is not None:
+        value = min(value, f.high)
+    if index is None:
+        state[f.name] = np.asarray(value, f.dtype)
+        return
+    array = np.array(state[f.name], f.dtype, copy=True)
+    array.reshape(-1)[index] = value
+    state[f.name] = array
+
+
 def _align(state: dict, named: list[StateField], fields: tuple[StateField, ...], rng: np.random.Generator) -> None:
-    """Set named integer scalars (`sub_x`, `sub_y`) to one element of the integer arrays that end alike (`enemy_x`,
-    `enemy_y`), at one index, give or take one: conditions that compare two positions need both to meet."""
-    arrays = [g for g in fields if g.shape and g.kind == "int"]
-    index = None
-    for f in named:
-        if f.shape or f.kind != "int":
-            continue
-        suffix = f.name.rsplit("_", 1)[-1]
-        matches = [g for g in arrays if g.name.rsplit("_", 1)[-1] == suffix and g.name != f.name]
-        if not matches:
-            continue
-        g = matches[int(rng.integers(len(matches)))]
-        values = np.asarray(state[g.name]).reshape(-1)
-        index = int(rng.integers(values.size)) if index is None else min(index, values.size - 1)
-        value = int(values[index]) + int(rng.integers(-1, 2)) * int(rng.random() < 0.5)
-        low = value if f.low is None else max(value, int(f.low))
-        state[f.name] = np.asarray(low if f.high is None else min(low, int(f.high)), f.dtype)
+    """Make two entities meet: one of a group the condition names (`fish`, a loop over `e_fish`, or `sub_x`,
+    `sub_y`) and one of another group with the same integer coordinates (`f_bullets_x`, `f_bullets_y`), the first
+    put on the second's cell, give or take up to two cells along one coordinate (both may move before they meet).
+
+    Conditions that compare two positions (`fish[0:2] == x[0:2]`, `sub[0:2] == [self.sub_x, self.sub_y]`)
+    need both to meet, and random states almost never put them there. The entities' other attributes are set to
+    one of their edges half the time (a move timer at 0: the entity moves this step), and their directions drawn.
+    """
+    groups = _groups(fields)
+    prefixes = sorted({p for p in (f.name.rpartition("_")[0] for f in named) if p in groups and _positions(groups[p])})
+    if not prefixes:
+        return
+    a = prefixes[int(rng.integers(len(prefixes)))]
+    partners = sorted(p for p in groups if p != a and _positions(groups[p]) & _positions(groups[a]))
+    if not partners:
+        return
+    preferred = [p for p in partners if p in prefixes]
+    pick_from = preferred if preferred and rng.random() < 0.8 else partners
+    b = pick_from[int(rng.integers(len(pick_from)))]
+    shared = sorted(_positions(groups[a]) & _positions(groups[b]))
+    i, j = _item(state, groups[a], rng), _item(state, groups[b], rng)
+    shifted = shared[int(rng.integers(len(shared)))] if rng.random() < 0.5 else None
+    for s in shared:
+        value = int(_read(state, groups[b][s], j)) + (int(rng.integers(-2, 3)) if s == shifted else 0)
+        _write(state, groups[a][s], i, value)
+    for group, index in ((groups[a], i), (groups[b], j)):
+        for s, f in group.items():
+            if s in shared or s == "n":
+                continue
+            if f.kind == "bool":
+                _write(state, f, index, bool(rng.integers(2)))
+            elif f.edges and rng.random() < 0.5:
+                _write(state, f, index, f.edges[int(rng.integers(len(f.edges)))])
 
 
 def mutate(base: dict, branch: Branch, fields: tuple[StateField, ...], rng: np.random.Generator) -> dict:
@@ -150,7 +265,7 @@ def mutate(base: dict, branch: Branch, fields: tuple[StateField, ...], rng: np.r
         chosen = [fields[i] for i in rng.choice(len(fields), size=min(2, len(fields)), replace=False)]
     for f in chosen:
         state[f.name] = _set(f, base[f.name], constants, rng)
-    if named and rng.random() < 0.25:
+    if named and rng.random() < 0.5:
         _align(state, named, fields, rng)
     return state
 

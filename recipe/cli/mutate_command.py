@@ -31,6 +31,7 @@ def mutate(
     journal: Optional[Path] = typer.Option(None, help="Append each verdict here as it is known; a run given the journal of an interrupted one verifies only the rest."),
     executor: str = executor_option(),
     address: Optional[str] = address_option(),
+    guided: bool = typer.Option(True, "--guided/--no-guided", help="L1 runs its guided search for the reference's untaken branches on every mutant, as verify does; the mutants only its states kill are verified again without it, to show what it adds."),
 ) -> None:
     """Mutation analysis: how many systematic bugs planted in the translation does the verifier catch, and where?
 
@@ -76,7 +77,7 @@ def mutate(
                     keeper.progress(message)
 
                 common = dict(max_mutants=max_mutants, timeout_s=timeout_s, workers=workers, journal=keeper.journal, progress=report,
-                              executor=runner)
+                              executor=runner, guided=guided)
                 if backend == "rust":
                     result = run_rust_mutation_analysis(port, source_file=rust_file, **common)
                 else:
@@ -149,6 +150,13 @@ def _print_result(port_name: str, backend: str, result: dict, console=out) -> No
     console.print(table)
     if result.get("timed_out") or result.get("harness_error"):
         console.print("kill rate = killed / (mutants - equivalent - unviable); timeouts and harness errors are not kills", markup=False)
+    search = result.get("guided_search", {})
+    if search.get("on"):
+        without = search["without_search"]["kill_rate"]
+        only = search["killed_only_with_search"]
+        console.print(f"guided search: {len(search['killed_by_search'])} killed by its states, {len(only)} of them survive without it"
+                      + (f" ({', '.join(only)})" if only else "") + "; kill rate without it " + ("-" if without is None else f"{without:.1%}")
+                      + f"; {search['search_seconds_per_mutant']} s of {search['seconds_per_mutant']} s per mutant", markup=False)
     for survivor in result["survivors"]:
         console.print(f"survived: {survivor['operator']} at line {survivor['line']}", markup=False)
         console.print(survivor["diff"], markup=False, highlight=False)

@@ -13,6 +13,15 @@ showed the bug. The kill rate is killed / (mutants - equivalent - unviable); `ki
 also counts the timeouts as caught (a mutant that hangs would be noticed by a user, not by a level).
 The survivors, listed with their diffs, show what the verifier misses.
 
+With `guided` (the default of `envport mutate`), L1 runs its guided search (verify.guided) for
+every mutant, as `envport verify` does. A mutant's verdict without the search is its verdict with
+it, except where the search's states killed it (check `guided_branch`) or it timed out: the
+levels are deterministic, and the search only adds comparisons after L1's own. Those mutants are
+verified again with the search off in the same run (`without_guided` in their records), and the
+summary's `guided_search` gives the kill rate both ways and the mutants only the search kills
+(`search_effect`). The unmutated translation is verified once more without and once more with the
+search, after its first verification has compiled what the worker runs (`original.cost_of_guided`).
+
 `python -m verify.mutation.analysis NAME [--max-mutants N] [--timeout S] [--json FILE] [--workers W]`
 runs it by hand.
 """
@@ -80,6 +89,7 @@ def run_mutation_analysis(
     check_original: bool = True,
     journal: str | Path | None = None,
     executor: Any | None = None,
+    guided: bool = False,
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s JAX translation; a JSON-serialisable summary.
 
@@ -91,14 +101,12 @@ def run_mutation_analysis(
     `journal`: a file to which every verdict is appended as a JSON line as soon as it is
     known; a run given the journal of an interrupted run reuses its verdicts (matched by
     mutant id and diff) and verifies only the rest. `executor`: where the mutants are verified (`analyse`).
+    `guided`: L1 runs its guided search for each mutant (see the module doc).
     """
     from verify.variants import translation_source
 
     start = time.perf_counter()
-    if options is None:
-        from verify.levels import VerifyOptions
-
-        options = VerifyOptions(examples=100, episodes=20)
+    options = mutation_options(options, guided)
     source = translation_source(port)
     class_name = type(port.make_jax()).__name__
     generated = mutants_for_port(port)
@@ -109,18 +117,30 @@ def run_mutation_analysis(
     with tempfile.TemporaryDirectory(prefix="envport_mutation_jax_cache_") as cache:
         worker_options = WorkerOptions(
             class_name=class_name, examples=options.examples, episodes=options.episodes,
-            policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache),
+            policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache), guided=guided,
         )
         analysis = analyse(
             port, source, generated, selected,
             make_worker=JaxWorkers(port.name, worker_options),
             timeout_s=timeout_s, workers=workers, options=options, progress=progress,
             check_original=check_original, start=start, journal=Path(journal) if journal is not None else None,
-            executor=executor,
+            executor=executor, guided=guided,
         )
     if analysis["survived"]:
         progress(f"{port.name}: compiling the {analysis['survived']} survivors to find those XLA compiles to the original's program")
     return _with_compiled_equivalents(analysis, port, source, class_name, {m.id: m for m in selected})
+
+
+def mutation_options(options: Any | None, guided: bool) -> Any:
+    """The VerifyOptions a mutation analysis runs with (default: 100 L1 examples, 20 L3 episodes a policy), the
+    reference's coverage and L1's guided search on exactly when `guided`."""
+    from verify.levels import VerifyOptions
+
+    options = options or VerifyOptions(examples=100, episodes=20)
+    return dataclasses.replace(options, coverage=guided, guided=guided)
+
+
+GUIDED_CHECK = "guided_branch"  # the check of L1 that fails on a state the guided search found
 
 
 def _with_compiled_equivalents(
@@ -155,12 +175,16 @@ def analyse(
     journal: Path | None = None,
     backend: str = "jax",
     executor: Any | None = None,
+    guided: bool = False,
 ) -> dict[str, Any]:
     """Verify `selected` through workers from `make_worker` (a hashable factory of workers, each with
-    `verify(source, timeout_s)` -> WorkerOutcome, and `close()`), reusing the journal's verdicts; the summary.
+    `verify(source, timeout_s, guided=None)` -> WorkerOutcome, and `close()`), reusing the journal's verdicts (those
+    verified with the same `guided`); the summary.
 
     `executor` (verify.executors) runs the verifications, one `MutantTask` each: by default a local pool of
-    `workers` threads, each with its own worker; the summary is the same whichever executor ran them."""
+    `workers` threads, each with its own worker; the summary is the same whichever executor ran them. With
+    `guided`, a mutant the search killed or that timed out is verified again with the search off, and so is the
+    unmutated translation (see the module doc)."""
     known: dict[str, dict[str, Any]] = {}
     if journal is not None and journal.exists():
         for line in journal.read_text().splitlines():
@@ -179,9 +203,10 @@ def analyse(
     executor = executor or LocalExecutor(workers)
     try:
         original, timeout_s = _check_original(port, source, known, make_worker, executor, timeout_s, check_original,
-                                              progress, record_in_journal)
+                                              progress, record_in_journal, guided)
         progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
-        results = _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal)
+        results = _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal,
+                                  guided)
     finally:
         if own_executor:
             executor.shutdown(cancel=True)
@@ -197,26 +222,45 @@ def analyse(
     )
 
 
-def _check_original(port, source, known, make_worker, executor, timeout_s, check_original, progress, record_in_journal):
+def _check_original(port, source, known, make_worker, executor, timeout_s, check_original, progress, record_in_journal,
+                    guided=False):
     """The unmutated translation's verdict through the same workers (or the journal's), and the mutants' time limit
-    (given, else from the original's time); raises RuntimeError when the original fails."""
+    (given, else from the original's time); raises RuntimeError when the original fails. With `guided`, it is then
+    verified without and with the search, one after the other, to time what the search costs once compiled."""
     original = None
     if check_original:
         entry = known.get(ORIGINAL_ID)
-        if entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None:
-            original = {k: entry[k] for k in ("killed", "level", "message", "seconds")}
+        if (entry is not None and entry.get("source_sha") == _sha(source) and entry.get("level") is None
+                and entry.get("guided_search", False) == guided):
+            original = {k: entry[k] for k in entry if k not in ("id", "source_sha", "guided_search")}
         else:
             progress(f"{port.name}: verifying the unmutated translation through the worker")
-            found: list[WorkerOutcome] = []
-            run_tasks(executor, [MutantTask(make_worker, source, timeout_s or 600.0)], lambda i, f: found.append(_outcome(f)))
-            baseline = found[0]
+            limit = timeout_s or 600.0
+            baseline = _run_one(executor, MutantTask(make_worker, source, limit))
             original = {"killed": baseline.killed, "level": baseline.level, "message": baseline.message, "seconds": round(baseline.seconds, 2)}
             if not baseline.passed:
                 raise RuntimeError(f"the unmutated translation of {port.name} fails the mutant verification ({baseline.level}): {baseline.message}")
-            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), **original})
+            if guided:
+                # the first verification compiles what the worker runs: the search's cost is timed on the two after it
+                progress(f"{port.name}: verifying it again without and with the guided search (its cost)")
+                without = _run_one(executor, MutantTask(make_worker, source, limit, guided=False))
+                warm = _run_one(executor, MutantTask(make_worker, source, limit))
+                original.update(guided=baseline.guided, cost_of_guided={
+                    "seconds_with": round(warm.seconds, 2), "seconds_without": round(without.seconds, 2),
+                    "level_seconds_with": warm.level_seconds, "level_seconds_without": without.level_seconds,
+                    "note": "timed after a first verification by the same executor, which compiled what it runs",
+                })
+            record_in_journal({"id": ORIGINAL_ID, "source_sha": _sha(source), "guided_search": guided, **original})
         if timeout_s is None:
             timeout_s = min(600.0, 4 * original["seconds"] + 60.0)
     return original, 300.0 if timeout_s is None else timeout_s
+
+
+def _run_one(executor, task: MutantTask) -> WorkerOutcome:
+    """One task's outcome, waited for."""
+    found: list[WorkerOutcome] = []
+    run_tasks(executor, [task], lambda i, f: found.append(_outcome(f)))
+    return found[0]
 
 
 def _outcome(future) -> WorkerOutcome:
@@ -228,9 +272,12 @@ def _outcome(future) -> WorkerOutcome:
         return WorkerOutcome(False, HARNESS_ERROR, f"the executor lost the task: {type(exc).__name__}: {first}", 0.0)
 
 
-def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal) -> list[dict[str, Any]]:
-    """The record of each selected mutant, in selection order: from the journal when it has the same mutant, else
-    verified by `executor`; each recorded in the journal and counted in a progress line once, as it comes in."""
+def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal,
+                    guided=False) -> list[dict[str, Any]]:
+    """The record of each selected mutant, in selection order: from the journal when it has the same mutant verified
+    with the same `guided`, else verified by `executor`; each recorded in the journal and counted in a progress line
+    once, as it comes in. With `guided`, the mutants the search killed or that timed out are verified again with the
+    search off (`without_guided`) before they are recorded."""
     records: dict[int, dict[str, Any]] = {}
 
     def finished(i: int, record: dict[str, Any], reused: str = "") -> None:
@@ -242,23 +289,41 @@ def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, pro
     todo = []
     for i, m in enumerate(selected):
         previous = known.get(m.id)
-        if previous is not None and previous.get("diff") == m.diff:
+        if previous is not None and previous.get("diff") == m.diff and previous.get("guided_search", False) == guided:
             finished(i, classify(previous, m.equivalent), " (from the journal)")
         else:
             todo.append(i)
+
+    again: dict[int, dict[str, Any]] = {}  # selection index -> its record, waiting for its verdict without the search
 
     def verified(k: int, future) -> None:
         m = selected[todo[k]]
         outcome = _outcome(future)
         record = classify(
-            {**m.to_dict(), "level": outcome.level, "message": outcome.message, "seconds": round(outcome.seconds, 2),
-             "level_seconds": outcome.level_seconds},
+            {**m.to_dict(), "level": outcome.level, "check": outcome.check, "message": outcome.message,
+             "seconds": round(outcome.seconds, 2), "level_seconds": outcome.level_seconds, "guided_search": guided,
+             **({"guided": outcome.guided} if outcome.guided else {})},
             m.equivalent,
         )
+        if guided and (outcome.check == GUIDED_CHECK or outcome.level == TIMEOUT):
+            again[todo[k]] = record
+            return
         record_in_journal(record)
         finished(todo[k], record)
 
     run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s) for i in todo], verified)
+    waiting = sorted(again)
+
+    def verified_without(k: int, future) -> None:
+        i = waiting[k]
+        without, record = _outcome(future), again[i]
+        record["without_guided"] = {"status": classify({"level": without.level}, selected[i].equivalent)["status"],
+                                    "level": without.level, "check": without.check, "seconds": round(without.seconds, 2)}
+        record_in_journal(record)
+        finished(i, record)
+
+    run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s, guided=False) for i in waiting],
+              verified_without)
     return [records[i] for i in range(len(selected))]
 
 
@@ -340,11 +405,33 @@ def summarize(
         "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in by_status["equivalent"]],
         "faults": [{k: r.get(k) for k in ("id", "operator", "line", "description", "status", "message")}
                    for r in by_status["timed_out"] + by_status["harness_error"]],
+        "guided_search": search_effect(results),
         "results": results,
         "skipped": skipped,
         "original": original,
         "options": options,
         "seconds": round(seconds, 2),
+    }
+
+
+def search_effect(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What L1's guided search added to a run made with it: the counts and kill rate without it (each mutant's
+    verdict, or its `without_guided` verdict where it was verified again), the mutants its states killed, those
+    that survive without it, and the mean seconds per mutant and of the search. `{"on": False}` for a run
+    made without it."""
+    if not any(r.get("guided_search") for r in results):
+        return {"on": False}
+    without = [r.get("without_guided", {}).get("status", r["status"]) for r in results]
+    counts = {"mutants": len(results), **{status: without.count(status) for status in STATUSES}}
+    verified = [r for r in results if "seconds" in r]
+    mean = lambda values: round(sum(values) / len(values), 2) if values else None  # noqa: E731
+    return {
+        "on": True,
+        "killed_by_search": [r["id"] for r in results if r["status"] == "killed" and r.get("check") == GUIDED_CHECK],
+        "killed_only_with_search": [r["id"] for r, off in zip(results, without) if r["status"] == "killed" and off != "killed"],
+        "without_search": {**counts, **rates(counts)},
+        "seconds_per_mutant": mean([r["seconds"] for r in verified]),
+        "search_seconds_per_mutant": mean([r.get("guided", {}).get("seconds", 0.0) for r in verified]),
     }
 
 

@@ -46,6 +46,8 @@ class WorkerOutcome:
     message: str
     seconds: float
     level_seconds: dict[str, float] = field(default_factory=dict)
+    check: str | None = None  # the failing check of the level (`guided_branch`: a state L1's guided search found)
+    guided: dict | None = None  # what L1's guided search did (probes, compared, seconds), when it ran
 
     @property
     def passed(self) -> bool:
@@ -64,6 +66,7 @@ class WorkerOptions:
     seed: int = 0
     levels: tuple[str, ...] = MUTATION_LEVELS
     compile_cache: Path | None = None  # JAX's persistent compilation cache, shared by the workers of one analysis
+    guided: bool = False  # L1 measures the reference's branch coverage and runs its guided search (verify.guided)
 
     def argv(self) -> list[str]:
         """The worker's command-line options."""
@@ -71,7 +74,7 @@ class WorkerOptions:
             "--examples", str(self.examples), "--episodes", str(self.episodes), "--policies", ",".join(self.policies),
             "--seed", str(self.seed), "--levels", ",".join(self.levels),
         ]
-        return args + (["--class-name", self.class_name] if self.class_name else [])
+        return args + (["--class-name", self.class_name] if self.class_name else []) + (["--guided"] if self.guided else [])
 
     def environ(self) -> dict[str, str]:
         """The worker's environment: ours (`child_env`: the user's folders importable, no API keys), plus the shared
@@ -186,8 +189,9 @@ class MutantWorker:
         self._tmp.cleanup()
 
     # ----- verification -----
-    def verify(self, source: str, timeout_s: float) -> WorkerOutcome:
-        """Verify one translation source; the limit covers this mutant only, not the worker's start."""
+    def verify(self, source: str, timeout_s: float, guided: bool | None = None) -> WorkerOutcome:
+        """Verify one translation source; the limit covers this mutant only, not the worker's start.
+        `guided`: L1's guided search on or off for this source (None: as the worker's options say)."""
         if self._proc is not None and (self._proc.poll() is not None or self._jobs_done >= JOBS_PER_WORKER):
             self._kill()
         if self._proc is None:
@@ -201,7 +205,8 @@ class MutantWorker:
         (job_dir / "mutant_source.py").write_text(source)
         start = time.monotonic()
         try:
-            self._proc.stdin.write(json.dumps({"job": job, "source": str(job_dir / "mutant_source.py"), "module_dir": str(job_dir / "modules")}) + "\n")
+            request = {"job": job, "source": str(job_dir / "mutant_source.py"), "module_dir": str(job_dir / "modules")}
+            self._proc.stdin.write(json.dumps(request if guided is None else {**request, "guided": guided}) + "\n")
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass  # the reply below sees the end of the stream
@@ -210,7 +215,7 @@ class MutantWorker:
         if out is not None:
             self._jobs_done += 1
             shutil.rmtree(job_dir, ignore_errors=True)  # so a worker never closed (a lost Ray worker) leaves no sources
-            return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
+            return outcome_of(out, seconds)
         # The end of its output is an exit even before the process is reaped: not a timeout.
         exited = self._stream_ended or self._proc.poll() is not None
         tail = self._stderr_tail()
@@ -241,10 +246,19 @@ class MutantTask:
     make_worker: Any
     source: str
     timeout_s: float
+    guided: bool | None = None  # None: as the worker's options say; False: this verification without the search
 
     def run(self, workers: Any) -> WorkerOutcome:
         """The verdict, from this thread's worker in `workers` (a `WorkerCache`)."""
-        return workers.get(self.make_worker).verify(self.source, self.timeout_s)
+        return workers.get(self.make_worker).verify(self.source, self.timeout_s, guided=self.guided)
+
+
+def outcome_of(out: dict, seconds: float) -> WorkerOutcome:
+    """The WorkerOutcome of a worker's JSON verdict (verify.mutation.worker)."""
+    return WorkerOutcome(
+        bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}),
+        out.get("check"), out.get("guided"),
+    )
 
 
 def run_worker(port_name: str, source: str, *, timeout_s: float = 300.0, work_dir: Path | None = None, **options) -> WorkerOutcome:

@@ -24,6 +24,7 @@ mutant's `envport_rust` first on its import path.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import re
@@ -35,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from verify.mutation.analysis import analyse, select_mutants
+from verify.mutation.analysis import analyse, mutation_options, select_mutants
 from verify.mutation.equivalence import mark_reviewed
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT, UNVIABLE, GeneratedMutants, Mutant, unified_diff
-from verify.mutation.pool import WorkerOptions, WorkerOutcome
+from verify.mutation.pool import WorkerOptions, WorkerOutcome, outcome_of
 from verify.process import child_env, run_command
 from verify.rust_build import CRATE, cargo_build, compiler_errors
 
@@ -258,8 +259,9 @@ class RustMutantWorker:
             path.write_bytes(pickle.dumps(original_states(get_port(self.port_name), self.options.seed)))
         return path
 
-    def verify(self, source: str, timeout_s: float) -> WorkerOutcome:
-        """Build and verify one version of the module; the limit covers the verification, not the build."""
+    def verify(self, source: str, timeout_s: float, guided: bool | None = None) -> WorkerOutcome:
+        """Build and verify one version of the module; the limit covers the verification, not the build.
+        `guided`: L1's guided search on or off for this version (None: as the worker's options say)."""
         start = time.monotonic()
         built, errors = self.build(source)
         if built is None:
@@ -268,7 +270,8 @@ class RustMutantWorker:
         site = Path(self._tmp.name) / f"m{self._jobs}"
         site.mkdir()
         shutil.copy2(built, site / "envport_rust.so")
-        cmd = [sys.executable, "-m", "verify.mutation.worker", self.port_name, "--backend", "rust", *self.options.argv(),
+        options = self.options if guided is None else dataclasses.replace(self.options, guided=guided)
+        cmd = [sys.executable, "-m", "verify.mutation.worker", self.port_name, "--backend", "rust", *options.argv(),
                "--harvested", str(self._harvested())]
         result = run_command(cmd, cwd=REPO_ROOT, timeout=timeout_s, env=child_env(site, REPO_ROOT))
         shutil.rmtree(site, ignore_errors=True)
@@ -281,7 +284,7 @@ class RustMutantWorker:
                     out = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                return WorkerOutcome(bool(out["killed"]), out.get("level"), out.get("message", ""), seconds, out.get("level_seconds", {}))
+                return outcome_of(out, seconds)
         return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with {result.returncode} and no verdict:\n{result.output[-1500:]}", seconds)
 
 
@@ -309,28 +312,29 @@ def run_rust_mutation_analysis(
     progress: Callable[[str], None] = lambda msg: None,
     journal: str | Path | None = None,
     executor: Any | None = None,
+    guided: bool = False,
 ) -> dict[str, Any]:
     """Mutation analysis of `port`'s Rust module (or `source_file`); the summary `run_mutation_analysis` gives
-    for JAX, with `unviable` (mutants the compiler rejects, outside the kill rate).
+    for JAX, with `unviable` (mutants the compiler rejects, outside the kill rate). `guided`: L1 runs its
+    guided search for each mutant (verify.mutation.analysis).
 
     The unmutated module is built and verified first; the analysis stops if it fails. `executor`: where the
     mutants are built and verified (verify.mutation.analysis.analyse).
     """
-    from verify.levels import VerifyOptions
-
     start = time.perf_counter()
     if "rust" not in port.backends:
         raise RuntimeError(f"{port.name} has no Rust translation (its backends: {', '.join(port.backends)})")
-    options = options or VerifyOptions(examples=100, episodes=20)
+    options = mutation_options(options, guided)
     module = (source_file or rust_source_of(port)).resolve()
     generated = rust_mutants_for_port(port, module)
     selected = select_mutants(generated.mutants, max_mutants)
-    worker_options = WorkerOptions(examples=options.examples, episodes=options.episodes, policies=tuple(options.policies), seed=options.seed)
+    worker_options = WorkerOptions(examples=options.examples, episodes=options.episodes, policies=tuple(options.policies),
+                                   seed=options.seed, guided=guided)
     analysis = analyse(
         port, module.read_text(), generated, selected,
         make_worker=RustWorkers(port.name, module.relative_to(CRATE), worker_options),
         timeout_s=timeout_s, workers=workers, options=options, progress=progress, check_original=True, start=start,
-        journal=Path(journal) if journal is not None else None, backend="rust", executor=executor,
+        journal=Path(journal) if journal is not None else None, backend="rust", executor=executor, guided=guided,
     )
     analysis["module"] = str(module.relative_to(REPO_ROOT))
     return analysis

@@ -21,13 +21,19 @@ mutant a time limit and kills the process group when the limit passes. The level
   because it is the one level that sees a translation's own sampling (a narrowed draw range
   makes an episode the reference could also have played, so L1 and L3 cannot kill it).
 
+With `--guided`, L1 measures the reference's branch coverage and then runs its guided search
+(verify.guided), as `envport verify` does; L3's coverage is not measured (nothing reads it here).
+
 The last line on stdout is the result as JSON:
-{"killed": bool, "level": "L0"|"L1"|"L3"|"D"|null, "message": str, "level_seconds": {...}}.
+{"killed": bool, "level": "L0"|"L1"|"L3"|"D"|null, "check": the failing check (`guided_branch`: a
+state the guided search found) or null, "message": str, "level_seconds": {...}, and with the search
+"guided": {"probes", "compared", "seconds"}}.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import pickle
@@ -50,10 +56,10 @@ def _first_failure(result) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
 
-def _killed(level: str, message: str, seconds: dict[str, float]) -> dict:
+def _killed(level: str, message: str, seconds: dict[str, float], check: str | None = None) -> dict:
     if len(message) > MESSAGE_LIMIT:
         message = message[: MESSAGE_LIMIT - 3] + "..."
-    return {"killed": True, "level": level, "message": message, "level_seconds": seconds}
+    return {"killed": True, "level": level, "check": check, "message": message, "level_seconds": seconds}
 
 
 _ORIGINAL_STATES: dict[tuple[str, int], list] = {}
@@ -85,6 +91,7 @@ def verify_mutant(
     seed: int = 0,
     levels: tuple[str, ...] = MUTATION_LEVELS,
     module_dir: Path,
+    guided: bool = False,
 ) -> dict:
     """Run the levels on the translation in `source`; stop at the first failing level."""
     from verify.precision import enable_verification_numerics
@@ -116,8 +123,7 @@ def verify_mutant(
         """L0's load check: this process is the fresh interpreter (see the module docstring)."""
         return None if module.__name__ in sys.modules else f"{module.__name__} was not imported"
 
-    # the reference's branch coverage and L1's guided search stay off here: the documented kill rates do not use them
-    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=False)
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=guided, guided=guided)
     ctx = LevelContext(
         port.replace(jax_module=module.__name__, make_jax=cls), "jax", options, env=env, loader=loaded_here,
         shrink=False, harvested=lambda: original_states(port, seed),
@@ -127,16 +133,27 @@ def verify_mutant(
 
 def _run_levels(ctx: LevelContext, levels: tuple[str, ...], seconds: dict[str, float]) -> dict:
     """Each of MUTATION_LEVELS that is in `levels`, cheapest first, timed into `seconds`; the verdict: killed
-    at the first level that fails or raises (an untrusted translation crashing is a finding), else passed."""
+    at the first level that fails or raises (an untrusted translation crashing is a finding), else passed.
+
+    With `ctx.options.guided`, coverage is measured in L1 only: the guided search needs it, and no other
+    level's figure is read here."""
+    options, search = ctx.options, None
     for name in MUTATION_LEVELS:
         if name not in levels:
             continue
+        ctx.options = dataclasses.replace(options, coverage=options.guided and name == "L1")
         start = time.perf_counter()
         result = run_level(LEVELS_BY_NAME[name], ctx)
         seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+        if name == "L1" and result.coverage and result.coverage.get("guided"):
+            done = result.coverage["guided"]
+            search = {"probes": done["probes"], "compared": done["compared"], "seconds": done["seconds"]}
         if not result.passed:
-            return _killed(name, _first_failure(result), seconds)
-    return {"killed": False, "level": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
+            check = result.failures[0].get("check") if result.failures else None
+            return {**_killed(name, _first_failure(result), seconds, check), **({"guided": search} if search else {})}
+    ctx.options = options
+    out = {"killed": False, "level": None, "check": None, "message": "passed " + ", ".join(levels), "level_seconds": seconds}
+    return {**out, **({"guided": search} if search else {})}
 
 
 def verify_rust_mutant(
@@ -148,6 +165,7 @@ def verify_rust_mutant(
     seed: int = 0,
     levels: tuple[str, ...] = MUTATION_LEVELS,
     harvested: list | None = None,
+    guided: bool = False,
 ) -> dict:
     """The levels on the Rust translation this process imports as `envport_rust` (a mutant's build,
     put first on the import path by verify.mutation.rust); stop at the first failing level.
@@ -161,15 +179,16 @@ def verify_rust_mutant(
     enable_verification_numerics()
     from envs import get_port
 
-    # the reference's branch coverage and L1's guided search stay off here: the documented kill rates do not use them
-    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=False)
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=guided, guided=guided)
     ctx = LevelContext(get_port(port_name), "rust", options, shrink=False, harvested=lambda: harvested)
     return _run_levels(ctx, levels, {})
 
 
-def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace) -> dict:
-    """verify_mutant on one source file, as the JSON-ready verdict (a fault of the harness is a HARNESS_ERROR, not a kill)."""
+def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace, guided: bool | None = None) -> dict:
+    """verify_mutant on one source file, as the JSON-ready verdict (a fault of the harness is a HARNESS_ERROR, not a kill).
+    `guided`: this job's choice of L1's guided search (None: `--guided`)."""
     common = dict(
+        guided=args.guided if guided is None else guided,
         examples=args.examples,
         episodes=args.episodes,
         policies=tuple(p for p in args.policies.split(",") if p),
@@ -183,14 +202,15 @@ def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse
         else:
             out = verify_mutant(port_name, source_file.read_text(), class_name=args.class_name, module_dir=module_dir, **common)
     except Exception as exc:  # noqa: BLE001 - a fault of the harness, not attributable to a level
-        out = {"killed": False, "level": HARNESS_ERROR, "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
+        out = {"killed": False, "level": HARNESS_ERROR, "check": None, "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}"}
     out["level_seconds"] = {k: round(v, 2) for k, v in out.get("level_seconds", {}).items()}
     return out
 
 
 def serve(args: argparse.Namespace) -> int:
     """Verify mutants one after another, as the parent sends them: one JSON job per stdin line,
-    {"job": ID, "source": FILE, "module_dir": DIR}, answered by one stdout line {"job": ID, ...verdict}.
+    {"job": ID, "source": FILE, "module_dir": DIR} (and "guided": bool to override `--guided` for this
+    mutant), answered by one stdout line {"job": ID, ...verdict}.
 
     JAX, the reference and the verifier load once, and the many small programs that
     running JAX eagerly compiles stay compiled for the next mutant; each mutant is still
@@ -208,7 +228,7 @@ def serve(args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         job = json.loads(line)
-        out = _verdict(args.port, Path(job["source"]), Path(job["module_dir"]), args)
+        out = _verdict(args.port, Path(job["source"]), Path(job["module_dir"]), args, job.get("guided"))
         sys.stdout.flush()
         print(json.dumps({"job": job["job"], **out}), flush=True)
     return 0
@@ -229,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policies", default="uniform,sticky,goal")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--levels", default=",".join(MUTATION_LEVELS))
+    parser.add_argument("--guided", action="store_true", help="L1 measures the reference's branch coverage and runs its guided search")
     parser.add_argument("--module-dir", type=Path, default=None, help="where to write the module (default: beside the source)")
     args = parser.parse_args(argv)
     if args.serve:
