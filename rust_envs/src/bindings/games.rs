@@ -8,8 +8,8 @@
 //!   with the declared number of elements; the game uses only those its events
 //!   ask for. An integer draw outside the range the game asks for raises
 //!   `ValueError` naming it and leaves the env as it was.
-//! * `get_state()` / `set_state(d)`: a dict of numpy arrays (`int64`, `float64` or
-//!   `bool`, the field's shape, 0-d for scalars).
+//! * `get_state()` / `set_state(d)`: a dict of numpy arrays (`int64` or `bool`,
+//!   the field's shape, 0-d for scalars; a turn-based game's derived `rewards`, float64).
 //! * `action_mask()`: the legal actions of the current state (bool `(n,)`), or
 //!   `None` for a game without a mask.
 //! * Actions are integers in `0..n`; an integer outside it is refused with
@@ -36,7 +36,7 @@ use crate::rng::Rng;
 use crate::vector::ActionSpace;
 
 fn fields<G: Game>() -> Vec<FieldInfo> {
-    G::FIELDS.iter().map(|f| (f.name, f.kind(), f.shape.to_vec())).collect()
+    G::FIELDS.iter().map(|f| (f.name, f.is_bool, f.shape.to_vec())).collect()
 }
 
 /// The field a turn-based game (`Game::NUM_PLAYERS` > 1) adds to its state dict: every player's rewards of the last
