@@ -96,6 +96,10 @@ SHOWDOWNS = (
     ("S9 H9", "SJ HJ", "D9 CJ S4 HA DA"),      # two full houses: jacks full beat nines full
     ("S7 H6", "D7 C6", "SK HQ DJ C9 S2"),      # equal high cards and kickers: a split pot
     ("S3 S8", "H4 H9", "SK SQ ST DK DQ"),      # a flush against two pairs with a kicker
+    # Added after the mutation sample (docs/runs/rlcard-limit-holdem/README.md): a mutant adding a stray rank to the
+    # flush's mask (a wheel straight flush from A-2-4-5), and two mutants misranking a straight, survived without them.
+    ("SA S2", "CJ H4", "S4 S5 SJ DJ HK"),      # a flush holding A-2-4-5 (no 3) against a full house
+    ("H2 S9", "HA DA", "D3 C4 S5 CA DJ"),      # the wheel against trips of aces
 )
 
 
