@@ -155,5 +155,13 @@ PORT = Port(
     backends=("jax", "rust"),
     rust_classes=("RlcardLeducHoldem", "RlcardLeducHoldemVec"),
     rust_source="src/games/leduc_holdem.rs",
+    policy_transfer_margin=0.1,
+    policy_transfer_reason=(
+        "Return: the step rewards of the seat acting, summed over a game, i.e. the final payoff in big blinds of the "
+        "player who makes a game's last action, between -7 and +7 (a player puts in at most 14 chips: the big blind, two "
+        "raises of 2 in the first round and two of 4 in the second); the margin 0.1 is 0.7% of that 14-big-blind range "
+        "and 6% of the 1.7 big blinds between random legal play and masked PPO against a random opponent "
+        "(envs/rlcard/README.md). Not yet measured on this port (no L4 run)."
+    ),
     extra={"policies": {"rlcard-rule-v1": _rule_agent}, "train_env": _seated},
 )
