@@ -58,6 +58,7 @@ def test_an_illegal_id_plays_the_legal_id_the_rule_names(lock):
     PORT.set_state(lock.ref, states.canonical_state(state))
     legal = np.flatnonzero(lock.ref.facade.legal_action_mask())
     for action in (-1, 61, 1000, *[a for a in range(61) if a not in legal][:3]):
+        PORT.set_state(lock.ref, states.canonical_state(state))
         assert states.legal_action(lock.ref.facade, action) == legal[action % len(legal)]
         _agree(lock, states.canonical_state(state), action)
     with pytest.raises(ValueError):  # RLCard itself refuses it
