@@ -40,6 +40,7 @@ BUILTIN_PACKAGES = (
     "envs.minatar.space_invaders",
     "envs.minatar.seaquest",
     "envs.spec_games.brinewatch",
+    "envs.rlcard.uno",
 )
 PORTS_ENV = "ENVPORT_PORTS"
 DEFAULT_PORTS_FOLDER = "ports"
