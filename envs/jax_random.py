@@ -111,3 +111,17 @@ def permutation(key, n: int):
     (probability below n**2 / 2**33: 3e-8 for a deck of 16).
     """
     return jnp.argsort(bits(key, (n,)), stable=True).astype(jnp.int32)
+
+
+def ranked_permutation(u, n):
+    """The permutation that ranked uniforms `u` (shape (N,)) stand for, for a shuffle of `n` <= N items (`n` may be
+    traced): the first n entries are the stable argsort of `u[:n]`, a uniformly random permutation of 0 .. n-1 when the
+    uniforms are independent; entries n .. N-1 are n .. N-1. int32, shape (N,).
+
+    What the randomness tape answers a reference's `shuffle` / `permutation` of n items with from the same uniforms
+    (`verify.tape.ranked_order`). Ties between two of the n uniforms are broken by position: in float32 (23 random
+    bits) about n**2 / 2**24 a shuffle (7e-4 for 108 cards), in float64 negligible.
+    """
+    u = jnp.asarray(u)
+    keys = jnp.where(jnp.arange(u.shape[-1]) < n, u, jnp.asarray(2, u.dtype))  # past n: after every uniform, in order
+    return jnp.argsort(keys, axis=-1, stable=True).astype(jnp.int32)

@@ -42,6 +42,7 @@ BUILTIN_PACKAGES = (
     "envs.spec_games.brinewatch",
     "envs.rlcard.leduc_holdem",
     "envs.rlcard.limit_holdem",
+    "envs.rlcard.uno",
 )
 PORTS_ENV = "ENVPORT_PORTS"
 DEFAULT_PORTS_FOLDER = "ports"

@@ -14,7 +14,7 @@ from recipe.loop import BENCH_BATCH_SIZES
 from recipe.verification import DEFAULT_LEVELS
 
 BUDGET_KEYS = ("max_iterations", "max_tokens", "max_cost", "timeout")
-RESUME_OVERRIDES = (*BUDGET_KEYS, "base_url", "model", "agent_cmd")  # what --resume may change when given
+RESUME_OVERRIDES = (*BUDGET_KEYS, "verify_timeout", "base_url", "model", "agent_cmd")  # what --resume may change when given
 
 
 def _invocation(default: Any) -> Any:

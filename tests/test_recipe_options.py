@@ -25,6 +25,8 @@ def test_resume_takes_only_the_budgets_and_endpoint_given_now():
     now = TranslateOptions(resume=Path("runs/x"), max_tokens=500, levels="L0")
     resumed = now.resumed_from(stored)
     assert resumed.max_tokens == 500 and resumed.model == "old" and resumed.levels == "L1" and resumed.resume == Path("runs/x")
+    assert resumed.verify_timeout == 900.0  # stored default kept when not given
+    assert TranslateOptions(resume=Path("runs/x"), verify_timeout=3600.0).resumed_from(stored).verify_timeout == 3600.0
 
 
 def _imports(path: Path) -> set[str]:

@@ -2,7 +2,7 @@
 
 - `RecordingGenerator`: a real numpy generator answering a reference's calls the way the tape
   answers them (uniform via standard uniforms, integers, normals, permutations), recording the
-  standard variates it handed out;
+  standard variates it handed out (for a permutation also the ranked uniforms that stand for it);
 - `compare_samples` / `compare_draw`: the two-sample tests (Kolmogorov-Smirnov for continuous
   draws, chi-square of homogeneity for integers) at `ALPHA`.
 """
@@ -22,7 +22,8 @@ ALPHA = 1e-4
 class Call(tuple):
     """One recorded call, `(kind, value)`, with what an 'index' draw and the permutation tests need:
     `u`, for a ranged integer call, a uniform in [(t - low) / k, (t - low + 1) / k) for the drawn t of
-    a range of size k (uniform in [0, 1) exactly when t is uniform), and `permutation`."""
+    a range of size k (uniform in [0, 1) exactly when t is uniform), for a permutation its ranked
+    uniforms (what a 'uniform' draw answering it holds), and `permutation`."""
 
     u: np.ndarray | None
     permutation: bool
@@ -89,15 +90,22 @@ class RecordingGenerator:
         self.record.append(Call("integers", np.asarray(index), u=self._index_u(index, 0, n) if p is None else None))
         return index if np.isscalar(a) else np.asarray(a)[index]
 
+    def _ranked_u(self, order: np.ndarray) -> np.ndarray:
+        """Ranked uniforms standing for `order`: n sorted uniforms placed by the permutation's ranks, so their stable
+        argsort is `order`; independent uniforms exactly when `order` is a uniformly random permutation."""
+        u = np.empty(len(order))
+        u[order] = np.sort(self._u_rng.random(len(order)))
+        return u
+
     def permutation(self, x):
         n = int(x) if np.isscalar(x) else len(x)
         order = self._rng.permutation(n)
-        self.record.append(Call("integers", order.copy(), permutation=True))
+        self.record.append(Call("integers", order.copy(), u=self._ranked_u(order), permutation=True))
         return order if np.isscalar(x) else np.asarray(x)[order]
 
     def shuffle(self, x, axis=0):
         order = self._rng.permutation(len(x))
-        self.record.append(Call("integers", order.copy(), permutation=True))
+        self.record.append(Call("integers", order.copy(), u=self._ranked_u(order), permutation=True))
         x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
 
     def standard_normal(self, size=None, dtype=np.float64, out=None):
@@ -147,14 +155,30 @@ def by_element(specs: Sequence[Any], values: dict[str, Any], axis: int = 0) -> d
     return out
 
 
+def _ranked_pair_cells(u: np.ndarray, i: int) -> np.ndarray:
+    """For ranked uniforms (samples x N, NaN: not drawn): the cell of positions (i, i + 1) of each sample where both were
+    drawn, the quartile of each and which is smaller (32 cells)."""
+    both = u[~np.isnan(u[:, i]) & ~np.isnan(u[:, i + 1])]
+    a, b = np.searchsorted((0.25, 0.5, 0.75), both[:, i], "right"), np.searchsorted((0.25, 0.5, 0.75), both[:, i + 1], "right")
+    return (a * 4 + b) * 2 + (both[:, i] < both[:, i + 1])
+
+
 def compare_permutation_pairs(result: LevelResult, check: str, spec: Any, ours: np.ndarray, theirs: np.ndarray) -> None:
     """Permutation draws (first axis: samples): each pair of neighbouring positions, as an ordered pair of
     values, against the reference's (chi-square of homogeneity). Every position can be uniform in an order
-    that is not (a random rotation of 0..n-1); a pair sees it."""
-    ours, theirs = ours.reshape(len(ours), -1).astype(np.int64), theirs.reshape(len(theirs), -1).astype(np.int64)
-    n = ours.shape[1]
-    for i in range(n - 1):
-        p, _ = compare_samples("integers", ours[:, i] * n + ours[:, i + 1], theirs[:, i] * n + theirs[:, i + 1])
+    that is not (a random rotation of 0..n-1); a pair sees it. Ranked uniforms (a 'uniform' draw) are compared
+    by the quartiles of both neighbours and which ranks first."""
+    if spec.kind == "uniform":
+        ours, theirs = ours.reshape(len(ours), -1).astype(np.float64), theirs.reshape(len(theirs), -1).astype(np.float64)
+        pairs = [(i, _ranked_pair_cells(ours, i), _ranked_pair_cells(theirs, i)) for i in range(ours.shape[1] - 1)]
+    else:
+        ours, theirs = ours.reshape(len(ours), -1).astype(np.int64), theirs.reshape(len(theirs), -1).astype(np.int64)
+        n = ours.shape[1]
+        pairs = [(i, ours[:, i] * n + ours[:, i + 1], theirs[:, i] * n + theirs[:, i + 1]) for i in range(n - 1)]
+    for i, a, b in pairs:
+        if min(len(a), len(b)) == 0:
+            continue
+        p, _ = compare_samples("integers", a, b)
         label = f"{spec.name}[{i}, {i + 1}]"
         result.checks += 1
         result.data.setdefault("p_values", {})[label] = p
@@ -162,7 +186,7 @@ def compare_permutation_pairs(result: LevelResult, check: str, spec: Any, ours: 
             result.fail(
                 check,
                 f"{label}: the pairs of neighbouring positions of the translation's permutations are distributed unlike "
-                f"the reference generator's (chi-square p = {p:.2e} < {ALPHA}, {len(ours)} translation and {len(theirs)} "
+                f"the reference generator's (chi-square p = {p:.2e} < {ALPHA}, {len(a)} translation and {len(b)} "
                 "reference samples): the order is not uniformly random even where each position is",
                 field=label,
             )
@@ -186,7 +210,9 @@ def compare_draw(result: LevelResult, check: str, spec: Any, ours: np.ndarray, t
     theirs = theirs.reshape(len(theirs), -1).astype(np.float64)
     for j in range(ours.shape[1]):
         a, b = ours[:, j], theirs[:, j]
-        a, b = a[~np.isnan(a)], b[~np.isnan(b)]  # NaN: not drawn (a Rust env's lazy draws)
+        a, b = a[~np.isnan(a)], b[~np.isnan(b)]  # NaN: not drawn (a Rust env's lazy draws, ranked uniforms past n)
+        if not len(a) or not len(b):
+            continue
         p, test = compare_samples(spec.kind, a, b)
         label = spec.name if ours.shape[1] == 1 else f"{spec.name}[{j}]"
         result.checks += 1

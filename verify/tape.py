@@ -7,7 +7,10 @@ variates: 'uniform' numbers in [0, 1), 'integers' as the drawn integers,
 'normal' standard normals, 'index' uniforms answering `integers(low, high)` with
 `low + floor(u * (high - low))`; the tape maps them the way numpy does
 (`uniform(low, high)` is `low + (high - low) * u`). An up_to draw answers up to
-its first axis's length in calls, one element each.
+its first axis's length in calls, one element each. A shuffle or permutation of n
+items takes an `integers` draw of shape (n,) holding the permutation, or a
+'uniform' draw of shape (N,), n <= N, as *ranked uniforms*: the order is the
+stable argsort of its first n numbers (`ranked_order`).
 
 A call the tape cannot answer, a draw of the wrong kind or shape, or draws left
 over all raise `TapeError`, naming the call: it means the two implementations
@@ -51,8 +54,10 @@ def reference_line() -> str:
 
 
 # Which draw kinds answer which kind of call: a ranged integer call ("integers": integers, randint, choice)
-# from the drawn integers or from an 'index' draw's uniform; a permutation only from drawn integers.
-ANSWERS = {"uniform": ("uniform",), "normal": ("normal",), "integers": ("integers", "index"), "permutation": ("integers",)}
+# from the drawn integers or from an 'index' draw's uniform; a permutation from drawn integers or from ranked
+# uniforms (a 'uniform' draw of shape (N,) answering a permutation of n <= N items).
+ANSWERS = {"uniform": ("uniform",), "normal": ("normal",), "integers": ("integers", "index"),
+           "permutation": ("integers", "uniform")}
 
 
 def index_in_range(u: Any, low: Any, high: Any) -> np.ndarray:
@@ -63,9 +68,25 @@ def index_in_range(u: Any, low: Any, high: Any) -> np.ndarray:
     return np.asarray(low) + np.minimum(index, span - 1)
 
 
+def ranked_order(u: Any, n: int) -> np.ndarray:
+    """The permutation ranked uniforms `u` (shape (N,), N >= n) stand for: the stable argsort of the first n
+    (as `envs.jax_random.ranked_permutation` computes it)."""
+    return np.argsort(np.asarray(u, np.float64)[:n], kind="stable")
+
+
+def ranked(spec: DrawSpec, call_kind: str) -> bool:
+    """Whether draw `spec` answers a call of `call_kind` as ranked uniforms (a permutation from a uniform draw)."""
+    return call_kind == "permutation" and spec.kind == "uniform"
+
+
 def fits(spec: DrawSpec, call_kind: str, shape: tuple[int, ...]) -> bool:
     """Whether a call of `call_kind` for `shape` can take (the next element of) draw `spec`."""
-    return spec.kind in ANSWERS[call_kind] and tuple(spec.element_shape) == tuple(shape)
+    if spec.kind not in ANSWERS[call_kind]:
+        return False
+    if ranked(spec, call_kind):
+        element = tuple(spec.element_shape)
+        return len(element) == 1 and len(shape) == 1 and shape[0] <= element[0]
+    return tuple(spec.element_shape) == tuple(shape)
 
 
 class _Entry:
@@ -117,11 +138,13 @@ class TapeGenerator:
                 f"the reference called np_random.{call}{reference_line()} during {self._label}, but the next draw "
                 f"{spec.name!r} holds {spec.kind} numbers, which do not answer it"
             )
-        if tuple(spec.element_shape) != tuple(shape) or tuple(entry.value.shape) != tuple(spec.shape):
+        if not fits(spec, kind, shape) or tuple(entry.value.shape) != tuple(spec.shape):
             raise TapeError(
                 f"the reference called np_random.{call}{reference_line()} during {self._label} for shape {tuple(shape)}, "
                 f"but draw {spec.name!r} has shape {tuple(entry.value.shape)}"
                 + (f" (elements of shape {spec.element_shape})" if spec.up_to else "")
+                + (f": ranked uniforms answer a permutation of at most {spec.element_shape[0]} items"
+                   if ranked(spec, kind) else "")
             )
         name, value = entry.take()
         if entry.exhausted():
@@ -200,7 +223,13 @@ class TapeGenerator:
         x[:] = np.asarray(x)[order] if isinstance(x, np.ndarray) else [x[i] for i in order]
 
     def _permutation_draw(self, call: str, n: int) -> np.ndarray:
-        order = np.asarray(self._take(call, "permutation", (n,))[1])
+        spec, value = self._take(call, "permutation", (n,))
+        if spec.kind == "uniform":
+            u = np.asarray(value, np.float64)[:n]
+            if np.any(u < 0) or np.any(u >= 1):
+                raise TapeError(f"the ranked uniforms for np_random.{call}{reference_line()} hold {u}, outside [0, 1)")
+            return ranked_order(u, n)
+        order = np.asarray(value)
         if sorted(order.tolist()) != list(range(n)):
             raise TapeError(f"draw for np_random.{call} holds {order.tolist()}, not a permutation of 0..{n - 1}")
         return order
@@ -241,7 +270,9 @@ def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple], permutations:
 
     Calls recorded by `verify.draw_samples.RecordingGenerator` also say whether they were a
     permutation (`.permutation`) and, for ranged integer calls, the uniform an 'index' draw
-    would have held (`.u`); the answer for an index draw is that uniform. An up_to draw
+    would have held (`.u`); the answer for an index draw is that uniform. A permutation of n
+    items answered by ranked uniforms (a 'uniform' draw of shape (N,)) answers with the
+    recorder's ranked uniforms (`.u`, n of them), padded to N with NaN (not drawn). An up_to draw
     answers with the elements it gave, stacked (first axis: the calls). Optional draws whose
     kind or shape do not fit the next call are passed over, as the tape passes them over; a
     call no draw fits raises TapeError. `permutations`, when given, receives the names of the
@@ -265,6 +296,11 @@ def match_draws(specs: Sequence[DrawSpec], calls: Sequence[tuple], permutations:
             if getattr(call, "u", None) is None:
                 raise TapeError(f"the recorded call {kind}{tuple(value.shape)} carries no uniform for index draw {entry.spec.name!r}")
             value = np.asarray(call.u)
+        elif ranked(entry.spec, call_kind):
+            if getattr(call, "u", None) is None:
+                raise TapeError(f"the recorded permutation of {value.shape[0]} items carries no ranked uniforms for draw {entry.spec.name!r}")
+            value = np.full(entry.spec.element_shape, np.nan)
+            value[: len(call.u)] = call.u
         answered.setdefault(entry.spec.name, []).append(value)
         if call_kind == "permutation" and permutations is not None:
             permutations.add(entry.spec.name)

@@ -1,0 +1,114 @@
+"""The rlcard-uno port: its verification states, its illegal-id rule and its boundaries, JAX against RLCard."""
+
+import jax
+import numpy as np
+import pytest
+
+from envs.rlcard.uno import PORT, states
+from envs.rlcard.uno.reference import initial_deck
+from verify.compare import compare_outcomes
+from verify.precision import enable_verification_numerics
+
+enable_verification_numerics()
+
+
+@pytest.fixture(scope="module")
+def lock():
+    from verify.lockstep import Lockstep
+
+    return Lockstep(PORT)
+
+
+def _visited(lock, count, seed=0):
+    ref, rng, out = lock.ref, np.random.default_rng(seed), []
+    ref.reset(seed=seed)
+    while len(out) < count:
+        ref.step(int(rng.choice(np.flatnonzero(ref.facade.legal_action_mask()))))
+        if ref.facade.is_over():
+            ref.reset()
+        out.append(PORT.get_state(ref))
+    return out
+
+
+def _agree(lock, state, action, key=0, used=None):
+    draws = lock.draws_for_state(jax.random.PRNGKey(key), state)
+    expected = lock.reference_step(state, np.asarray(action), draws["step"])
+    actual = lock.translation_step(state, np.asarray(action), draws)
+    mismatches = compare_outcomes(PORT, expected, actual)
+    assert not mismatches, [m.describe() for m in mismatches]
+    return expected
+
+
+def test_canonical_states_are_running_games_the_reference_accepts(lock):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        generated = {f.name: rng.integers(-1, 60, f.shape).astype(f.dtype) if f.kind != "bool" else np.asarray(True)
+                     for f in PORT.state_fields}
+        state = states.canonical_state(generated)
+        assert states._consistent(state)
+        PORT.set_state(lock.ref, state)
+        assert all(np.array_equal(v, PORT.get_state(lock.ref)[k]) for k, v in state.items())
+    visited = _visited(lock, 5)[-1]
+    if not bool(visited["is_over"]):
+        assert all(np.array_equal(v, states.canonical_state(visited)[k]) for k, v in visited.items())
+
+
+def test_an_illegal_id_plays_the_legal_id_the_rule_names(lock):
+    state = _visited(lock, 12)[-1]
+    PORT.set_state(lock.ref, states.canonical_state(state))
+    legal = np.flatnonzero(lock.ref.facade.legal_action_mask())
+    for action in (-1, 61, 1000, *[a for a in range(61) if a not in legal][:3]):
+        PORT.set_state(lock.ref, states.canonical_state(state))
+        assert states.legal_action(lock.ref.facade, action) == legal[action % len(legal)]
+        _agree(lock, states.canonical_state(state), action)
+    with pytest.raises(ValueError):  # RLCard itself refuses it
+        PORT.set_state(lock.ref, states.canonical_state(state))
+        lock.ref.facade.step(int(next(a for a in range(61) if a not in legal)))
+
+
+def test_boundary_states_agree_with_rlcard_for_every_legal_action(lock):
+    rare = states.rare_states(_visited(lock, 40, seed=3)[::20])
+    counts = [(int(s["deck_count"]), int(min(s["hand_counts"]))) for s in rare]
+    assert any(d == 0 for d, _ in counts) and any(d == 1 for d, _ in counts) and any(h == 1 for _, h in counts)
+    ended = reshuffled = 0
+    for i, state in enumerate(rare):
+        PORT.set_state(lock.ref, state)
+        for action in np.flatnonzero(lock.ref.facade.legal_action_mask()):
+            outcome = _agree(lock, state, int(action), key=i)
+            ended += outcome.terminated
+            reshuffled += int(outcome.state["played_count"]) <= 1 and int(state["deck_count"]) < 4
+    assert ended and reshuffled
+
+
+def _reset_with_top(lock, printed, flips=None):
+    """Reset draws whose deck permutation puts a card printed `printed` first on the pile."""
+    draws = jax.tree.map(np.asarray, lock.env.sample_reset_draws(jax.random.PRNGKey(1), lock.params))
+    deck = initial_deck()
+    order = draws["deck"].copy()
+    j = int(np.flatnonzero(deck[order] == printed)[0])
+    order[[j, 93]] = order[[93, j]]
+    draws["deck"] = order
+    if flips is not None:
+        draws["flip_reshuffles"] = flips
+    expected, actual = lock.reference_reset(draws), lock.translation_reset(draws)
+    assert not compare_outcomes(PORT, expected, actual, with_step=False)
+    return actual
+
+
+@pytest.mark.parametrize("printed", [13, 58, 10, 26, 42])  # wilds, skip, reverse, draw_2 flipped first
+def test_first_card_rules_agree(lock, printed):
+    state = _reset_with_top(lock, printed).state
+    assert int(state["target"]) == printed and int(state["played_count"]) == 1
+
+
+def test_a_wild_draw_4_flipped_first_is_shuffled_back(lock):
+    state = _reset_with_top(lock, 14).state
+    assert int(state["target"]) % 15 != 14 and int(state["deck_count"]) in (93, 91)
+
+
+def test_observe_all_is_each_players_rlcard_observation(lock):
+    state = _visited(lock, 9)[-1]
+    PORT.set_state(lock.ref, state)
+    both = np.asarray(lock.env.observe_all(lock.dict_to_state(state)))
+    for player in range(2):
+        assert np.array_equal(both[player], lock.ref.facade.observe(player))
