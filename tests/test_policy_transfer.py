@@ -44,7 +44,7 @@ def test_every_catalogue_port_states_an_l4_margin_and_why():
     from envs.registry import BUILTIN_PACKAGES
 
     ports = [importlib.import_module(package).PORT for package in BUILTIN_PACKAGES]
-    assert len(ports) == 13  # 10 classic-control and MinAtar ports, brinewatch, rlcard-leduc-holdem and rlcard-limit-holdem
+    assert len(ports) == 14  # 10 classic-control and MinAtar ports, brinewatch and the three RLCard games
     for port in ports:
         assert transfer_skip_reason(port) is None, port.name
         reason = port.policy_transfer_reason or ""
