@@ -1,4 +1,4 @@
-"""RLCard's card games (`rlcard` 1.2.0): the reference side of the multi-player ports, before any translation.
+"""RLCard's card games (`rlcard` 1.2.0): the reference side of the turn-based ports (docs/design.md, section 9).
 
 Each game has a package with a `reference.py` (Leduc Hold'em `leduc_holdem`, Limit Texas Hold'em
 `limit_holdem`, UNO `uno`): `make_reference(seed)` builds the game with `rlcard.make` and RLCard's own defaults
@@ -6,8 +6,8 @@ behind the AEC-style facade `envs.rlcard.reference.RLCardReference` (`reset(seed
 `current_player`, `observe(player)`, `legal_action_mask()`, `rewards()`, `is_over()`), and `get_state(env)` /
 `set_state(env, state)` read and write the game's complete state as a dict of numpy arrays; the card id scheme
 and the fields are in each game's module docstring. Variable-length piles (decks, hands, the played pile) are
-arrays padded with -1 plus an explicit count. Leduc Hold'em is the registered port `rlcard-leduc-holdem` (its
-translations exist); the other two are references only so far.
+arrays padded with -1 plus an explicit count. Each game's `PORT` (`rlcard-leduc-holdem`, `rlcard-limit-holdem`,
+`rlcard-uno`) wraps the facade in the Gymnasium face `envs.rlcard.gym_face.TurnBasedGymEnv`.
 Left out of the state on purpose: the env's `timestep` and `action_recorder` (a log for RLCard's human interface
 that nothing in the game reads), the step-back history (`allow_step_back` is off by default), the dealer's unused
 `pot`, and each game's constants (blinds, raise limits, the number of players).
