@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PORT = 6379  # the namespace is new: every port in it is free
 MUTATE = ["-m", "recipe.cli", "mutate", "cartpole", "--max-mutants", "4", "--timeout", "240", "--workers", "2"]
 NAMESPACES = ("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc")
-TIMINGS = ("seconds", "level_seconds")
+TIMINGS = ("seconds", "level_seconds", "seconds_per_mutant", "search_seconds_per_mutant")
 
 CLUSTER = r"""
 set -eu
@@ -99,7 +99,7 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
     # Both runs take the unmutated translation's verdict from their journal, as a resumed run would (its own tests cover
     # it; verifying it is the longest task of this sample): what is compared is the mutants' verdicts.
     original = {"id": ORIGINAL_ID, "source_sha": _sha(translation_source(get_port("cartpole"))), "killed": False,
-                "level": None, "message": "passed L0, L1, L3, D", "seconds": 0.0}
+                "level": None, "message": "passed L0, L1, L3, D", "seconds": 0.0, "guided_search": True}
     for run in ("ray", "local"):
         (tmp_path / f"{run}-journal.jsonl").write_text(json.dumps(original) + "\n")
     # Ray's socket paths must fit AF_UNIX's 107 bytes, which a pytest folder may not: its folders go in a short one.
