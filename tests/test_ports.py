@@ -116,8 +116,16 @@ def test_draw_distribution_matches_the_reference_generator(lock):
     assert result.passed, _explain(result)
     reset_elements = sum(int(np.prod(d.shape)) for d in lock.port.draws_for("reset"))
     reset_p = result.data.get("p_values", {})
-    # one test per element, and for a permutation also one per pair of neighbouring positions ('deck0[3, 4]')
-    assert len([k for k in reset_p if ", " not in k]) == reset_elements
+    # one test per element, and for a permutation also one per pair of neighbouring positions ('deck0[3, 4]'); an
+    # element the reference drew too seldom for a chi-square (UNO's reshuffles after a flipped wild_draw_4) is listed
+    reset_names = {d.name for d in lock.port.draws_for("reset")}
+    too_few = [k for k in result.data.get("too_few_samples", {}) if k.split("[")[0] in reset_names]
+    tested = len([k for k in reset_p if ", " not in k])
+    if not too_few:
+        assert tested == reset_elements
+    else:  # the reset's first draw is made every reset: all of it is tested (a rare one may not be drawn at all)
+        assert tested + len(too_few) <= reset_elements
+        assert not [k for k in too_few if k.split("[")[0] == lock.port.draws_for("reset")[0].name]
     step = result.data.get("step", {})
     assert result.checks == len(reset_p) + len(step.get("p_values", {})) + len(step.get("joint_p_values", {}))
     if lock.port.draws_for("step"):  # D samples every step draw from visited states, and tests those drawn often enough
