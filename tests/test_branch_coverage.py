@@ -7,17 +7,13 @@ search takes it, compares from there, and catches the mutant.
 
 import importlib.util
 import json
-import os
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from envs import registry
 from verify.branch_coverage import EXIT, BranchTracer, file_branches, summary_note
 
-RARE_PORTS = Path(__file__).parent / "data" / "rare_ports"
 
 SOURCE = textwrap.dedent('''
     def f(x, items):
@@ -120,23 +116,6 @@ def test_another_tracer_is_left_alone(tmp_path):
 
 
 # ----- the Vault port: plain L1 misses its rare branch, the guided search reaches it ----------------------
-
-
-@pytest.fixture(scope="module")
-def vault():
-    before = os.environ.get(registry.PORTS_ENV)
-    os.environ[registry.PORTS_ENV] = str(RARE_PORTS.resolve())
-    try:
-        from envs import get_port
-
-        yield get_port("vault")
-    finally:
-        if before is None:
-            os.environ.pop(registry.PORTS_ENV, None)
-        else:
-            os.environ[registry.PORTS_ENV] = before
-        for name in [m for m in sys.modules if m == "vault" or m.startswith("vault.")]:
-            sys.modules.pop(name)
 
 
 RARE = "vault/vault_env.py:39 -> 40"

@@ -5,17 +5,13 @@ of the bonus survives the levels with the search off and is killed with it on, a
 verdicts in one run; the summary's `guided_search` says what the search added.
 """
 
-import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from envs import registry
 from verify.mutation.analysis import GUIDED_CHECK, classify, search_effect, summarize
 
-RARE_PORTS = Path(__file__).parent / "data" / "rare_ports"
 
 
 def _record(mutant_id: str, level: str | None, check: str | None = None, without: str | None = None) -> dict:
@@ -50,23 +46,6 @@ def test_the_summary_gives_the_kill_rate_without_the_search_from_the_verdicts_ve
     with out.capture() as captured:
         _print_result("x", "jax", summary)
     assert "guided search: 2 killed by its states, 1 of them survive without it (M2); kill rate without it 50.0%" in captured.get()
-
-
-@pytest.fixture(scope="module")
-def vault():
-    before = os.environ.get(registry.PORTS_ENV)
-    os.environ[registry.PORTS_ENV] = str(RARE_PORTS.resolve())  # the worker processes inherit it
-    try:
-        from envs import get_port
-
-        yield get_port("vault")
-    finally:
-        if before is None:
-            os.environ.pop(registry.PORTS_ENV, None)
-        else:
-            os.environ[registry.PORTS_ENV] = before
-        for name in [m for m in sys.modules if m == "vault" or m.startswith("vault.")]:
-            sys.modules.pop(name)
 
 
 def test_a_mutant_only_the_search_reaches_survives_without_it_and_is_killed_with_it(vault):
