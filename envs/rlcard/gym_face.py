@@ -38,9 +38,8 @@ class TurnBasedGymEnv(gym.Env):
         self.game = facade.game  # held here too, so the randomness swap finds the game's generator (swap_rng)
         self.num_players = facade.num_players
         self.action_space = gym.spaces.Discrete(facade.num_actions)
-        shape = np.shape(np.asarray(facade.unwrapped.state_shape[0]))
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, tuple(int(v) for v in facade.unwrapped.state_shape[0])
-                                                if shape else (int(facade.unwrapped.state_shape[0]),), np.float64)
+        shape = tuple(int(v) for v in np.atleast_1d(facade.unwrapped.state_shape[0]))  # RLCard's per-player obs shape
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape, np.float64)
 
     def _info(self) -> dict[str, Any]:
         return {"action_mask": self.facade.legal_action_mask(), "current_player": self.facade.current_player,
