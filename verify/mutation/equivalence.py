@@ -37,11 +37,6 @@ if TYPE_CHECKING:
     from verify.mutation.generate import MutationCandidate
 
 
-def same_tree(a: ast.AST, b: ast.AST) -> bool:
-    """Whether two syntax trees are the same."""
-    return ast.dump(a) == ast.dump(b)
-
-
 def call_name(node: ast.Call) -> str:
     """The called function as written ('jnp.where'), or ''."""
     try:
@@ -60,28 +55,56 @@ def _params_fields(tree: ast.Module) -> dict[str, ast.AnnAssign]:
 _REFLECTIVE_ACCESS = ("getattr(", "fields(", "vars(", "asdict(", "astuple(", "__dict__")
 
 
-def decide_equivalence(
-    tree: ast.Module,
-    candidate: MutationCandidate,
-    mutated_tree: ast.Module,
-    context: tuple[ast.Module, ...],
-    parents: dict[int, ast.AST],
-    index_of: dict[int, int],
-) -> str | None:
-    """The reason a mutant is provably equivalent, or None (when unsure: not equivalent).
+@dataclasses.dataclass(frozen=True)
+class Original:
+    """The unmutated translation as `decide_equivalence` reads it, computed once for all its mutants.
 
     `context`: the parsed modules of the translation's base classes, which read Params too.
+    `attributes_read`: every attribute name the modules read, or None when one of them reads attributes
+    reflectively (getattr, dataclasses.fields, ...), so that no Params field can be called unread.
     """
-    if same_tree(tree, mutated_tree):
+
+    tree: ast.Module
+    context: tuple[ast.Module, ...]
+    parents: dict[int, ast.AST]
+    attributes_read: frozenset[str] | None
+
+    @classmethod
+    def of(cls, tree: ast.Module, context: tuple[ast.Module, ...], parents: dict[int, ast.AST]) -> "Original":
+        """The facts of `tree` and its base classes' modules."""
+        modules = (tree, *context)
+        sources = [ast.unparse(m) for m in modules]
+        reflective = any(marker in s for s in sources for marker in _REFLECTIVE_ACCESS)
+        read = None if reflective else frozenset(n.attr for m in modules for n in ast.walk(m) if isinstance(n, ast.Attribute))
+        return cls(tree, context, parents, read)
+
+
+@dataclasses.dataclass(frozen=True)
+class MutatedStatement:
+    """The statement holding a mutant's change, before and after it; the rest of the module is unchanged.
+
+    `counterpart`: for each node of the original statement (by id), the node standing for it in `mutated`.
+    """
+
+    original: ast.stmt
+    mutated: ast.stmt
+    counterpart: dict[int, ast.AST]
+
+    def unchanged(self) -> bool:
+        """Whether the mutated statement parses to the original one."""
+        return ast.dump(self.original) == ast.dump(self.mutated)
+
+
+def decide_equivalence(original: Original, candidate: MutationCandidate, change: MutatedStatement) -> str | None:
+    """The reason a mutant is provably equivalent, or None (when unsure: not equivalent)."""
+    tree, parents = original.tree, original.parents
+    if change.unchanged():
         return "the mutated source is identical to the original after parsing"
     # A Params default that neither the module nor its base classes read (by attribute name,
     # with no reflective access anywhere) can change no behaviour.
-    modules = (tree, *context)
-    reflective = any(marker in ast.unparse(m) for m in modules for marker in _REFLECTIVE_ACCESS)
-    if not reflective:
-        read = {n.attr for m in modules for n in ast.walk(m) if isinstance(n, ast.Attribute)}
+    if original.attributes_read is not None:
         for name, stmt in _params_fields(tree).items():
-            if name not in read and any(n is candidate.node for n in ast.walk(stmt.value)):
+            if name not in original.attributes_read and any(n is candidate.node for n in ast.walk(stmt.value)):
                 return f"Params.{name} is read neither by the translation nor by its base classes"
     # x * 1 and x / 1 are both exactly x in IEEE arithmetic.
     node = candidate.node
@@ -95,7 +118,7 @@ def decide_equivalence(
     if candidate.operator == "arith" and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
         if isinstance(node.right, ast.Constant) and type(node.right.value) in (int, float) and node.right.value == 1:
             return "x * 1 and x / 1 are both exactly x"
-    return _folding_equivalence(tree, candidate, mutated_tree, parents, index_of)
+    return _folding_equivalence(tree, candidate, change.counterpart, parents)
 
 
 _EXACT_SCALE = 2**20  # folded values: multiples of 2**-20 below 2**20 that float32 holds, exact in any float arithmetic
@@ -181,7 +204,7 @@ def _folding_env(tree: ast.Module, node: ast.AST, parents: dict[int, ast.AST]) -
 
 
 def _folding_equivalence(
-    tree: ast.Module, candidate: MutationCandidate, mutated_tree: ast.Module, parents: dict[int, ast.AST], index_of: dict[int, int]
+    tree: ast.Module, candidate: MutationCandidate, counterpart: dict[int, ast.AST], parents: dict[int, ast.AST]
 ) -> str | None:
     """The mutated expression, folded with the default Params, gives exactly the original value.
 
@@ -194,14 +217,13 @@ def _folding_equivalence(
     if candidate.operator not in ("arith", "constant", "sign", "drop_term"):
         return None
     env = _folding_env(tree, candidate.node, parents)
-    mutated_nodes = list(ast.walk(mutated_tree))
     node, best = candidate.node, None
     while isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Attribute)):
         before = _fold(node, env)
-        after = _fold(mutated_nodes[index_of[id(node)]], env)
+        after = _fold(counterpart[id(node)], env)
         if before is None or after is None:
             break
-        best = (node, before, mutated_nodes[index_of[id(node)]], after)
+        best = (node, before, counterpart[id(node)], after)
         parent = parents.get(id(node))
         if not isinstance(parent, (ast.BinOp, ast.UnaryOp)):
             break

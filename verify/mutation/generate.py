@@ -25,7 +25,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from verify.mutation.equivalence import call_name, decide_equivalence, same_tree
+from verify.mutation.equivalence import MutatedStatement, Original, call_name, decide_equivalence
 from verify.mutation.mutants import GeneratedMutants, Mutant, unified_diff
 
 OPERATORS = ("arith", "compare", "sign", "constant", "drop_term", "where_swap", "logical", "float32")
@@ -396,22 +396,47 @@ def _add_minus(parent: ast.AST, where: Any, operand: ast.AST, anchor: ast.AST | 
 # ----- generation -------------------------------------------------------------
 
 
-def _replace_in_tree(tree: ast.Module, index: int, apply: Callable[[ast.AST], ast.AST]) -> ast.Module:
-    """A copy of `tree` with the node at walk position `index` replaced by apply(copy of it)."""
-    new_tree = copy.deepcopy(tree)
-    nodes = list(ast.walk(new_tree))
-    target = nodes[index]
-    for parent in nodes:
+def _mutated_statement(node: ast.AST, parents: dict[int, ast.AST], apply: Callable[[ast.AST], ast.AST]) -> MutatedStatement:
+    """The innermost statement holding `node`, and a copy of it with `node` replaced by apply(its copy)."""
+    stmt = node
+    while not isinstance(stmt, ast.stmt):
+        stmt = parents[id(stmt)]
+    mutated = copy.deepcopy(stmt)
+    counterpart = {id(a): b for a, b in zip(ast.walk(stmt), ast.walk(mutated))}
+    target = counterpart[id(node)]
+    replacement = apply(target)
+    counterpart[id(node)] = replacement
+    for parent in ast.walk(mutated):
         for name, value in ast.iter_fields(parent):
             if value is target:
-                setattr(parent, name, apply(target))
-                return new_tree
-            if isinstance(value, list):
-                for i, item in enumerate(value):
-                    if item is target:
-                        value[i] = apply(target)
-                        return new_tree
+                setattr(parent, name, replacement)
+                return MutatedStatement(stmt, mutated, counterpart)
+            if isinstance(value, list) and any(item is target for item in value):
+                value[[i for i, item in enumerate(value) if item is target][0]] = replacement
+                return MutatedStatement(stmt, mutated, counterpart)
     raise ValueError("node has no parent")  # pragma: no cover
+
+
+def _reproduces(text: _Text, edits: list[Edit], change: MutatedStatement) -> bool:
+    """Whether the source with `edits` applied parses to the module with `change` made.
+
+    Only the statement is parsed again: the edits must lie inside it, so the rest of the module is unchanged text.
+    The statement's lines are parsed on their own, under `if 1:` where they are indented.
+    """
+    start, end = text.span(change.original)
+    if not all(start <= e_start and e_end <= end for e_start, e_end, _ in edits):
+        return False
+    line_start = text.source.rfind("\n", 0, start) + 1
+    if text.source[line_start:start].strip():  # after `;` or a one-line `if x:`: parse from the statement on
+        line_start = start
+    region = _apply(text.source[line_start:end], [(s - line_start, e - line_start, new) for s, e, new in edits])
+    indented = line_start < start
+    try:
+        body = ast.parse("if 1:\n" + region if indented else region).body
+    except SyntaxError:
+        return False
+    body = body[0].body if indented and len(body) == 1 else body
+    return len(body) == 1 and ast.dump(body[0]) == ast.dump(change.mutated)
 
 
 def _operands(node: ast.AST) -> list[ast.AST]:
@@ -450,8 +475,8 @@ def generate_mutants(
     context = tuple(ast.parse(c) for c in context_sources)
     text = _Text(source)
     roots, skipped = _mutable_roots(tree, class_name)
-    index_of = {id(n): i for i, n in enumerate(ast.walk(tree))}
     parents = _parent_map(tree)
+    original = Original.of(tree, context, parents)
     seen: set[int] = set()
     candidates: list[MutationCandidate] = []
     for root in roots:
@@ -464,34 +489,22 @@ def generate_mutants(
     mutants: list[Mutant] = []
     unchanged = 0
     for cand in candidates:
-        intended = _replace_in_tree(tree, index_of[id(cand.node)], cand.apply)
+        change = _mutated_statement(cand.node, parents, cand.apply)
         mutated, first = None, None
         edits = cand.edits(text)
-        if edits is not None:
-            attempt = _apply(source, edits)
-            try:
-                if same_tree(ast.parse(attempt), intended):
-                    mutated, first = attempt, min(e[0] for e in edits)
-            except SyntaxError:
-                pass
+        if edits is not None and _reproduces(text, edits, change):
+            mutated, first = _apply(source, edits), min(e[0] for e in edits)
         if mutated is None and edits is not None and cand.operator in ("arith", "logical", "compare", "sign"):
             # precedence (a | b & c): the same edit with the node's operands in parentheses
             wrapped = edits + [e for child in _operands(cand.node) for e in _parenthesize(text, child)]
-            attempt = _apply(source, wrapped)
-            try:
-                if same_tree(ast.parse(attempt), intended):
-                    mutated, first = attempt, min(e[0] for e in wrapped)
-            except SyntaxError:
-                pass
+            if _reproduces(text, wrapped, change):
+                mutated, first = _apply(source, wrapped), min(e[0] for e in wrapped)
         if mutated is None:  # render the mutated node in parentheses instead
             new_node = cand.apply(copy.deepcopy(cand.node))
             span = text.span(cand.node)
-            attempt = _apply(source, [(*span, "(" + ast.unparse(new_node) + ")")])
-            try:
-                if same_tree(ast.parse(attempt), intended):
-                    mutated, first = attempt, span[0]
-            except SyntaxError:
-                pass
+            rendered = [(*span, "(" + ast.unparse(new_node) + ")")]
+            if _reproduces(text, rendered, change):
+                mutated, first = _apply(source, rendered), span[0]
         if mutated is None:
             skipped.append(f"line {cand.at.lineno}: {cand.operator} {cand.description}: no text edit reproduces it")
             continue
@@ -506,7 +519,7 @@ def generate_mutants(
                 description=cand.description,
                 diff=unified_diff(source, mutated, filename),
                 source=mutated,
-                equivalent=decide_equivalence(tree, cand, intended, context, parents, index_of),
+                equivalent=decide_equivalence(original, cand, change),
             )
         )
     if unchanged:
