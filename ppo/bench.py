@@ -100,7 +100,7 @@ def random_legal(mask: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The benchmarks' random legal actions: with `c` legal actions in a row of `mask` (bool, (..., n))
     and `u` uniform in [0, 1), the `floor(u * c)`-th legal action (from 0, in index order).
 
-    The same rule as `_random_legal_jax` and the Rust vector env's `sample_legal`
+    The same rule as `random_legal_jax` and the Rust vector env's `sample_legal`
     (`vector::uniform_legal`), so every backend draws from one distribution.
     """
     count = np.cumsum(mask, axis=-1)
@@ -108,7 +108,7 @@ def random_legal(mask: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.argmax(count > k[..., None], axis=-1)
 
 
-def _random_legal_jax(mask, u):
+def random_legal_jax(mask, u):
     """`random_legal` in JAX."""
     import jax.numpy as jnp
 
@@ -199,7 +199,7 @@ def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, see
     go into the scan's carry, as a host vector env writes them into its buffer: a learner reads
     them, and observations nobody uses would be dropped by XLA as dead code, timing a step without
     its observation. With `mask_of` (a masked port: `mask_of(state)` is one environment's
-    legal-action mask), the actions are random legal ones (`_random_legal_jax`), from the mask each
+    legal-action mask), the actions are random legal ones (`random_legal_jax`), from the mask each
     step returns in `info["action_mask"]` (carried, as a host env's mask buffer).
     """
     import jax
@@ -211,7 +211,7 @@ def _jax_scan_runner(reset, step, action_space, batch_size: int, steps: int, see
             if mask is None:
                 actions = _random_actions(action_space, k_act, batch_size)
             else:
-                actions = _random_legal_jax(mask, jax.random.uniform(k_act, (batch_size,)))
+                actions = random_legal_jax(mask, jax.random.uniform(k_act, (batch_size,)))
             obs, states, reward, *_, info = step(k_step, states, actions)
             return (key, states, obs, None if mask is None else info["action_mask"]), reward.sum()
 

@@ -23,31 +23,36 @@ def _greedy(config: PPOConfig, action: network.ActionSpec):
     return lambda p, obs, mask=None: network.mode(action, net.apply(p, network.flat_obs(obs, 1))[0], mask)
 
 
+def rollout_returns(act, env, episodes: int, key, env_params=None) -> jax.Array:
+    """Returns of `episodes` whole episodes of the JAX env `env` played by `act(key, obs, mask) -> actions` (batched;
+    `mask` is None for an env without a legal-action mask), each episode's first only."""
+    env_params = env.default_params if env_params is None else env_params
+    masks_of = legal_masks(env, env_params)
+    k_reset, k_run = jax.random.split(key)
+    obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, episodes), env_params)
+
+    def body(carry, k):
+        obs, states, total, running = carry
+        a = act(jax.random.fold_in(k, 1), obs, masks_of(states))  # the env's keys stay those of k
+        obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
+            jax.random.split(k, episodes), states, a, env_params
+        )
+        total = total + jnp.where(running, reward, 0.0).astype(total.dtype)
+        running = running & ~(terminated | truncated)
+        return (obs, states, total, running), None
+
+    init = (obs, states, jnp.zeros(episodes, jnp.float32), jnp.ones(episodes, bool))
+    (_, _, total, _), _ = jax.lax.scan(body, init, jax.random.split(k_run, int(env_params.max_steps_in_episode)))
+    return total
+
+
 def evaluate_jax(config: PPOConfig, params, env, episodes: int, seed: int = 0, env_params=None) -> np.ndarray:
     """Returns of `episodes` episodes per policy on the JAX environment `env`, shape (seeds, episodes)."""
     env_params = env.default_params if env_params is None else env_params
-    action = network.action_spec_of(env.action_space(env_params))
-    policy = _greedy(config, action)
-    masks_of = legal_masks(env, env_params)
-    max_steps = int(env_params.max_steps_in_episode)
+    policy = _greedy(config, network.action_spec_of(env.action_space(env_params)))
 
     def one_policy(p, key):
-        k_reset, k_run = jax.random.split(key)
-        obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, episodes), env_params)
-
-        def body(carry, k):
-            obs, states, total, running = carry
-            a = policy(p, obs, masks_of(states))
-            obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
-                jax.random.split(k, episodes), states, a, env_params
-            )
-            total = total + jnp.where(running, reward, 0.0).astype(total.dtype)
-            running = running & ~(terminated | truncated)
-            return (obs, states, total, running), None
-
-        init = (obs, states, jnp.zeros(episodes, jnp.float32), jnp.ones(episodes, bool))
-        (_, _, total, _), _ = jax.lax.scan(body, init, jax.random.split(k_run, max_steps))
-        return total
+        return rollout_returns(lambda _, obs, mask: policy(p, obs, mask), env, episodes, key, env_params)
 
     num = jax.tree.leaves(params)[0].shape[0]
     keys = jax.random.split(jax.random.PRNGKey(seed), num)

@@ -22,7 +22,7 @@ def test_the_rule_is_uniform_over_legal_actions_and_the_same_in_numpy_and_jax():
     u = rng.random(5000)
     a = bench.random_legal(mask, u)
     assert mask[np.arange(5000), a].all()
-    np.testing.assert_array_equal(np.asarray(bench._random_legal_jax(jnp.asarray(mask), jnp.asarray(u, jnp.float32))), a)
+    np.testing.assert_array_equal(np.asarray(bench.random_legal_jax(jnp.asarray(mask), jnp.asarray(u, jnp.float32))), a)
     row = np.asarray([False, True, False, True, True])
     picks = bench.random_legal(np.broadcast_to(row, (30000, 5)), (np.arange(30000) + 0.5) / 30000)
     assert np.bincount(picks, minlength=5).tolist() == [0, 10000, 0, 10000, 10000]
@@ -40,7 +40,7 @@ def test_masked_reference_and_jax_benchmarks_take_legal_actions_only():
     obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(jax.random.PRNGKey(0), 64), params)
     mask = jax.vmap(env.action_mask)(states)
     for t in range(20):
-        actions = bench._random_legal_jax(mask, jax.random.uniform(jax.random.PRNGKey(t), (64,)))
+        actions = bench.random_legal_jax(mask, jax.random.uniform(jax.random.PRNGKey(t), (64,)))
         obs, states, reward, _, _, info = jax.vmap(env.step, in_axes=(0, 0, 0, None))(jax.random.split(jax.random.PRNGKey(100 + t), 64), states, actions, params)
         assert (np.asarray(reward) >= 0).all()
         mask = info["action_mask"]

@@ -135,6 +135,13 @@ def _int(name, shape, low, high, where, edges=()):
     return StateField(name, "int64", f"{where}", "exact", low=low, high=high, shape=shape, edges=edges)
 
 
+def _seated():
+    """What PPO trains on: seat 0 against a uniformly random legal opponent (`envs.seated.SeatedJaxEnv`)."""
+    from envs.seated import SeatedJaxEnv
+
+    return SeatedJaxEnv(_make_jax(), seat=0)
+
+
 PORT = Port(
     name=NAME,
     gym_id="RLCard-LimitHoldem-v1",
@@ -198,6 +205,7 @@ PORT = Port(
         "the other seat played by a fixed policy, is planned)."
     ),
     extra={
+        "train_env": _seated,
         "rare_states": showdown_states,
         "unreachable_random_calls": {
             "games/limitholdem/judger.py:72 choice": "who gets the odd chip of a split pot: with RLCard's 2 players "
