@@ -52,8 +52,9 @@ def recorded_rename(replay: Path, package: str, name: str) -> tuple[str, str, st
 
 def rename_message(message: dict[str, Any], rename: tuple[str, str, str, str]) -> dict[str, Any]:
     """A recorded assistant message with its file-writing calls renamed (see the module docstring)."""
-    old_package, old_name, package, name = rename
     from recipe.spec_task import class_name_for
+
+    old_package, old_name, package, name = rename
 
     old_camel, camel = class_name_for(old_package), class_name_for(package)
     # one pass, so that the new name (which may contain the old package, `brinewatch-check`) is not renamed again
