@@ -142,11 +142,13 @@ class ManualAgent:
 
     uses_tools = False
 
-    def __init__(self, workspace: Workspace, run_dir: Path, log: RunLog, system: str):
+    def __init__(self, workspace: Workspace, run_dir: Path, log: RunLog, system: str, port: Workspace | None = None):
         self.workspace, self.run_dir, self.log, self.system = workspace, Path(run_dir), log, system
+        self.port = port  # a create stage's port package: edits there are recorded too (recipe.replay_edits)
         self.waiting = False
         self.prompts = 0
         self.before: dict[str, str] = {}  # the workspace when the prompt went out (`workspace_digest`)
+        self.before_port: dict[str, str] = {}  # the port package then
 
     def attempt(self, prompt: str) -> AttemptResult:
         """Pause with the prompt written; resumed while waiting, the external agent's turn is over (its edits are
@@ -154,7 +156,7 @@ class ManualAgent:
         if self.waiting:
             self.waiting = False
             scrub_secrets(self.workspace, self.log)
-            record_external_edits(self.workspace, self.log, self.before)
+            record_external_edits(self.workspace, self.log, self.before, self.port, self.before_port)
             return AttemptResult("external agent done")
         self.prompts += 1
         text = f"{self.system}\n\n{prompt}" if self.prompts == 1 else prompt
@@ -164,13 +166,14 @@ class ManualAgent:
         (self.workspace.root / "PROMPT.md").write_text(text)
         self.log.event("prompt_written", file=str(kept), prompt=prompt)
         self.before = workspace_digest(self.workspace)
+        self.before_port = workspace_digest(self.port) if self.port is not None and self.port.root.is_dir() else {}
         self.waiting = True
         raise AgentPaused(f"waiting for the agent: act on {self.workspace.root / 'PROMPT.md'} (edit the files in "
                           f"{self.workspace.root}), then run `envport translate --resume {self.run_dir}`")
 
     def state(self) -> dict[str, Any]:
         """What --resume needs: whether a prompt is out, how many were written, the workspace when it went out."""
-        return {"waiting": self.waiting, "prompts": self.prompts, "before": self.before}
+        return {"waiting": self.waiting, "prompts": self.prompts, "before": self.before, "before_port": self.before_port}
 
 
 EXTERNAL_EDITS = "The external agent's edits between verification rounds, recorded as tool calls so the run replays."
@@ -186,23 +189,32 @@ def workspace_digest(workspace: Workspace) -> dict[str, str]:
     return digest
 
 
-def record_external_edits(workspace: Workspace, log: RunLog, before: dict[str, str]) -> list[str]:
+def record_external_edits(workspace: Workspace, log: RunLog, before: dict[str, str], port: Workspace | None = None,
+                          before_port: dict[str, str] | None = None) -> list[str]:
     """Log what an agent outside the tool protocol changed since `before` (a `workspace_digest`) as one assistant
-    response of `write_file` calls and a `submit`, the shape `--agent replay` re-runs; the files changed.
+    response of `write_file` calls and a `submit`, the shape `--agent replay` re-runs; the files changed. Given a
+    create stage's `port` package (and its digest `before_port`), its changed files are logged as `write_port_file`
+    calls (`recipe.replay_edits`) and named `port:REL` in the list returned.
 
     Files it deleted cannot be replayed (the tools only write) and are named in the response's text."""
-    after = workspace_digest(workspace)
-    changed = [rel for rel, sha in after.items() if before.get(rel) != sha]
-    deleted = sorted(set(before) - set(after))
-    calls = []
-    for number, rel in enumerate(changed, 1):
-        try:
-            content = log.redact((workspace.root / rel).read_text())
-        except UnicodeDecodeError:
-            deleted.append(f"{rel} (binary, not recorded)")
-            continue
-        calls.append({"id": f"external-{number}", "type": "function",
-                      "function": {"name": "write_file", "arguments": json.dumps({"path": rel, "content": content})}})
+    from recipe.replay_edits import PORT_TOOL
+
+    calls, changed, deleted = [], [], []
+    folders = [(workspace, before, "write_file", "")]
+    if port is not None and port.root.is_dir():
+        folders.append((port, before_port or {}, PORT_TOOL, "port:"))
+    for folder, digest, tool, label in folders:
+        after = workspace_digest(folder)
+        deleted += [label + rel for rel in sorted(set(digest) - set(after))]
+        for rel in [rel for rel, sha in after.items() if digest.get(rel) != sha]:
+            try:
+                content = log.redact((folder.root / rel).read_text())
+            except UnicodeDecodeError:
+                deleted.append(f"{label}{rel} (binary, not recorded)")
+                continue
+            changed.append(label + rel)
+            calls.append({"id": f"external-{len(calls) + 1}", "type": "function",
+                          "function": {"name": tool, "arguments": json.dumps({"path": rel, "content": content})}})
     calls.append({"id": "external-submit", "type": "function",
                   "function": {"name": "submit", "arguments": json.dumps({"summary": "external agent done"})}})
     text = EXTERNAL_EDITS + (f" Deleted: {', '.join(deleted)}." if deleted else "")

@@ -136,17 +136,27 @@ class OpenAIModel:
 
 
 class ReplayModel:
-    """Replays the assistant replies of a recorded run log (events 'response'), by position."""
+    """Replays the assistant replies of a recorded run log (events 'response'), by position.
 
-    def __init__(self, log_path: Path):
+    A run folder whose trajectory holds no replies may hold them in `replay.jsonl` (reconstructed from its kept files);
+    `rename` (`recipe.replay_edits.recorded_rename`) renames the recorded package in the files each reply writes."""
+
+    def __init__(self, log_path: Path, rename: tuple[str, str, str, str] | None = None):
+        from recipe.replay_edits import RECONSTRUCTED
+
         self.path = Path(log_path)
-        if self.path.is_dir():
-            self.path = self.path / "trajectory.jsonl"
+        folder = self.path if self.path.is_dir() else None
+        if folder is not None:
+            self.path = folder / "trajectory.jsonl"
         if not self.path.is_file():
             raise ModelError(f"--replay {log_path}: no trajectory.jsonl there; give a run folder or its trajectory.jsonl")
         self.replies = [e for e in read_events(self.path) if e["event"] == "response"]
+        if not self.replies and folder is not None and (folder / RECONSTRUCTED).is_file():
+            self.path = folder / RECONSTRUCTED
+            self.replies = [e for e in read_events(self.path) if e["event"] == "response"]
         if not self.replies:
             raise ModelError(f"--replay {self.path}: the recording holds no model responses")
+        self.rename = rename
         self.position = 0
         self.model = self.replies[0].get("model", "replay")
 
@@ -156,7 +166,12 @@ class ReplayModel:
             raise ModelError(f"the recording {self.path} has only {len(self.replies)} responses and the run asked for more")
         event = self.replies[self.position]
         self.position += 1
-        return ModelReply(event["message"], event.get("prompt_tokens", 0), event.get("completion_tokens", 0), self.model)
+        message = event["message"]
+        if self.rename:
+            from recipe.replay_edits import rename_message
+
+            message = rename_message(message, self.rename)
+        return ModelReply(message, event.get("prompt_tokens", 0), event.get("completion_tokens", 0), self.model)
 
 
 def _unreachable(exc: BaseException) -> str | None:

@@ -212,13 +212,17 @@ def assemble_run(o: TranslateOptions, task: Task, run_dir: Path | None, stored_s
 def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state):
     from recipe.agents import CliAgent, ManualAgent, ToolAgent
     from recipe.models import ModelError, OpenAIModel, ReplayModel
+    from recipe.replay_edits import create_stage_port, recorded_rename
     from recipe.tools import Toolbox
     from verify.process import child_env
 
+    port_dir = create_stage_port(run_dir, task.target, o.output)  # a create stage: its port package (else None)
+    port = Workspace(port_dir) if port_dir is not None else None
     if kind == "manual":
-        agent = ManualAgent(workspace, run_dir, log, prompting.system_prompt(task, tools=False))
+        agent = ManualAgent(workspace, run_dir, log, prompting.system_prompt(task, tools=False), port=port)
         agent.waiting, agent.prompts = bool(state.agent.get("waiting")), int(state.agent.get("prompts", 0))
         agent.before = dict(state.agent.get("before", {}))
+        agent.before_port = dict(state.agent.get("before_port", {}))
         return agent
     if kind == "cli":
         agent = CliAgent(o.agent_cmd, workspace, log, usage, budget, prompting.system_prompt(task, tools=False),
@@ -227,7 +231,7 @@ def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_d
         return agent
     if kind == "replay":
         try:
-            model = ReplayModel(Path(o.replay))
+            model = ReplayModel(Path(o.replay), rename=recorded_rename(Path(o.replay), task.package, task.name))
         except ModelError as exc:
             raise UsageProblem(str(exc)) from None
         model.position = sum(1 for _ in (state.agent.get("messages") or []) if _.get("role") == "assistant")
@@ -238,7 +242,7 @@ def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_d
                             on_retry=lambda info: log.event("retry", **info),
                             time_left=lambda: usage.remaining_seconds(budget))
         price = price_for(o.model, prices)
-    toolbox = Toolbox(workspace, verifier, run_dir)
+    toolbox = Toolbox(workspace, verifier, run_dir, port=port if kind == "replay" else None)
     return ToolAgent(model, toolbox, log, usage, budget, price, prompting.system_prompt(task, tools=True),
                      messages=state.agent.get("messages"), max_errors_in_a_row=o.max_errors)
 

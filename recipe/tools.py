@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from recipe.replay_edits import PORT_TOOL
 from recipe.task import ROOT
 from recipe.verification import Verifier
 from recipe.workspace import PathRefused, Workspace
@@ -54,11 +55,23 @@ class ToolResult:
 class Toolbox:
     """Runs the tools for one workspace."""
 
-    def __init__(self, workspace: Workspace, verifier: Verifier, run_dir: Path, test_timeout: float = 300.0):
+    def __init__(self, workspace: Workspace, verifier: Verifier, run_dir: Path, test_timeout: float = 300.0,
+                 port: Workspace | None = None):
         self.workspace, self.verifier, self.run_dir, self.test_timeout = workspace, verifier, Path(run_dir), test_timeout
+        self.port = port  # a replayed create stage's port package: recorded edits outside the workspace go there
 
     def call(self, name: str, arguments: str | None) -> ToolResult:
         """Dispatch one tool call (arguments as the JSON text the model sent)."""
+        if name == PORT_TOOL and self.port is not None:  # never offered to a model: only replays make these calls
+            try:
+                args = json.loads(arguments or "{}")
+                written = self.port.write(str(args["path"]), str(args["content"]))
+            except (ValueError, KeyError, TypeError) as exc:  # PathRefused is a ValueError
+                return ToolResult(f"error: {PORT_TOOL} takes a path and a content in the port package ({exc})", error=True)
+            cache = getattr(self.verifier, "cache", None)
+            if cache:  # outcomes are remembered by the workspace's files, and the port's now differ
+                cache.clear()
+            return ToolResult(f"wrote {written} bytes to the port's {args['path']}")
         if name not in TOOL_NAMES:
             return ToolResult(f"error: unknown tool {name!r}; the tools are {', '.join(TOOL_NAMES)}", error=True)
         try:
