@@ -23,22 +23,11 @@ use numpy::npyffi::{_PyArray_GET_ITEM_DATA, NPY_ARRAY_WRITEABLE};
 use numpy::{Element, PyArray, PyArray1, PyArray2, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 use super::common::{borrow_err, panic_to_err, PyAction, PyEnv};
 use crate::rng::Rng;
 use crate::vector::{uniform_legal, StepBuffers, VecEnv};
-
-/// `(obs, reward, terminated, truncated, final_obs, done)`: the buffers, and
-/// `done` (`terminated | truncated`) or `None` where no env finished.
-pub(crate) type VecStepOut<'py, O> = (
-    Bound<'py, PyArrayDyn<O>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArrayDyn<O>>,
-    Option<Bound<'py, PyArray1<bool>>>,
-);
 
 pub(crate) struct VecCore<E: PyEnv> {
     pub(crate) inner: VecEnv<E>,
@@ -51,6 +40,12 @@ pub(crate) struct VecCore<E: PyEnv> {
     done: Py<PyArray1<bool>>,
     /// `(num_envs, n)` legal-action masks of the current states (envs with a mask only).
     mask: Option<Py<PyArray2<bool>>>,
+    /// What `step` returns, built once (a new 6-tuple per step, and the garbage
+    /// collections its allocations set off, cost more than the tuple's content):
+    /// `(obs, reward, terminated, truncated, final_obs, done)` where an env
+    /// finished, and the same with `None` for `done` where none did.
+    out_done: Py<PyTuple>,
+    out_none: Py<PyTuple>,
 }
 
 /// One of a [`VecCore`]'s own arrays as a mutable slice, refused as rust-numpy's
@@ -103,15 +98,27 @@ impl<E: PyEnv> VecCore<E> {
         let inner = VecEnv::<E>::with_config(num_envs, seed, num_threads, config).map_err(PyValueError::new_err)?;
         let shape: Vec<usize> = std::iter::once(num_envs).chain(E::OBS_SHAPE.iter().copied()).collect();
         let mask = E::HAS_MASK.then(|| PyArray2::<bool>::zeros(py, [num_envs, inner.mask_len()], false).unbind());
+        let obs = PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false);
+        let reward = PyArray1::<f64>::zeros(py, [num_envs], false);
+        let terminated = PyArray1::<bool>::zeros(py, [num_envs], false);
+        let truncated = PyArray1::<bool>::zeros(py, [num_envs], false);
+        let final_obs = PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false);
+        let done = PyArray1::<bool>::zeros(py, [num_envs], false);
+        let out = |last: Bound<'_, PyAny>| {
+            let items = [obs.as_any(), reward.as_any(), terminated.as_any(), truncated.as_any(), final_obs.as_any(), &last];
+            PyTuple::new(py, items).map(Bound::unbind)
+        };
         Ok(VecCore {
             inner,
             actions: Vec::with_capacity(num_envs),
-            obs: PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false).unbind(),
-            reward: PyArray1::<f64>::zeros(py, [num_envs], false).unbind(),
-            terminated: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
-            truncated: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
-            final_obs: PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false).unbind(),
-            done: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
+            out_done: out(done.clone().into_any())?,
+            out_none: out(py.None().into_bound(py))?,
+            obs: obs.unbind(),
+            reward: reward.unbind(),
+            terminated: terminated.unbind(),
+            truncated: truncated.unbind(),
+            final_obs: final_obs.unbind(),
+            done: done.unbind(),
             mask,
         })
     }
@@ -195,7 +202,9 @@ impl<E: PyEnv> VecCore<E> {
         Ok(())
     }
 
-    pub(crate) fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<VecStepOut<'py, E::Obs>> {
+    /// Step every env; returns `(obs, reward, terminated, truncated, final_obs, done)`: the buffers, and
+    /// `done` (`terminated | truncated`) or `None` where no env finished (the same two tuples every call).
+    pub(crate) fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
         if self.inner.needs_reset() {
             return Err(PyRuntimeError::new_err("call reset() before step()"));
         }
@@ -223,8 +232,8 @@ impl<E: PyEnv> VecCore<E> {
         let inner = &mut self.inner;
         let acts = &self.actions[..];
         py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.step(acts, bufs)))).map_err(panic_to_err)?;
-        let any = finished(d, te, tr);
-        Ok((obs.clone(), reward.clone(), terminated.clone(), truncated.clone(), final_obs.clone(), any.then(|| self.done.bind(py).clone())))
+        let out = if finished(d, te, tr) { &self.out_done } else { &self.out_none };
+        Ok(out.bind(py).clone())
     }
 
     pub(crate) fn get_state<'py>(&self, py: Python<'py>, i: i64) -> PyResult<Bound<'py, PyDict>> {
