@@ -278,10 +278,13 @@ def _host_vector_runner(env, space, batch_size: int, steps: int, seed: int) -> P
         actions = rng.integers(0, space.n, (64, batch_size), dtype=np.int64)
     else:
         actions = rng.uniform(space.low, space.high, (64, batch_size, *space.shape)).astype(space.dtype)
+    # the 64 batches as arrays made once: indexing the stacked array made a new view every step
+    batches = tuple(actions)
+    step = env.step
 
     def run():
         for i in range(steps):
-            env.step(actions[i % 64])
+            step(batches[i & 63])
         return steps * batch_size
 
     return Prepared(run, batch_size)
@@ -318,14 +321,14 @@ def _rust_legal_runner(env, batch_size: int, steps: int, seed: int) -> Prepared:
     """A masked Rust vector env stepped with random legal actions: the Rust vector env applies
     `random_legal`'s rule to its own mask buffer (`sample_legal`; numpy's cumulative sums took
     longer than a cheap game's whole step at large batches), from 64 batches of uniforms drawn once."""
-    u = np.random.default_rng(seed).random((64, batch_size))
+    u = tuple(np.random.default_rng(seed).random((64, batch_size)))
     actions = np.zeros(batch_size, np.int64)
-    sample_legal = env.rust.sample_legal
+    sample_legal, step = env.rust.sample_legal, env.step
 
     def run():
         for i in range(steps):
-            sample_legal(u[i % 64], actions)
-            env.step(actions)
+            sample_legal(u[i & 63], actions)
+            step(actions)
         return steps * batch_size
 
     return Prepared(run, batch_size)

@@ -498,6 +498,38 @@ def test_vec_returns_internal_buffers():
     assert te1.dtype == np.bool_ and tr1.dtype == np.bool_ and fin1.shape == (4, 4)
 
 
+def test_vec_step_writes_its_own_buffers_and_refuses_read_only_ones():
+    """The vector env writes its arrays without rust-numpy's borrow tracking: the same arrays and the same two result
+    tuples every step, the values written, and a buffer Python made read-only refused with a message, not written."""
+    v = er.CartPoleVec(8, 0, num_threads=1)
+    v.reset(seed=1)
+    left = np.zeros(8, np.int64)
+    first = v.step(left)
+    before = first[0].copy()
+    second = v.step(left)
+    assert all(a is b for a, b in zip(first[:5], second[:5]))
+    assert not np.array_equal(second[0], before)  # written in place
+    ref = er.CartPoleVec(8, 0, num_threads=1)
+    ref.reset(seed=1)
+    ref.step(left)
+    assert np.array_equal(ref.step(left)[0], second[0])
+    # `done` (terminated | truncated) where an env finished, None where none did: pushing left ends every episode
+    results = [v.step(left) for _ in range(40)]
+    ends = [out for out in results if out[5] is not None]
+    assert ends and any(out[5] is None for out in results)
+    assert all(out[5] is ends[0][5] and out[5].dtype == np.bool_ for out in ends)
+    last = v.step(left)
+    assert last[5] is None or np.array_equal(last[5], last[2] | last[3]) and last[5].any()
+    obs = last[0]
+    obs.flags.writeable = False
+    frozen = obs.copy()
+    with pytest.raises(RuntimeError, match="internal obs buffer.*not writeable"):
+        v.step(left)
+    assert np.array_equal(obs, frozen)
+    obs.flags.writeable = True
+    assert v.step(left)[0] is obs
+
+
 def test_vec_reset_seed_reproduces():
     v = er.MountainCarVec(5, seed=9)
     o1 = v.reset().copy()

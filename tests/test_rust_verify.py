@@ -37,3 +37,28 @@ def test_rust_vector_env_is_a_gymnasium_vector_env_with_same_step_autoreset():
             break
     else:
         pytest.fail("no episode ended in 100 steps of pushing left")
+
+
+def test_rust_vector_env_step_checks_actions_and_gives_a_new_info_each_step():
+    """The wrapper leaves the dtype check to Rust but still words it for the port, converts lists, and hands out a
+    new info dict each step (Gymnasium's wrappers add keys to the info they get)."""
+    import numpy as np
+
+    from envs import get_port
+    from envs.rust_backend import make_rust_vector
+
+    env = make_rust_vector(get_port("cartpole"), 4, seed=0, num_threads=1)
+    env.reset(seed=0)
+    with pytest.raises(TypeError, match="actions for CartPole-v1 must be integers, got dtype float64"):
+        env.step(np.zeros(4))
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(3, np.int64))
+    infos = []
+    for _ in range(30):
+        obs, _, terminated, truncated, info = env.step([0, 0, 0, 0])
+        info["added_by_a_wrapper"] = True
+        infos.append(info)
+    assert obs.shape == (4, 4) and len({id(i) for i in infos}) == len(infos)
+    ended = [i for i in infos if "final_obs" in i]
+    assert ended and all(set(i) == {"final_obs", "_final_obs", "final_info", "_final_info", "added_by_a_wrapper"} for i in ended)
+    assert all(set(i) == {"added_by_a_wrapper"} for i in infos if "final_obs" not in i)

@@ -1,5 +1,12 @@
 //! Core (no Python) throughput of the vector envs:
-//! `cargo run --release --example bench_core -- [num_envs] [steps]`
+//! `cargo run --release --example bench_core -- [num_envs] [steps] [env threads]`
+//!
+//! With two arguments (or none) every classic-control env is run with 1 and 2
+//! threads. With `env` (`cartpole`, `acrobot`, `mountaincar`, `mcc`,
+//! `pendulum`) and `threads` as well (0: rayon's global pool, as the Python
+//! classes' `num_threads=None`), only that env with that many threads,
+//! printed as one `key=value` line (`ppo/rust_overhead.py` reads it): the same
+//! statistic as the table, the best of 3 timed runs after a warm-up.
 use envport_rust::classic_control::*;
 use envport_rust::vector::{StepBuffers, VecEnv};
 use std::time::Instant;
@@ -53,13 +60,38 @@ fn run<E: ClassicEnv>(
     best
 }
 
+/// One env with one thread count (0: `None`, rayon's global pool), as a `key=value` line.
+fn single(name: &str, n: usize, steps: usize, threads: usize) {
+    let th = (threads > 0).then_some(threads);
+    let sps = match name {
+        "cartpole" => run::<CartPole>(n, steps, th, |x| (x & 1) as u32),
+        "acrobot" => run::<Acrobot>(n, steps, th, |x| (x % 3) as u32),
+        "mountaincar" => run::<MountainCar>(n, steps, th, |x| (x % 3) as u32),
+        "mcc" => run::<MountainCarContinuous>(n, steps, th, |x| ((x >> 11) as f64 / (1u64 << 53) as f64 * 4.0 - 2.0) as f32),
+        "pendulum" => run::<Pendulum>(n, steps, th, |x| ((x >> 11) as f64 / (1u64 << 53) as f64 * 6.0 - 3.0) as f32),
+        _ => {
+            eprintln!("bench_core: unknown env {name:?}; use cartpole, acrobot, mountaincar, mcc or pendulum");
+            std::process::exit(2);
+        }
+    };
+    println!("env={name} num_envs={n} threads={threads} steps_per_s={sps:.0} us_per_batch_step={:.3}", n as f64 / sps * 1e6);
+}
+
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().unwrap())
-        .collect();
-    let n = *args.first().unwrap_or(&512);
-    let steps = *args.get(1).unwrap_or(&20000);
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, default: usize| -> usize {
+        raw.get(i).map_or(default, |a| {
+            a.parse().unwrap_or_else(|_| {
+                eprintln!("bench_core: argument {} must be a positive integer, got {a:?}", i + 1);
+                std::process::exit(2)
+            })
+        })
+    };
+    let n = num(0, 512);
+    let steps = num(1, 20000);
+    if let Some(name) = raw.get(2) {
+        return single(name, n, steps, num(3, 2));
+    }
     for th in [Some(1), Some(2)] {
         let m = |x: f64| x / 1e6;
         println!("threads={th:?} CartPole {:.2} Acrobot {:.2} MountainCar {:.2} MCC {:.2} Pendulum {:.2}  (M steps/s)",

@@ -125,7 +125,7 @@ macro_rules! env_classes {
                 &mut self,
                 py: ::pyo3::Python<'py>,
                 actions: &::pyo3::Bound<'py, ::pyo3::PyAny>,
-            ) -> ::pyo3::PyResult<$crate::bindings::vector::VecStepOut<'py, <$env as $crate::vector::Env>::Obs>> {
+            ) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::types::PyTuple>> {
                 $crate::bindings::common::guard(|| self.core.step(py, actions))
             }
 

@@ -9,28 +9,25 @@
 //! return those same arrays (no allocation per step; the next call
 //! overwrites them). Actions are copied into a
 //! preallocated buffer, so an actions array may alias anything.
+//!
+//! The env writes its own arrays through [`own_buffer`], not rust-numpy's
+//! `try_readwrite`: that borrow tracking takes a process-wide mutex and
+//! allocates a hash map for every borrow, and the six borrows of a step were
+//! about 40% of the CPU time of a `step` call on a 1-env CartPole batch
+//! (perf; `docs/benchmarks.md`, *Rust through Python*).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use numpy::{PyArray1, PyArray2, PyArrayDyn, PyArrayMethods};
+use numpy::ndarray::Dimension;
+use numpy::npyffi::{_PyArray_GET_ITEM_DATA, NPY_ARRAY_WRITEABLE};
+use numpy::{Element, PyArray, PyArray1, PyArray2, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 use super::common::{borrow_err, panic_to_err, PyAction, PyEnv};
 use crate::rng::Rng;
 use crate::vector::{uniform_legal, StepBuffers, VecEnv};
-
-/// `(obs, reward, terminated, truncated, final_obs, done)`: the buffers, and
-/// `done` (`terminated | truncated`) or `None` where no env finished.
-pub(crate) type VecStepOut<'py, O> = (
-    Bound<'py, PyArrayDyn<O>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArrayDyn<O>>,
-    Option<Bound<'py, PyArray1<bool>>>,
-);
 
 pub(crate) struct VecCore<E: PyEnv> {
     pub(crate) inner: VecEnv<E>,
@@ -43,26 +40,49 @@ pub(crate) struct VecCore<E: PyEnv> {
     done: Py<PyArray1<bool>>,
     /// `(num_envs, n)` legal-action masks of the current states (envs with a mask only).
     mask: Option<Py<PyArray2<bool>>>,
+    /// What `step` returns, built once (a new 6-tuple per step, and the garbage
+    /// collections its allocations set off, cost more than the tuple's content):
+    /// `(obs, reward, terminated, truncated, final_obs, done)` where an env
+    /// finished, and the same with `None` for `done` where none did.
+    out_done: Py<PyTuple>,
+    out_none: Py<PyTuple>,
+}
+
+/// One of a [`VecCore`]'s own arrays as a mutable slice, refused as rust-numpy's
+/// `try_readwrite` would refuse it (not writeable: Python code set
+/// `flags.writeable = False`; not C-contiguous) but without its borrow tracking
+/// (see the module docs).
+///
+/// # Safety
+/// `arr` must be one of the caller's `VecCore` buffers, which that `VecCore`
+/// allocated (so they overlap neither each other nor anything Rust borrows), and
+/// the caller must hold the `VecCore` mutably (PyO3's borrow of the pyclass), so
+/// that no other slice of `arr` is alive. As with rust-numpy's borrows, which only
+/// track borrows made by Rust code, Python code in another thread can still read
+/// the array while the GIL is released.
+unsafe fn own_buffer<'a, T: Element, D: Dimension>(arr: &'a Bound<'_, PyArray<T, D>>, what: &str) -> PyResult<&'a mut [T]> {
+    // SAFETY: `arr` is a live numpy array object (bound, so the GIL is held).
+    if unsafe { (*_PyArray_GET_ITEM_DATA(arr.as_array_ptr())).flags } & NPY_ARRAY_WRITEABLE == 0 {
+        return Err(borrow_err(what, "the array is not writeable"));
+    }
+    if !arr.is_c_contiguous() {
+        return Err(borrow_err(what, "the array is not C-contiguous"));
+    }
+    // SAFETY: see the function's contract.
+    unsafe { arr.as_slice_mut() }.map_err(|e| borrow_err(what, e))
 }
 
 /// Write `done = terminated | truncated` (one vectorised pass) and return the
 /// `done` buffer where an env finished in this step, `None` where none did: the
 /// Gymnasium wrapper then needs no numpy call of its own (a `|` and a count
 /// cost it 1-2 us a step, at any batch size).
-fn finished<'py>(
-    done: &Bound<'py, PyArray1<bool>>,
-    terminated: &[bool],
-    truncated: &[bool],
-) -> PyResult<Option<Bound<'py, PyArray1<bool>>>> {
-    let mut guard = done.try_readwrite().map_err(|e| borrow_err("done", e))?;
+fn finished(done: &mut [bool], terminated: &[bool], truncated: &[bool]) -> bool {
     let mut any = false;
-    let rows = guard.as_slice_mut().map_err(|e| borrow_err("done", e))?.iter_mut().zip(terminated).zip(truncated);
-    for ((d, &te), &tr) in rows {
+    for ((d, &te), &tr) in done.iter_mut().zip(terminated).zip(truncated) {
         *d = te | tr;
         any |= te | tr;
     }
-    drop(guard);
-    Ok(any.then(|| done.clone()))
+    any
 }
 
 impl<E: PyEnv> VecCore<E> {
@@ -78,15 +98,27 @@ impl<E: PyEnv> VecCore<E> {
         let inner = VecEnv::<E>::with_config(num_envs, seed, num_threads, config).map_err(PyValueError::new_err)?;
         let shape: Vec<usize> = std::iter::once(num_envs).chain(E::OBS_SHAPE.iter().copied()).collect();
         let mask = E::HAS_MASK.then(|| PyArray2::<bool>::zeros(py, [num_envs, inner.mask_len()], false).unbind());
+        let obs = PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false);
+        let reward = PyArray1::<f64>::zeros(py, [num_envs], false);
+        let terminated = PyArray1::<bool>::zeros(py, [num_envs], false);
+        let truncated = PyArray1::<bool>::zeros(py, [num_envs], false);
+        let final_obs = PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false);
+        let done = PyArray1::<bool>::zeros(py, [num_envs], false);
+        let out = |last: Bound<'_, PyAny>| {
+            let items = [obs.as_any(), reward.as_any(), terminated.as_any(), truncated.as_any(), final_obs.as_any(), &last];
+            PyTuple::new(py, items).map(Bound::unbind)
+        };
         Ok(VecCore {
             inner,
             actions: Vec::with_capacity(num_envs),
-            obs: PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false).unbind(),
-            reward: PyArray1::<f64>::zeros(py, [num_envs], false).unbind(),
-            terminated: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
-            truncated: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
-            final_obs: PyArrayDyn::<E::Obs>::zeros(py, &shape[..], false).unbind(),
-            done: PyArray1::<bool>::zeros(py, [num_envs], false).unbind(),
+            out_done: out(done.clone().into_any())?,
+            out_none: out(py.None().into_bound(py))?,
+            obs: obs.unbind(),
+            reward: reward.unbind(),
+            terminated: terminated.unbind(),
+            truncated: truncated.unbind(),
+            final_obs: final_obs.unbind(),
+            done: done.unbind(),
             mask,
         })
     }
@@ -105,14 +137,13 @@ impl<E: PyEnv> VecCore<E> {
     pub(crate) fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Bound<'py, PyArrayDyn<E::Obs>>> {
         let obs = self.obs.bind(py).clone();
         {
-            let mut o = obs.try_readwrite().map_err(|e| borrow_err("obs", e))?;
-            let o = o.as_slice_mut().map_err(|e| borrow_err("obs", e))?;
+            // SAFETY: the env's own buffer, and `&mut self`.
+            let o = unsafe { own_buffer(&obs, "obs") }?;
             let inner = &mut self.inner;
             if E::FINAL_OBS_EVERY_ROW {
                 // final_obs is the true next observation of every row, from the start
-                let fobs = self.final_obs.bind(py);
-                let mut f = fobs.try_readwrite().map_err(|e| borrow_err("final_obs", e))?;
-                let f = f.as_slice_mut().map_err(|e| borrow_err("final_obs", e))?;
+                // SAFETY: the env's own buffer, and `&mut self`.
+                let f = unsafe { own_buffer(self.final_obs.bind(py), "final_obs") }?;
                 py.detach(|| {
                     catch_unwind(AssertUnwindSafe(|| {
                         inner.reset(seed, o);
@@ -161,56 +192,48 @@ impl<E: PyEnv> VecCore<E> {
     }
 
     /// Write every env's current mask into the mask buffer (nothing without one).
-    fn refresh_masks(&self, py: Python<'_>) -> PyResult<()> {
+    fn refresh_masks(&mut self, py: Python<'_>) -> PyResult<()> {
         if let Some(mask) = &self.mask {
-            let mut m = mask.bind(py).try_readwrite().map_err(|e| borrow_err("action_mask", e))?;
-            let m = m.as_slice_mut().map_err(|e| borrow_err("action_mask", e))?;
+            // SAFETY: the env's own buffer, and `&mut self`.
+            let m = unsafe { own_buffer(mask.bind(py), "action_mask") }?;
             let inner = &self.inner;
             catch_unwind(AssertUnwindSafe(|| inner.write_masks(m))).map_err(panic_to_err)?;
         }
         Ok(())
     }
 
-    pub(crate) fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<VecStepOut<'py, E::Obs>> {
+    /// Step every env; returns `(obs, reward, terminated, truncated, final_obs, done)`: the buffers, and
+    /// `done` (`terminated | truncated`) or `None` where no env finished (the same two tuples every call).
+    pub(crate) fn step<'py>(&mut self, py: Python<'py>, actions: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
         if self.inner.needs_reset() {
             return Err(PyRuntimeError::new_err("call reset() before step()"));
         }
         let n = self.inner.num_envs();
         E::Action::parse_batch(actions, n, self.inner.action_space(), E::OUT_OF_SPACE_ACTION, &mut self.actions)?;
-        let obs = self.obs.bind(py).clone();
-        let reward = self.reward.bind(py).clone();
-        let terminated = self.terminated.bind(py).clone();
-        let truncated = self.truncated.bind(py).clone();
-        let final_obs = self.final_obs.bind(py).clone();
-        let mask = self.mask.as_ref().map(|m| m.bind(py).clone());
-        let mut no_mask: [bool; 0] = [];
-        let any = {
-            let mut o = obs.try_readwrite().map_err(|e| borrow_err("obs", e))?;
-            let mut r = reward.try_readwrite().map_err(|e| borrow_err("reward", e))?;
-            let mut te = terminated.try_readwrite().map_err(|e| borrow_err("terminated", e))?;
-            let mut tr = truncated.try_readwrite().map_err(|e| borrow_err("truncated", e))?;
-            let mut f = final_obs.try_readwrite().map_err(|e| borrow_err("final_obs", e))?;
-            let mut m = mask.as_ref().map(|m| m.try_readwrite()).transpose().map_err(|e| borrow_err("action_mask", e))?;
-            let mask_rows = match m.as_mut() {
-                Some(m) => m.as_slice_mut().map_err(|e| borrow_err("action_mask", e))?,
-                None => &mut no_mask[..],
-            };
-            let bufs = StepBuffers {
-                obs: o.as_slice_mut().map_err(|e| borrow_err("obs", e))?,
-                reward: r.as_slice_mut().map_err(|e| borrow_err("reward", e))?,
-                terminated: te.as_slice_mut().map_err(|e| borrow_err("terminated", e))?,
-                truncated: tr.as_slice_mut().map_err(|e| borrow_err("truncated", e))?,
-                final_obs: f.as_slice_mut().map_err(|e| borrow_err("final_obs", e))?,
-                mask: mask_rows,
-            };
-            let inner = &mut self.inner;
-            let acts = &self.actions[..];
-            py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.step(acts, bufs)))).map_err(panic_to_err)?;
-            let te = te.as_slice().map_err(|e| borrow_err("terminated", e))?;
-            let tr = tr.as_slice().map_err(|e| borrow_err("truncated", e))?;
-            finished(self.done.bind(py), te, tr)?
+        let (obs, reward, terminated, truncated, final_obs) =
+            (self.obs.bind(py), self.reward.bind(py), self.terminated.bind(py), self.truncated.bind(py), self.final_obs.bind(py));
+        // SAFETY (each `own_buffer`): the env's own buffers, and `&mut self`.
+        let (o, r, te, tr, f, d) = unsafe {
+            (
+                own_buffer(obs, "obs")?,
+                own_buffer(reward, "reward")?,
+                own_buffer(terminated, "terminated")?,
+                own_buffer(truncated, "truncated")?,
+                own_buffer(final_obs, "final_obs")?,
+                own_buffer(self.done.bind(py), "done")?,
+            )
         };
-        Ok((obs, reward, terminated, truncated, final_obs, any))
+        let mask_rows = match &self.mask {
+            // SAFETY: the env's own buffer, and `&mut self`.
+            Some(m) => unsafe { own_buffer(m.bind(py), "action_mask") }?,
+            None => &mut [][..],
+        };
+        let bufs = StepBuffers { obs: o, reward: r, terminated: &mut *te, truncated: &mut *tr, final_obs: f, mask: mask_rows };
+        let inner = &mut self.inner;
+        let acts = &self.actions[..];
+        py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.step(acts, bufs)))).map_err(panic_to_err)?;
+        let out = if finished(d, te, tr) { &self.out_done } else { &self.out_none };
+        Ok(out.bind(py).clone())
     }
 
     pub(crate) fn get_state<'py>(&self, py: Python<'py>, i: i64) -> PyResult<Bound<'py, PyDict>> {
@@ -224,18 +247,15 @@ impl<E: PyEnv> VecCore<E> {
         let i = self.index(i)?;
         let values = E::state_from_py(state)?;
         self.inner.set_state(i, &values).map_err(PyValueError::new_err)?;
-        if let Ok(mut o) = self.obs.bind(py).try_readwrite() {
-            if let Ok(o) = o.as_slice_mut() {
-                let od = E::OBS_LEN;
-                self.inner.env(i).expect("index checked").write_obs(&mut o[i * od..(i + 1) * od]);
-            }
+        // SAFETY (each `own_buffer`): the env's own buffers, and `&mut self`.
+        if let Ok(o) = unsafe { own_buffer(self.obs.bind(py), "obs") } {
+            let od = E::OBS_LEN;
+            self.inner.env(i).expect("index checked").write_obs(&mut o[i * od..(i + 1) * od]);
         }
         if let Some(mask) = &self.mask {
-            if let Ok(mut m) = mask.bind(py).try_readwrite() {
-                if let Ok(m) = m.as_slice_mut() {
-                    let k = self.inner.mask_len();
-                    self.inner.env(i).expect("index checked").write_mask(&mut m[i * k..(i + 1) * k]);
-                }
+            if let Ok(m) = unsafe { own_buffer(mask.bind(py), "action_mask") } {
+                let k = self.inner.mask_len();
+                self.inner.env(i).expect("index checked").write_mask(&mut m[i * k..(i + 1) * k]);
             }
         }
         Ok(())

@@ -13,14 +13,28 @@
 //! claimed, never for a helper to wake up: when helpers are late (asleep, or
 //! the machine is busy) the caller simply steps every block itself, so a
 //! parallel step is never much slower than a serial one. Rayon boxes one
-//! small job per helper per step (`spawn`).
+//! small job per helper (`spawn`).
+//!
+//! A helper job does not end with its step: it lingers, spinning on the
+//! claim counter for up to [`LINGER`], and steps the next epoch's blocks too
+//! if one starts meanwhile; the owner spawns jobs only for helpers that are
+//! not lingering. Between two steps called from Python (about 0.5 us of
+//! interpreter), a helper back in rayon's idle loop called `sched_yield`,
+//! and on the shared VM that gave its core to another process for a time
+//! slice: the caller then stepped every block itself (`docs/benchmarks.md`,
+//! *Rust through Python*).
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Minimum batch size for parallel stepping.
 pub const PAR_THRESHOLD: usize = 256;
+
+/// How long a helper job waits, spinning, for the next epoch after its
+/// blocks are done (see the module docs).
+const LINGER: Duration = Duration::from_micros(30);
 
 /// A type-erased call `f(block)` of the current epoch: `data` points to the
 /// owner's closure, `call` is the trampoline of the closure's type.
@@ -48,6 +62,8 @@ struct Shared {
     done: AtomicUsize,
     /// a block panicked
     panicked: AtomicBool,
+    /// helper jobs alive (working or lingering), so the owner spawns only the missing ones
+    helpers: AtomicUsize,
     job: UnsafeCell<Option<BlockCall>>,
 }
 
@@ -66,6 +82,7 @@ impl Shared {
             claim: AtomicU64::new(0),
             done: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
+            helpers: AtomicUsize::new(0),
             job: UnsafeCell::new(None),
         }
     }
@@ -113,6 +130,31 @@ impl Shared {
                     cur = self.claim.load(Ordering::Acquire);
                 }
                 Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// A helper job: claim blocks of `epoch` from the back, then of every
+    /// later epoch that starts within [`LINGER`] of the last one's end; then
+    /// leave (`helpers` counts this job until then).
+    fn help(&self, mut epoch: u32) {
+        loop {
+            self.work(epoch, true);
+            let since = Instant::now();
+            let mut spins = 0u32;
+            loop {
+                let e = (self.claim.load(Ordering::Acquire) >> 32) as u32;
+                if e != epoch {
+                    epoch = e;
+                    break;
+                }
+                std::hint::spin_loop();
+                spins += 1;
+                if spins % 64 == 0 && since.elapsed() > LINGER {
+                    // counted out before the last look: an epoch published after it spawns a new job
+                    self.helpers.fetch_sub(1, Ordering::AcqRel);
+                    return;
+                }
             }
         }
     }
@@ -172,6 +214,12 @@ impl BlockPool {
         })
     }
 
+    /// Helper jobs alive (working or lingering), for tests.
+    #[cfg(test)]
+    pub(crate) fn helpers_alive(&self) -> usize {
+        self.shared.helpers.load(Ordering::Acquire)
+    }
+
     /// Threads used for a parallel step, the caller included (1 = serial).
     pub(crate) fn threads(&self) -> usize {
         self.threads
@@ -212,11 +260,13 @@ impl BlockPool {
         shared.panicked.store(false, Ordering::Relaxed);
         // publish the new epoch with every block unclaimed (front 0, back nblocks)
         shared.claim.store(((epoch as u64) << 32) | ((nblocks as u64) << 16), Ordering::Release);
-        for _ in 0..self.threads - 1 {
+        // jobs for the helpers that are not lingering; one that leaves just after this count was
+        // taken costs this step its help (the caller claims every block nobody else did), nothing else
+        let missing = (self.threads - 1).saturating_sub(shared.helpers.load(Ordering::Acquire));
+        for _ in 0..missing {
+            shared.helpers.fetch_add(1, Ordering::AcqRel);
             let sh = Arc::clone(&self.shared);
-            let helper = move || {
-                sh.work(epoch, true);
-            };
+            let helper = move || sh.help(epoch);
             match &self.exec {
                 Exec::Pool(pool) => pool.spawn(helper),
                 Exec::Global => rayon::spawn(helper),

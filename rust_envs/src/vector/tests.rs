@@ -580,3 +580,32 @@ fn an_action_outside_a_discrete_space_names_the_space_and_its_valid_actions_in_w
     assert_eq!(super::integers_in_words(0, 0), "0");
     assert_eq!(super::integers_in_words(-6, -1), "the integers -6 to -1");
 }
+
+/// Helper jobs linger between steps (pool.rs): every block still runs exactly
+/// once per step, no more than `threads - 1` helper jobs are ever alive, and
+/// they leave once no step comes.
+#[test]
+fn lingering_helpers_run_every_block_once_and_leave() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for threads in [Some(2), Some(3), None] {
+        let mut pool = BlockPool::new(threads).unwrap();
+        let counts: Vec<AtomicUsize> = (0..16).map(|_| AtomicUsize::new(0)).collect();
+        let rounds = 3000;
+        for round in 0..rounds {
+            pool.run(16, &|b| {
+                counts[b].fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(pool.helpers_alive() < pool.threads(), "{threads:?}: {} helper jobs", pool.helpers_alive());
+            if round % 1000 == 999 {
+                // long enough for the helpers to leave: the next steps spawn them again
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+        assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == rounds), "{threads:?}");
+        let start = std::time::Instant::now();
+        while pool.helpers_alive() > 0 && start.elapsed().as_secs() < 5 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(pool.helpers_alive(), 0, "{threads:?}: helpers still alive 5 s after the last step");
+    }
+}
