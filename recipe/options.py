@@ -14,7 +14,9 @@ from recipe.loop import BENCH_BATCH_SIZES
 from recipe.verification import DEFAULT_LEVELS
 
 BUDGET_KEYS = ("max_iterations", "max_tokens", "max_cost", "timeout")
-RESUME_OVERRIDES = (*BUDGET_KEYS, "verify_timeout", "base_url", "model", "agent_cmd")  # what --resume may change when given
+# What --resume may change when given: the budgets, the endpoint, where a pass is promoted (a run may be resumed from
+# another checkout than the one that started it) and the throughput measurement's size.
+RESUME_OVERRIDES = (*BUDGET_KEYS, "verify_timeout", "base_url", "model", "agent_cmd", "output", "bench_steps", "batch_sizes")
 
 
 def _invocation(default: Any) -> Any:

@@ -27,6 +27,9 @@ def test_resume_takes_only_the_budgets_and_endpoint_given_now():
     assert resumed.max_tokens == 500 and resumed.model == "old" and resumed.levels == "L1" and resumed.resume == Path("runs/x")
     assert resumed.verify_timeout == 900.0  # stored default kept when not given
     assert TranslateOptions(resume=Path("runs/x"), verify_timeout=3600.0).resumed_from(stored).verify_timeout == 3600.0
+    moved = TranslateOptions(resume=Path("runs/x"), output=Path("elsewhere"), bench_steps=100_000, batch_sizes="512")
+    resumed = moved.resumed_from(stored)  # a run resumed from another checkout, with a smaller throughput measurement
+    assert (resumed.output, resumed.bench_steps, resumed.batch_sizes) == (Path("elsewhere"), 100_000, "512")
 
 
 def _imports(path: Path) -> set[str]:

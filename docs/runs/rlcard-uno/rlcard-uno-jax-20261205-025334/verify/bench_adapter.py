@@ -4,7 +4,7 @@ import importlib.util, sys, uuid
 
 def make_candidate(port):
     name = "_envport_workspace_" + uuid.uuid4().hex[:8]
-    spec = importlib.util.spec_from_file_location(name, '/work/wt-uno/docs/runs/rlcard-uno/rlcard-uno-jax-20261205-025334/workspace/jax_env.py')
+    spec = importlib.util.spec_from_file_location(name, '/work/wt-cardjax/docs/runs/rlcard-uno/rlcard-uno-jax-20261205-025334/workspace/jax_env.py')
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
