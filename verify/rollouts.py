@@ -86,7 +86,7 @@ def _index(tree: Any, *idx: int) -> Any:
     return jax.tree.map(lambda x: x[idx], tree)
 
 
-def _state_dict(lock: Lockstep, state_tree: Any, *idx: int) -> dict[str, np.ndarray]:
+def _state_dict(lock: Lockstep, state_tree: Any, *idx: int | slice) -> dict[str, np.ndarray]:
     return {f.name: np.asarray(getattr(state_tree, f.name)[idx]) for f in lock.port.state_fields}
 
 
