@@ -84,17 +84,23 @@ def held_objects(root: Any, depth: int = 3) -> list[Any]:
     seen_ids: set[int] = set()
 
     def visit(value: Any, level: int) -> None:
-        if type(value) in (list, tuple) and len(value) <= 64 and level < depth:
-            for item in value:  # players kept in a list, a game's piles of objects
-                visit(item, level)
+        # The cheap rejections come first and recursion only for candidates: a swap walks this twice per
+        # reference step, and most attribute values (arrays, floats, spaces' bounds) are rejected at once.
+        kind = type(value)
+        if kind is list or kind is tuple:
+            if len(value) <= 64 and level < depth:
+                for item in value:  # players kept in a list, a game's piles of objects
+                    visit(item, level)
             return
-        if type(value).__module__.partition(".")[0] != top or id(value) in seen_ids:
+        if kind.__module__.partition(".")[0] != top or id(value) in seen_ids:
             return
         seen.append(value)
         seen_ids.add(id(value))
         if level < depth:
             for attr in list(getattr(value, "__dict__", {}).values()):
-                visit(attr, level + 1)
+                kind = type(attr)
+                if kind is list or kind is tuple or kind.__module__.partition(".")[0] == top:
+                    visit(attr, level + 1)
 
     visit(root, 0)
     return seen
@@ -123,11 +129,18 @@ def _global_functions(module: ModuleType) -> tuple[tuple[str, str, bool], ...]:
     return tuple(found)
 
 
+@functools.cache
+def _global_patch_plan(modules: tuple[ModuleType, ...]) -> tuple[tuple[ModuleType, tuple[tuple[str, str, bool], ...]], ...]:
+    """(module, its `_global_functions`) for each of `modules` that has any, computed once per set of modules."""
+    return tuple((module, found) for module in modules if (found := _global_functions(module)))
+
+
 @contextlib.contextmanager
 def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
     """Let `generator` answer every random call the reference `env` makes, while the block runs."""
     view = PythonRandomView(generator)
-    saved: list[tuple[Any, str, Any]] = []
+    saved: list[tuple[Any, str, Any]] = []  # the held objects' attributes replaced
+    globals_saved: list[tuple[dict, dict]] = []  # (module namespace, its replaced names with their values)
 
     def patch(owner: Any, name: str, value: Any) -> None:
         saved.append((owner, name, getattr(owner, name)))
@@ -146,11 +159,17 @@ def swapped_randomness(env: Any, generator: Any) -> Iterator[None]:
                     patch(obj, name, generator)
                 elif isinstance(value, random.Random):
                     patch(obj, name, view)
-        for module in dict.fromkeys((random, np.random, *_modules_of(tuple(type(obj) for obj in held)))):
-            for name, method, python in _global_functions(module):
-                patch(module, name, _deferred(view if python else generator, method))
+        # Module-level functions bound to a global generator: one namespace update per module (a swap runs once
+        # per reference step, and numpy and `random` alone bind 70 names).
+        modules = tuple(dict.fromkeys((random, np.random, *_modules_of(tuple(type(obj) for obj in held)))))
+        for module, found in _global_patch_plan(modules):
+            namespace = vars(module)
+            globals_saved.append((namespace, {name: namespace[name] for name, _, _ in found}))
+            namespace.update({name: _deferred(view if python else generator, method) for name, method, python in found})
         yield
     finally:
+        for namespace, values in reversed(globals_saved):
+            namespace.update(values)
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
         _release_new_holders(getattr(env, "unwrapped", env), generator, view, saved)

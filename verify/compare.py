@@ -184,3 +184,54 @@ def compare_masks(expected: Any, actual: Any) -> list[Mismatch]:
     return [Mismatch("action_mask", expected, actual, "exact",
                      detail=f"differs at actions {differ.tolist()} (legal only for the reference: {legal_ref}; "
                      f"only for the translation: {legal_ours})")]
+
+
+def _stacked(values: list[Any]) -> np.ndarray | None:
+    """The per-step values as one array [step, ...], or None where their shapes or dtypes differ (or one is missing)."""
+    if any(v is None for v in values):
+        return None
+    arrays = [np.asarray(v) for v in values]
+    first = arrays[0]
+    if any(a.shape != first.shape or a.dtype != first.dtype for a in arrays):
+        return None
+    return np.stack(arrays)
+
+
+def _all_match(expected: np.ndarray | None, actual: np.ndarray, rule: str, rtol: float, atol: float) -> bool:
+    """`values_match` at every step at once (leading axis: steps): the same rules, element by element."""
+    if expected is None or expected.shape != actual.shape:
+        return False
+    if rule == "exact" or expected.dtype.kind in "biu" and actual.dtype.kind in "biu":
+        return bool(np.array_equal(expected, actual, equal_nan=expected.dtype.kind == "f"))
+    e, a = expected.astype(np.float64), actual.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        close = (a == e) | (np.abs(a - e) <= atol + rtol * np.abs(e))
+    return bool(np.all(close | (np.isnan(e) & np.isnan(a))))
+
+
+def episode_agrees(port: Port, expected: list[StepOutcome], obs: np.ndarray, state: dict[str, np.ndarray], reward: np.ndarray,
+                   terminated: np.ndarray, truncated: np.ndarray, action_mask: np.ndarray | None = None) -> bool:
+    """Whether `compare_outcomes(port, expected[t], actual_t)` finds nothing at any step t, checked for all steps at once;
+    the translation's side given as arrays with a leading step axis (a rollout's trajectory). True only when every step
+    agrees by the port's rules; False also where this cannot tell cheaply (values whose shape or dtype changes between
+    steps, every player's observations, a mask missing on a side): the caller then compares step by step, which finds
+    and describes the first difference."""
+    if any(o.observations is not None for o in expected):
+        return False
+    for f in port.state_fields:
+        if not _all_match(_stacked([o.state.get(f.name) for o in expected]), np.asarray(state[f.name]), f.rule, f.rtol, f.atol):
+            return False
+    tol = port.reward_tolerance
+    if not _all_match(np.array([float(o.reward) for o in expected]), np.asarray(reward, np.float64), tol.rule, tol.rtol, tol.atol):
+        return False
+    for name, flags in (("terminated", terminated), ("truncated", truncated)):
+        if not np.array_equal(np.array([bool(getattr(o, name)) for o in expected]), np.asarray(flags, bool)):
+            return False
+    tol = port.obs_tolerance
+    if not _all_match(_stacked([o.obs for o in expected]), np.asarray(obs), tol.rule, tol.rtol, tol.atol):
+        return False
+    if port.action_mask and (action_mask is not None or any(o.action_mask is not None for o in expected)):
+        masks = _stacked([o.action_mask for o in expected])
+        return (masks is not None and action_mask is not None and np.asarray(action_mask).dtype == np.bool_
+                and masks.shape == np.shape(action_mask) and bool(np.array_equal(masks, action_mask)))
+    return True

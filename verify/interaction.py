@@ -56,6 +56,13 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
     step_det = jax.jit(env.step_det)
     mask_of = jax.jit(env.action_mask) if port.action_mask else None
     batch_step = jax.jit(jax.vmap(env.step_det, in_axes=(0, 0, 0, None)))
+    # The draws and the other batch's states, jitted: the same numbers as eager (verify.precision: no FMA), one
+    # dispatch instead of one per operation. The step itself stays eager where a rule compares it with jit.
+    sample_draws = jax.jit(env.sample_draws)
+    sample_reset_draws = jax.jit(env.sample_reset_draws)
+    batch_reset = jax.jit(jax.vmap(env.reset, in_axes=(0, None)))
+    batch_draws = jax.jit(jax.vmap(env.sample_draws, in_axes=(0, 0, None)))
+    put_first = jax.jit(lambda one, many: jax.tree.map(lambda o, m: m.at[0].set(o), one, many))
     actions = action_strategy(space)
 
     class Interaction(RuleBasedStateMachine):
@@ -87,7 +94,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             return returned
 
         def _reset_both(self, seed: int) -> None:
-            draws = jax.tree.map(np.asarray, env.sample_reset_draws(jax.random.PRNGKey(seed), params))
+            draws = jax.tree.map(np.asarray, sample_reset_draws(jax.random.PRNGKey(seed), params))
             expected = lock.reference_reset(draws)
             actual = lock.translation_reset(draws)
             _fail_on("reset", compare_outcomes(port, expected, actual, with_step=False), f"reset with key {seed}")
@@ -96,7 +103,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
         def _step_both(self, action: Any, seed: int, check: str = "step") -> bool:
             counter[0] += 1
             state = lock.dict_to_state(self.state)
-            draws = env.sample_draws(jax.random.PRNGKey(seed), state, params)
+            draws = sample_draws(jax.random.PRNGKey(seed), state, params)
             obs, new_state, reward, terminated, truncated, info = jax.device_get(
                 step_det(state, jnp.asarray(action), draws, params)
             )
@@ -173,7 +180,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             where the reference rejects it, the translation (which cannot raise under jit) must stay finite."""
             counter[0] += 1
             state = lock.dict_to_state(self.state)
-            draws = jax.tree.map(np.asarray, env.sample_draws(jax.random.PRNGKey(seed), state, params))
+            draws = jax.tree.map(np.asarray, sample_draws(jax.random.PRNGKey(seed), state, params))
             try:
                 ended = lock.reference_step(None, action, draws["step"])
             except (AssertionError, IndexError, ValueError):
@@ -192,7 +199,7 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
         def jit_matches_eager(self, action, seed):
             counter[0] += 1
             state = lock.dict_to_state(self.state)
-            draws = env.sample_draws(jax.random.PRNGKey(seed), state, params)
+            draws = sample_draws(jax.random.PRNGKey(seed), state, params)
             jitted = jax.device_get(step_det(state, jnp.asarray(action), draws, params))
             with jax.disable_jit():
                 eager = jax.device_get(env.step_det(state, jnp.asarray(action), draws, params))
@@ -209,9 +216,9 @@ def build_machine(lock: Lockstep, counter: list[int]) -> type[RuleBasedStateMach
             counter[0] += 1
             state = lock.dict_to_state(self.state)
             keys = jax.random.split(jax.random.PRNGKey(seed), 4)
-            _, others = jax.vmap(env.reset, in_axes=(0, None))(keys, params)
-            states = jax.tree.map(lambda one, many: many.at[0].set(one), state, others)
-            draws = jax.vmap(env.sample_draws, in_axes=(0, 0, None))(keys, states, params)
+            _, others = batch_reset(keys, params)
+            states = put_first(state, others)
+            draws = batch_draws(keys, states, params)
             acts = jnp.stack([jnp.asarray(a) for a in actions])
             first = jax.device_get(batch_step(states, acts, draws, params))
             changed = jax.device_get(batch_step(states, acts.at[1:].set(jnp.asarray(other)), draws, params))
