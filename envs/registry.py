@@ -71,6 +71,12 @@ class _Registry:
 _CACHE: dict[tuple, _Registry] = {}
 
 
+def forget_found_ports() -> None:
+    """Forget the ports found so far, so the next lookup imports the ports folders again (after their modules were
+    unloaded, or their files changed)."""
+    _CACHE.clear()
+
+
 def use_port_folders(folders: list[str | Path]) -> None:
     """Make `folders` the ports folders of this process and of the subprocesses it starts."""
     os.environ[PORTS_ENV] = os.pathsep.join(str(Path(f).resolve()) for f in folders)

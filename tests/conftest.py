@@ -39,3 +39,4 @@ def vault():
             os.environ[registry.PORTS_ENV] = before
         for name in [m for m in sys.modules if m == "vault" or m.startswith("vault.")]:
             sys.modules.pop(name)
+        registry.forget_found_ports()  # its Port names the modules just unloaded: the next module imports them anew
