@@ -455,8 +455,8 @@ impl<E: Env> VecEnv<E> {
     }
 
     /// Step every env with its action. Panics on an action outside the
-    /// action space or a buffer of the wrong length (the bindings check
-    /// both first).
+    /// action space (unless the env takes such ids: `OUT_OF_SPACE_ID`) or a
+    /// buffer of the wrong length (the bindings check both first).
     pub fn step(&mut self, actions: &[E::Action], bufs: StepBuffers<'_, E::Obs>) {
         let n = self.slots.len();
         let od = E::OBS_LEN;
@@ -470,8 +470,11 @@ impl<E: Env> VecEnv<E> {
                 && bufs.mask.len() == self.mask_len() * n,
             "output buffer has the wrong length"
         );
-        if let Some(i) = E::Action::first_invalid(actions, self.space) {
-            panic!("actions[{i}] is outside {}", self.space.gymnasium_repr());
+        // an env that reads ids outside its space itself (OUT_OF_SPACE_ID) takes any u32
+        if !matches!(E::OUT_OF_SPACE_ACTION, Some(OUT_OF_SPACE_ID)) {
+            if let Some(i) = E::Action::first_invalid(actions, self.space) {
+                panic!("actions[{i}] is outside {}", self.space.gymnasium_repr());
+            }
         }
         if !self.pool.parallel_for(n) {
             step_serial(&mut self.slots, actions, bufs);
