@@ -12,10 +12,21 @@ from verify.precision import enable_verification_numerics
 enable_verification_numerics()
 
 
-@pytest.fixture(scope="module")
-def lock():
-    from verify.lockstep import Lockstep
+def _rust_uno():
+    rust = pytest.importorskip("envport_rust", reason="the Rust extension is not built: `bash setup.sh` builds it")
+    if not hasattr(rust, "RlcardUno"):
+        pytest.skip("this build of envport_rust predates the UNO module: rebuild with `bash setup.sh`")
+    return rust
 
+
+@pytest.fixture(scope="module", params=["jax", "rust"])
+def lock(request):
+    """The reference beside one translation: the JAX one, or the Rust one (given the JAX one's draws)."""
+    from verify.lockstep import Lockstep, RustLockstep
+
+    if request.param == "rust":
+        _rust_uno()
+        return RustLockstep(PORT)
     return Lockstep(PORT)
 
 
@@ -57,7 +68,7 @@ def test_an_illegal_id_plays_the_legal_id_the_rule_names(lock):
     state = _visited(lock, 12)[-1]
     PORT.set_state(lock.ref, states.canonical_state(state))
     legal = np.flatnonzero(lock.ref.facade.legal_action_mask())
-    for action in (-1, 61, 1000, *[a for a in range(61) if a not in legal][:3]):
+    for action in (-1, 61, 1000, -(2**31), *[a for a in range(61) if a not in legal][:3]):
         PORT.set_state(lock.ref, states.canonical_state(state))
         assert states.legal_action(lock.ref.facade, action) == legal[action % len(legal)]
         _agree(lock, states.canonical_state(state), action)
@@ -109,6 +120,47 @@ def test_a_wild_draw_4_flipped_first_is_shuffled_back(lock):
 def test_observe_all_is_each_players_rlcard_observation(lock):
     state = _visited(lock, 9)[-1]
     PORT.set_state(lock.ref, state)
-    both = np.asarray(lock.env.observe_all(lock.dict_to_state(state)))
+    if getattr(lock, "backend", "jax") == "rust":
+        lock.rust.set_state(lock._rust_state(state))
+        both = np.asarray(lock.rust.observe_all())
+    else:
+        both = np.asarray(lock.env.observe_all(lock.dict_to_state(state)))
     for player in range(2):
         assert np.array_equal(both[player], lock.ref.facade.observe(player))
+
+
+def test_rust_takes_ids_outside_the_space_within_int32_only():
+    """The Rust classes pass an id outside 0..60 to the game as an int32 (its rule then picks a legal id); one
+    beyond int32 is refused with one clear ValueError, for the single env and the vector env alike."""
+    _rust_uno()
+    from envs.rust_backend import make_rust_single, make_rust_vector
+
+    single, vec = make_rust_single(PORT, seed=0), make_rust_vector(PORT, 2, seed=0)
+    single.reset()
+    vec.reset()
+    single.step(2**31 - 1)
+    vec.step(np.asarray([-(2**31), 61]))
+    for bad in (2**31, -(2**31) - 1, 2**70):
+        with pytest.raises(ValueError, match="outside Discrete"):
+            single.step(bad)
+    with pytest.raises(ValueError, match="outside Discrete"):
+        vec.step(np.asarray([0, 2**40]))
+
+
+def test_rust_vector_env_plays_whole_games_with_legal_masks():
+    """The Rust vector env under random legal play: a game ends with +-1 to the seat that played its last card,
+    nothing is truncated, and every returned mask offers at least one action."""
+    _rust_uno()
+    from envs.rust_backend import make_rust_vector
+
+    vec, rng = make_rust_vector(PORT, 16, seed=0), np.random.default_rng(0)
+    obs, info = vec.reset()
+    ended = 0
+    for _ in range(300):
+        mask = np.array(info["action_mask"])
+        assert mask.shape == (16, 61) and np.all(mask.any(axis=1))
+        obs, reward, terminated, truncated, info = vec.step(np.asarray([rng.choice(np.flatnonzero(m)) for m in mask]))
+        assert obs.shape == (16, 4, 4, 15) and not truncated.any()
+        assert np.all(reward[terminated] == 1.0) and np.all(reward[~terminated] == 0.0)
+        ended += int(terminated.sum())
+    assert ended >= 16  # about 50 steps a game: some 90 games end

@@ -131,14 +131,15 @@ def _rust_sampler(lock: Lockstep, seed: int):
     from envs.rust_backend import make_rust_single
 
     env = make_rust_single(lock.port, seed=seed + 7)
+    shapes = {d.name: tuple(d.shape) for d in lock.port.draws_for("step")}
 
     def draws_from(i: int, state: dict, actions: np.ndarray) -> dict[str, np.ndarray]:
         drawn: dict[str, list] = {}
         for a in actions:
             env.set_state(lock._rust_state(state))
             env.step(int(a))
-            for name, value in env.last_step_draws().items():
-                drawn.setdefault(name, []).append(np.asarray(value))
+            for name, value in env.last_step_draws().items():  # flat in Rust: the port's shape (up_to rows first)
+                drawn.setdefault(name, []).append(np.asarray(value).reshape(shapes.get(name, np.shape(value))))
         return {name: np.stack(values) for name, values in drawn.items()}
 
     return draws_from

@@ -81,6 +81,30 @@ pub trait DrawSource {
             out.swap(i, j);
         }
     }
+    /// Row `row` of draw `draw`, a draw of shape `(rows, n)` holding one
+    /// permutation of `0..n` per row (`n == out.len()`; UNO's reshuffles after
+    /// a flipped wild_draw_4), written into `out`. Draws given from outside
+    /// hold the permutation in elements `row * n .. (row + 1) * n`; the env's
+    /// own generator shuffles (Fisher-Yates), which is this default.
+    fn permutation_row(&mut self, draw: usize, row: usize, out: &mut [usize]) {
+        let n = out.len();
+        for (i, v) in out.iter_mut().enumerate() {
+            *v = i;
+        }
+        for i in (1..n).rev() {
+            let j = self.integer(draw, row * n + i, 0, i as i64 + 1) as usize;
+            out.swap(i, j);
+        }
+    }
+}
+
+/// Row `row` of given draw `values` (rows of `out.len()` elements) as a permutation, or the reason it is not one.
+pub fn as_permutation_row(values: &[f64], row: usize, out: &mut [usize]) -> Result<(), String> {
+    let n = out.len();
+    match values.get(row * n..(row + 1) * n) {
+        Some(part) => as_permutation(part, out).map_err(|e| format!("row {row} {e}")),
+        None => Err(format!("has {} elements, no row {row} of {n}", values.len())),
+    }
 }
 
 /// `values` (given draws) as a permutation of `0..values.len()`, or the reason it is not one.
@@ -141,6 +165,11 @@ impl DrawSource for GivenDraws<'_> {
             panic!("draw '{}' {e}", self.decls[draw].name);
         }
     }
+    fn permutation_row(&mut self, draw: usize, row: usize, out: &mut [usize]) {
+        if let Err(e) = as_permutation_row(&self.values[draw], row, out) {
+            panic!("draw '{}' {e}", self.decls[draw].name);
+        }
+    }
 }
 
 /// Wraps another source and keeps every value it answered, per draw and
@@ -165,6 +194,12 @@ impl<S: DrawSource> DrawSource for RecordingDraws<'_, S> {
     fn permutation(&mut self, draw: usize, out: &mut [usize]) {
         self.inner.permutation(draw, out);
         for (r, &v) in self.record[draw].iter_mut().zip(out.iter()) {
+            *r = v as f64;
+        }
+    }
+    fn permutation_row(&mut self, draw: usize, row: usize, out: &mut [usize]) {
+        self.inner.permutation_row(draw, row, out);
+        for (r, &v) in self.record[draw][row * out.len()..].iter_mut().zip(out.iter()) {
             *r = v as f64;
         }
     }
@@ -218,5 +253,9 @@ mod tests {
         assert_eq!(out, [2, 0, 3, 1]);
         assert!(as_permutation(&[0.0, 0.0, 1.0, 2.0], &mut out).is_err());
         assert!(as_permutation(&[0.0, 1.0], &mut out).is_err());
+        let rows = vec![vec![0.0, 1.0, 2.0, 3.0, 3.0, 2.0, 1.0, 0.0]];
+        GivenDraws { decls: &decls, values: &rows }.permutation_row(0, 1, &mut out);
+        assert_eq!(out, [3, 2, 1, 0]);
+        assert!(as_permutation_row(&rows[0], 2, &mut out).unwrap_err().contains("no row 2"));
     }
 }

@@ -104,7 +104,9 @@ PORT = Port(
     swap_rng=gym_face.swap_rng,
     canonical_state=states.canonical_state,
     action_mask=True,
-    backends=("jax",),
+    backends=("jax", "rust"),
+    rust_classes=("RlcardUno", "RlcardUnoVec"),
+    rust_source="src/games/uno.rs",
     policy_transfer_margin=0.1,
     policy_transfer_reason=(
         "Return: the step rewards of the seat acting, summed over a game: the final payoff of the player who makes the "

@@ -13,7 +13,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString, PyTuple};
 
-use crate::vector::{ActionSpace, Env};
+use crate::vector::{outside_action, ActionSpace, Env};
 
 // ---------------------------------------------------------------------------
 // panics -> Python exceptions
@@ -167,11 +167,15 @@ macro_rules! copy_actions {
                     let in_range = |v: $t| v >= 0 && (v as u64) < k;
                     // one pass without an early exit (vectorised), then the message from the first bad action
                     if !vs.iter().fold(true, |ok, &v| ok & in_range(v)) {
-                        match $outside {
-                            // the env's rules give integers outside the space a meaning (Brinewatch: END_TURN)
-                            Some(o) => $buf.extend(vs.iter().map(|&v| T::from_index(if in_range(v) { v as u64 } else { u64::from(o) }))),
-                            None => {
-                                let (i, v) = vs.iter().enumerate().find(|&(_, &v)| !in_range(v)).expect("an action is out of range");
+                        // the env's rules may give integers outside the space a meaning (Brinewatch: END_TURN;
+                        // UNO: the id itself, `crate::vector::OUT_OF_SPACE_ID`)
+                        match vs.iter().enumerate().find(|&(_, &v)| !in_range(v) && outside_action(v as i128, $outside).is_none()) {
+                            None => $buf.extend(vs.iter().map(|&v| T::from_index(if in_range(v) {
+                                v as u64
+                            } else {
+                                u64::from(outside_action(v as i128, $outside).expect("checked just above"))
+                            }))),
+                            Some((i, v)) => {
                                 return Err(PyValueError::new_err($space.outside_message(&format!("actions[{i}] ="), v)));
                             }
                         }

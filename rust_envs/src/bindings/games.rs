@@ -33,7 +33,7 @@ use super::minatar::{dict_to_values, parse_draws, values_to_dict, CheckedDraws, 
 use crate::draws::RecordingDraws;
 use crate::games::{check_game_values, placeholder, Game, RngDraws};
 use crate::rng::Rng;
-use crate::vector::ActionSpace;
+use crate::vector::{outside_action, ActionSpace};
 
 fn fields<G: Game>() -> Vec<FieldInfo> {
     G::FIELDS.iter().map(|f| (f.name, f.is_bool, f.shape.to_vec())).collect()
@@ -88,12 +88,15 @@ fn parse_action(obj: &Bound<'_, PyAny>, space: ActionSpace, outside: Option<u32>
     }
     let v: i64 = match obj.extract() {
         Ok(v) => v,
-        // an int beyond i64 is outside the space too
-        Err(_) if outside.is_some() && obj.is_instance_of::<PyInt>() => return Ok(outside.unwrap_or_default()),
+        // an int beyond i64 is outside the space too (and beyond what OUT_OF_SPACE_ID passes on)
+        Err(_) if outside.is_some() && obj.is_instance_of::<PyInt>() => {
+            return outside_action(i128::MAX, outside)
+                .ok_or_else(|| PyValueError::new_err(space.outside_message("action", "beyond int64")))
+        }
         Err(_) => return Err(PyTypeError::new_err(format!("action must be an int, got {}", type_name(obj)))),
     };
     if !(0..n).contains(&v) {
-        return outside.ok_or_else(|| PyValueError::new_err(space.outside_message("action", v)));
+        return outside_action(v as i128, outside).ok_or_else(|| PyValueError::new_err(space.outside_message("action", v)));
     }
     Ok(v as u32)
 }

@@ -51,7 +51,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use super::common::{obs_to_py, panic_to_err, type_name, PyEnv};
-use crate::draws::as_permutation;
+use crate::draws::{as_permutation, as_permutation_row};
 use crate::minatar::{
     check_game_values, DrawDecl, DrawKind, DrawSource, GameValue, MinAtar, MinAtarConfig, MinAtarGame,
     RecordingDraws, RngDraws,
@@ -272,6 +272,14 @@ impl DrawSource for CheckedDraws<'_> {
     }
     fn permutation(&mut self, draw: usize, out: &mut [usize]) {
         if let Err(e) = as_permutation(&self.values[draw], out) {
+            if self.error.is_none() {
+                self.error = Some(format!("draw '{}' {e}", self.decls[draw].name));
+            }
+            out.iter_mut().enumerate().for_each(|(i, v)| *v = i);
+        }
+    }
+    fn permutation_row(&mut self, draw: usize, row: usize, out: &mut [usize]) {
+        if let Err(e) = as_permutation_row(&self.values[draw], row, out) {
             if self.error.is_none() {
                 self.error = Some(format!("draw '{}' {e}", self.decls[draw].name));
             }

@@ -96,6 +96,7 @@ python_envs! {
     minatar SpaceInvaders => MinAtarSpaceInvaders, MinAtarSpaceInvadersVec;
     minatar Seaquest => MinAtarSeaquest, MinAtarSeaquestVec;
     // games (src/games/): one line per game, `games Type => Single, Vec;`
+    games RlcardUno => RlcardUno, RlcardUnoVec;
     games RlcardLeducHoldem => RlcardLeducHoldem, RlcardLeducHoldemVec;
     games RlcardLimitHoldem => RlcardLimitHoldem, RlcardLimitHoldemVec;
     games Brinewatch => Brinewatch, BrinewatchVec;

@@ -36,6 +36,8 @@ pub use crate::draws::{check_game_values, DrawDecl, DrawKind, DrawSource, GameFi
 pub mod dial;
 
 // THE LIST of game modules (one `pub mod` and one `pub use` per game).
+pub mod uno;
+pub use uno::RlcardUno;
 pub mod leduc_holdem;
 pub use leduc_holdem::RlcardLeducHoldem;
 pub mod limit_holdem;

@@ -150,6 +150,19 @@ pub const fn shape_len(shape: &[usize]) -> usize {
     n
 }
 
+/// [`Env::OUT_OF_SPACE_ACTION`]`= Some(OUT_OF_SPACE_ID)`: an integer outside the
+/// space is not replaced by one action but reaches the env as `id as i32 as u32`.
+pub const OUT_OF_SPACE_ID: u32 = u32::MAX;
+
+/// The action a Python integer `v` outside a `Discrete` space becomes under
+/// `outside` ([`Env::OUT_OF_SPACE_ACTION`]), or `None` where it is refused.
+pub fn outside_action(v: i128, outside: Option<u32>) -> Option<u32> {
+    match outside {
+        Some(OUT_OF_SPACE_ID) => i32::try_from(v).ok().map(|id| id as u32),
+        other => other,
+    }
+}
+
 /// What the vector core (and the Python classes) need from one environment
 /// of any family. Plain Rust: nothing here knows about Python.
 pub trait Env: Clone + Send + Sync + 'static {
@@ -198,7 +211,10 @@ pub trait Env: Clone + Send + Sync + 'static {
     /// the env's own rules define one (Brinewatch's: any integer that is
     /// not a legal action, out-of-range ones included, is END_TURN = 0). `None`
     /// (every other env): the Python classes refuse such an action with
-    /// `ValueError`, since their references refuse it too.
+    /// `ValueError`, since their references refuse it too. `Some(OUT_OF_SPACE_ID)`:
+    /// the integer itself reaches the env, as the bit pattern of an `i32`
+    /// (UNO's port plays the (id mod c)-th of the c legal ids for any id);
+    /// integers beyond `i32` are refused.
     const OUT_OF_SPACE_ACTION: Option<u32> = None;
     /// The full state.
     fn get_state(&self) -> Self::State;
@@ -439,8 +455,8 @@ impl<E: Env> VecEnv<E> {
     }
 
     /// Step every env with its action. Panics on an action outside the
-    /// action space or a buffer of the wrong length (the bindings check
-    /// both first).
+    /// action space (unless the env takes such ids: `OUT_OF_SPACE_ID`) or a
+    /// buffer of the wrong length (the bindings check both first).
     pub fn step(&mut self, actions: &[E::Action], bufs: StepBuffers<'_, E::Obs>) {
         let n = self.slots.len();
         let od = E::OBS_LEN;
@@ -454,8 +470,11 @@ impl<E: Env> VecEnv<E> {
                 && bufs.mask.len() == self.mask_len() * n,
             "output buffer has the wrong length"
         );
-        if let Some(i) = E::Action::first_invalid(actions, self.space) {
-            panic!("actions[{i}] is outside {}", self.space.gymnasium_repr());
+        // an env that reads ids outside its space itself (OUT_OF_SPACE_ID) takes any u32
+        if !matches!(E::OUT_OF_SPACE_ACTION, Some(OUT_OF_SPACE_ID)) {
+            if let Some(i) = E::Action::first_invalid(actions, self.space) {
+                panic!("actions[{i}] is outside {}", self.space.gymnasium_repr());
+            }
         }
         if !self.pool.parallel_for(n) {
             step_serial(&mut self.slots, actions, bufs);
