@@ -83,16 +83,18 @@ class Original:
 class MutatedStatement:
     """The statement holding a mutant's change, before and after it; the rest of the module is unchanged.
 
-    `counterpart`: for each node of the original statement (by id), the node standing for it in `mutated`.
+    `counterpart`: for each node of the original statement (by id), the node standing for it in `mutated`;
+    `mutated_dump`: `ast.dump(mutated)`, which every text edit's reparse is compared with.
     """
 
     original: ast.stmt
     mutated: ast.stmt
     counterpart: dict[int, ast.AST]
+    mutated_dump: str
 
     def unchanged(self) -> bool:
         """Whether the mutated statement parses to the original one."""
-        return ast.dump(self.original) == ast.dump(self.mutated)
+        return ast.dump(self.original) == self.mutated_dump
 
 
 def decide_equivalence(original: Original, candidate: MutationCandidate, change: MutatedStatement) -> str | None:

@@ -410,10 +410,10 @@ def _mutated_statement(node: ast.AST, parents: dict[int, ast.AST], apply: Callab
         for name, value in ast.iter_fields(parent):
             if value is target:
                 setattr(parent, name, replacement)
-                return MutatedStatement(stmt, mutated, counterpart)
+                return MutatedStatement(stmt, mutated, counterpart, ast.dump(mutated))
             if isinstance(value, list) and any(item is target for item in value):
-                value[[i for i, item in enumerate(value) if item is target][0]] = replacement
-                return MutatedStatement(stmt, mutated, counterpart)
+                value[value.index(target)] = replacement  # syntax nodes compare by identity
+                return MutatedStatement(stmt, mutated, counterpart, ast.dump(mutated))
     raise ValueError("node has no parent")  # pragma: no cover
 
 
@@ -436,7 +436,7 @@ def _reproduces(text: _Text, edits: list[Edit], change: MutatedStatement) -> boo
     except SyntaxError:
         return False
     body = body[0].body if indented and len(body) == 1 else body
-    return len(body) == 1 and ast.dump(body[0]) == ast.dump(change.mutated)
+    return len(body) == 1 and ast.dump(body[0]) == change.mutated_dump
 
 
 def _operands(node: ast.AST) -> list[ast.AST]:
