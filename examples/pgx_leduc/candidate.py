@@ -36,6 +36,11 @@ I32 = jnp.int32
 CALL, RAISE, FOLD, CHECK = 0, 1, 2, 3
 
 
+def _behind(state):
+    """Whether the player to act has put in less than the highest stake of the round (it faces a bet)."""
+    return state.round_raised[state.game_pointer] < jnp.max(state.round_raised)
+
+
 def make_candidate(port):
     """The Pgx game behind the port's contract."""
     import pgx
@@ -69,7 +74,7 @@ class PgxLeduc(TurnBasedJaxEnv):
         ranks = state.hands // 2
         upcoming = jnp.where(state.public_card >= 0, state.public_card,
                              state.deck[jnp.clip(state.deck_count - 1, 0, 5)]) // 2
-        behind = state.round_raised[state.game_pointer] < jnp.max(state.round_raised)
+        behind = _behind(state)
         # Pgx ends a round on a call that follows any action of the round: its last action, or none at a round's start
         last = jnp.where((state.round_not_raise_num == 0) & (state.round_have_raised == 0) & ~behind, -1,
                          jnp.where(state.round_have_raised > 0, RAISE, CALL))
@@ -84,7 +89,7 @@ class PgxLeduc(TurnBasedJaxEnv):
 
     def _pgx_mask(self, state):
         """Pgx's mask for a port state, from Pgx's own rule: call always, raise under two raises, fold after a bet."""
-        behind = state.round_raised[state.game_pointer] < jnp.max(state.round_raised)
+        behind = _behind(state)
         return jnp.stack([jnp.asarray(True), state.round_have_raised < 2, behind])
 
     def reset_det(self, draws, params):
@@ -96,7 +101,7 @@ class PgxLeduc(TurnBasedJaxEnv):
 
     def action_mask(self, state, params=None):
         pgx_mask = self._pgx_mask(state)
-        behind = state.round_raised[state.game_pointer] < jnp.max(state.round_raised)
+        behind = _behind(state)
         return jnp.stack([pgx_mask[0] & behind, pgx_mask[1], pgx_mask[2], pgx_mask[0] & ~behind])
 
     def transition(self, state, action, draws, params):
