@@ -26,11 +26,12 @@ from typing import Any, Callable
 from recipe import session
 from recipe.loop import Run
 from recipe.options import TranslateOptions
+from recipe.replay_edits import CREATE_STATE
 from recipe.spec_task import SpecTask, SpecVerifier, run_tests, task_for_spec
 from recipe.task import TARGETS, TaskError
 from recipe.workspace import Workspace
 
-STATE_FILE = "create.json"
+STATE_FILE = CREATE_STATE  # a create run's state, in its run folder
 SPEC_COPY = "spec.md"
 
 

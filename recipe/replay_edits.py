@@ -22,7 +22,7 @@ from typing import Any
 
 PORT_TOOL = "write_port_file"
 RECONSTRUCTED = "replay.jsonl"
-CREATE_STATE = "create.json"  # recipe.create.STATE_FILE (not imported: create imports session, which imports this)
+CREATE_STATE = "create.json"  # a create run's state file (recipe.create.STATE_FILE is this name)
 
 
 def create_stage_port(run_dir: Path, target: str, output: Path) -> Path | None:
