@@ -250,7 +250,9 @@ def check_interaction(lock: Lockstep, programs: int = 25, steps_per_program: int
     result = LevelResult("L2")
     start = time.perf_counter()
     counter = [0]
-    machine = build_machine(lock, counter)
+    # Hypothesis reads @seed from the state machine class itself (run_state_machine_as_test copies it from there);
+    # on the function that calls it, the seed is ignored and every run draws other programs.
+    machine = hyp_seed(seed)(build_machine(lock, counter))
     notes: list[str] = []
     machine_settings = settings(
         max_examples=programs,
@@ -261,10 +263,9 @@ def check_interaction(lock: Lockstep, programs: int = 25, steps_per_program: int
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
     )
-    test = hyp_seed(seed)(lambda: run_state_machine_as_test(machine, settings=machine_settings))
     try:
         with with_reporter(notes.append):
-            test()
+            run_state_machine_as_test(machine, settings=machine_settings)
     except InteractionFailure as exc:
         first = exc.mismatches[0].to_dict() if exc.mismatches else {"field": exc.check}
         result.fail(
