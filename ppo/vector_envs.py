@@ -27,6 +27,9 @@ def make_host_vector(port, backend: str, num_envs: int, seed: int = 0, num_threa
         seated = port.extra.get("train_env") is not None
         return make_rust_vector(port, num_envs, seed=seed, num_threads=num_threads, seated=seated)
     if backend == "reference":
+        if port.extra.get("train_env") is not None:
+            raise ValueError(f"{port.name} trains from one seat, and its reference has no seated vector env: "
+                             "train with --backend jax or --backend rust")
         return gymnasium.vector.SyncVectorEnv([port.make_reference] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP)
     raise ValueError(f"unknown host backend {backend!r}; known: {', '.join(HOST_BACKENDS)}")
 

@@ -69,3 +69,11 @@ def test_host_training_uses_the_seated_env_for_a_port_that_trains_from_a_seat():
     vec = make_host_vector(port, "rust", 4, seed=0)
     assert type(vec.rust).__name__ == "RlcardLimitHoldemSeatedVec"
     assert type(make_host_vector(get_port("brinewatch"), "rust", 4, seed=0).rust).__name__ == "BrinewatchVec"
+
+
+def test_the_reference_backend_refuses_a_port_that_trains_from_a_seat():
+    """Its Gymnasium face plays every seat: PPO on it would learn both sides, so it is refused, naming the fix."""
+    from ppo.vector_envs import make_host_vector
+
+    with pytest.raises(ValueError, match="--backend jax or --backend rust"):
+        make_host_vector(get_port("rlcard-limit-holdem"), "reference", 2)
