@@ -116,6 +116,18 @@ def _classes(port) -> tuple[Any, Any]:
     return getattr(module, single), getattr(module, vector)
 
 
+def _seated_class(port) -> Any:
+    """The vector class of `port`'s game seen from seat 0 (`<Vec class without Vec>SeatedVec`, rust_envs/src/games/seated.rs)."""
+    vector = port.rust_classes[1]
+    name = vector[: -len("Vec")] + "SeatedVec" if vector.endswith("Vec") else vector + "Seated"
+    _classes(port)
+    seated = getattr(_module(), name, None)
+    if seated is None:
+        raise LookupError(f"the Rust extension has no seated class {name} for {port.name}: add `{port.rust_classes[0]} => {name};` "
+                          "to seated_games! in rust_envs/src/bindings/mod.rs and rebuild (bash setup.sh)")
+    return seated
+
+
 def make_rust_single(port, seed: int | None = None, **options) -> Any:
     """The raw Rust environment of `port` (reset_det, step, get_state, set_state; MinAtar: step_det too)."""
     return _classes(port)[0](seed=seed, **options) if seed is not None else _classes(port)[0](**options)
@@ -151,13 +163,15 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
-    def __init__(self, port, num_envs: int, seed: int | None = None, num_threads: int | None = None, **options):
+    def __init__(self, port, num_envs: int, seed: int | None = None, num_threads: int | None = None, seated: bool = False,
+                 **options):
         self.port = port
         self.num_envs = int(num_envs)
         self.single_observation_space, self.single_action_space = _spaces(port, options)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.rust = _classes(port)[1](self.num_envs, 0 if seed is None else seed, num_threads=num_threads, **options)
+        make = _seated_class(port) if seated else _classes(port)[1]
+        self.rust = make(self.num_envs, 0 if seed is None else seed, num_threads=num_threads, **options)
         self._discrete = isinstance(self.single_action_space, gymnasium.spaces.Discrete)
         # the Rust mask buffer (the same array every step), or None for a port without a mask
         self._mask = self.rust.action_mask if getattr(port, "action_mask", False) else None
@@ -195,9 +209,12 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
         return obs, reward, terminated, truncated, info
 
 
-def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None, **options) -> RustVectorEnv:
-    """`num_envs` Rust environments of `port` as a Gymnasium vector env (`options`: the Rust class's keywords)."""
-    return RustVectorEnv(port, num_envs, seed=seed, num_threads=num_threads, **options)
+def make_rust_vector(port, num_envs: int, seed: int | None = 0, num_threads: int | None = None, seated: bool = False,
+                     **options) -> RustVectorEnv:
+    """`num_envs` Rust environments of `port` as a Gymnasium vector env (`options`: the Rust class's keywords).
+    `seated`: a turn-based game seen from seat 0, the other seats uniformly random legal inside each step (the
+    Rust counterpart of `envs.seated.SeatedJaxEnv`); a step's reward is seat 0's payoff when the game ends."""
+    return RustVectorEnv(port, num_envs, seed=seed, num_threads=num_threads, seated=seated, **options)
 
 
 OPTIONS = ("sticky_action_prob", "difficulty_ramping", "minimal_action_set")  # the MinAtar classes' keywords

@@ -98,6 +98,14 @@ macro_rules! env_classes {
             }
         }
 
+        vec_class! { env: $env, $(#[$vattr])* $vec { $($vmethods)* } }
+    };
+}
+
+/// `vec_class! { env: T, #[doc] Vec { methods } }`: the vector class over `VecCore<T>`, with `methods` and the
+/// methods every vector class shares (what `env_classes!` makes for its `vec:` part; `seated_games!` too).
+macro_rules! vec_class {
+    (env: $env:ty, $(#[$vattr:meta])* $vec:ident { $($vmethods:tt)* }) => {
         $(#[$vattr])*
         #[::pyo3::pyclass(module = "envport_rust")]
         pub struct $vec {

@@ -121,6 +121,26 @@ where
     }
 }
 
+/// A seated game's state is its game's ([`crate::games::Seated`]).
+impl<G: Game> PyEnv for crate::games::Seated<G>
+where
+    G::Obs: numpy::Element,
+{
+    const MAX_EPISODE_STEPS: i64 = G::MAX_EPISODE_STEPS;
+    fn state_fields() -> Vec<&'static str> {
+        <G as PyEnv>::state_fields()
+    }
+    fn num_reset_draws() -> usize {
+        <G as PyEnv>::num_reset_draws()
+    }
+    fn state_to_py<'py>(py: Python<'py>, state: &Vec<crate::games::GameValue>) -> PyResult<Bound<'py, PyDict>> {
+        state_dict::<G>(py, state)
+    }
+    fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<crate::games::GameValue>> {
+        parse_state::<G>(obj)
+    }
+}
+
 /// The single-env core of a game's class.
 pub(crate) struct GameSingle<G: Game> {
     pub(crate) env: G,
@@ -362,6 +382,43 @@ macro_rules! games {
                         <$crate::games::$ty as $crate::games::Game>::NAME
                     }
                 },
+        }
+    };
+}
+
+/// `seated_games!(RlcardUno, RlcardUnoSeatedVec)`: the vector class of `crate::games::Seated<RlcardUno>` (seat 0
+/// learns, the other seats play uniformly random legal actions inside `step`).
+macro_rules! seated_games {
+    ($($ty:ident => $vec:ident;)*) => {
+        $(
+            vec_class! {
+                env: $crate::games::Seated<$crate::games::$ty>,
+                /// `num_envs` games seen from seat 0, the other seats uniformly random legal (stepped inside
+                /// `step`), with same-step auto-reset; a step's reward is seat 0's payoff when the game ends, else 0.
+                $vec {
+                #[new]
+                #[pyo3(signature = (num_envs, seed = None, num_threads = None))]
+                fn new(py: ::pyo3::Python<'_>, num_envs: usize, seed: Option<u64>, num_threads: Option<usize>) -> ::pyo3::PyResult<Self> {
+                    $crate::bindings::common::guard(|| {
+                        Ok($vec { core: $crate::bindings::vector::VecCore::new(py, num_envs, seed, num_threads, ())? })
+                    })
+                }
+                #[getter]
+                fn game(&self) -> &'static str {
+                    <$crate::games::$ty as $crate::games::Game>::NAME
+                }
+                #[getter]
+                fn seat(&self) -> usize {
+                    $crate::games::seated::SEAT
+                }
+                }
+            }
+        )*
+
+        fn register_seated(m: &::pyo3::Bound<'_, ::pyo3::types::PyModule>) -> ::pyo3::PyResult<()> {
+            use ::pyo3::types::PyModuleMethods;
+            $( m.add_class::<$vec>()?; )*
+            Ok(())
         }
     };
 }

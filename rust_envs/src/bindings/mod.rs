@@ -102,6 +102,13 @@ python_envs! {
     games Brinewatch => Brinewatch, BrinewatchVec;
 }
 
+// Turn-based games seen from seat 0 for training (`crate::games::Seated`): `Type => VecClass;`.
+seated_games! {
+    RlcardUno => RlcardUnoSeatedVec;
+    RlcardLeducHoldem => RlcardLeducHoldemSeatedVec;
+    RlcardLimitHoldem => RlcardLimitHoldemSeatedVec;
+}
+
 /// Test hook: panic inside Rust (with the GIL held, or released when
 /// `detached`); the panic must surface as a `RuntimeError`.
 #[pyfunction]
@@ -122,6 +129,7 @@ fn _debug_panic(py: Python<'_>, detached: bool) -> PyResult<()> {
 fn envport_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
     register_envs(m)?;
+    register_seated(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("PAR_THRESHOLD", crate::vector::PAR_THRESHOLD)?;
     m.add("AUTORESET_MODE", "same_step")?;

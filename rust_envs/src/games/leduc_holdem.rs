@@ -201,6 +201,10 @@ impl Game for RlcardLeducHoldem {
         self.observe(player, out);
     }
 
+    fn current_player(&self) -> usize {
+        self.game_pointer as usize
+    }
+
     fn rewards(&self) -> Vec<f64> {
         self.seat_rewards()
     }

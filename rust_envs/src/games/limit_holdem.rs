@@ -300,6 +300,10 @@ impl Game for RlcardLimitHoldem {
     }
 
     /// Every player's payoff in big blinds once the game is over, zeros before (derived from the state).
+    fn current_player(&self) -> usize {
+        self.game_pointer as usize
+    }
+
     fn rewards(&self) -> Vec<f64> {
         if self.is_over() { self.payoffs().to_vec() } else { vec![0.0; 2] }
     }

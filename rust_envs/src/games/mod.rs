@@ -45,6 +45,9 @@ pub use limit_holdem::RlcardLimitHoldem;
 pub mod brinewatch;
 pub use brinewatch::Brinewatch;
 
+pub mod seated;
+pub use seated::Seated;
+
 /// What a game adds to [`Env`]: the facts the Python classes show, and reset
 /// and step from any source of draws (its `Env::reset` / `Env::step` are these
 /// with [`RngDraws`] over the env's generator).
@@ -66,6 +69,11 @@ pub trait Game: Env<Action = u32, Config = (), State = Vec<GameValue>> {
     /// is its own observation. `Env::write_obs` writes the observation of the seat to act.
     fn write_obs_of(&self, _player: usize, out: &mut [Self::Obs]) {
         self.write_obs(out)
+    }
+
+    /// The seat to act (a turn-based game's `current_player`; 0 for a single-agent game).
+    fn current_player(&self) -> usize {
+        0
     }
 
     /// A turn-based game's rewards of the last step, one per seat (its payoffs once it is over, zeros before):

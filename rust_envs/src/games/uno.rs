@@ -381,6 +381,10 @@ impl Game for RlcardUno {
         self.observe(player, out);
     }
 
+    fn current_player(&self) -> usize {
+        self.current_player
+    }
+
     fn rewards(&self) -> Vec<f64> {
         self.payoffs()
     }
