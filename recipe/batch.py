@@ -35,13 +35,23 @@ class BatchError(ValueError):
 @dataclass(frozen=True)
 class BatchRun:
     """One entry of a batch: its place in the file (from 1), its resolved options (`output`: where the driver
-    promotes it), its label and run folder name, and a digest of the entry (the journal's key)."""
+    promotes it), the port it translates (its name and target), and a digest of the entry (the journal's key)."""
 
     index: int
     options: TranslateOptions
-    label: str
-    folder: str
+    port: str
+    target: str
     key: str
+
+    @property
+    def label(self) -> str:
+        """`PORT -> TARGET`, for messages."""
+        return f"{self.port} -> {self.target}"
+
+    @property
+    def folder(self) -> str:
+        """The run folder's name under the batch's folder: NN-PORT-TARGET."""
+        return f"{self.index:02d}-{self.port}-{self.target}"
 
 
 @dataclass(frozen=True)
@@ -79,14 +89,14 @@ def plan(entries: list[tuple[TranslateOptions, str]]) -> list[BatchRun]:
             raise BatchError(f"{where}: {exc}") from None
         except session.RustNotBuilt:
             raise BatchError(f"{where}: --to rust translates a registered port's Rust module; translate it to jax first") from None
-        label = f"{task.name} -> {task.target}"
+        label = f"{task.name} -> {task.target}"  # BatchRun.label, before there is one
         for rel in task.owned_files:
             target = destination(task, o.output, rel)
             if target in owners:
                 raise BatchError(f"runs {owners[target]} and {index} ({label}) would both promote {target}: give one of them "
                                  "another output")
             owners[target] = index
-        runs.append(BatchRun(index, o, label, f"{index:02d}-{task.name}-{task.target}", key))
+        runs.append(BatchRun(index, o, task.name, task.target, key))
     return runs
 
 
@@ -164,7 +174,7 @@ def collect(run: BatchRun, result: RunResult, runs_root: Path) -> dict[str, Any]
             outcome = f"not promoted: {exc}"
     rows = state.get("rows") or []
     levels = (state.get("verified") or {}).get("levels") or (rows[-1]["levels"] if rows else {})
-    return {"index": run.index, "port": run.label.split(" -> ")[0], "target": run.options.to, "outcome": outcome,
+    return {"index": run.index, "port": run.port, "target": run.target, "outcome": outcome,
             "iterations": state.get("iteration", 0), "levels": levels, "promoted": promoted, "run_folder": str(folder),
             "seconds": result.seconds}
 

@@ -126,3 +126,49 @@ def test_batch_and_single_run_options_do_not_mix(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "--executor belong(s) to --batch FILE" in result.stderr
     result = translate(["--batch", "missing.toml"])
     assert result.exit_code == 2 and "--batch missing.toml does not exist" in result.stderr
+
+
+class _Elsewhere:
+    """An executor that sends each task through pickle (as Ray does) to a 'node' without the batch's recordings, and
+    loses the first task (its node gone, retries spent)."""
+
+    name, in_process = "elsewhere", False
+
+    def __init__(self, recordings: Path):
+        self.recordings, self.tasks = recordings, []
+
+    def submit(self, task):
+        from concurrent.futures import Future
+
+        self.tasks.append((Future(), pickle.loads(pickle.dumps(task))))
+        return self.tasks[-1][0]
+
+    def as_completed(self, futures):
+        import shutil
+
+        shutil.rmtree(self.recordings, ignore_errors=True)
+        for position, (future, task) in enumerate(self.tasks):
+            if position == 0:
+                future.set_exception(RuntimeError("the node running it died\nand more"))
+            else:
+                future.set_result(task.run(None))
+            yield future
+
+    def shutdown(self, cancel=False):
+        pass
+
+
+def test_a_lost_task_and_a_run_its_node_cannot_start_are_errors_in_the_summary(tmp_path, monkeypatch):
+    import recipe.cli.executor_options
+
+    monkeypatch.chdir(tmp_path)
+    write_batch(tmp_path)
+    monkeypatch.setattr(recipe.cli.executor_options, "make_executor", lambda kind, **kw: _Elsewhere(tmp_path / "recordings"))
+    result = translate(["--batch", "batch.toml", "--executor", "ray", "--json", "summary.json", "--journal", "journal.jsonl"])
+    assert result.exit_code == 1, result.output
+    lost, refused = json.loads((tmp_path / "summary.json").read_text())["runs"]
+    assert lost["outcome"] == "error: the task did not return: RuntimeError: the node running it died"
+    assert refused["outcome"].startswith("error: UsageProblem: --replay ") and "no trajectory.jsonl there" in refused["outcome"]
+    assert lost["promoted"] == refused["promoted"] == [] and lost["iterations"] == 0
+    assert not (tmp_path / "good").exists() and not (tmp_path / "broken").exists()
+    assert len((tmp_path / "journal.jsonl").read_text().splitlines()) == 2  # each counted once

@@ -65,9 +65,9 @@ def translate_batch(command: Any, batch_file: Path, runs_dir: Path, executor: st
             run = todo[position]
             try:
                 result = future.result()
-            except Exception as exc:  # noqa: BLE001 - lost beyond the executor's retries, or refused by the node
+            except Exception as exc:  # noqa: BLE001 - lost beyond the executor's retries, refused by the node, or a fault
                 first = (str(exc).strip().splitlines() or [""])[0]
-                result = batch.RunResult(run.index, b"", f"the executor lost the task: {type(exc).__name__}: {first}", 0.0)
+                result = batch.RunResult(run.index, b"", f"the task did not return: {type(exc).__name__}: {first}", 0.0)
             entry = batch.collect(run, result, runs_root)
             summary[run.index] = entry
             if journal is not None:
