@@ -110,7 +110,7 @@ class TranslateTask:
     """One run of a batch as an executor's task (picklable: its options, no secret, no callback)."""
 
     entry: BatchRun
-    fingerprinted = ("recipe",)  # a Ray node must also run the driver's recipe/ code (verify.ray_executor)
+    fingerprinted = ("recipe", "prompts")  # a Ray node must also have the driver's loop and prompts (verify.ray_executor)
 
     def run(self, workers: Any = None) -> RunResult:
         """The run (the executors' Task interface; it keeps no long-lived worker), in a scratch folder of this machine: its folder archived, or why it could not start here."""

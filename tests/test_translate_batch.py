@@ -86,7 +86,7 @@ def test_a_task_carries_no_secret_and_travels_by_pickle(tmp_path, monkeypatch):
                                      output=tmp_path / "out"), "key")])
     sent = pickle.dumps(TranslateTask(run))
     assert SECRET.encode() not in sent and pickle.loads(sent).entry == run
-    assert TranslateTask.fingerprinted == ("recipe",)  # a Ray node must run the driver's recipe/ code too
+    assert TranslateTask.fingerprinted == ("recipe", "prompts")  # a Ray node must run the driver's loop and prompts too
 
 
 def _refused(tmp_path, monkeypatch, text: str, *args: str) -> str:
@@ -122,6 +122,8 @@ def test_batch_and_single_run_options_do_not_mix(tmp_path, monkeypatch):
     write_batch(tmp_path)
     result = translate(["--batch", "batch.toml", "--levels", "L0"])
     assert result.exit_code == 2 and "put --levels in it" in result.stderr
+    result = translate(["cartpole", "--batch", "batch.toml"])
+    assert result.exit_code == 2 and "put port (NAME) in it" in result.stderr
     result = translate(["cartpole", "--executor", "ray"])
     assert result.exit_code == 2 and "--executor belong(s) to --batch FILE" in result.stderr
     result = translate(["--batch", "missing.toml"])

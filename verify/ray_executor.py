@@ -34,6 +34,7 @@ TASK_RETRIES = 3  # runs of a task whose worker process or node was lost, after 
 CONNECT_TIMEOUT_S = 10.0  # to reach the head node's port before Ray is asked to connect
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINTED = ("envs", "verify")  # the code whose verdicts a node must share with the driver
+FINGERPRINTED_SUFFIXES = (".py", ".toml", ".json", ".j2")  # code, configuration, prompt templates
 NUMERICS_PACKAGES = ("jax", "jaxlib", "numpy", "gymnasium", "hypothesis", "minatar", "rlcard")
 
 
@@ -43,7 +44,7 @@ class CodeMismatch(RuntimeError):
 
 @functools.cache
 def code_fingerprint(extra: tuple[str, ...] = ()) -> str:
-    """A digest of this process's envport code (the .py, .toml and .json files of envs/ and verify/, and of the
+    """A digest of this process's envport code (the .py, .toml, .json and .j2 files of envs/ and verify/, and of the
     folders in `extra`), Python's version and the versions of the packages verdicts depend on: equal digests, equal
     verifiers."""
     digest = hashlib.sha256(platform.python_version().encode())
@@ -54,7 +55,7 @@ def code_fingerprint(extra: tuple[str, ...] = ()) -> str:
             digest.update(f"{package}=-".encode())
     for top in (*FINGERPRINTED, *extra):
         for path in sorted((REPO_ROOT / top).rglob("*")):
-            if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
+            if path.suffix in FINGERPRINTED_SUFFIXES and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -115,7 +115,7 @@ def _check_batch_options(ctx: typer.Context, batch: Optional[Path]) -> None:
     """--batch takes the runs' options from its file, and the batch options need --batch: a usage error otherwise."""
     given = [p for p in ctx.command.params if getattr(ctx.get_parameter_source(p.name), "name", None) == "COMMANDLINE"]
     if batch is not None:
-        per_run = [p.opts[0] for p in given if p.name not in BATCH_OPTIONS]
+        per_run = [p.opts[0] if p.opts[0].startswith("-") else "port (NAME)" for p in given if p.name not in BATCH_OPTIONS]
         if per_run:
             raise usage_error(f"--batch takes each run's options from its file: put {', '.join(per_run)} in it "
                               "(at the top for every run) instead of on the command line")
