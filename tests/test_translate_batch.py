@@ -49,7 +49,8 @@ def test_a_batch_runs_each_entry_as_translate_does_and_promotes_on_the_driver(tm
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     write_batch(tmp_path)
-    result = translate(["--batch", "batch.toml", "--json", "summary.json", "--journal", "journal.jsonl"])
+    # two runs at once in this process's threads (the Ray test runs the same batch one run after another, --workers 1)
+    result = translate(["--batch", "batch.toml", "--workers", "2", "--json", "summary.json", "--journal", "journal.jsonl"])
     assert result.exit_code == 1, result.output  # one run did not pass
     summary = json.loads((tmp_path / "summary.json").read_text())
     runs = tmp_path / "runs" / "batch"
@@ -132,12 +133,12 @@ def test_batch_and_single_run_options_do_not_mix(tmp_path, monkeypatch):
 
 class _Elsewhere:
     """An executor that sends each task through pickle (as Ray does) to a 'node' without the batch's recordings, and
-    loses the first task (its node gone, retries spent)."""
+    loses the first task (its node gone, retries spent). `env`: what the command gave for the workers' environment."""
 
     name, in_process = "elsewhere", False
 
-    def __init__(self, recordings: Path):
-        self.recordings, self.tasks = recordings, []
+    def __init__(self, recordings: Path, env=None):
+        self.recordings, self.tasks, self.env = recordings, [], env
 
     def submit(self, task):
         from concurrent.futures import Future
@@ -165,7 +166,10 @@ def test_a_lost_task_and_a_run_its_node_cannot_start_are_errors_in_the_summary(t
 
     monkeypatch.chdir(tmp_path)
     write_batch(tmp_path)
-    monkeypatch.setattr(recipe.cli.executor_options, "make_executor", lambda kind, **kw: _Elsewhere(tmp_path / "recordings"))
+    made = []
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setattr(recipe.cli.executor_options, "make_executor",
+                        lambda kind, **kw: made.append(_Elsewhere(tmp_path / "recordings", kw.get("env"))) or made[-1])
     result = translate(["--batch", "batch.toml", "--executor", "ray", "--json", "summary.json", "--journal", "journal.jsonl"])
     assert result.exit_code == 1, result.output
     lost, refused = json.loads((tmp_path / "summary.json").read_text())["runs"]
@@ -174,3 +178,20 @@ def test_a_lost_task_and_a_run_its_node_cannot_start_are_errors_in_the_summary(t
     assert lost["promoted"] == refused["promoted"] == [] and lost["iterations"] == 0
     assert not (tmp_path / "good").exists() and not (tmp_path / "broken").exists()
     assert len((tmp_path / "journal.jsonl").read_text().splitlines()) == 2  # each counted once
+    assert made[0].env == {}  # replayed agents need no key: none is sent
+
+
+def test_an_agent_that_needs_the_key_gets_it_in_the_workers_environment_only(tmp_path, monkeypatch):
+    import recipe.cli.executor_options
+    from verify.ray_executor import _runtime_env
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    write_batch(tmp_path, 'port = "cartpole"\nmodel = "m"\nbase-url = "http://127.0.0.1:9/v1"\n[[run]]\noutput = "out"\n')
+    made = []
+    monkeypatch.setattr(recipe.cli.executor_options, "make_executor",
+                        lambda kind, **kw: made.append(_Elsewhere(tmp_path / "recordings", kw.get("env"))) or made[-1])
+    result = translate(["--batch", "batch.toml", "--executor", "ray", "--json", "summary.json"])
+    assert result.exit_code == 1 and made[0].env == {"OPENAI_API_KEY": SECRET}  # the one task was lost: no run
+    assert _runtime_env(made[0].env)["env_vars"]["OPENAI_API_KEY"] == SECRET  # Ray's workers' environment
+    assert SECRET not in (tmp_path / "summary.json").read_text() + result.output
