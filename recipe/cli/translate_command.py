@@ -62,7 +62,7 @@ def translate(
     request_timeout: float = typer.Option(600.0, min=1.0, help="Seconds one model request may take."),
     max_errors: int = typer.Option(3, min=1, help="Stop after this many malformed or unknown tool calls in a row."),
     print_prompt: bool = typer.Option(False, "--print-prompt", help="Print the rendered prompts with their token estimate and exit."),
-    batch: Optional[Path] = typer.Option(None, "--batch", help="Run every run this TOML file lists ([[run]] tables of translate's options; docs/campaigns.md), each in --runs-dir/FILE-STEM/; promoted here."),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="Run every run this TOML file lists (translate's options, one table per run: docs/campaigns.md), each in --runs-dir/FILE-STEM/, promoted on this machine."),
     executor: str = executor_option(),
     address: Optional[str] = address_option(),
     workers: int = typer.Option(1, min=1, help="--batch --executor local: runs at once on this machine."),
