@@ -108,9 +108,20 @@ def open_run(options: TranslateOptions, run_dir: Path | None = None) -> Run:
     if options.resume is not None:
         o, stored_state, run_dir = resumed_options(options)
     else:
-        o = options.resolved()
-        if o.reference:  # a file path made absolute, so the stored run resumes from any folder
-            o = replace(o, reference=normalise_reference(o.reference))
+        o = new_options(options)
+    task = checked_task(o)
+    return assemble_run(o, task, run_dir, stored_state, default_output(task))
+
+
+def new_options(options: TranslateOptions) -> TranslateOptions:
+    """The options of a new run: the defaults filled in, a --reference file path made absolute (so the stored run
+    resumes from any folder)."""
+    o = options.resolved()
+    return replace(o, reference=normalise_reference(o.reference)) if o.reference else o
+
+
+def checked_task(o: TranslateOptions) -> Task:
+    """The task the options name, refused (UsageProblem, RustNotBuilt) when this machine cannot run its loop."""
     task = build_task(o)
     if task.target == "rust":
         from verify.rust_build import missing_tools
@@ -120,9 +131,15 @@ def open_run(options: TranslateOptions, run_dir: Path | None = None) -> Run:
         missing = missing_tools()
         if missing:
             raise UsageProblem(f"--to rust needs {' and '.join(missing)}: install a Rust toolchain (rustup) and run `bash setup.sh`")
-    default_output = (ROOT / task.translation_file).parent if task.target == "rust" else (
-        ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports"))
-    return assemble_run(o, task, run_dir, stored_state, default_output)
+    return task
+
+
+def default_output(task: Task) -> Path:
+    """Where a passing translation of `task` is promoted without --output: the crate's module folder (Rust), the
+    port's package (a registered port), else ./ports."""
+    if task.target == "rust":
+        return (ROOT / task.translation_file).parent
+    return ROOT.joinpath(*task.package.split(".")) if task.registered else Path("ports")
 
 
 def resumed_options(options: TranslateOptions) -> tuple[TranslateOptions, dict[str, Any], Path]:
@@ -148,6 +165,39 @@ def resumed_options(options: TranslateOptions) -> tuple[TranslateOptions, dict[s
 def assemble_run(o: TranslateOptions, task: Task, run_dir: Path | None, stored_state: dict[str, Any] | None,
                  default_output: Path, verifier_class: type = Verifier) -> Run:
     """The Run of a task: the agent chosen and checked, budgets, verifier, log and state (shared by translate and create)."""
+    o, kind, batch_sizes, prices = checked_options(o, default_output)
+    output, api_key = o.output, os.environ.get("OPENAI_API_KEY") or ""
+    run_dir = run_dir or _new_run_dir(Path(o.runs_dir).resolve(), task)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    workspace = Workspace(run_dir / "workspace")
+    if task.target == "rust" and not stored_state:
+        from recipe.rust_build import prepare_workspace
+
+        prepare_workspace(task, workspace)
+    log = RunLog(run_dir / "trajectory.jsonl", secrets=[api_key] if api_key else [])
+    state = RunState(**stored_state) if stored_state else RunState()
+    usage = Usage.from_dict(state.usage) if state.usage else Usage()
+    budget = Budget(o.max_iterations, o.max_tokens, o.max_cost, o.timeout)
+    settings = VerifySettings(o.levels, o.examples, o.programs, o.episodes, 0, o.verify_timeout)
+    verifier = verifier_class(task, workspace, settings, run_dir / "verify", time_left=lambda: usage.remaining_seconds(budget))
+    agent = _make_agent(kind, o, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state)
+    run = Run(task, run_dir, workspace, verifier, agent, log, usage, budget, output, o, state,
+              optimise_rounds=o.optimise_rounds, batch_sizes=batch_sizes, bench_steps=o.bench_steps)
+    shown = {k: v for k, v in o.to_dict().items() if v is not None}
+    log.event("resume" if stored_state else "start", options=shown, task=task.to_dict(), run_dir=str(run_dir))
+    if kind == "openai" and price_for(o.model, prices) is None:
+        warning = f"no price for model {o.model!r} in the price table (add it with --prices FILE): cost is reported as unknown"
+        if budget.max_cost is not None:
+            warning += "; --max-cost cannot be enforced, use --max-tokens"
+        log.event("warning", message=warning)
+        run.warnings.append(warning)
+    run.save()
+    return run
+
+
+def checked_options(o: TranslateOptions, default_output: Path) -> tuple[TranslateOptions, str, tuple[int, ...], dict]:
+    """What a run refuses before it starts (UsageProblem): (the options with the agent chosen and the output resolved,
+    the agent, the batch sizes, the price table)."""
     kind = _choose_agent(o)
     o = replace(o, agent=kind)
     if kind == "cli" and not o.agent_cmd:
@@ -179,34 +229,7 @@ def assemble_run(o: TranslateOptions, task: Task, run_dir: Path | None, stored_s
     output = (Path(o.output) if o.output else default_output).resolve()
     if output.exists() and not output.is_dir():
         raise UsageProblem(f"--output {output} is a file; give a folder")
-    o = replace(o, output=output)
-
-    run_dir = run_dir or _new_run_dir(Path(o.runs_dir).resolve(), task)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    workspace = Workspace(run_dir / "workspace")
-    if task.target == "rust" and not stored_state:
-        from recipe.rust_build import prepare_workspace
-
-        prepare_workspace(task, workspace)
-    log = RunLog(run_dir / "trajectory.jsonl", secrets=[api_key] if api_key else [])
-    state = RunState(**stored_state) if stored_state else RunState()
-    usage = Usage.from_dict(state.usage) if state.usage else Usage()
-    budget = Budget(o.max_iterations, o.max_tokens, o.max_cost, o.timeout)
-    settings = VerifySettings(o.levels, o.examples, o.programs, o.episodes, 0, o.verify_timeout)
-    verifier = verifier_class(task, workspace, settings, run_dir / "verify", time_left=lambda: usage.remaining_seconds(budget))
-    agent = _make_agent(kind, o, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state)
-    run = Run(task, run_dir, workspace, verifier, agent, log, usage, budget, output, o, state,
-              optimise_rounds=o.optimise_rounds, batch_sizes=batch_sizes, bench_steps=o.bench_steps)
-    shown = {k: v for k, v in o.to_dict().items() if v is not None}
-    log.event("resume" if stored_state else "start", options=shown, task=task.to_dict(), run_dir=str(run_dir))
-    if kind == "openai" and price_for(o.model, prices) is None:
-        warning = f"no price for model {o.model!r} in the price table (add it with --prices FILE): cost is reported as unknown"
-        if budget.max_cost is not None:
-            warning += "; --max-cost cannot be enforced, use --max-tokens"
-        log.event("warning", message=warning)
-        run.warnings.append(warning)
-    run.save()
-    return run
+    return replace(o, output=output), kind, batch_sizes, prices
 
 
 def _make_agent(kind: str, o: TranslateOptions, task, workspace, verifier, run_dir, log, usage, budget, prices, api_key, state):

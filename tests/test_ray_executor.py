@@ -1,5 +1,6 @@
 """`--executor ray`: a real Ray cluster of two nodes on this machine gives the mutation analysis the local pool gives,
-and a task whose Ray worker dies is run again and counted once.
+a batch of translate runs gives the summary the local executor gives, and a task whose Ray worker dies is run again
+and counted once.
 
 Ray replaces a node address of 127.0.0.1 by the machine's routable one, and its servers listen on every interface, so
 the cluster runs in a private network namespace whose only interface is the loopback (`unshare --net`), in its own PID namespace:
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from test_translate_batch import write_batch
 from verify.process import kill_group, start_group
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,11 @@ ip link set lo up
 ss -ltnH > "$OUT/listening.txt"
 "$PY" "$@" --executor ray --address "127.0.0.1:$PORT" --journal "$OUT/ray-journal.jsonl" --json "$OUT/ray.json" \
     > /dev/null 2> "$OUT/ray.err"
+cd "$OUT/ray-batch"
+rc=0
+"$PY" -m recipe.cli translate --batch batch.toml --executor ray --address "127.0.0.1:$PORT" --json summary.json \
+    > /dev/null 2> "$OUT/batch-ray.err" || rc=$?
+echo "$rc" > "$OUT/batch-ray.rc"
 "$PY" -c "$FAULTS" > "$OUT/faults.json" 2> "$OUT/faults.err"
 """
 
@@ -87,7 +94,7 @@ def _without_timings(value):
     return value
 
 
-def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_lost_worker(tmp_path):
+def test_a_two_node_ray_cluster_gives_the_local_results_and_retries_a_lost_worker(tmp_path):
     pytest.importorskip("ray", reason="Ray is not installed: pip install 'envport[ray]' (setup.sh installs it)")
     prefix = _namespaces()
     if prefix is None:
@@ -102,6 +109,8 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
                 "level": None, "message": "passed L0, L1, L3, D", "seconds": 0.0, "guided_search": True}
     for run in ("ray", "local"):
         (tmp_path / f"{run}-journal.jsonl").write_text(json.dumps(original) + "\n")
+        (tmp_path / f"{run}-batch").mkdir()
+        write_batch(tmp_path / f"{run}-batch")  # two translate runs (tests/test_translate_batch.py), one folder each
     # Ray's socket paths must fit AF_UNIX's 107 bytes, which a pytest folder may not: its folders go in a short one.
     ray_tmp = Path(tempfile.mkdtemp(prefix="envport-ray-", dir="/tmp"))
     ray_cli = Path(sys.executable).parent / "ray"
@@ -116,11 +125,15 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
                                 "--json", str(tmp_path / "local.json")], cwd=tmp_path, env=env,
                                capture_output=True, text=True, timeout=600)
         assert local.returncode == 0, local.stderr[-3000:]
+        local_batch = subprocess.run([sys.executable, "-m", "recipe.cli", "translate", "--batch", "batch.toml", "--json",
+                                      "summary.json"], cwd=tmp_path / "local-batch", env=env, capture_output=True, text=True,
+                                     timeout=600)
+        assert local_batch.returncode == 1, local_batch.stderr[-3000:]  # as in test_translate_batch: one run stops
         output, _ = cluster.communicate(timeout=600)
     finally:
         kill_group(cluster)  # ends the namespaces, and with them every process of the cluster
         shutil.rmtree(ray_tmp, ignore_errors=True)
-    logs = {name: (tmp_path / name).read_text()[-3000:] for name in ("head.log", "node.log", "ray.err", "faults.err")
+    logs = {name: (tmp_path / name).read_text()[-3000:] for name in ("head.log", "node.log", "ray.err", "faults.err", "batch-ray.err")
             if (tmp_path / name).exists()}
     assert cluster.returncode == 0, (output[-2000:], logs)
 
@@ -134,6 +147,18 @@ def test_a_two_node_ray_cluster_gives_the_local_mutation_analysis_and_retries_a_
     assert {r["status"] for r in on_ray["results"]} <= {"killed", "survived", "equivalent"}  # verdicts, no fault
     assert _without_timings(on_ray) == _without_timings(on_this_machine)
     assert "ray: 4 task(s) ran on 2 node(s)" in logs["ray.err"], logs["ray.err"]
+
+    # the batch: the same summary, run folders and promotions as on this machine (each in its own folder), apart from timings
+    assert (tmp_path / "batch-ray.rc").read_text().strip() == "1", logs["batch-ray.err"]
+    summaries = {run: json.loads((tmp_path / f"{run}-batch" / "summary.json").read_text().replace(str(tmp_path / f"{run}-batch"), "FOLDER"))
+                 for run in ("ray", "local")}
+    assert [r["outcome"] for r in summaries["ray"]["runs"]] == ["passed", "stopped: budget: --max-iterations 1 reached"]
+    assert summaries["ray"]["runs"][0]["promoted"] == ["FOLDER/good/jax_env.py"]
+    assert _without_timings(summaries["ray"]) == _without_timings(summaries["local"])
+    for run in ("ray", "local"):
+        folder = tmp_path / f"{run}-batch"
+        assert (folder / "good" / "jax_env.py").read_text() == (folder / "runs" / "batch" / "01-cartpole-jax" / "workspace" / "jax_env.py").read_text()
+    assert "ray: 2 task(s) ran on 2 node(s)" in logs["batch-ray.err"], logs["batch-ray.err"]
 
     seen = json.loads((tmp_path / "faults.json").read_text())
     assert sorted(i for i, _ in seen) == [0, 1]  # each task reported once

@@ -34,6 +34,7 @@ TASK_RETRIES = 3  # runs of a task whose worker process or node was lost, after 
 CONNECT_TIMEOUT_S = 10.0  # to reach the head node's port before Ray is asked to connect
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINTED = ("envs", "verify")  # the code whose verdicts a node must share with the driver
+FINGERPRINTED_SUFFIXES = (".py", ".toml", ".json", ".j2")  # code, configuration, prompt templates
 NUMERICS_PACKAGES = ("jax", "jaxlib", "numpy", "gymnasium", "hypothesis", "minatar", "rlcard")
 
 
@@ -42,18 +43,19 @@ class CodeMismatch(RuntimeError):
 
 
 @functools.cache
-def code_fingerprint() -> str:
-    """A digest of this process's envport code (the .py, .toml and .json files of envs/ and verify/), Python's version
-    and the versions of the packages verdicts depend on: equal digests, equal verifiers."""
+def code_fingerprint(extra: tuple[str, ...] = ()) -> str:
+    """A digest of this process's envport code (the .py, .toml, .json and .j2 files of envs/ and verify/, and of the
+    folders in `extra`), Python's version and the versions of the packages verdicts depend on: equal digests, equal
+    verifiers."""
     digest = hashlib.sha256(platform.python_version().encode())
     for package in NUMERICS_PACKAGES:
         try:
             digest.update(f"{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{package}=-".encode())
-    for top in FINGERPRINTED:
+    for top in (*FINGERPRINTED, *extra):
         for path in sorted((REPO_ROOT / top).rglob("*")):
-            if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
+            if path.suffix in FINGERPRINTED_SUFFIXES and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -63,8 +65,9 @@ def _run_task(task: Task, fingerprint: str) -> tuple[str, Any]:
     Refused on a node whose code differs."""
     import ray
 
-    if code_fingerprint() != fingerprint:
-        raise CodeMismatch(f"node {platform.node()} runs other envport code or packages (fingerprint {code_fingerprint()}, "
+    mine = code_fingerprint(_fingerprinted(task))
+    if mine != fingerprint:
+        raise CodeMismatch(f"node {platform.node()} runs other envport code or packages (fingerprint {mine}, "
                            f"the driver's {fingerprint}): install the driver's commit and packages on every node")
     return ray.get_runtime_context().get_node_id(), task.run(process_workers())
 
@@ -80,7 +83,7 @@ class RayExecutor:
     name = "ray"
     in_process = False
 
-    def __init__(self, address: str | None = None, retries: int = TASK_RETRIES):
+    def __init__(self, address: str | None = None, retries: int = TASK_RETRIES, env: dict[str, str] | None = None):
         try:
             import ray
         except ImportError:
@@ -90,7 +93,7 @@ class RayExecutor:
         if self._owns:
             _check_reachable(address)
             try:
-                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR, runtime_env=_runtime_env())
+                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR, runtime_env=_runtime_env(env))
             except Exception as exc:  # noqa: BLE001 - Ray raises several kinds; each means no cluster to run on
                 where = f"--address {address}" if address else "Ray"
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -98,14 +101,13 @@ class RayExecutor:
                                           "`ray start --head` on the head node (docs/campaigns.md)") from None
             _errors_to_stderr()
         self._remote = ray.remote(_run_task).options(max_retries=retries, num_cpus=1)
-        self._fingerprint = code_fingerprint()
         self._refs: dict[Future, Any] = {}
         self._lock = threading.Lock()
         self.tasks_per_node: Counter[str] = Counter()  # the tasks that finished, by the id of the node that ran them
 
     def submit(self, task: Task) -> Future:
         """Send `task` to the cluster; a future of its result (or of why it was lost)."""
-        ref = self._remote.remote(task, self._fingerprint)
+        ref = self._remote.remote(task, code_fingerprint(_fingerprinted(task)))
         future: Future = Future()
 
         def relay(done: Future) -> None:
@@ -188,8 +190,16 @@ def _settle(future: Future, result: Any = None, exception: BaseException | None 
         pass
 
 
-def _runtime_env() -> dict[str, Any] | None:
-    """The driver's ports folders for the cluster's workers, so they find the same user ports (at the same paths)."""
+def _fingerprinted(task: Task) -> tuple[str, ...]:
+    """The folders, beyond envs/ and verify/, whose code a task's results depend on (its `fingerprinted`)."""
+    return tuple(getattr(task, "fingerprinted", ()))
+
+
+def _runtime_env(env: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """The environment of the cluster's workers for this driver: its ports folders, so they find the same user ports
+    (at the same paths), and `env` (a batch of translate runs: the agent's API key, which so travels in no task)."""
     from envs.registry import PORTS_ENV
 
-    return {"env_vars": {PORTS_ENV: os.environ[PORTS_ENV]}} if os.environ.get(PORTS_ENV) else None
+    variables = {PORTS_ENV: os.environ[PORTS_ENV]} if os.environ.get(PORTS_ENV) else {}
+    variables.update(env or {})
+    return {"env_vars": variables} if variables else None

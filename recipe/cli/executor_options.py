@@ -1,5 +1,5 @@
 """`--executor` and `--address`, the options of the commands that run campaigns (`envport mutate`, `envport verify
---all`): where their independent tasks run (verify.executors; docs/campaigns.md)."""
+--all`, `envport translate --batch`): where their independent tasks run (verify.executors; docs/campaigns.md)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def address_option():
 EXECUTORS = ("local", "ray")
 
 
-def make_executor(kind: str, *, workers: int = 1, address: Optional[str] = None):
+def make_executor(kind: str, *, workers: int = 1, address: Optional[str] = None, env: Optional[dict[str, str]] = None):
     """The executor named `kind` (EXECUTORS): verify.executors.LocalExecutor with `workers` parallel tasks, or
-    verify.ray_executor.RayExecutor connected to the cluster at `address` (whose CPUs set the parallelism). Raises
+    verify.ray_executor.RayExecutor connected to the cluster at `address` (whose CPUs set the parallelism; `env`: more
+    variables for its workers' environment, which this process has already). Raises
     ValueError for an unknown kind or an address without Ray, ExecutorUnavailable when Ray is missing or no cluster
     answers."""
     if kind == "local":
@@ -40,19 +41,19 @@ def make_executor(kind: str, *, workers: int = 1, address: Optional[str] = None)
     if kind == "ray":
         from verify.ray_executor import RayExecutor  # verify/ import
 
-        return RayExecutor(address=address)
+        return RayExecutor(address=address, env=env)
     raise ValueError(f"unknown executor {kind!r}: use one of {', '.join(EXECUTORS)}")
 
 
 @contextmanager
-def opened_executor(kind: str, address: Optional[str], workers: int = 1) -> Iterator:
+def opened_executor(kind: str, address: Optional[str], workers: int = 1, env: Optional[dict[str, str]] = None) -> Iterator:
     """The executor (`make_executor`), shut down at the end (what is left cancelled when the command
     stops early). An unknown kind, an --address without Ray, Ray missing or no cluster at the address is one usage
     error (exit 2)."""
     from verify.executors import ExecutorUnavailable  # verify/ import
 
     try:
-        runner = make_executor(kind, workers=workers, address=address)
+        runner = make_executor(kind, workers=workers, address=address, env=env)
     except (ValueError, ExecutorUnavailable) as exc:
         raise usage_error(str(exc))
     try:

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from recipe.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, info, out, usage_error, use_ports
+from recipe.cli.executor_options import address_option, executor_option
 from recipe.cli.paths import check_folder, check_input_file
 from recipe.cli.progress import Progress
 
@@ -29,6 +30,7 @@ RUST_MISSING = (
 
 
 def translate(
+    ctx: typer.Context,
     name: Optional[str] = typer.Argument(None, help="Registered port to translate (see `envport list`)."),
     to: str = typer.Option("jax", "--to", help="Target: jax or rust."),
     reference: Optional[str] = typer.Option(None, help="Your own gymnasium.Env as module:Class (with --name): the agent also writes the adapter and metadata."),
@@ -60,11 +62,23 @@ def translate(
     request_timeout: float = typer.Option(600.0, min=1.0, help="Seconds one model request may take."),
     max_errors: int = typer.Option(3, min=1, help="Stop after this many malformed or unknown tool calls in a row."),
     print_prompt: bool = typer.Option(False, "--print-prompt", help="Print the rendered prompts with their token estimate and exit."),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="Run every run this TOML file lists (translate's options, one table per run: docs/campaigns.md), each in --runs-dir/FILE-STEM/, promoted on this machine."),
+    executor: str = executor_option(),
+    address: Optional[str] = address_option(),
+    workers: int = typer.Option(1, min=1, help="--batch --executor local: runs at once on this machine."),
+    journal: Optional[Path] = typer.Option(None, help="--batch: append each finished run here; a re-run given it skips them."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="--batch: write the summary (one entry per run, in the file's order) here (- for stdout)."),
 ) -> None:
     """Translate a reference environment with a coding agent, verify every level, repair, optimise, promote.
 
-    Exit 0: a verified translation was promoted; 1: the run ended without one (budget, model error); 2: bad usage.
+    Exit 0: a verified translation was promoted (--batch: every run's); 1: the run ended without one (budget, model
+    error); 2: bad usage.
     """
+    _check_batch_options(ctx, batch)
+    if batch is not None:
+        from recipe.cli.batch_command import translate_batch
+
+        raise typer.Exit(translate_batch(ctx.command, batch, runs_dir, executor, address, workers, journal, json_path))
     check_folder(runs_dir, "--runs-dir")
     check_folder(output, "--output")
     if prices is not None:
@@ -92,6 +106,23 @@ def translate(
     except session.RustNotBuilt:
         raise usage_error(RUST_MISSING)
     raise typer.Exit(_execute(run))
+
+
+BATCH_OPTIONS = ("batch", "executor", "address", "workers", "journal", "json_path", "runs_dir")
+
+
+def _check_batch_options(ctx: typer.Context, batch: Optional[Path]) -> None:
+    """--batch takes the runs' options from its file, and the batch options need --batch: a usage error otherwise."""
+    given = [p for p in ctx.command.params if getattr(ctx.get_parameter_source(p.name), "name", None) == "COMMANDLINE"]
+    if batch is not None:
+        per_run = [p.opts[0] if p.opts[0].startswith("-") else "port (NAME)" for p in given if p.name not in BATCH_OPTIONS]
+        if per_run:
+            raise usage_error(f"--batch takes each run's options from its file: put {', '.join(per_run)} in it "
+                              "(at the top for every run) instead of on the command line")
+    else:
+        batch_only = [p.opts[0] for p in given if p.name in BATCH_OPTIONS and p.name != "runs_dir"]
+        if batch_only:
+            raise usage_error(f"{', '.join(batch_only)} belong(s) to --batch FILE (many runs); one run runs here")
 
 
 def _print_prompts(prompts) -> None:
