@@ -1,4 +1,4 @@
-"""The seed-vmap stall of XLA's CPU runtime, in a few lines (jaxlib 0.10.0 to 0.10.2; 0.9.2 and 0.8.0 run it: see README.md here).
+"""The seed-vmap stall of XLA's CPU runtime, in a few lines (jaxlib 0.10.0 to 0.10.2, not 0.9.2; README.md).
 
 Run: python docs/stall/repro.py [SEEDS] [MODE]   (MODE: vmap, the default, or map)
 
