@@ -1,4 +1,4 @@
-"""The seed-vmap stall of XLA's CPU runtime, in a few lines (jax/jaxlib 0.10.2; see README.md here).
+"""The seed-vmap stall of XLA's CPU runtime, in a few lines (jaxlib 0.10.0 to 0.10.2, not 0.9.2; README.md).
 
 Run: python docs/stall/repro.py [SEEDS] [MODE]   (MODE: vmap, the default, or map)
 
