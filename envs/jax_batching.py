@@ -3,8 +3,9 @@
 An auto-reset is `jnp.where(done, fresh_fn(key), kept)`. Under `vmap` that computes `fresh_fn` (a new game: its
 shuffles, sorts and set-up) for every environment in every step, although a card game ends once in 10 to 45 steps.
 `where_done` gives the same result element for element, but its `vmap` rule (`jax.custom_batching.custom_vmap`)
-gathers the done lanes, up to a capacity, runs `fresh_fn` vmapped on those only, and scatters the results back; when
-more lanes than the capacity are done it falls back (`lax.cond`) to the full batch. Unbatched it is a `lax.cond`.
+gathers the done lanes into the smallest of a few capacities they fit in (by default an eighth and a half of the
+batch), runs `fresh_fn` vmapped on those only, and scatters the results back; when more lanes than the largest
+capacity are done it computes the full batch (`lax.switch`). Unbatched it is a `lax.cond`.
 
 Nested `vmap` (PPO vmaps seeds over environments) is flattened: the rule of each outer `vmap` folds its axis into the
 inner one, so the gather picks done lanes among all seeds' environments. `jit` works as usual. There is no
@@ -14,6 +15,7 @@ reset's shuffles have no useful gradient anyway).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Callable
 
 import jax
@@ -21,19 +23,23 @@ import jax.numpy as jnp
 from jax import lax
 from jax.custom_batching import custom_vmap
 
-Capacity = int | Callable[[int], int] | None
+Capacity = int | Callable[[int], int] | Sequence[int | Callable[[int], int]] | None
 
 
-def default_capacity(batch: int) -> int:
-    """Room for one lane in eight (at least one): a card game ends once in 10-45 steps, so a random-play batch
-    overflows it (and takes the full batch) about never; a batch that resets all at once pays both, once."""
-    return max(1, batch // 8)
+def default_capacity(batch: int) -> tuple[int, int]:
+    """Two gathers, one with room for one lane in eight (at least one) and one for half the batch: a game that ends
+    once in 10-45 steps (UNO, Brinewatch) fits the first, one that ends once in three (Limit Hold'em, whose random
+    play folds often) the second, and a batch that resets all at once takes the full batch."""
+    return max(1, batch // 8), max(1, batch // 2)
 
 
-def _capacity(capacity: Capacity, batch: int) -> int:
-    if capacity is None:
-        capacity = default_capacity
-    return min(batch, max(1, int(capacity(batch) if callable(capacity) else capacity)))
+def _capacities(capacity: Capacity, batch: int) -> list[int]:
+    """The gathers' sizes, ascending, each below `batch` (a gather of the whole batch is the full computation)."""
+    capacity = default_capacity if capacity is None else capacity
+    tiers = capacity(batch) if callable(capacity) else capacity
+    tiers = tiers if isinstance(tiers, Sequence) else (tiers,)
+    sizes = {max(1, int(t(batch) if callable(t) else t)) for t in tiers}
+    return sorted(c for c in sizes if c < batch)
 
 
 def _select(done, fresh, kept):
@@ -57,8 +63,9 @@ def where_done(done, fresh_fn: Callable[..., Any], kept, *args, capacity: Capaci
 
     `fresh_fn(*args)` returns a pytree shaped like `kept`; it must be a pure function of `args` (whatever varies per
     lane must come in through `args`: a closure over a vmapped value is refused by `custom_vmap`). `capacity` is how
-    many done lanes the gather makes room for: an int, or a function of the (flattened) batch size, by default
-    `default_capacity` (one in eight). More done lanes than that: the full batch is computed and selected, as eager.
+    many done lanes a gather makes room for: an int, a function of the (flattened) batch size, or a sequence of them
+    (one gather each, the smallest that fits is taken), by default `default_capacity` (an eighth and a half of the
+    batch). More done lanes than the largest: the full batch is computed and selected, as eager.
     """
 
     @custom_vmap
@@ -85,7 +92,7 @@ def _compact(fresh_fn, capacity: Capacity, args_batched):
     @custom_vmap
     def compact(done, kept, args):
         n = done.shape[0]
-        cap = _capacity(capacity, n)
+        caps = _capacities(capacity, n)
         in_axes = jax.tree.map(lambda b: 0 if b else None, args_batched)
         run = jax.vmap(fresh_fn, in_axes=in_axes)
         shapes = jax.eval_shape(run, *args)
@@ -94,16 +101,19 @@ def _compact(fresh_fn, capacity: Capacity, args_batched):
         def full():
             return _select(done, run(*args), kept)
 
-        def gathered():
+        def gathered(cap):
             # Done lanes first, padded with the index n: gathers clip it (a harmless extra lane), scatters drop it.
             idx = jnp.nonzero(done, size=cap, fill_value=n)[0]
             sub = jax.tree.map(lambda x, b: jnp.take(x, idx, axis=0, mode="clip") if b else x, args, args_batched)
             fresh = run(*sub)
             return jax.tree.map(lambda k, f: k.at[idx].set(f.astype(k.dtype), mode="drop"), kept, fresh)
 
-        if cap >= n:
+        if not caps:
             return full()
-        return lax.cond(jnp.sum(done, dtype=jnp.int32) > cap, full, gathered)
+        # The smallest gather the done lanes fit in; more than the largest: the full batch.
+        count = jnp.sum(done, dtype=jnp.int32)
+        which = jnp.sum(count > jnp.asarray(caps, jnp.int32), dtype=jnp.int32)
+        return lax.switch(which, [lambda c=c: gathered(c) for c in caps] + [full])
 
     @compact.def_vmap
     def fold(axis_size, in_batched, done, kept, args):
