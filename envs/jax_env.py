@@ -67,7 +67,7 @@ def uniform_index(u, low, high):
 
 
 # A reset drawing fewer numbers than this (a few uniforms, as classic control's) is cheaper recomputed for every env than
-# gathered and scattered: measured in docs/benchmarks.md ("The lazy auto-reset").
+# gathered and scattered (docs/design.md, "The lazy auto-reset").
 LAZY_RESET_MIN_DRAWS = 16
 
 
