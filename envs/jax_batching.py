@@ -92,6 +92,9 @@ def _compact(fresh_fn, capacity: Capacity, args_batched):
     @custom_vmap
     def compact(done, kept, args):
         n = done.shape[0]
+        if not any(jax.tree.leaves(args_batched)):  # the same new value for every lane (one key for all): once
+            fresh = fresh_fn(*args)
+            return _select(done, fresh, _promote(fresh, kept))
         caps = _capacities(capacity, n)
         in_axes = jax.tree.map(lambda b: 0 if b else None, args_batched)
         run = jax.vmap(fresh_fn, in_axes=in_axes)

@@ -81,6 +81,9 @@ def test_unbatched_and_explicit_capacity():
     for cap in (1, lambda n: n // 2, N, (2, lambda n: n // 4)):
         got = jax.jit(jax.vmap(lambda d, k, s: where_done(d, fresh, k, s, 3, capacity=cap)))(done, kept_batch((N,)), keys)
         assert_same(got, eager_batch(done, kept_batch((N,)), keys))
+    # One key for the whole batch: every done lane gets the same new value.
+    shared = jax.jit(jax.vmap(lambda d, k: where_done(d, fresh, k, key, 3)))(done, kept_batch((N,)))
+    assert_same(shared, eager_batch(done, kept_batch((N,)), jnp.broadcast_to(key, keys.shape)))
 
 
 def test_nested_vmap_and_arguments_batched_on_either_axis():
