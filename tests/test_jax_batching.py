@@ -137,7 +137,9 @@ def both_paths(env, batch, steps, seed=0):
 
 
 # Batch 16 (capacities 2 and 8): steps take either gather, or the full batch when more than 8 games end.
-@pytest.mark.parametrize("name,steps", [("cartpole", 300), ("rlcard-uno", 200), ("brinewatch", 200), ("rlcard-limit-holdem", 300)])
+# UNO and Brinewatch compile both paths in about 40 s on the loaded 2-core machine: marked slow.
+@pytest.mark.parametrize("name,steps", [("cartpole", 300), pytest.param("rlcard-uno", 200, marks=pytest.mark.slow),
+                                        pytest.param("brinewatch", 200, marks=pytest.mark.slow), ("rlcard-limit-holdem", 300)])
 def test_key_driven_step_equals_step_det(name, steps):
     env = get_port(name).make_jax()
     env.lazy_reset = True  # cartpole takes the eager path by default: force the lazy one here
