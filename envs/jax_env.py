@@ -20,8 +20,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from envs import jax_random
+from envs.jax_batching import where_done
 
 
 def float_dtype():
@@ -64,12 +66,20 @@ def uniform_index(u, low, high):
     return jnp.asarray(low) + jnp.minimum(index, span - 1)
 
 
+# A reset drawing fewer numbers than this (a few uniforms, as classic control's) is cheaper recomputed for every env than
+# gathered and scattered (docs/design.md, "The lazy auto-reset").
+LAZY_RESET_MIN_DRAWS = 16
+
+
 class JaxEnv:
     """gymnax-style environment whose randomness is an explicit input (docs/design.md, "The port contract")."""
 
     name: str = "env"
     # Mirrors Port.action_mask: step_det then returns info["action_mask"] (the mask contract).
     has_action_mask: bool = False
+    # The key-driven step's auto-reset through `where_done` (True), eagerly for every env (False), or by the
+    # reset's size (None: `uses_lazy_reset`). `step_det`, which the verifier drives with taped draws, is always eager.
+    lazy_reset: bool | None = None
 
     # ----- subclass API -------------------------------------------------
     @property
@@ -116,9 +126,14 @@ class JaxEnv:
         fusion that reads a reset draw).
         """
         params = self.default_params if params is None else params
+        step, reset_key = self._step_draws_and_reset_key(key, state, params)
+        return {"step": step, "reset": self.sample_reset_draws(reset_key, params)}
+
+    def _step_draws_and_reset_key(self, key, state, params):
+        """`sample_draws`' split of `key`: the step's own draws, and the key of the reset's draws."""
         k_step, k_reset = jax_random.split(key)
         step = self.sample_step_draws(k_step, state, params)
-        return {"step": step, "reset": self.sample_reset_draws(k_reset if step else key, params)}
+        return step, (k_reset if step else key)
 
     def step_env_det(self, state, action, draws: dict, params=None):
         """One step without auto-reset: (obs, state, reward, terminated, truncated)."""
@@ -145,6 +160,10 @@ class JaxEnv:
         _, reset_state = self.reset_det(draws["reset"], params)
         done = jnp.logical_or(terminated, truncated)
         state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), reset_state, next_state)
+        return self._auto_reset_out(obs, next_state, state_out, reward, terminated, truncated, params)
+
+    def _auto_reset_out(self, obs, next_state, state_out, reward, terminated, truncated, params):
+        """`step_det`'s return value once the auto-reset has chosen `state_out`."""
         # The observation of the state returned (not a select between two observations): a caller
         # that drops info['final_obs'] then computes one observation per step, not two.
         info = {"final_obs": obs, "final_observation": obs, **self.step_info(next_state, state_out, params)}
@@ -161,6 +180,40 @@ class JaxEnv:
         return self.reset_det(self.sample_reset_draws(key, params), params)
 
     def step(self, key: jax.Array, state, action, params=None):
-        """gymnax 1.0 API: (obs, state, reward, terminated, truncated, info), auto-resetting."""
+        """gymnax 1.0 API: (obs, state, reward, terminated, truncated, info), auto-resetting.
+
+        The same result as `step_det(state, action, sample_draws(key, state, params))`, bit for bit. With
+        `uses_lazy_reset`, the new episode (its draws and `reset_det`) goes through `jax_batching.where_done`: under
+        `vmap` it is computed only for the environments whose episode ended.
+        """
         params = self.default_params if params is None else params
-        return self.step_det(state, action, self.sample_draws(key, state, params), params)
+        if not self.uses_lazy_reset(params):
+            return self.step_det(state, action, self.sample_draws(key, state, params), params)
+        step_draws, reset_key = self._step_draws_and_reset_key(key, state, params)
+        obs, next_state, reward, terminated, truncated = self.step_env_det(state, action, {"step": step_draws}, params)
+        # Traced params (a jit argument, or vmapped) reach the reset as arguments, the rest stays static as it is.
+        leaves, tree = jax.tree.flatten(params)
+        traced = [i for i, leaf in enumerate(leaves) if isinstance(leaf, jax.core.Tracer)]
+
+        def fresh(k, traced_leaves):
+            whole = list(leaves)
+            for i, leaf in zip(traced, traced_leaves):
+                whole[i] = leaf
+            p = jax.tree.unflatten(tree, whole)
+            return self.reset_det(self.sample_reset_draws(k, p), p)[1]
+
+        done = jnp.logical_or(terminated, truncated)
+        state_out = where_done(done, fresh, next_state, reset_key, [leaves[i] for i in traced])
+        return self._auto_reset_out(obs, next_state, state_out, reward, terminated, truncated, params)
+
+    def uses_lazy_reset(self, params=None) -> bool:
+        """Whether the key-driven `step` computes its auto-reset lazily: `lazy_reset`, or by default when a reset
+        draws at least `LAZY_RESET_MIN_DRAWS` numbers (a shuffled deck, not a few uniforms); never for a port whose
+        own `sample_draws` splits the key differently."""
+        if type(self).sample_draws is not JaxEnv.sample_draws:
+            return False  # draws split its own way (MinAtar's): only `sample_draws` knows the reset's key
+        if self.lazy_reset is not None:
+            return bool(self.lazy_reset)
+        params = self.default_params if params is None else params
+        draws = jax.eval_shape(lambda k: self.sample_reset_draws(k, params), jax.random.PRNGKey(0))
+        return sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(draws)) >= LAZY_RESET_MIN_DRAWS
