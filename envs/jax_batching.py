@@ -85,6 +85,22 @@ def where_done(done, fresh_fn: Callable[..., Any], kept, *args, capacity: Capaci
     return lazy(jnp.asarray(done, bool), kept, args)
 
 
+def traced_leaves(tree) -> tuple[list, Callable[[list], Any]]:
+    """The traced leaves of `tree` (a jit argument or a vmapped value) and a function that rebuilds `tree` from new
+    values for them: how a `fresh_fn` of `where_done` gets env params that may vary per lane, which it must take
+    as arguments, while the static ones stay static."""
+    leaves, treedef = jax.tree.flatten(tree)
+    traced = [i for i, leaf in enumerate(leaves) if isinstance(leaf, jax.core.Tracer)]
+
+    def rebuild(values: list) -> Any:
+        whole = list(leaves)
+        for i, value in zip(traced, values):
+            whole[i] = value
+        return jax.tree.unflatten(treedef, whole)
+
+    return [leaves[i] for i in traced], rebuild
+
+
 def _compact(fresh_fn, capacity: Capacity, args_batched):
     """The batched computation on one flat batch axis (leading axis of `done`, of every `kept` leaf and of the `args`
     leaves marked in `args_batched`); its own `vmap` rule folds an outer batch axis into that one."""

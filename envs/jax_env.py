@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envs import jax_random
-from envs.jax_batching import where_done
+from envs.jax_batching import traced_leaves, where_done
 
 
 def float_dtype():
@@ -192,18 +192,14 @@ class JaxEnv:
         step_draws, reset_key = self._step_draws_and_reset_key(key, state, params)
         obs, next_state, reward, terminated, truncated = self.step_env_det(state, action, {"step": step_draws}, params)
         # Traced params (a jit argument, or vmapped) reach the reset as arguments, the rest stays static as it is.
-        leaves, tree = jax.tree.flatten(params)
-        traced = [i for i, leaf in enumerate(leaves) if isinstance(leaf, jax.core.Tracer)]
+        traced, rebuild = traced_leaves(params)
 
-        def fresh(k, traced_leaves):
-            whole = list(leaves)
-            for i, leaf in zip(traced, traced_leaves):
-                whole[i] = leaf
-            p = jax.tree.unflatten(tree, whole)
+        def fresh(k, values):
+            p = rebuild(values)
             return self.reset_det(self.sample_reset_draws(k, p), p)[1]
 
         done = jnp.logical_or(terminated, truncated)
-        state_out = where_done(done, fresh, next_state, reset_key, [leaves[i] for i in traced])
+        state_out = where_done(done, fresh, next_state, reset_key, traced)
         return self._auto_reset_out(obs, next_state, state_out, reward, terminated, truncated, params)
 
     def uses_lazy_reset(self, params=None) -> bool:

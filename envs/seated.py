@@ -4,7 +4,8 @@
 `reset` and `step` every other seat plays a uniformly random legal action until it is the learner's turn again or
 the game ends. The observation is the learner's (`env.observe(state, seat)`), the mask the learner's legal actions,
 and a step's reward the learner's rewards summed over its own action and the others' that follow (a card game's
-payoff arrives when the game ends, whoever ended it). Auto-reset as in `JaxEnv`, with `info["final_obs"]`.
+payoff arrives when the game ends, whoever ended it). Auto-reset as in `JaxEnv`, with `info["final_obs"]`; the new
+game is computed only where one ended (`envs.jax_batching.where_done`) when the game's own step does that.
 
 A game that ends before the learner acts at all (the opponent folds first) is dealt again inside `reset`: an episode
 needs at least one action of the learner, so payoffs measured here are per game in which the learner acts.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from envs.jax_batching import traced_leaves, where_done
 from envs.jax_env import JaxEnv
 from envs.turn_based import TurnBasedJaxEnv
 
@@ -94,7 +96,12 @@ class SeatedJaxEnv(JaxEnv):
         nxt, more, over = self._others(k_others, nxt, term | trunc, params)
         done = term | trunc | over
         final_obs = self.get_obs(nxt, params)
-        obs_reset, fresh = self.reset(k_reset, params)
-        state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), fresh, nxt)
+        if self.env.uses_lazy_reset(params):  # the new game only where one ended (envs.jax_batching.where_done)
+            traced, rebuild = traced_leaves(params)
+            obs, state_out = where_done(done, lambda k, values: self.reset(k, rebuild(values)), (final_obs, nxt), k_reset, traced)
+        else:
+            obs_reset, fresh = self.reset(k_reset, params)
+            obs = jnp.where(done, obs_reset, final_obs)
+            state_out = jax.tree.map(lambda r, n: jnp.where(done, r, n), fresh, nxt)
         info = {"final_obs": final_obs, "final_observation": final_obs, "action_mask": self.action_mask(state_out, params)}
-        return jnp.where(done, obs_reset, final_obs), state_out, reward + more, done, jnp.asarray(False), info
+        return obs, state_out, reward + more, done, jnp.asarray(False), info
