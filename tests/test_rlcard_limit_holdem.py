@@ -62,7 +62,7 @@ def test_showdown_states_reach_rlcards_showdown_with_the_expected_winner():
     base = canonical_state(_generated(np.random.default_rng(1)))
     states = showdown_states([base])
     # player 0 wins, player 1 wins or a split, in SHOWDOWNS' order (its comments say which)
-    expected = [1, -1, -1, 0, 0, -1, -1, 1, 1, 1, 1, -1, -1, 0, 1, -1, 1]
+    expected = [1, -1, -1, 0, 0, -1, -1, 1, 1, 1, 1, -1, -1, 0, 1, -1, 1, 1, 1, 1, 1, 1, -1]
     assert len(expected) == len(SHOWDOWNS)
     for i, sign in enumerate(expected):
         for state in states[2 * i: 2 * i + 2]:

@@ -91,6 +91,33 @@ def test_boundary_states_agree_with_rlcard_for_every_legal_action(lock):
     assert ended and reshuffled
 
 
+def test_the_reshuffle_boundary_under_a_draw_2_and_a_draw_4(lock):
+    """RLCard reshuffles the pile into the deck before a draw-2 (draw-4) only when fewer than 2 (4) cards are left:
+    the boundary states hold exactly 2 (4), played, deal the deck out to the last card without a reshuffle; 1 (3)
+    reshuffle. Both translations agree there (a `<` made `<=` in either is caught)."""
+    rare = states.rare_states(_visited(lock, 40, seed=3)[::20])
+    seen = set()
+    for i, state in enumerate(rare):
+        PORT.set_state(lock.ref, state)
+        legal = np.flatnonzero(lock.ref.facade.legal_action_mask())
+        deck = int(state["deck_count"])
+        player = int(state["current_player"])
+        hand = np.asarray(state["hands"])[player, : int(state["hand_counts"][player])]
+        for trait, k in ((states.DRAW_2, 2), (states.WILD_DRAW_4, 4)):
+            ids = [a for a in legal if a < 60 and a % 15 == trait]
+            if not ids or deck not in (k - 1, k) or (trait == states.WILD_DRAW_4 and len(ids) != len(legal)):
+                continue
+            assert trait != states.WILD_DRAW_4 or (hand % 15 >= states.WILD).sum() == 1
+            outcome = _agree(lock, state, int(ids[0]), key=i)
+            after = int(outcome.state["deck_count"])
+            if deck == k:  # no reshuffle: the deck dealt out, the pile one card more
+                assert after == 0 and int(outcome.state["played_count"]) == int(state["played_count"]) + 1
+            else:  # reshuffled: the pile (the card just played included) went into the deck first
+                assert int(outcome.state["played_count"]) == 0 and after == deck + int(state["played_count"]) + 1 - k
+            seen.add((trait, deck))
+    assert seen == {(states.DRAW_2, 1), (states.DRAW_2, 2), (states.WILD_DRAW_4, 3), (states.WILD_DRAW_4, 4)}
+
+
 def _reset_with_top(lock, printed, flips=None):
     """Reset draws whose deck permutation puts a card printed `printed` first on the pile."""
     draws = jax.tree.map(np.asarray, lock.env.sample_reset_draws(jax.random.PRNGKey(1), lock.params))

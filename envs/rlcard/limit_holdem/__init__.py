@@ -100,6 +100,15 @@ SHOWDOWNS = (
     # flush's mask (a wheel straight flush from A-2-4-5), and two mutants misranking a straight, survived without them.
     ("SA S2", "CJ H4", "S4 S5 SJ DJ HK"),      # a flush holding A-2-4-5 (no 3) against a full house
     ("H2 S9", "HA DA", "D3 C4 S5 CA DJ"),      # the wheel against trips of aces
+    # Added after the Rust mutation sample (envs/rlcard/README.md): quads of the lowest rank went unseen by a search
+    # starting at rank 1, a flush read from the off-suit cards, a flush ranked as a straight, trips ranked
+    # as two pairs, and scores written in base 12 (ace-king high then outscores a pair of deuces), without them.
+    ("S2 H2", "SK HK", "D2 C2 DK S9 H4"),      # quad deuces (the lowest rank) against kings full
+    ("S9 S8", "HK CK", "S7 S6 S5 DK SK"),      # a straight flush against quads
+    ("SA H3", "SQ H4", "S2 S5 S9 ST DJ"),      # two flushes on a four-flush board: the ace decides
+    ("S2 S7", "HK DQ", "S3 S9 ST SJ CA"),      # a jack-high flush against the ace-high straight
+    ("S3 H3", "SK HQ", "D3 DK CQ S8 H7"),      # trips of threes against kings and queens
+    ("SA SK", "H2 D4", "D2 C7 S8 H9 DJ"),      # ace-king high against a pair of deuces
 )
 
 

@@ -152,9 +152,31 @@ def _cards_of_hand(state: dict, player: int) -> list[tuple[int, int]]:
     return list(zip(np.asarray(state["hands"])[player, :n].tolist(), np.asarray(state["hand_colors"])[player, :n].tolist()))
 
 
+def _only_draw_4(state: dict, player: int) -> dict:
+    """`state` with every card of `player`'s hand that RLCard would let them play besides a wild_draw_4 (a wild, the
+    target's colour, the target's trait) moved to the bottom of the deck, so that the wild_draw_4 is their only legal
+    card (RLCard allows it only then)."""
+    hands = [[p for p, _ in _cards_of_hand(state, i)] for i in range(2)]
+    target, color = int(state["target"]), int(state["target_color"])
+
+    def playable(p: int) -> bool:
+        return _trait(p) >= WILD or p // NUM_TRAITS == color or (_trait(target) < WILD and _trait(p) == _trait(target))
+
+    moved = [p for p in hands[player] if playable(p) and p != WILD_DRAW_4]
+    hands[player] = [p for p in hands[player] if p not in moved]
+    if WILD_DRAW_4 not in hands[player]:
+        return state
+    deck = moved + [p for p, _ in _cards(state, "deck", "deck_colors", "deck_count")]
+    pile = [p for p, _ in _cards(state, "played", "played_colors", "played_count")]
+    order = hands[0] + hands[1] + pile
+    wild_colors = {len(order) - 1: color} if pile and _trait(pile[-1]) >= WILD else {}
+    return build(hands, pile, deck, target, color, int(state["current_player"]), int(state["direction"]), wild_colors)
+
+
 def rare_states(harvested: list[dict]) -> list[dict]:
     """The boundaries L1 steps with every action: the last card in hand, an empty deck (a draw reshuffles), a short
-    deck under a draw-2 (1 card) and a draw-4 (3 cards), and a wild on top as a game's first card."""
+    deck under a draw-2 (1 card: a reshuffle; 2 cards: none, the boundary) and a draw-4 (3 cards; and, with the
+    draw-4 the only legal card, 3 and 4 cards: the boundary), and a wild on top as a game's first card."""
     out = []
     for base in harvested[:2]:
         base = canonical_state(base)
@@ -173,9 +195,12 @@ def rare_states(harvested: list[dict]) -> list[dict]:
         two = [mine, hands[1 - player]] if player == 0 else [hands[1 - player], mine]
         out.append(build(two, pile, rest, int(base["target"]), color, player, int(base["direction"])))
         out.append(_move_to_pile(base, 0))  # empty deck: a draw reshuffles the pile first
-        for card, keep in ((color * NUM_TRAITS + DRAW_2, 1), (WILD_DRAW_4, 3)):
-            short = _move_to_pile(_give(base, player, card), keep)
-            out.append(short)
+        # RLCard reshuffles before a draw-2 (draw-4) when fewer than 2 (4) cards are left: 1 and 3 cards reshuffle,
+        # exactly 2 and 4 do not (the boundary); the draw-4 states hold it as the only legal card, so it is played
+        for card, keep in ((color * NUM_TRAITS + DRAW_2, 1), (color * NUM_TRAITS + DRAW_2, 2), (WILD_DRAW_4, 3)):
+            out.append(_move_to_pile(_give(base, player, card), keep))
+        for keep in (3, 4):
+            out.append(_move_to_pile(_only_draw_4(_give(base, player, WILD_DRAW_4), player), keep))
         # a wild on top as the game's first card: the pile is that card alone, its colour chosen
         wild = [p for p in range(60) if _trait(p) == WILD][player]
         first = _give(base, player, wild)
