@@ -37,6 +37,13 @@ def _make_jax():
     return Uno()
 
 
+def _seated():
+    """What PPO trains on: seat 0 against a uniformly random legal opponent (`envs.seated.SeatedJaxEnv`)."""
+    from envs.seated import SeatedJaxEnv
+
+    return SeatedJaxEnv(_make_jax(), seat=0)
+
+
 def _cards(name, shape, where, low=-1, high=59):
     return StateField(name, "int64", where, "exact", low=low, high=high, shape=shape)
 
@@ -113,5 +120,5 @@ PORT = Port(
         "game's last action, +1 for the winner (who plays the last card), -1 for the loser, 0 for a game cut at the step "
         "limit; the margin 0.1 is 5% of that -1..+1 range. Not yet measured on this port (no L4 run)."
     ),
-    extra={"rare_states": states.rare_states, "event_state": states.event_state},
+    extra={"rare_states": states.rare_states, "event_state": states.event_state, "train_env": _seated},
 )
