@@ -199,11 +199,10 @@ PORT = Port(
     rust_source="src/games/limit_holdem.rs",
     policy_transfer_margin=0.35,
     policy_transfer_reason=(
-        "L4 trains seat 0 against uniformly random legal play (Port.extra['train_env']) and compares its mean payoff "
-        "per game, in big blinds, on RLCard (the other seat random legal, envs.seated_gym) and on the translation. "
-        "Random legal play from seat 0 scores about -0.1 and a trained seat about +3.4 (envs/rlcard/README.md); the "
-        "margin 0.35 is a tenth of that gap, about 2.5 standard errors of one seed's mean over 1,000 games (a "
-        "payoff's spread is about 4.7)."
+        "Return: seat 0's payoff per game, in big blinds, against uniformly random legal play (L4 trains and evaluates "
+        "the seat of Port.extra['train_env'], on RLCard through envs.seated_gym and on the translation). Random legal "
+        "play from seat 0 scores about -0.1 and a trained seat about +3.4 (envs/rlcard/README.md); the margin 0.35 is "
+        "10% of that gap, about 2.5 standard errors of one seed's mean over 1,000 games (a payoff's spread is about 4.7)."
     ),
     extra={
         "train_env": _seated,
