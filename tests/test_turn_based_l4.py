@@ -67,6 +67,7 @@ def _random_policies(port, seeds=2):
     return config, params
 
 
+@pytest.mark.slow  # about 30 s on the loaded 2-core machine: 2 x 800 Leduc games a side, one JAX compile
 def test_one_policy_scores_the_same_on_the_reference_and_the_translation_seat():
     port = get_port(LEDUC)
     config, params = _random_policies(port)
