@@ -119,7 +119,7 @@ PORT = Port(
         "Return: seat 0's payoff per game against uniformly random legal play (L4 trains and evaluates the seat of "
         "Port.extra['train_env'], on RLCard through envs.seated_gym and on the translation): +1 a win, -1 a loss, 0 a "
         "game cut at the step limit (none seen), so the mean is 2 x win rate - 1. Random legal play from seat 0 scores "
-        "about +0.03 (51.5% wins) and PPO +0.04 to +0.09 (envs/rlcard/README.md); the margin 0.1 is 5% of the -1..+1 "
+        "about 0 (50.0% wins over 5,000 games) and PPO +0.06 to +0.08 (envs/rlcard/README.md); the margin 0.1 is 5% of the -1..+1 "
         "range, 5 points of win rate, about 3 standard errors of one seed's mean over 1,000 games (a payoff's spread "
         "is about 1): a tighter one needs more games than this 2-core machine affords per run. It is as large as the "
         "trained seat's edge over random play, so L4 here catches a translation that moves a seat's win rate by 5 "
