@@ -31,18 +31,22 @@ def rollout_returns(act, env, episodes: int, key, env_params=None) -> jax.Array:
     k_reset, k_run = jax.random.split(key)
     obs, states = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, episodes), env_params)
 
-    def body(carry, k):
-        obs, states, total, running = carry
+    step_keys = jax.random.split(k_run, int(env_params.max_steps_in_episode))
+
+    def body(carry):
+        t, obs, states, total, running = carry
+        k = step_keys[t]
         a = act(jax.random.fold_in(k, 1), obs, masks_of(states))  # the env's keys stay those of k
         obs, states, reward, terminated, truncated, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(
             jax.random.split(k, episodes), states, a, env_params
         )
         total = total + jnp.where(running, reward, 0.0).astype(total.dtype)
         running = running & ~(terminated | truncated)
-        return (obs, states, total, running), None
+        return t + 1, obs, states, total, running
 
-    init = (obs, states, jnp.zeros(episodes, jnp.float32), jnp.ones(episodes, bool))
-    (_, _, total, _), _ = jax.lax.scan(body, init, jax.random.split(k_run, int(env_params.max_steps_in_episode)))
+    # Stops once every episode has ended (the same keys, so the same returns, as stepping all max_steps_in_episode).
+    init = (0, obs, states, jnp.zeros(episodes, jnp.float32), jnp.ones(episodes, bool))
+    *_, total, _ = jax.lax.while_loop(lambda c: (c[0] < step_keys.shape[0]) & c[4].any(), body, init)
     return total
 
 

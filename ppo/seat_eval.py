@@ -21,10 +21,13 @@ from ppo.evaluate import evaluate_jax, rollout_returns
 
 
 def payoff_summary(returns: np.ndarray) -> dict:
-    """Mean payoff, the half-width of its normal 95% confidence interval, and the win / loss / tie rates."""
+    """Mean payoff and the half-width of its normal 95% confidence interval, the win / loss / tie rates (a win: a
+    payoff above 0), and the half-width of the win rate's normal 95% interval (`win_ci95`)."""
     r = np.asarray(returns, np.float64)
+    win = float(np.mean(r > 0))
     return {"games": int(r.size), "mean": float(r.mean()), "ci95": float(1.96 * r.std(ddof=1) / np.sqrt(r.size)),
-            "win": float(np.mean(r > 0)), "loss": float(np.mean(r < 0)), "tie": float(np.mean(r == 0))}
+            "win": win, "win_ci95": float(1.96 * np.sqrt(win * (1 - win) / r.size)), "loss": float(np.mean(r < 0)),
+            "tie": float(np.mean(r == 0))}
 
 
 def random_legal_returns(env, games: int, seed: int, env_params=None) -> np.ndarray:
@@ -38,7 +41,7 @@ def random_legal_returns(env, games: int, seed: int, env_params=None) -> np.ndar
 
 def _line(name: str, s: dict) -> str:
     return (f"{name}: mean payoff {s['mean']:.3f} +- {s['ci95']:.3f} (95% CI, {s['games']} games), "
-            f"win {s['win']:.1%}, loss {s['loss']:.1%}, tie {s['tie']:.1%}")
+            f"win {s['win']:.1%} +- {s['win_ci95']:.1%}, loss {s['loss']:.1%}, tie {s['tie']:.1%}")
 
 
 def main(argv: list[str] | None = None) -> list[str]:

@@ -19,6 +19,7 @@ def test_payoff_summary_gives_the_mean_its_95_ci_and_the_rates():
     assert s["games"] == 4 and s["mean"] == pytest.approx(1.0)
     assert s["ci95"] == pytest.approx(1.96 * np.std([2.0, -1.0, 0.0, 3.0], ddof=1) / 2)
     assert (s["win"], s["loss"], s["tie"]) == (0.5, 0.25, 0.25)
+    assert s["win_ci95"] == pytest.approx(1.96 * np.sqrt(0.5 * 0.5 / 4))
 
 
 def test_random_legal_play_takes_legal_actions_only(monkeypatch):

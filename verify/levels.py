@@ -36,6 +36,9 @@ class VerifyOptions:
     precision: str = "float64"
     coverage: bool = True  # measure the reference's branch coverage in L1-L3 (verify.branch_coverage)
     guided: bool = True  # with coverage: after L1's examples, search for states reaching its uncovered branches
+    l4_seeds: int = 10  # L4: PPO seeds trained (one paired difference each)
+    l4_episodes: int = 100  # L4: greedy evaluation episodes per seed, on each side
+    l4_timesteps: int | None = None  # L4: steps per seed (None: the port's PPO configuration)
 
 
 def _quiet(message: str) -> None:
@@ -173,7 +176,8 @@ def _float32(ctx: LevelContext) -> LevelResult:
 def _policy_transfer(ctx: LevelContext) -> LevelResult:
     from verify.policy_transfer import PolicyTransferOptions, check_policy_transfer
 
-    options = PolicyTransferOptions(seed=ctx.options.seed)
+    o = ctx.options
+    options = PolicyTransferOptions(seeds=o.l4_seeds, episodes=o.l4_episodes, total_timesteps=o.l4_timesteps, seed=o.seed)
     return check_policy_transfer(ctx.port, ctx.backend, ctx.env, options, ctx.progress)
 
 

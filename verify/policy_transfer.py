@@ -9,6 +9,13 @@ d lies within +-margin, the margin stated by the port (`Port.policy_transfer_mar
 Equivalence holds exactly when the (1 - 2 alpha) confidence interval of the mean
 difference lies inside the margin. The reverse (train on the reference, evaluate on both)
 runs when asked, since training on the reference is slow.
+
+A turn-based port that trains one seat (`Port.extra["train_env"]` an `envs.seated.SeatedJaxEnv`) is trained and
+evaluated on that seated env on the translation's side (the Rust translation's: its seated vector env, seat 0, through
+`ppo.vector_envs.make_host_vector`), and on the reference seen from the same seat with the other
+seats uniformly random legal players drawing from their own generator (`envs.seated_gym.SeatedGymEnv`); an episode
+is a game in which the seat acts on both sides, and its return the seat's payoff. Training on the reference (the
+reverse direction) is not offered for such a port.
 """
 
 from __future__ import annotations
@@ -79,14 +86,44 @@ def transfer_skip_reason(port) -> str | None:
     return None
 
 
+def seated_face(port, env=None):
+    """The seated env a turn-based port trains on (`Port.extra["train_env"]`, on the translation `env` when given),
+    or None for a port that trains no seat."""
+    from envs.seated import SeatedJaxEnv
+
+    make = port.extra.get("train_env")
+    face = make() if make is not None else None
+    if not isinstance(face, SeatedJaxEnv):
+        return None
+    return face if env is None else SeatedJaxEnv(env, seat=face.seat, max_turns=face.max_turns)
+
+
+def seated_reference_vector(port, seated, num_envs: int):
+    """`num_envs` reference games seen from `seated`'s seat (`envs.seated_gym.SeatedGymEnv`), in Gymnasium's
+    SAME_STEP auto-reset mode; games are cut at the JAX side's `max_steps_in_episode` as there."""
+    import gymnasium
+    from gymnasium.vector import AutoresetMode
+
+    from envs.seated_gym import SeatedGymEnv
+
+    limit = int(seated.default_params.max_steps_in_episode)
+    make = lambda: SeatedGymEnv(port.make_reference(), seat=seated.seat, max_steps=limit)  # noqa: E731
+    return gymnasium.vector.SyncVectorEnv([make] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP)
+
+
 def _evaluate(port, backend: str, config, params, episodes: int, seed: int, env=None) -> np.ndarray:
+    """Greedy returns of each policy on `backend` (`env`: the JAX env to evaluate on), shape (seeds, episodes)."""
     from ppo.evaluate import evaluate_host, evaluate_jax
     from ppo.vector_envs import make_host_vector
 
     if backend == "jax":
         return evaluate_jax(config, params, env if env is not None else port.make_jax(), episodes, seed=seed)
     num = _leaves(params)[0].shape[0]
-    vec = make_host_vector(port, backend, num * episodes, seed=seed)
+    seated = seated_face(port)
+    if backend == "reference" and seated is not None:
+        vec = seated_reference_vector(port, seated, num * episodes)
+    else:
+        vec = make_host_vector(port, backend, num * episodes, seed=seed)
     try:
         return evaluate_host(config, params, vec, episodes, seed=seed)
     finally:
@@ -102,6 +139,8 @@ def _leaves(tree):
 def _direction(port, train_on: str, evaluate_on: tuple[str, str], options, config, env, progress) -> dict[str, Any]:
     """Train on `train_on`, evaluate on `evaluate_on` = (reference side, translation side); the TOST of the paired means."""
     from ppo.training import run_training
+
+    env = seated_face(port, env) or env  # a turn-based port: its seat's face on the translation
 
     seeds = list(range(options.seed, options.seed + options.seeds))
     progress(f"{port.name}: L4 training {options.seeds} PPO seeds on {train_on} ({config.total_timesteps:,} steps each)")
@@ -137,6 +176,10 @@ def check_policy_transfer(
     options = options or PolicyTransferOptions()
     level = LevelResult("L4")
     skipped = transfer_skip_reason(port)
+    seated = seated_face(port) if skipped is None else None
+    if seated is not None and backend == "rust" and seated.seat != 0:
+        skipped = (f"L4 does not apply to {port.name}'s rust translation: it trains seat {seated.seat}, and the Rust "
+                   "seated env (rust_envs/src/games/seated.rs) trains seat 0 only")
     if skipped is not None:
         level.skipped_reason = skipped
         return level
@@ -144,7 +187,9 @@ def check_policy_transfer(
     overrides = {} if options.total_timesteps is None else {"total_timesteps": options.total_timesteps}
     config = load_config(default_config_path(port.name), overrides)
     directions = [_direction(port, backend, ("reference", backend), options, config, env, progress)]
-    if options.reverse:
+    if options.reverse and seated_face(port) is not None:
+        level.notes.append("reverse direction not run: training a seat on the reference's seated face is not offered")
+    elif options.reverse:
         directions.append(_direction(port, "reference", ("reference", backend), options, config, env, progress))
     else:
         level.notes.append("reverse direction (train on the reference) not run: it trains on the slow reference (PolicyTransferOptions.reverse)")
@@ -155,8 +200,8 @@ def check_policy_transfer(
     for d in directions:
         verdict = "equivalent" if d["equivalent"] else "NOT shown equivalent"
         text = (
-            f"trained on {d['trained_on']}: mean return on the reference {np.mean(d['reference_returns']):.1f}, "
-            f"on the translation {np.mean(d['translation_returns']):.1f}; mean difference {d['mean_difference']:+.2f}, "
+            f"trained on {d['trained_on']}: mean return on the reference {np.mean(d['reference_returns']):.3g}, "
+            f"on the translation {np.mean(d['translation_returns']):.3g}; mean difference {d['mean_difference']:+.3g}, "
             f"{d['ci_level']:.0%} CI [{d['ci_low']:+.2f}, {d['ci_high']:+.2f}] vs margin +-{d['margin']:g}: "
             f"{verdict} (TOST p = {d['p_value']:.3g}, {d['n']} seeds)"
         )

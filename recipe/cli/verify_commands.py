@@ -66,6 +66,9 @@ def verify(
     examples: int = typer.Option(200, min=1, help="L1: Hypothesis examples."),
     programs: int = typer.Option(30, min=1, help="L2: Hypothesis rule programs."),
     episodes: int = typer.Option(100, min=1, help="L3: episodes per policy."),
+    l4_seeds: int = typer.Option(10, "--l4-seeds", min=2, help="L4: PPO seeds trained (paired differences of the TOST)."),
+    l4_episodes: int = typer.Option(100, "--l4-episodes", min=1, help="L4: greedy evaluation episodes per seed, on each side."),
+    l4_timesteps: Optional[int] = typer.Option(None, "--l4-timesteps", min=1, help="L4: training steps per seed (default: the port's PPO configuration)."),
     seed: int = typer.Option(0, help="Seed of the L1 search and the L3 rollouts."),
     coverage: bool = typer.Option(
         True, "--coverage/--no-coverage",
@@ -131,7 +134,8 @@ def verify(
     from verify.runner import PortVerification  # verify/ import
 
     enable_verification_numerics()
-    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision, coverage=coverage)
+    options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision, coverage=coverage,
+                            l4_seeds=l4_seeds, l4_episodes=l4_episodes, l4_timesteps=l4_timesteps)
     keeper = _ReportKeeper(ports, backend, as_list, json_path, report_dir)
     with opened_executor(executor, address) as runner:
         try:
