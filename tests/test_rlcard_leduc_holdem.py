@@ -38,7 +38,7 @@ def test_canonical_state_leaves_every_reached_state_alone():
     assert all(_same(PORT.canonical_state(s), s) for s in states)
 
 
-def test_canonical_state_makes_any_generated_state_a_game_rlcard_can_step():
+def test_canonical_state_makes_any_generated_state_a_game_rlcard_can_play_to_its_end():
     rng, env = np.random.default_rng(1), PORT.make_reference()
     env.reset(seed=0)
     for _ in range(300):
@@ -49,8 +49,13 @@ def test_canonical_state_makes_any_generated_state_a_game_rlcard_can_step():
         assert sorted(int(c) for c in cards) == list(range(6))
         for action in range(4):
             PORT.set_state(env, state)
-            env.step(action)  # raises if the state were not a running game within RLCard's observation
-            assert np.all(env.observe_all().sum(axis=1) >= 3)
+            # one action held to the game's end (as L2's hold_action does): raises if the state were not a running
+            # game with room in RLCard's observation for what is still to come (a player past 14 chips)
+            for _ in range(12):
+                _, _, done, _, _ = env.step(action)
+                if done:
+                    break
+                assert np.all(env.observe_all().sum(axis=1) >= 3)
 
 
 class _LeakyLeduc(LeducHoldem):

@@ -42,9 +42,11 @@ def _running(state: dict) -> dict:
     - the game runs: `round_counter` 0 or 1, nobody folded (a fold or round 2 ends the game, and a step after the end
       raises in the face);
     - the round's raise amount is the game's for that round (2, then 4);
-    - chips leave room for a player's largest legal step (RLCard's observation indexes its one-hot with the chips, so
-      a player past 14 chips makes the reference raise): each player's `in_chips` at most 14 minus what a call or,
-      while raises remain, a raise would add for it.
+    - a round's bets differ by at most one raise (`round_raised`), and chips leave room for the rest of the game (RLCard's observation indexes its one-hot with the chips, so a player
+      past 14 chips makes the reference raise, and L2 holds one action for several steps): each player's `in_chips`
+      at most 14 minus the most the game can still add for it: a call of what it owes, the round's remaining raises,
+      and in round 0 the two raises of round 1 (2 x 4). A reached state always has that room (14 is the most a game
+      can reach: 2 blinds and two raises of 2, then two raises of 4).
     """
     out = {k: np.array(v) for k, v in state.items()}
     rnd = int(np.clip(out["round_counter"], 0, 1))
@@ -66,10 +68,14 @@ def _running(state: dict) -> dict:
     out["status"] = np.zeros(NUM_PLAYERS, np.int64)
     raise_amount = 2 if rnd == 0 else 4
     out["round_raise_amount"] = np.asarray(raise_amount, np.int64)
+    # in a game, one player's round bet is at most one raise above the other's
     raised = np.asarray(out["round_raised"], np.int64)
-    can_raise = int(out["round_have_raised"]) < 2
-    room = MAX_CHIPS - (raised.max() - raised + (raise_amount if can_raise else 0))
-    out["in_chips"] = np.minimum(np.asarray(out["in_chips"], np.int64), room)
+    raised = np.maximum(raised, raised.max() - raise_amount)
+    out["round_raised"] = raised
+    raises_left = max(0, 2 - int(out["round_have_raised"]))
+    later_rounds = 2 * 4 if rnd == 0 else 0
+    room = MAX_CHIPS - (raised.max() - raised + raises_left * raise_amount + later_rounds)
+    out["in_chips"] = np.clip(np.asarray(out["in_chips"], np.int64), 0, room)
     out["rewards"] = np.zeros(NUM_PLAYERS, np.float64)
     return out
 
