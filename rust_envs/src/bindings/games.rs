@@ -387,7 +387,9 @@ macro_rules! games {
 }
 
 /// `seated_games!(RlcardUno, RlcardUnoSeatedVec)`: the vector class of `crate::games::Seated<RlcardUno>` (seat 0
-/// learns, the other seats play uniformly random legal actions inside `step`).
+/// learns, the other seats play uniformly random legal actions inside `step`). Its constructor and `game` getter
+/// are the `games!` vector class's, written out again: `#[pymethods]` reads its impl block before macros in it
+/// expand, so a shared helper macro there would add no Python methods.
 macro_rules! seated_games {
     ($($ty:ident => $vec:ident;)*) => {
         $(
@@ -396,21 +398,21 @@ macro_rules! seated_games {
                 /// `num_envs` games seen from seat 0, the other seats uniformly random legal (stepped inside
                 /// `step`), with same-step auto-reset; a step's reward is seat 0's payoff when the game ends, else 0.
                 $vec {
-                #[new]
-                #[pyo3(signature = (num_envs, seed = None, num_threads = None))]
-                fn new(py: ::pyo3::Python<'_>, num_envs: usize, seed: Option<u64>, num_threads: Option<usize>) -> ::pyo3::PyResult<Self> {
-                    $crate::bindings::common::guard(|| {
-                        Ok($vec { core: $crate::bindings::vector::VecCore::new(py, num_envs, seed, num_threads, ())? })
-                    })
-                }
-                #[getter]
-                fn game(&self) -> &'static str {
-                    <$crate::games::$ty as $crate::games::Game>::NAME
-                }
-                #[getter]
-                fn seat(&self) -> usize {
-                    $crate::games::seated::SEAT
-                }
+                    #[new]
+                    #[pyo3(signature = (num_envs, seed = None, num_threads = None))]
+                    fn new(py: ::pyo3::Python<'_>, num_envs: usize, seed: Option<u64>, num_threads: Option<usize>) -> ::pyo3::PyResult<Self> {
+                        $crate::bindings::common::guard(|| {
+                            Ok($vec { core: $crate::bindings::vector::VecCore::new(py, num_envs, seed, num_threads, ())? })
+                        })
+                    }
+                    #[getter]
+                    fn game(&self) -> &'static str {
+                        <$crate::games::$ty as $crate::games::Game>::NAME
+                    }
+                    #[getter]
+                    fn seat(&self) -> usize {
+                        $crate::games::seated::SEAT
+                    }
                 }
             }
         )*
