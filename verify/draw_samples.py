@@ -193,13 +193,25 @@ def compare_permutation_pairs(result: LevelResult, check: str, spec: Any, ours: 
             )
 
 
+def value_counts(sample: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """How often each of `values` (sorted, distinct) occurs in `sample`: `[np.sum(sample == v) for v in values]`,
+    counted in one pass (a permutation's neighbouring pairs take up to n^2 values: a sum per value was most of D)."""
+    sample = np.asarray(sample)
+    if np.issubdtype(sample.dtype, np.floating) and np.isnan(sample).any() or np.issubdtype(np.asarray(values).dtype, np.floating) and np.isnan(values).any():
+        return np.array([np.sum(sample == v) for v in values])  # NaN equals nothing: as the sum per value counts it
+    index = np.searchsorted(values, sample)
+    found = index < len(values)
+    found[found] = np.asarray(values)[index[found]] == sample[found]
+    return np.bincount(index[found], minlength=len(values))
+
+
 def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[float, str]:
     """p-value of 'same distribution' for one draw element, and the test used."""
     if kind == "integers":
         values = np.union1d(np.unique(ours), np.unique(theirs))
         if len(values) == 1:
             return 1.0, "chi-square (one value)"
-        table = np.array([[np.sum(ours == v) for v in values], [np.sum(theirs == v) for v in values]])
+        table = np.array([value_counts(ours, values), value_counts(theirs, values)])
         return float(stats.chi2_contingency(table)[1]), "chi-square"
     return float(stats.ks_2samp(ours, theirs).pvalue), "Kolmogorov-Smirnov"
 

@@ -69,6 +69,9 @@ def _run_task(task: Task, fingerprint: str) -> tuple[str, Any]:
     if mine != fingerprint:
         raise CodeMismatch(f"node {platform.node()} runs other envport code or packages (fingerprint {mine}, "
                            f"the driver's {fingerprint}): install the driver's commit and packages on every node")
+    from verify.replay_split import PROCESSES_ENV
+
+    os.environ[PROCESSES_ENV] = "1"  # a task holds one CPU: L3 replays in this process (and in its mutation workers)
     return ray.get_runtime_context().get_node_id(), task.run(process_workers())
 
 

@@ -13,6 +13,7 @@ reports them too.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from verify.compare import StepOutcome, compare_outcomes, episode_agrees
 from verify.policies import Policy, policies_for
+from verify.replay_split import Replayed, replay_episodes
 from verify.reports.model import LevelResult
 from verify.tape import TapeError
 
@@ -83,6 +85,8 @@ def translation_rollouts(env: Any, params: Any, policy: Policy, episodes: int, s
 
 
 def _index(tree: Any, *idx: int) -> Any:
+    if isinstance(tree, dict):  # draws: no JAX call, so a forked replay (verify.replay_split) may index them
+        return {k: _index(v, *idx) for k, v in tree.items()}
     return jax.tree.map(lambda x: x[idx], tree)
 
 
@@ -118,12 +122,15 @@ def check_rollouts(
     for p_index, (name, policy) in enumerate(policies_for(port, lock.env, lock.params, policies).items()):
         run = lock.rollouts(policy, episodes, steps, jax.random.PRNGKey(seed * 1000 + p_index))
         lengths[name] = []
-        for ep in range(episodes):
-            failure, length = _replay_episode(lock, run, ep, result)
-            if failure is not None:
-                result.fail("rollout", failure.pop("message"), policy=name, episode=ep, **failure)
+        for replayed in _replay_all(lock, run, episodes):
+            result.checks += replayed.checks
+            for key, values in replayed.data.items():
+                result.data.setdefault(key, []).extend(values)
+            if replayed.failure is not None:
+                failure = replayed.failure
+                result.fail("rollout", failure.pop("message"), policy=name, episode=replayed.episode, **failure)
                 break
-            lengths[name].append(length)
+            lengths[name].append(replayed.length)
         if result.failures:
             break
     # The port's own agents (an RLCard rule agent): they choose from the reference's state, so each game is played
@@ -154,6 +161,24 @@ def check_rollouts(
     result.passed = not result.failures
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _replay_all(lock: Lockstep, run: dict, episodes: int) -> list[Replayed]:
+    """`_replay_episode` for each episode in order, up to the first failure, split over two processes where
+    `verify.replay_split` can (the reference alone and numpy: not for a chaotic port, whose replay steps the
+    translation; nor where something other than a branch tracer hooks the reference's calls)."""
+    from verify.branch_coverage import BranchTracer
+
+    tracer = getattr(lock.measure, "__self__", None)
+    tracer = tracer if isinstance(tracer, BranchTracer) else None
+    hooked = lock.measure is not contextlib.nullcontext and tracer is None
+
+    def replay(ep: int) -> Replayed:
+        scratch = LevelResult("L3")
+        failure, length = _replay_episode(lock, run, ep, scratch)
+        return Replayed(ep, failure, length, scratch.checks, scratch.data)
+
+    return replay_episodes(episodes, replay, tracer, split=not lock.port.chaotic and not hooked)
 
 
 def _replay_episode(lock: Lockstep, run: dict, ep: int, result: LevelResult) -> tuple[dict | None, int]:
