@@ -4,12 +4,14 @@ difference in an episode the child replays reports what the serial L3 reports.""
 
 import contextlib
 import os
+import time
 
 import numpy as np
 import pytest
 
 from envs import get_port
 from verify.lockstep import Lockstep
+from verify import replay_split
 from verify.replay_split import PROCESSES_ENV, Replayed, processes, replay_episodes
 from verify.rollouts import check_rollouts
 
@@ -32,12 +34,14 @@ class FakeTracer:
             self.arcs, self.entered = kept
 
 
-def _replayer(tracer, failing=(), crash_in_child=False):
+def _replayer(tracer, failing=(), crash_in_child=False, hang_in_child=False):
     parent = os.getpid()
 
     def replay(ep):
         if crash_in_child and os.getpid() != parent:
             os._exit(3)  # the child dies without an answer
+        if hang_in_child and os.getpid() != parent:
+            time.sleep(3600)  # the child never answers (as one stuck on an inherited lock)
         tracer.arcs.add(("file", ep, ep + 1))
         tracer.entered.add(("file", ep))
         failure = {"message": f"episode {ep} differs", "step": ep} if ep in failing else None
@@ -70,6 +74,16 @@ def test_a_child_that_dies_has_its_episodes_replayed_here():
     assert [(r.episode, r.failure is not None) for r in done] == [(0, False), (1, False), (2, False), (3, True)]
     assert {r.data["pid"][0] for r in done} == {os.getpid()}
     assert tracer.arcs == {("file", ep, ep + 1) for ep in range(4)}
+
+
+def test_a_child_that_hangs_is_stopped_and_its_episodes_replayed_here(monkeypatch):
+    monkeypatch.setattr(replay_split, "CHILD_MIN_WAIT", 1.0)
+    tracer = FakeTracer()
+    started = time.monotonic()
+    done = replay_episodes(6, _replayer(tracer, hang_in_child=True), tracer)
+    assert time.monotonic() - started < 30
+    assert [r.episode for r in done] == list(range(6)) and {r.data["pid"][0] for r in done} == {os.getpid()}
+    assert tracer.arcs == {("file", ep, ep + 1) for ep in range(6)}
 
 
 def test_the_environment_variable_turns_the_split_off(monkeypatch):

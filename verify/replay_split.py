@@ -23,12 +23,18 @@ import gc
 import multiprocessing
 import os
 import threading
+import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 PROCESSES_ENV = "ENVPORT_VERIFY_PROCESSES"
+# The child replays about as much as this process does; one still working long after (a lock it inherited from a
+# thread that did not survive the fork, a starved core) is stopped and its episodes replayed here, so a hang
+# costs time, never the answer.
+CHILD_GRACE = 4.0
+CHILD_MIN_WAIT = 60.0
 
 
 @dataclass
@@ -79,11 +85,12 @@ def replay_episodes(episodes: int, replay: Callable[[int], Replayed], tracer: An
     else:
         child = _Child(lambda: share(range(1, episodes, 2)))
         try:
+            started = time.monotonic()
             mine = share(range(0, episodes, 2))
-            theirs = child.result()
+            theirs = child.result(timeout=CHILD_GRACE * (time.monotonic() - started) + CHILD_MIN_WAIT)
         finally:  # an exception here (Ctrl-C) never leaves the child running
             child.stop()
-        if theirs is None:  # the child failed: its episodes are replayed here, as the serial loop would
+        if theirs is None:  # the child failed or hung: its episodes are replayed here, as the serial loop would
             theirs = share(range(1, episodes, 2))
         done = _in_order(mine, theirs)
     if tracer is not None:
@@ -134,9 +141,12 @@ class _Child:
             self._process.start()
         send.close()
 
-    def result(self) -> Any:
-        """The child's answer (waiting for it), or None where it raised, crashed or was killed."""
+    def result(self, timeout: float | None = None) -> Any:
+        """The child's answer (waiting up to `timeout` seconds for it), or None where it raised, crashed, was
+        killed or had not answered in time."""
         try:
+            if not self._receive.poll(timeout):
+                return None
             status, value = self._receive.recv()
         except (EOFError, OSError):
             return None
@@ -151,6 +161,7 @@ class _Child:
 
 
 def _child_main(send: Any, work: Callable[[], Any]) -> None:
+    _die_with_parent()
     gc.freeze()  # the inherited objects (JAX arrays among them) are never collected here
     try:
         message = ("ok", work())
@@ -160,3 +171,16 @@ def _child_main(send: Any, work: Callable[[], Any]) -> None:
         send.send(message)
     finally:
         send.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this child when its parent dies (a mutation worker killed at its time limit
+    must not leave its replays running)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
