@@ -6,6 +6,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from envs import jax_random
 from envs.spec_games.brinewatch import jax_env as bw
@@ -60,3 +61,46 @@ def test_the_written_out_reset_is_the_rules_reset():
     for name in bw.State.__dataclass_fields__:
         assert (np.asarray(getattr(written, name)) == np.asarray(getattr(expected, name))).all(), name
     assert (np.asarray(written.hand)[:, 0, :4] > 0).all() and (np.asarray(written.hand)[:, 1, 3:] == 0).all()
+
+
+def _generated_states(n: int, seed: int):
+    """`n` states from the metadata's bounds, made running (the port's `canonical_state`), as one batched State."""
+    from envs.spec_games.brinewatch import PORT
+
+    rng = np.random.default_rng(seed)
+    rows = [PORT.canonical_state({f.name: rng.integers(f.low, f.high + 1, size=f.shape).astype(np.int32)
+                                  for f in PORT.state_fields}) for _ in range(n)]
+    return bw.State(**{name: jnp.asarray(np.stack([r[name] for r in rows])) for name in bw.State.__dataclass_fields__})
+
+
+@pytest.mark.slow  # about 75 s at load 10 on the 2-core VM (25 s of CPU): six gathered copies of the opponent's loop compile
+def test_the_gathered_opponent_turn_is_the_rules_turn_under_vmap():
+    """`_advance` runs player 1's turn through `where_done` (only the environments that ended their turn, the long
+    turns in a second gather): under vmap it must give, lane for lane, the rules' own order (`_end_turn` after
+    END_TURN, the resolution otherwise), whether few lanes end their turn (the eighth's gather), many (the half's) or
+    all (the full batch)."""
+    env, n = bw.Brinewatch(), 64
+    states = _generated_states(n, 0)
+    u = jax.random.uniform(jax.random.PRNGKey(1), (n, bw.GULL_DRAWS))
+    rng = np.random.default_rng(2)
+
+    def by_the_rules(s, a, u):
+        legal = (a >= 0) & (a < bw.N_ACTIONS) & bw.legal_actions(s, 0)[jnp.clip(a, 0, bw.N_ACTIONS - 1)]
+        a = jnp.where(legal, a, 0)
+        ended, truncated = bw._end_turn(s, u)
+        played = bw._resolve(s, 0, a, u, jnp.asarray(0, jnp.int32))[0]
+        s = jax.tree.map(lambda x, y: jnp.where(a == 0, x, y), ended, played)
+        return s, (a == 0) & truncated
+
+    ours = jax.jit(jax.vmap(lambda s, a, u: env._advance(s, a, u)))
+    rules = jax.jit(jax.vmap(by_the_rules))
+    for share in (0.05, 0.4, 1.0):  # END_TURN for this share of the lanes, a random (maybe illegal) action elsewhere
+        actions = np.where(rng.random(n) < share, 0, rng.integers(1, bw.N_ACTIONS, n)).astype(np.int32)
+        got, want = ours(states, jnp.asarray(actions), u), rules(states, jnp.asarray(actions), u)
+        for name in bw.State.__dataclass_fields__:
+            assert (np.asarray(getattr(got[0], name)) == np.asarray(getattr(want[0], name))).all(), (share, name)
+        assert (np.asarray(got[3]) == np.asarray(want[1])).all(), share
+    # Both gathers are exercised: some of these opponent turns go past the opening actions, not all.
+    opening = jax.vmap(bw._opponent_begins)(states, u)
+    long_turns = int(np.sum((np.asarray(opening[1]) != 0) & ~np.asarray(jax.vmap(bw._over)(opening[0]))))
+    assert 0 < long_turns < n

@@ -9,6 +9,8 @@ Truncation is the game's own (after player 1's turn 18), so `step_env_det` is ov
 Written for `vmap` on the CPU, where a `lax.cond` or `lax.switch` on a per-environment value computes every branch
 and selects the whole state: a PLAY or ATTACK is one pass of updates masked by the action's kind and the card's id
 (`_act`), and the reset writes out its draws (BASE_DECK[i] is i // 2 + 1) instead of indexing a deck and drawing.
+The scripted opponent's turn, which only END_TURN starts, goes through `envs.jax_batching.where_done` (`_advance`):
+under `vmap` it runs only for the environments that ended their turn, gathered, and its long turns in a second gather.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flax import struct
 from jax import lax
 
 from envs import jax_random
+from envs.jax_batching import where_done
 from envs.jax_env import JaxEnv, float_dtype, uniform_index
 from envs.spaces import Box, Discrete
 
@@ -28,6 +31,8 @@ ATTACK = jnp.array([0, 1, 3, 2, 5, 0, 0, 0, 0], I32)
 HEALTH = jnp.array([0, 2, 1, 4, 5, 0, 0, 0, 0], I32)
 KELP, EEL, SHELL, HARPOON, CHART, SURGE, GULLS = 1, 2, 3, 5, 6, 7, 8
 N_ACTIONS, MAX_TURNS, GULL_DRAWS = 27, 18, 6
+# Player 1's actions computed for every environment that ended its turn; the rest of a longer turn in a second gather.
+OPENING_ACTIONS = 3
 
 
 @struct.dataclass
@@ -255,27 +260,45 @@ def _opponent_action(s: State):
     return jnp.where(conditions.any(), _pick(actions, _argmax(conditions)), 0)
 
 
-def _end_turn(s: State, u):
-    """R-8.2 step 3: player 1's whole turn, then player 0's next start of turn (or truncation)."""
+def _opponent_actions(carry, u, limit=None):
+    """Section 9 and R-8.2 step 3: player 1 acts while it has an action (not END_TURN) and no keeper is down, at most
+    `limit` actions. `carry` is (state, its next action, the Gull Swarm uniforms used): the next action is decided at
+    the end of an iteration, so the loop stops without a last iteration that only finds END_TURN."""
+
+    def going(c):
+        s, b, _, n = c
+        ok = (b != 0) & ~_over(s)
+        return ok if limit is None else ok & (n < limit)
+
+    def act(c):
+        s, b, used, n = c
+        s, used = _resolve(s, 1, b, u, used)
+        return s, _opponent_action(s), used, n + 1
+
+    s, b, used = carry
+    s, b, used, _ = lax.while_loop(going, act, (s, b, used, jnp.asarray(0, I32)))
+    return s, b, used
+
+
+def _opponent_begins(s: State, u):
+    """Player 1's start of turn and its first `OPENING_ACTIONS` actions: the carry of `_opponent_actions`."""
     s = _start_turn(s.replace(turn=s.turn + 1), 1)
+    return _opponent_actions((s, _opponent_action(s), jnp.asarray(0, I32)), u, OPENING_ACTIONS)
 
-    def going(carry):
-        s, used, done = carry
-        return ~done & ~_over(s)
 
-    def act(carry):
-        s, used, _ = carry
-        b = _opponent_action(s)
-        s2, used2 = _resolve(s, 1, b, u, used)
-        end = b == 0
-        s = jax.tree.map(lambda x, y: jnp.where(end, x, y), s, s2)
-        return s, jnp.where(end, used, used2), end
-
-    s, _, _ = lax.while_loop(going, act, (s, jnp.asarray(0, I32), jnp.asarray(False)))
+def _finish_turn(s: State):
+    """R-8.2 after player 1's turn: truncation after turn 18, else player 0's next start of turn."""
     truncated = ~_over(s) & (s.turn == MAX_TURNS)
     nxt = _start_turn(s.replace(turn=s.turn + 1), 0)
     s = jax.tree.map(lambda x, y: jnp.where(_over(s) | truncated, x, y), s, nxt)
     return s, truncated
+
+
+def _end_turn(s: State, u):
+    """R-8.2 step 3 unbatched (the rules' own order): player 1's whole turn, then player 0's next start of turn (or
+    truncation). `_advance` computes the same in three parts, through `where_done`, for `vmap`."""
+    s, _, _ = _opponent_actions(_opponent_begins(s, u), u)
+    return _finish_turn(s)
 
 
 def _permutation16(key):
@@ -321,15 +344,27 @@ class Brinewatch(JaxEnv):
         return self.get_obs(s, params), s
 
     def _advance(self, s: State, action, u):
-        """R-8.2: (state, reward, terminated, truncated)."""
+        """R-8.2: (state, reward, terminated, truncated).
+
+        Player 1's turn (`_end_turn`) costs about ten times an action of player 0 and follows only END_TURN; under
+        `vmap` a `lax.cond` would compute it for every environment. `where_done` computes it only for the
+        environments that ended their turn (gathered), and its few long turns (more than `OPENING_ACTIONS` actions)
+        are finished in a second, smaller gather; the result is `_end_turn`'s, element for element.
+        """
         a = jnp.asarray(action).astype(I32)
         legal = (a >= 0) & (a < N_ACTIONS) & _pick(legal_actions(s, 0), jnp.clip(a, 0, N_ACTIONS - 1))
         a = jnp.where(legal, a, 0)
-        s, truncated = lax.cond(a != 0, lambda s: (_resolve(s, 0, a, u, jnp.asarray(0, I32))[0], jnp.asarray(False)),
-                                lambda s: _end_turn(s, u), s)
+        ends = a == 0
+        played = _resolve(s, 0, a, u, jnp.asarray(0, I32))[0]  # discarded where the turn ends
+        no_turn = (played, jnp.asarray(0, I32), jnp.asarray(0, I32))  # next action END_TURN: nothing to finish
+        carry = where_done(ends, _opponent_begins, no_turn, s, u)
+        long_turn = (carry[1] != 0) & ~_over(carry[0])
+        opp, _, _ = where_done(long_turn, _opponent_actions, carry, carry, u)
+        finished, truncated = _finish_turn(opp)
+        s = jax.tree.map(lambda x, y: jnp.where(ends, x, y), finished, opp)
         d0, d1 = s.keeper_hp[0] <= 0, s.keeper_hp[1] <= 0
         reward = jnp.where(d0 & d1, 0.0, jnp.where(d1, 1.0, jnp.where(d0, -1.0, 0.0))).astype(float_dtype())
-        return s, reward, d0 | d1, truncated
+        return s, reward, d0 | d1, ends & truncated
 
     def transition(self, state, action, draws, params):
         s, reward, terminated, _ = self._advance(state, action, draws["gull_hits"])
