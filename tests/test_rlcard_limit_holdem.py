@@ -148,3 +148,48 @@ def test_float32_check_compares_the_rewards_array_element_by_element():
     result = run_float32_check(PORT.name, samples=60, seed=1, timeout_s=300)
     assert result.passed, result.failures if hasattr(result, "failures") else result
     assert result.checks >= 60
+
+
+# ----- L3 under RLCard's rule agent (`limit-holdem-rule-v1`, envs.rlcard.rule_agent) ----------------------------------
+def test_rule_agent_picks_legal_ids_the_same_every_time():
+    make = PORT.extra["policies"]["rlcard-rule-v1"]
+    env, games = PORT.make_reference(), []
+    for agent in (make(), make()):
+        actions = []
+        for seed in range(40):
+            _, info = env.reset(seed=seed)
+            done = False
+            while not done:
+                action = agent(env)
+                assert info["action_mask"][action], (seed, action)  # its fallbacks included (raise -> call, ...)
+                actions.append(action)
+                _, _, done, _, info = env.step(action)
+        games.append(actions)
+    assert games[0] == games[1] and {0, 1, 2} <= set(games[0])  # it calls, raises and folds
+
+
+def test_l3_plays_a_hundred_games_under_rlcards_rule_agent():
+    from verify.lockstep import Lockstep
+    from verify.rollouts import check_rollouts
+
+    result = check_rollouts(Lockstep(PORT), episodes=100, policies=(), seed=0)  # the port's agent only
+    assert result.passed, result.failures
+    assert "policy rlcard-rule-v1: 100 episodes" in " ".join(result.notes)
+
+
+def test_l3_rule_agent_games_catch_a_fifth_raise():
+    from envs.rlcard.limit_holdem.jax_env import LimitHoldem
+    from verify.lockstep import Lockstep
+    from verify.rollouts import check_rollouts
+
+    class FiveRaises(LimitHoldem):
+        """A wrong rule: a fifth raise in a betting round is legal (RLCard caps a round at four)."""
+
+        def action_mask(self, state, params=None):
+            mask = super().action_mask(state, params)
+            return mask.at[1].set(mask[1] | (state.round_have_raised == 4))
+
+    result = check_rollouts(Lockstep(PORT, FiveRaises()), episodes=100, policies=(), seed=0)
+    assert not result.passed
+    failure = result.failures[0]
+    assert failure["policy"] == "rlcard-rule-v1" and failure["field"] == "action_mask"

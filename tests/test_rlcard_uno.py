@@ -191,3 +191,62 @@ def test_rust_vector_env_plays_whole_games_with_legal_masks():
         assert np.all(reward[terminated] == 1.0) and np.all(reward[~terminated] == 0.0)
         ended += int(terminated.sum())
     assert ended >= 16  # about 50 steps a game: some 90 games end
+
+
+# ----- L3 under RLCard's rule agent (`uno-rule-v1`, envs.rlcard.rule_agent) --------------------------------------------
+def _agent_games(agent, games: int, seed: int = 0) -> list[list[int]]:
+    """The action ids `agent` picks in `games` games on the reference (each id checked legal when picked)."""
+    env, out = PORT.make_reference(), []
+    for g in range(games):
+        _, info = env.reset(seed=seed + g)
+        actions, done = [], False
+        while not done:
+            action = agent(env)
+            assert info["action_mask"][action], (g, action)
+            actions.append(action)
+            _, _, done, _, info = env.step(action)
+        out.append(actions)
+    return out
+
+
+def test_rule_agent_picks_legal_ids_reproducibly_and_leaves_numpys_global_generator_alone():
+    make = PORT.extra["policies"]["rlcard-rule-v1"]
+    expected = np.random.RandomState(123).random_sample(3)
+    np.random.seed(123)
+    first = _agent_games(make(), 6)
+    assert np.array_equal(np.random.random_sample(3), expected)  # the agent drew from its own generator, not ours
+    np.random.seed(7)  # whatever the global generator holds, a fresh agent plays the same games
+    assert _agent_games(make(), 6) == first
+    assert any(len(set(g)) > 3 for g in first)  # real games, not a constant action
+
+
+def test_l3_rule_agent_games_pass_and_replace_sticky(lock):
+    from verify.rollouts import check_rollouts
+
+    # sticky is left out with its reason (the port's `l3_skipped_policies`); the rule agent's games pass
+    result = check_rollouts(lock, episodes=10, policies=("sticky",), seed=0)
+    assert result.passed, result.failures
+    notes = " ".join(result.notes)
+    assert "policy sticky not run: " + PORT.extra["l3_skipped_policies"]["sticky"] in notes
+    assert "policy sticky:" not in notes and "policy rlcard-rule-v1: 10 episodes" in notes
+
+
+def test_l3_rule_agent_games_catch_a_wrong_wild_draw_4_colour():
+    from envs.rlcard.uno.jax_env import Uno
+    from verify.lockstep import Lockstep
+    from verify.rollouts import check_rollouts
+
+    class WrongColourUno(Uno):
+        """A wrong rule: a wild_draw_4 (ids 14, 29, 44, 59) sets the colour after the one its id names."""
+
+        def transition(self, s, action, draws, params):
+            state, reward, done = super().transition(s, action, draws, params)
+            action = jax.numpy.asarray(action)
+            shifted = (action % 15 == 14) & (action < 60) & (action >= 0)
+            colour = jax.numpy.where(shifted, (state.target_color + 1) % 4, state.target_color)
+            return state.replace(target_color=colour.astype(state.target_color.dtype)), reward, done
+
+    result = check_rollouts(Lockstep(PORT, WrongColourUno()), episodes=10, policies=(), seed=0)
+    assert not result.passed
+    failure = result.failures[0]
+    assert failure["policy"] == "rlcard-rule-v1" and failure["action"] % 15 == 14

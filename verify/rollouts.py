@@ -6,7 +6,8 @@ from the same reset draws, actions and step draws, and every step is compared.
 A failure names the policy, episode, step and field with both values and the
 steps before it. A port may also declare agents that choose from the reference's
 own state (`Port.extra["policies"]`, RLCard's rule agents): L3 plays those games
-step by step (`agent_policies`). A turn-based translation's every-player
+step by step (`agent_policies`). A port may leave out a named policy its agents
+make redundant (`Port.extra["l3_skipped_policies"]`: name -> why; said in the notes). A turn-based translation's every-player
 observations (`observe_all`) are compared at every step where the reference
 reports them too.
 """
@@ -118,6 +119,9 @@ def check_rollouts(
     result = LevelResult("L3")
     start = time.perf_counter()
     port, steps = lock.port, lock.port.max_episode_steps
+    skipped = port.extra.get("l3_skipped_policies", {})  # name -> why the port's other policies cover it
+    result.notes += [f"policy {name} not run: {skipped[name]}" for name in policies if name in skipped]
+    policies = tuple(name for name in policies if name not in skipped)
     lengths: dict[str, list[int]] = {}
     for p_index, (name, policy) in enumerate(policies_for(port, lock.env, lock.params, policies).items()):
         run = lock.rollouts(policy, episodes, steps, jax.random.PRNGKey(seed * 1000 + p_index))

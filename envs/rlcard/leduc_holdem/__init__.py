@@ -13,6 +13,7 @@ import numpy as np
 
 from envs.rlcard import gym_face
 from envs.rlcard.leduc_holdem import reference
+from envs.rlcard.rule_agent import rule_agent
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
 NUM_PLAYERS = 2
@@ -78,25 +79,6 @@ def _running(state: dict) -> dict:
     out["in_chips"] = np.clip(np.asarray(out["in_chips"], np.int64), 0, room)
     out["rewards"] = np.zeros(NUM_PLAYERS, np.float64)
     return out
-
-
-def _rule_agent(model_id: str = "leduc-holdem-rule-v1"):
-    """RLCard's Leduc rule agent as an L3 policy: the face -> the action id the agent of the seat to act chooses.
-
-    `leduc-holdem-rule-v1` raises whenever it may, else calls, else checks: every game goes to the showdown with
-    the most chips the rules allow, so the judge meets pairs, high cards and split pots. (`leduc-holdem-rule-v2`
-    would fold every hand at its first action in rlcard 1.2.0: its pre-flop rule reads the card string's first
-    letter, the suit, as the rank.)"""
-    import rlcard.models
-
-    agents = rlcard.models.load(model_id).agents
-
-    def act(face) -> int:
-        env = face.facade.unwrapped
-        player = face.facade.current_player
-        return reference.action_id(agents[player].step(env.get_state(player)))
-
-    return act
 
 
 def _seated():
@@ -169,5 +151,9 @@ PORT = Port(
         "and 6% of the 1.7 big blinds between random legal play and masked PPO against a random opponent "
         "(envs/rlcard/README.md). Not yet measured on this port (no L4 run)."
     ),
-    extra={"policies": {"rlcard-rule-v1": _rule_agent}, "train_env": _seated},
+    # L3's third policy: RLCard's `leduc-holdem-rule-v1` raises whenever it may, else calls, else checks, so every game
+    # goes to the showdown with the most chips the rules allow and the judge meets pairs, high cards and split pots.
+    # (`leduc-holdem-rule-v2` would fold every hand at its first action in rlcard 1.2.0: its pre-flop rule reads the
+    # card string's first letter, the suit, as the rank.)
+    extra={"policies": {"rlcard-rule-v1": rule_agent("leduc-holdem-rule-v1", reference)}, "train_env": _seated},
 )

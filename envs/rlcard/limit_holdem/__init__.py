@@ -14,6 +14,7 @@ import numpy as np
 
 from envs.rlcard import gym_face
 from envs.rlcard.limit_holdem import reference
+from envs.rlcard.rule_agent import rule_agent
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
 NAME = "rlcard-limit-holdem"
@@ -215,6 +216,9 @@ PORT = Port(
     ),
     extra={
         "train_env": _seated,
+        # L3's third policy: RLCard's `limit-holdem-rule-v1` folds weak starting hands and raises strong ones, and on
+        # later streets raises pairs, checks, calls or folds by rank (its fallbacks play an illegal id RLCard decodes).
+        "policies": {"rlcard-rule-v1": rule_agent("limit-holdem-rule-v1", reference)},
         "rare_states": showdown_states,
         "unreachable_random_calls": {
             "games/limitholdem/judger.py:72 choice": "who gets the odd chip of a split pot: with RLCard's 2 players "

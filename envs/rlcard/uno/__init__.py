@@ -7,6 +7,7 @@ and card ids are in `envs.rlcard.uno.reference`, the verification states in `env
 import numpy as np
 
 from envs.rlcard import gym_face
+from envs.rlcard.rule_agent import rule_agent
 from envs.rlcard.uno import reference, states
 from envs.spec import DrawSpec, Port, StateField, Tolerance
 
@@ -125,5 +126,13 @@ PORT = Port(
         "trained seat's edge over random play, so L4 here catches a translation that moves a seat's win rate by 5 "
         "points or more, not a subtler one."
     ),
-    extra={"rare_states": states.rare_states, "event_state": states.event_state, "train_env": _seated},
+    # L3's third policy: RLCard's `uno-rule-v1` plays a random legal non-wild card (numpy's global generator:
+    # envs.rlcard.rule_agent seeds it and restores it), a wild only when nothing else is legal (a wild_draw_4 in the
+    # commonest colour of its other cards), and draws when it must: games keep wild cards in hand to the end.
+    extra={"rare_states": states.rare_states, "event_state": states.event_state, "train_env": _seated,
+           "policies": {"rlcard-rule-v1": rule_agent("uno-rule-v1", reference)},
+           "l3_skipped_policies": {"sticky": (
+               "it reaches no branch of RLCard's UNO that uniform legal play and the rule agent miss (100 games each: "
+               "uniform 106 of 114 branches, sticky the same 106, the rule agent 107, with the reshuffle under a "
+               "draw_2; envs/rlcard/README.md), and a step-by-step rule-agent game costs what a sticky one saved")}},
 )
