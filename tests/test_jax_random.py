@@ -79,3 +79,15 @@ def test_packed_permutation_is_a_uniform_permutation():
     assert len({tuple(p) for p in perms[:200]}) == 200
     with pytest.raises(ValueError, match="at most 128"):
         jax_random.packed_permutation(keys[0], 129)
+
+
+def test_rank_permutation_is_the_inverse_of_packed_permutation():
+    keys = jax.random.split(jax.random.PRNGKey(5), 3_000)
+    ranks = np.asarray(jax.jit(jax.vmap(lambda k: jax_random.rank_permutation(k, 52)))(keys))
+    perms = np.asarray(jax.jit(jax.vmap(lambda k: jax_random.packed_permutation(k, 52)))(keys))
+    assert (np.sort(ranks, axis=1) == np.arange(52)).all()
+    # ranks[perm[i]] == i: the rank of the item sorted to place i is i
+    np.testing.assert_array_equal(np.take_along_axis(ranks, perms, axis=1), np.broadcast_to(np.arange(52), ranks.shape))
+    np.testing.assert_array_equal(jax_random.rank_permutation(keys[0], 52), ranks[0])  # unbatched, eager
+    with pytest.raises(ValueError, match="at most 128"):
+        jax_random.rank_permutation(keys[0], 129)

@@ -58,13 +58,15 @@ def test_canonical_states_are_running_games_with_every_card_once():
         assert {k: v.tolist() for k, v in PORT.get_state(env).items()} == {k: np.asarray(v).tolist() for k, v in state.items()}
 
 
+# player 0 wins (1), player 1 wins (-1) or a split (0), in SHOWDOWNS' order (its comments say which)
+SHOWDOWN_WINNERS = [1, -1, -1, 0, 0, -1, -1, 1, 1, 1, 1, -1, -1, 0, 1, -1, 1, 1, 1, 1, 1, 1, -1]
+
+
 def test_showdown_states_reach_rlcards_showdown_with_the_expected_winner():
     base = canonical_state(_generated(np.random.default_rng(1)))
     states = showdown_states([base])
-    # player 0 wins, player 1 wins or a split, in SHOWDOWNS' order (its comments say which)
-    expected = [1, -1, -1, 0, 0, -1, -1, 1, 1, 1, 1, -1, -1, 0, 1, -1, 1, 1, 1, 1, 1, 1, -1]
-    assert len(expected) == len(SHOWDOWNS)
-    for i, sign in enumerate(expected):
+    assert len(SHOWDOWN_WINNERS) == len(SHOWDOWNS)
+    for i, sign in enumerate(SHOWDOWN_WINNERS):
         for state in states[2 * i: 2 * i + 2]:
             env = _reference_at(state)
             env.step(3)  # a check, the second of the last round: the showdown
@@ -193,3 +195,22 @@ def test_l3_rule_agent_games_catch_a_fifth_raise():
     assert not result.passed
     failure = result.failures[0]
     assert failure["policy"] == "rlcard-rule-v1" and failure["field"] == "action_mask"
+
+
+def test_vmapped_steps_score_showdowns_as_rlcard_does():
+    """The translation scores hands only in the games that reach a showdown (`where_done`): vmapped over the
+    boundary showdowns, each game's final check pays what RLCard pays (`SHOWDOWN_WINNERS`)."""
+    from envs.rlcard.limit_holdem.jax_env import State
+
+    env = PORT.make_jax()
+    rng = np.random.default_rng(7)
+    states = showdown_states([canonical_state(_generated(rng))])[: 2 * len(SHOWDOWNS)]
+    # and 154 running games: `where_done` then gathers the showdowns into a part of the batch
+    running = [canonical_state(_generated(rng)) for _ in range(154)]
+    batch = State(**{f.name: jnp.asarray(np.stack([s[f.name] for s in states + running])) for f in PORT.state_fields})
+    out = jax.jit(jax.vmap(lambda s: env.step_env_det(s, 3, {"step": {}})))(batch)
+    terminated, rewards = np.asarray(out[3]), np.asarray(out[1].rewards)
+    assert terminated[: len(states)].all()
+    for i, state in enumerate(states):
+        sign, stake = SHOWDOWN_WINNERS[i // 2], min(state["in_chips"]) / 2
+        assert rewards[i].tolist() == [sign * stake, -sign * stake], SHOWDOWNS[i // 2]
