@@ -110,6 +110,9 @@ SHOWDOWNS = (
     ("S2 S7", "HK DQ", "S3 S9 ST SJ CA"),      # a jack-high flush against the ace-high straight
     ("S3 H3", "SK HQ", "D3 DK CQ S8 H7"),      # trips of threes against kings and queens
     ("SA SK", "H2 D4", "D2 C7 S8 H9 DJ"),      # ace-king high against a pair of deuces
+    # Added after the JAX speed round's mutation sample (envs/rlcard/README.md): a mutant ignoring a high card's
+    # fifth rank survived without it.
+    ("H7 D5", "C7 D4", "SK HQ D9 C2 S3"),      # high cards equal in four ranks (K Q 9 7): the fifth decides (5 over 4)
 )
 
 
