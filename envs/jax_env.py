@@ -80,6 +80,9 @@ class JaxEnv:
     # The key-driven step's auto-reset through `where_done` (True), eagerly for every env (False), or by the
     # reset's size (None: `uses_lazy_reset`). `step_det`, which the verifier drives with taped draws, is always eager.
     lazy_reset: bool | None = None
+    # The lazy auto-reset's `where_done` capacity (None: its default, an eighth and a half of the batch); a game that
+    # ends once in about 50 steps can name a smaller first gather.
+    reset_capacity = None
 
     # ----- subclass API -------------------------------------------------
     @property
@@ -199,7 +202,7 @@ class JaxEnv:
             return self.reset_det(self.sample_reset_draws(k, p), p)[1]
 
         done = jnp.logical_or(terminated, truncated)
-        state_out = where_done(done, fresh, next_state, reset_key, traced)
+        state_out = where_done(done, fresh, next_state, reset_key, traced, capacity=self.reset_capacity)
         return self._auto_reset_out(obs, next_state, state_out, reward, terminated, truncated, params)
 
     def uses_lazy_reset(self, params=None) -> bool:

@@ -13,6 +13,11 @@ Speed (the optimisation round): every permutation is one sort of packed integer 
 argsort (XLA's CPU argsort of 108 items cost about 25 us, seven of them a step under vmap: the reset's five and the
 step's two reshuffles); the mask and the observation come from a hand's id counts (one scatter-add), not from 108 x 60
 comparisons; a player's row is read and written with selects, not gathers and scatters.
+
+Speed (the second optimisation run): what happens in few lanes is computed, under `vmap`, only for those lanes
+(`jax_batching.where_done`): a step's reshuffles (their sorts, and their ranked uniforms, drawn only from a state whose
+deck holds at most `MAY_RESHUFFLE` cards, zeros that nothing reads otherwise); the lazy auto-reset gathers the ending
+games into one lane in 32 first (`reset_capacity`). Every integer state field is int8.
 """
 
 from __future__ import annotations
@@ -23,11 +28,15 @@ import numpy as np
 from flax import struct
 
 from envs import jax_random
+from envs.jax_batching import where_done
 from envs.jax_env import float_dtype, randint
 from envs.spaces import Box, Discrete
 from envs.turn_based import TurnBasedJaxEnv
 
 I32 = jnp.int32
+# Every integer state field in one byte: cards -1..59, colours, counts <= 108, players, the direction (a quarter of
+# int32's memory for the 864 pile slots every select reads and writes).
+I8 = jnp.int8
 PAD = -1
 SLOTS = 108
 N_TRAITS = 15
@@ -36,6 +45,20 @@ DRAW = 60
 NUMBER_MAX, SKIP, REVERSE, DRAW_2, WILD, WILD_DRAW_4 = 9, 10, 11, 12, 13, 14
 HAND_SIZE = 7
 FLIPS = 4
+# A step reshuffles only when its deck runs short: a draw on an empty deck, or a draw-2 / wild_draw_4 (played, or
+# drawn and played) finding fewer cards than it deals, so never from a state whose deck holds more than 4 cards.
+MAY_RESHUFFLE = 4
+
+
+def _rare(batch: int):
+    """`where_done`'s capacities for an event few lanes meet in a step (a reshuffle)."""
+    return max(1, batch // 64), max(1, batch // 8), max(1, batch // 2)
+
+
+def _games_ending(batch: int):
+    """The lazy auto-reset's capacities: a game lasts about 49 steps (random legal play), so the gather of one lane in
+    32 holds the games ending in a step but rarely (at batch 2,048: more than 64 of a mean 42 about once in 300)."""
+    return max(1, batch // 32), max(1, batch // 8), max(1, batch // 2)
 
 
 def _initial_deck() -> np.ndarray:
@@ -99,7 +122,12 @@ def _remove(row, index, cond):
 
 def _reshuffle(piles, u, cond):
     """Where `cond`: the played pile added to the deck's end and the whole deck shuffled by ranked uniforms `u`; the
-    pile emptied (RLCard's `replace_deck`)."""
+    pile emptied (RLCard's `replace_deck`). Under `vmap` computed only for the lanes where `cond` holds."""
+    return where_done(cond, _reshuffled, piles, piles, u, capacity=_rare)
+
+
+def _reshuffled(piles, u):
+    """`_reshuffle`'s new piles."""
     deck, dcol, dc, played, pcol, pc = piles
     n = dc + pc
     src = jnp.clip(IDX - dc, 0, SLOTS - 1)
@@ -107,9 +135,8 @@ def _reshuffle(piles, u, cond):
     both_col = jnp.where(IDX < dc, dcol, pcol[src])
     order = jax_random.packed_ranked_permutation(u, n)
     keep = IDX < n
-    new = (jnp.where(keep, both[order], PAD), jnp.where(keep, both_col[order], PAD), n,
-           jnp.full_like(played, PAD), jnp.full_like(pcol, PAD), jnp.zeros_like(pc))
-    return tuple(jnp.where(cond, a, b) for a, b in zip(new, piles))
+    return (jnp.where(keep, both[order], PAD), jnp.where(keep, both_col[order], PAD), n,
+            jnp.full_like(played, PAD), jnp.full_like(pcol, PAD), jnp.zeros_like(pc))
 
 
 def _deal(deck, dcol, dc, hand, hcol, hc, k):
@@ -154,11 +181,22 @@ def _set_row(pair, p, row):
     return jnp.where((jnp.arange(2) == p)[:, None], row[None, :], pair)
 
 
+def _flip_permutations(key):
+    """The reset's `FLIPS` permutations of the 94 cards left after the deal."""
+    return jax.vmap(lambda k: jax_random.packed_permutation(k, SLOTS - 2 * HAND_SIZE))(jax_random.split(key, FLIPS))
+
+
+def _reshuffle_uniforms(key):
+    """A step's ranked uniforms for its two possible reshuffles."""
+    return jax_random.uniform(key, (2, SLOTS), float_dtype())
+
+
 class Uno(TurnBasedJaxEnv):
     """RLCard's UNO (module docstring)."""
 
     name = "rlcard-uno"
     num_players = 2
+    reset_capacity = staticmethod(_games_ending)
 
     @property
     def default_params(self) -> Params:
@@ -173,19 +211,21 @@ class Uno(TurnBasedJaxEnv):
     # ----- randomness -----------------------------------------------------------------------------------------------
     def sample_reset_draws(self, key, params):
         k_deck, k_flip, k_colour = jax_random.split(key, 3)
-        flips = jax.vmap(lambda k: jax_random.packed_permutation(k, SLOTS - 2 * HAND_SIZE))(jax_random.split(k_flip, FLIPS))
-        return {"deck": jax_random.packed_permutation(k_deck, SLOTS), "flip_reshuffles": flips,
+        # every draw is made, used or not: level D compares the reset draws' values whether RLCard asks for them or not
+        return {"deck": jax_random.packed_permutation(k_deck, SLOTS), "flip_reshuffles": _flip_permutations(k_flip),
                 "flip_color": randint(k_colour, (), 0, 4)}
 
     def sample_step_draws(self, key, state, params):
         k_shuffle, k_colour = jax_random.split(key)
-        return {"reshuffles": jax_random.uniform(k_shuffle, (2, SLOTS), float_dtype()),
-                "draw_color": randint(k_colour, (), 0, 4)}
+        # ranked uniforms only for a deck that may run short in this step (`MAY_RESHUFFLE`); zeros, never read, else
+        u = where_done(state.deck_count <= MAY_RESHUFFLE, _reshuffle_uniforms, jnp.zeros((2, SLOTS), float_dtype()),
+                       k_shuffle, capacity=_rare)
+        return {"reshuffles": u, "draw_color": randint(k_colour, (), 0, 4)}
 
     # ----- reset ----------------------------------------------------------------------------------------------------
     def reset_det(self, draws, params):
         order = jnp.asarray(draws["deck"])
-        deck = jnp.asarray(INITIAL)[order].astype(I32)
+        deck = jnp.asarray(INITIAL)[order].astype(I8)
         dcol = deck // N_TRAITS
         # seven cards each, popped from the end: player 0 first
         hands = jnp.stack([deck[SLOTS - 1 - i - jnp.arange(SLOTS)] for i in (0, HAND_SIZE)])
@@ -202,22 +242,22 @@ class Uno(TurnBasedJaxEnv):
             deck, dcol = jnp.where(again, deck[perm], deck), jnp.where(again, dcol[perm], dcol)
         top = deck[dc - 1]
         trait = top % N_TRAITS
-        colour = jnp.where(trait == WILD, jnp.asarray(draws["flip_color"], I32), dcol[dc - 1])
-        deck, dcol, dc = deck.at[dc - 1].set(PAD), dcol.at[dc - 1].set(PAD), jnp.asarray(dc - 1, I32)
-        played = jnp.full((SLOTS,), PAD, I32).at[0].set(top)
-        pcol = jnp.full((SLOTS,), PAD, I32).at[0].set(colour)
+        colour = jnp.where(trait == WILD, jnp.asarray(draws["flip_color"], I8), dcol[dc - 1])
+        deck, dcol, dc = deck.at[dc - 1].set(PAD), dcol.at[dc - 1].set(PAD), jnp.asarray(dc - 1, I8)
+        played = jnp.full((SLOTS,), PAD, I8).at[0].set(top)
+        pcol = jnp.full((SLOTS,), PAD, I8).at[0].set(colour)
         # the first card acts: skip passes the turn, reverse turns the direction, draw_2 makes player 0 draw two
-        current = jnp.where((trait == SKIP) | (trait == REVERSE), 1, 0).astype(I32)
-        direction = jnp.where(trait == REVERSE, -1, 1).astype(I32)
+        current = jnp.where((trait == SKIP) | (trait == REVERSE), 1, 0).astype(I8)
+        direction = jnp.where(trait == REVERSE, -1, 1).astype(I8)
         k = jnp.where(trait == DRAW_2, 2, 0)
-        deck, dcol, dc, h0, c0, n0 = _deal(deck, dcol, dc, hands[0], hand_colors[0], jnp.asarray(HAND_SIZE, I32), k)
+        deck, dcol, dc, h0, c0, n0 = _deal(deck, dcol, dc, hands[0], hand_colors[0], jnp.asarray(HAND_SIZE, I8), k)
         state = State(
             deck=deck, deck_colors=dcol, deck_count=dc,
             hands=hands.at[0].set(h0), hand_colors=hand_colors.at[0].set(c0),
-            hand_counts=jnp.stack([n0, jnp.asarray(HAND_SIZE, I32)]),
-            played=played, played_colors=pcol, played_count=jnp.asarray(1, I32),
+            hand_counts=jnp.stack([n0, jnp.asarray(HAND_SIZE, I8)]),
+            played=played, played_colors=pcol, played_count=jnp.asarray(1, I8),
             target=top, target_color=colour, current_player=current, direction=direction,
-            is_over=jnp.asarray(False), winner=jnp.asarray(PAD, I32), rewards=jnp.zeros(2, float_dtype()),
+            is_over=jnp.asarray(False), winner=jnp.asarray(PAD, I8), rewards=jnp.zeros(2, float_dtype()),
         )
         return self.get_obs(state, params), state
 
@@ -243,26 +283,26 @@ class Uno(TurnBasedJaxEnv):
         deck, dcol, dc, played, pcol, pc = _reshuffle(piles, u[0], first)
 
         hand, hcol, n = _row(s.hands, p), _row(s.hand_colors, p), _row(s.hand_counts, p)
-        a_trait, a_colour = a % N_TRAITS, a // N_TRAITS
+        a_trait, a_colour = a % N_TRAITS, (a // N_TRAITS).astype(I8)
         a_wild = a_trait >= WILD
         found = (IDX < n) & jnp.where(a_wild, hand % N_TRAITS == a_trait, hand == a)
         r = jnp.argmax(found)
         card = jnp.where(is_draw, _at(deck, dc - 1), hand[r])
         trait = card % N_TRAITS
         wild = trait >= WILD
-        colour = jnp.where(is_draw, jnp.where(wild, jnp.asarray(draws["draw_color"], I32), _at(dcol, dc - 1)),
+        colour = jnp.where(is_draw, jnp.where(wild, jnp.asarray(draws["draw_color"], I8), _at(dcol, dc - 1)),
                            jnp.where(a_wild, a_colour, hcol[r]))
         popped = is_draw & (IDX == dc - 1)
-        deck, dcol, dc = jnp.where(popped, PAD, deck), jnp.where(popped, PAD, dcol), dc - is_draw.astype(I32)
+        deck, dcol, dc = jnp.where(popped, PAD, deck), jnp.where(popped, PAD, dcol), dc - is_draw.astype(I8)
         hand, hcol = _remove(hand, r, ~is_draw), _remove(hcol, r, ~is_draw)
-        n = n - (~is_draw).astype(I32)
+        n = n - (~is_draw).astype(I8)
         won = ~is_draw & (n == 0)
 
         kept = is_draw & ~wild & (colour != s.target_color)  # drawn, not playable: into the hand
         hand, hcol = _append(hand, n, card, kept), _append(hcol, n, colour, kept)
-        n = n + kept.astype(I32)
+        n = n + kept.astype(I8)
         played, pcol = _append(played, pc, card, ~kept), _append(pcol, pc, colour, ~kept)
-        pc = pc + (~kept).astype(I32)
+        pc = pc + (~kept).astype(I8)
         plain = kept | (trait <= NUMBER_MAX) | (is_draw & wild)  # the turn passes, no effect
 
         hands = _set_row(s.hands, p, hand)
@@ -273,7 +313,7 @@ class Uno(TurnBasedJaxEnv):
         act = ~plain
         direction = jnp.where(act & (trait == REVERSE), -d, d)
         current = jnp.where(act & (trait == SKIP), (p + d) % 2, p)
-        k = jnp.where(act & (trait == DRAW_2), 2, jnp.where(act & (trait == WILD_DRAW_4), 4, 0)).astype(I32)
+        k = jnp.where(act & (trait == DRAW_2), 2, jnp.where(act & (trait == WILD_DRAW_4), 4, 0)).astype(I8)
         short = (k > 0) & (dc < k)
         deck, dcol, dc, played, pcol, pc = _reshuffle((deck, dcol, dc, played, pcol, pc), jnp.where(first, u[1], u[0]), short)
         victim = (p + d) % 2
@@ -283,16 +323,16 @@ class Uno(TurnBasedJaxEnv):
         hand_colors = _set_row(hand_colors, victim, vc)
         hand_counts = jnp.where(jnp.arange(2) == victim, vn, hand_counts)
         current = jnp.where(k > 0, victim, current)
-        current = jnp.where(plain, (p + d) % 2, (current + direction) % 2).astype(I32)
+        current = jnp.where(plain, (p + d) % 2, (current + direction) % 2).astype(I8)
 
         is_over = s.is_over | won
-        winner = jnp.where(won, p, s.winner).astype(I32)
+        winner = jnp.where(won, p, s.winner).astype(I8)
         rewards = jnp.where(is_over, jnp.where(jnp.arange(2) == winner, 1.0, -1.0), 0.0).astype(float_dtype())
         state = State(
             deck=deck, deck_colors=dcol, deck_count=dc, hands=hands, hand_colors=hand_colors, hand_counts=hand_counts,
             played=played, played_colors=pcol, played_count=pc,
-            target=jnp.where(kept, s.target, card).astype(I32), target_color=jnp.where(kept, s.target_color, colour).astype(I32),
-            current_player=current, direction=direction.astype(I32), is_over=is_over, winner=winner, rewards=rewards,
+            target=jnp.where(kept, s.target, card).astype(I8), target_color=jnp.where(kept, s.target_color, colour).astype(I8),
+            current_player=current, direction=direction.astype(I8), is_over=is_over, winner=winner, rewards=rewards,
         )
         return state, rewards[p], is_over
 
