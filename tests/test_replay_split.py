@@ -2,7 +2,6 @@
 episodes, checks, first failure and branch coverage, also when the child fails; and L3 on a port with a planted
 difference in an episode the child replays reports what the serial L3 reports."""
 
-import contextlib
 import os
 import time
 
@@ -10,28 +9,21 @@ import numpy as np
 import pytest
 
 from envs import get_port
-from verify.lockstep import Lockstep
 from verify import replay_split
+from verify.branch_coverage import BranchTracer
+from verify.lockstep import Lockstep
 from verify.replay_split import PROCESSES_ENV, Replayed, processes, replay_episodes
 from verify.rollouts import check_rollouts
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or processes() < 2, reason="the split needs os.fork and 2 cores")
 
 
-class FakeTracer:
-    """A branch tracer's interface as `replay_episodes` uses it: arcs, entered, measured and probing."""
+class FakeTracer(BranchTracer):
+    """A branch tracer with no reference to trace: the arcs, entered functions, `measured` and the real `probing`
+    that `replay_episodes` uses, filled in by the fake replays below."""
 
     def __init__(self):
         self.arcs, self.entered, self.measured = set(), set(), True
-
-    @contextlib.contextmanager
-    def probing(self):
-        kept = self.arcs, self.entered
-        self.arcs, self.entered = set(), set()
-        try:
-            yield self.arcs, self.entered
-        finally:
-            self.arcs, self.entered = kept
 
 
 def _replayer(tracer, failing=(), crash_in_child=False, hang_in_child=False):
