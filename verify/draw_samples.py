@@ -196,13 +196,17 @@ def compare_permutation_pairs(result: LevelResult, check: str, spec: Any, ours: 
 def value_counts(sample: np.ndarray, values: np.ndarray) -> np.ndarray:
     """How often each of `values` (sorted, distinct) occurs in `sample`: `[np.sum(sample == v) for v in values]`,
     counted in one pass (a permutation's neighbouring pairs take up to n^2 values: a sum per value was most of D)."""
-    sample = np.asarray(sample)
-    if np.issubdtype(sample.dtype, np.floating) and np.isnan(sample).any() or np.issubdtype(np.asarray(values).dtype, np.floating) and np.isnan(values).any():
+    sample, values = np.asarray(sample), np.asarray(values)
+    if _has_nan(sample) or _has_nan(values):
         return np.array([np.sum(sample == v) for v in values])  # NaN equals nothing: as the sum per value counts it
     index = np.searchsorted(values, sample)
     found = index < len(values)
-    found[found] = np.asarray(values)[index[found]] == sample[found]
+    found[found] = values[index[found]] == sample[found]
     return np.bincount(index[found], minlength=len(values))
+
+
+def _has_nan(a: np.ndarray) -> bool:
+    return bool(np.issubdtype(a.dtype, np.floating) and np.isnan(a).any())
 
 
 def compare_samples(kind: str, ours: np.ndarray, theirs: np.ndarray) -> tuple[float, str]:
