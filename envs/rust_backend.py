@@ -120,7 +120,7 @@ def _seated_class(port) -> Any:
     """The vector class of `port`'s game seen from seat 0 (`<Vec class without Vec>SeatedVec`, rust_envs/src/games/seated.rs)."""
     vector = port.rust_classes[1]
     name = vector[: -len("Vec")] + "SeatedVec" if vector.endswith("Vec") else vector + "Seated"
-    _classes(port)
+    _classes(port)  # a port without a Rust translation: its LookupError, naming the Rust ports
     seated = getattr(_module(), name, None)
     if seated is None:
         raise LookupError(f"the Rust extension has no seated class {name} for {port.name}: add `{port.rust_classes[0]} => {name};` "
