@@ -1,10 +1,9 @@
 """Which branches of RLCard's own code does each L3 policy reach? (envs/rlcard/README.md: UNO's L3 leaves out sticky.)
 
 Runs L3 (`verify.rollouts.check_rollouts`, JAX, seed 0) once per policy, uniform, sticky and the port's RLCard rule
-agent, with L3's branch tracer (`verify.branch_coverage`) pointed at the installed `rlcard/` package: the level's
-own coverage figure measures the package of the reference's unwrapped class, which for these ports is envport's
-Gymnasium face, not RLCard. Prints each policy's covered/total and the branches one policy reaches and the other two
-do not. JAX's default numerics (not `envport verify`'s float64 ones), so its uniform and sticky games are other
+agent, with L3's branch tracer (`verify.branch_coverage`), which for these ports measures the installed `rlcard/`
+package (the face's `coverage_target`). Prints each policy's covered/total and the branches one policy reaches and
+the other two do not. JAX's default numerics (not `envport verify`'s float64 ones), so its uniform and sticky games are other
 random games than the verifier's.
 
     PYTHONPATH=$PWD .venv/bin/python docs/l3_policy_coverage.py rlcard-uno [EPISODES]
@@ -13,10 +12,7 @@ random games than the verifier's.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-
-import rlcard
 
 from envs import get_port
 from verify.branch_coverage import measured
@@ -28,8 +24,6 @@ def covered(port, policies: tuple[str, ...], episodes: int) -> tuple[set[str], i
     """(the branches of RLCard's code L3 covers under `policies`, how many its entered functions have, the notes)."""
     lock = Lockstep(port)
     with measured(lock, port) as tracer:
-        tracer.target = os.path.dirname(os.path.realpath(rlcard.__file__)) + os.sep
-        tracer.root = os.path.dirname(tracer.target.rstrip(os.sep))
         result = check_rollouts(lock, episodes=episodes, policies=policies, seed=0)
     assert result.passed, result.failures
     label = lambda b: f"{tracer.label(b)} ({b.outcome})"  # noqa: E731

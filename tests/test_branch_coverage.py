@@ -10,6 +10,7 @@ import json
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from verify.branch_coverage import EXIT, BranchTracer, file_branches, summary_note
@@ -94,6 +95,26 @@ def test_the_tracer_counts_only_the_references_file_and_only_while_tracing(tmp_p
     assert arcs and tracer.summary()["covered"] == 2  # a probe's arcs are kept apart
     note = summary_note(tracer.summary())
     assert note.startswith("reference branch coverage 2/4; 1 unreachable") and "tiny_reference.py:9 -> 10" in note
+
+
+def test_a_face_over_an_upstream_game_is_measured_in_the_games_code():
+    """An RLCard port's reference is envport's Gymnasium face; its `coverage_target` points the tracer at RLCard's
+    package, so the branches counted are the game's rules (round, dealer, judger), not the face's."""
+    from envs import get_port
+
+    reference = get_port("rlcard-leduc-holdem").make_reference()
+    tracer = BranchTracer(reference)
+    with tracer.tracing():
+        reference.reset(seed=3)
+        for _ in range(4):
+            mask = reference._info()["action_mask"]
+            _, _, done, _, _ = reference.step(int(np.flatnonzero(mask)[0]))
+            if done:
+                break
+    files = tracer.summary()["files"]
+    assert files and all(f.startswith("rlcard/") for f in files), files
+    assert any(f.startswith("rlcard/games/leducholdem/") for f in files), files
+    assert tracer.summary()["covered"] > 0
 
 
 def test_another_tracer_is_left_alone(tmp_path):

@@ -122,8 +122,16 @@ def _branches_of(path: str, node: ast.stmt, func: int, successors: _Successors) 
 
 
 def reference_files(reference: Any) -> tuple[str, str | None]:
-    """(directory or file measured, root the report's paths are relative to) for a reference environment."""
+    """(directory or file measured, root the report's paths are relative to) for a reference environment.
+
+    The package of the reference's unwrapped class, unless that class names the code that plays the game in a
+    `coverage_target` attribute (a file or a directory): a face over an upstream game (RLCard's, behind
+    `envs.rlcard.gym_face`) is measured where the game's rules are, not where the face is."""
     unwrapped = getattr(reference, "unwrapped", reference)
+    target = getattr(unwrapped, "coverage_target", None)
+    if target:
+        path = os.path.realpath(str(target))
+        return (path + os.sep if os.path.isdir(path) else path), os.path.dirname(path)
     module = sys.modules.get(type(unwrapped).__module__)
     path = os.path.realpath(getattr(module, "__file__", "") or "")
     package = getattr(module, "__package__", "") or ""
