@@ -29,6 +29,22 @@ import numpy as np
 from envs.rlcard.reference import RLCardReference
 
 
+# Branches of RLCard's code that no game under the face can take (`Port.extra["unreachable_branches"]`, each port's
+# tuple starts with these): (file suffix, the condition's text, the outcome, why).
+RLCARD_UNREACHABLE_BRANCHES = (
+    ("rlcard/envs/env.py", "if not raw_action:", "false", "raw actions: the face passes RLCard's action ids, never raw action strings"),
+    ("", "if self.allow_step_back:", "true", "step back: off in RLCard's default configuration, which the ports keep"),
+)
+# The betting round both hold'em games share (rlcard/games/limitholdem/round.py), with two players.
+HOLDEM_ROUND_UNREACHABLE_BRANCHES = (
+    ("games/limitholdem/round.py", "if action not in self.get_legal_actions():", "true",
+     "RLCard's env turns an illegal id into check or fold before the round sees it"),
+    ("games/limitholdem/round.py", "elif action == 'check':", "false", "call, raise, fold and check are every action there is"),
+    ("games/limitholdem/round.py", "while players[self.game_pointer].status == 'folded':", "true",
+     "two players: a fold ends the game, so the player to act next is never a folded one"),
+)
+
+
 class TurnBasedGymEnv(gym.Env):
     """An RLCard game as a Gymnasium env seen from the seat to act (module docstring)."""
 

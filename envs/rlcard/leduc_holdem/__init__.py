@@ -155,5 +155,14 @@ PORT = Port(
     # goes to the showdown with the most chips the rules allow and the judge meets pairs, high cards and split pots.
     # (`leduc-holdem-rule-v2` would fold every hand at its first action in rlcard 1.2.0: its pre-flop rule reads the
     # card string's first letter, the suit, as the rank.)
-    extra={"policies": {"rlcard-rule-v1": rule_agent("leduc-holdem-rule-v1", reference)}, "train_env": _seated},
+    extra={"policies": {"rlcard-rule-v1": rule_agent("leduc-holdem-rule-v1", reference)}, "train_env": _seated,
+           "unreachable_branches": gym_face.RLCARD_UNREACHABLE_BRANCHES + gym_face.HOLDEM_ROUND_UNREACHABLE_BRANCHES + (
+               ("games/leducholdem/judger.py", "elif player.status == 'alive':", "false",
+                "a Leduc player is 'alive' or 'folded', nothing else"),
+               ("utils/utils.py", "if rank == '':", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
+               ("utils/utils.py", "elif rank.isdigit():", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
+               ("utils/utils.py", "if int(rank) >= 2 and int(rank) <= 10:", None, "Leduc's cards are J, Q and K (rank2int of a digit)"),
+               ("utils/utils.py", "elif rank == 'A':", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
+               ("utils/utils.py", "elif rank == 'T':", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
+               ("utils/utils.py", "elif rank == 'K':", "false", "Leduc's cards are J, Q and K (rank2int of another rank)"))},
 )

@@ -218,6 +218,7 @@ PORT = Port(
         "10% of that gap, about 2.5 standard errors of one seed's mean over 1,000 games (a payoff's spread is about 4.7)."
     ),
     extra={
+        "unreachable_branches": gym_face.RLCARD_UNREACHABLE_BRANCHES + gym_face.HOLDEM_ROUND_UNREACHABLE_BRANCHES,
         "train_env": _seated,
         # L3's third policy: RLCard's `limit-holdem-rule-v1` folds weak starting hands and raises strong ones, and on
         # later streets raises pairs, checks, calls or folds by rank (its fallbacks play an illegal id RLCard decodes).

@@ -130,6 +130,13 @@ PORT = Port(
     # envs.rlcard.rule_agent seeds it and restores it), a wild only when nothing else is legal (a wild_draw_4 in the
     # commonest colour of its other cards), and draws when it must: games keep wild cards in hand to the end.
     extra={"rare_states": states.rare_states, "event_state": states.event_state, "train_env": _seated,
+           "unreachable_branches": gym_face.RLCARD_UNREACHABLE_BRANCHES + (
+               ("rlcard/envs/uno.py", "if action_id in legal_ids:", "false",
+                "an illegal id never reaches RLCard: the face plays the (id mod c)-th legal one instead (invalid_action)"),
+               ("rlcard/games/uno/game.py", "if winner is not None and len(winner) == 1:", "false",
+                "the face reads the payoffs only once the game is over, and an UNO game ends only when a player has won"),
+               ("rlcard/games/uno/round.py", "for index, card in enumerate(player.hand):", "false",
+                "a legal action names a card in the hand, so the search for it always stops there (break)")),
            "policies": {"rlcard-rule-v1": rule_agent("uno-rule-v1", reference)},
            "l3_skipped_policies": {"sticky": (
                "it reaches no branch of RLCard's UNO that uniform legal play and the rule agent miss (100 games each: "
