@@ -59,7 +59,7 @@ def test_canonical_states_are_running_games_with_every_card_once():
 
 
 # player 0 wins (1), player 1 wins (-1) or a split (0), in SHOWDOWNS' order (its comments say which)
-SHOWDOWN_WINNERS = [1, -1, -1, 0, 0, -1, -1, 1, 1, 1, 1, -1, -1, 0, 1, -1, 1, 1, 1, 1, 1, 1, -1, 1]
+SHOWDOWN_WINNERS = [1, -1, -1, 0, 0, -1, -1, 1, 1, 1, 1, -1, -1, 0, 1, -1, 1, 1, 1, 1, 1, 1, -1, 1, -1, 1, -1]
 
 
 def test_showdown_states_reach_rlcards_showdown_with_the_expected_winner():

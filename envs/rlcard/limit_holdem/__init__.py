@@ -113,6 +113,11 @@ SHOWDOWNS = (
     # Added after the JAX speed round's mutation sample (envs/rlcard/README.md): a mutant ignoring a high card's
     # fifth rank survived without it.
     ("H7 D5", "C7 D4", "SK HQ D9 C2 S3"),      # high cards equal in four ranks (K Q 9 7): the fifth decides (5 over 4)
+    # Added when L1's coverage came to count RLCard's code: no level had compared two hands of three of a kind
+    # (compare_hands' `hand.category == 4` tie-break, limitholdem/utils.py).
+    ("S7 H7", "S9 H9", "D7 D9 C2 S4 HK"),      # trips against trips: nines beat sevens
+    ("SK D9", "SQ DJ", "H7 C7 D7 C2 S4"),      # trips on the board: the first kicker decides (K over Q)
+    ("SK D9", "CK DJ", "H7 C7 D7 C2 S4"),      # trips on the board, the same first kicker: the second decides (J over 9)
 )
 
 
