@@ -86,6 +86,15 @@ def test_the_environment_variable_turns_the_split_off(monkeypatch):
     assert {r.data["pid"][0] for r in done} == {os.getpid()}
 
 
+def test_mutation_workers_replay_in_one_process_when_there_are_several(monkeypatch):
+    """`envport mutate --workers 2` runs two workers; each replays L3 in its own process (not two more each)."""
+    from verify.mutation.pool import WorkerOptions
+
+    monkeypatch.delenv(PROCESSES_ENV, raising=False)
+    assert WorkerOptions(one_replay_process=True).environ()[PROCESSES_ENV] == "1"
+    assert PROCESSES_ENV not in WorkerOptions().environ()  # one worker: its L3 may split over two processes
+
+
 class PlantedLockstep(Lockstep):
     """CartPole whose translation's trajectory, with `plant` set, is wrong from step 4 of episode 3 (an odd one: the
     child's)."""

@@ -118,6 +118,7 @@ def run_mutation_analysis(
         worker_options = WorkerOptions(
             class_name=class_name, examples=options.examples, episodes=options.episodes,
             policies=tuple(options.policies), seed=options.seed, compile_cache=Path(cache), guided=guided,
+            one_replay_process=workers > 1,
         )
         analysis = analyse(
             port, source, generated, selected,

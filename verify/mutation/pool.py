@@ -26,6 +26,7 @@ from typing import Any
 from verify.levels import MUTATION_LEVELS
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT
 from verify.process import child_env, kill_group, start_group
+from verify.replay_split import PROCESSES_ENV
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT_S = 180.0
@@ -67,6 +68,9 @@ class WorkerOptions:
     levels: tuple[str, ...] = MUTATION_LEVELS
     compile_cache: Path | None = None  # JAX's persistent compilation cache, shared by the workers of one analysis
     guided: bool = False  # L1 measures the reference's branch coverage and runs its guided search (verify.guided)
+    # Several workers already fill the cores: each replays L3's reference episodes in its own process rather than
+    # splitting them over two more (verify.replay_split), which would run two processes per worker.
+    one_replay_process: bool = False
 
     def argv(self) -> list[str]:
         """The worker's command-line options."""
@@ -84,6 +88,8 @@ class WorkerOptions:
         hit returns the executable a fresh compilation would.
         """
         env = child_env()
+        if self.one_replay_process:
+            env[PROCESSES_ENV] = "1"
         if self.compile_cache is not None:
             env.update(
                 JAX_COMPILATION_CACHE_DIR=str(self.compile_cache),

@@ -329,7 +329,7 @@ def run_rust_mutation_analysis(
     generated = rust_mutants_for_port(port, module)
     selected = select_mutants(generated.mutants, max_mutants)
     worker_options = WorkerOptions(examples=options.examples, episodes=options.episodes, policies=tuple(options.policies),
-                                   seed=options.seed, guided=guided)
+                                   seed=options.seed, guided=guided, one_replay_process=workers > 1)
     analysis = analyse(
         port, module.read_text(), generated, selected,
         make_worker=RustWorkers(port.name, module.relative_to(CRATE), worker_options),
