@@ -178,7 +178,9 @@ class JaxEnv:
         return {"action_mask": self.action_mask(state_out, params)} if self.has_action_mask else {}
 
     def reset(self, key: jax.Array, params=None):
-        """gymnax API: (obs, state) of a new episode."""
+        """gymnax API: (obs, state) of a new episode: `reset_det(sample_reset_draws(key))`. A port may override it
+        with the same result computed its own way (a rare draw's work only where it is used); the key-driven `step`'s
+        auto-reset calls it."""
         params = self.default_params if params is None else params
         return self.reset_det(self.sample_reset_draws(key, params), params)
 
@@ -198,8 +200,7 @@ class JaxEnv:
         traced, rebuild = traced_leaves(params)
 
         def fresh(k, values):
-            p = rebuild(values)
-            return self.reset_det(self.sample_reset_draws(k, p), p)[1]
+            return self.reset(k, rebuild(values))[1]  # a port's own `reset` (the same state, computed its way) counts
 
         done = jnp.logical_or(terminated, truncated)
         state_out = where_done(done, fresh, next_state, reset_key, traced, capacity=self.reset_capacity)

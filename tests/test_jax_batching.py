@@ -184,3 +184,24 @@ def test_the_seated_face_resets_lazily_with_the_same_result():
     lazy, eager = run(True), run(False)
     assert np.asarray(eager[3]).sum() > 60  # games ended, so new ones were dealt
     assert_same(lazy, eager)
+
+
+def test_the_lazy_auto_reset_takes_the_ports_own_reset():
+    """The key-driven step's new episode comes from `env.reset(key)`, so a port that overrides `reset` (UNO: the same
+    state with its rare flip shuffles sorted only where used) has that override used; here a marked one."""
+    base = get_port("cartpole").make_jax()
+
+    class Marked(type(base)):
+        lazy_reset = True
+
+        def reset(self, key, params=None):
+            obs, state = super().reset(key, params)
+            return obs, state.replace(x=state.x + 100.0)
+
+    env, params = Marked(), base.default_params
+    keys = jax.random.split(jax.random.PRNGKey(0), 4)
+    _, states = jax.vmap(lambda k: base.reset(k, params))(keys)
+    states = states.replace(x=jnp.asarray([0.0, 5.0, 0.0, 5.0]))  # lanes 1 and 3 out of bounds: they end and reset
+    _, out, _, done, _, _ = jax.vmap(lambda k, s: env.step(k, s, 0, params))(keys, states)
+    np.testing.assert_array_equal(np.asarray(done), [False, True, False, True])
+    assert np.all(np.asarray(out.x)[[1, 3]] > 99.0) and np.all(np.abs(np.asarray(out.x)[[0, 2]]) < 1.0)

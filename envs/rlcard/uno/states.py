@@ -176,7 +176,8 @@ def _only_draw_4(state: dict, player: int) -> dict:
 def rare_states(harvested: list[dict]) -> list[dict]:
     """The boundaries L1 steps with every action: the last card in hand, an empty deck (a draw reshuffles), a short
     deck under a draw-2 (1 card: a reshuffle; 2 cards: none, the boundary) and a draw-4 (3 cards; and, with the
-    draw-4 the only legal card, 3 and 4 cards: the boundary), and a wild on top as a game's first card."""
+    draw-4 the only legal card, 3 and 4 cards: the boundary), a skip and a reverse on a 3-card deck, and a wild on top
+    as a game's first card."""
     out = []
     for base in harvested[:2]:
         base = canonical_state(base)
@@ -201,6 +202,9 @@ def rare_states(harvested: list[dict]) -> list[dict]:
             out.append(_move_to_pile(_give(base, player, card), keep))
         for keep in (3, 4):
             out.append(_move_to_pile(_only_draw_4(_give(base, player, WILD_DRAW_4), player), keep))
+        # a skip and a reverse on a short deck (3 cards: the JAX translation's whole step, `_play_reshuffling`)
+        for trait in (SKIP, REVERSE):
+            out.append(_move_to_pile(_give(base, player, color * NUM_TRAITS + trait), 3))
         # a wild on top as the game's first card: the pile is that card alone, its colour chosen
         wild = [p for p in range(60) if _trait(p) == WILD][player]
         first = _give(base, player, wild)
