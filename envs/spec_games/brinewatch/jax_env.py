@@ -1,18 +1,16 @@
 """Brinewatch in JAX: the reference `envs.spec_games.brinewatch.reference.BrinewatchEnv`, translated rule for rule.
 
-Every state field is an int8 array of the reference's shape (the verifier keeps the translation's dtypes; every value
-of a state within the metadata's bounds, and of any state a step reaches from one, lies well inside -128..127). The
-rules mirror the reference's own formulas (counts of nonzero entries, not positions of the last one), so the two agree
-on any state in the metadata's bounds, packed or not. Randomness: two permutations at reset (`deck0`, `deck1`), and
-per step up to six `index` uniforms (`gull_hits`), one per Gull Swarm hit with k >= 2 targets, taken in order and mapped to `integers(0, k)` by `uniform_index`.
+Every state field is an int32 array of the reference's shape. The rules mirror the reference's own formulas (counts of
+nonzero entries, not positions of the last one), so the two agree on any state in the metadata's bounds, packed or
+not. Randomness: two permutations at reset (`deck0`, `deck1`), and per step up to six `index` uniforms (`gull_hits`),
+one per Gull Swarm hit with k >= 2 targets, taken in order and mapped to `integers(0, k)` by `uniform_index`.
 Truncation is the game's own (after player 1's turn 18), so `step_env_det` is overridden: no step counter.
 
 Written for `vmap` on the CPU, where a `lax.cond` or `lax.switch` on a per-environment value computes every branch
 and selects the whole state: a PLAY or ATTACK is one pass of updates masked by the action's kind and the card's id
 (`_act`), and the reset writes out its draws (BASE_DECK[i] is i // 2 + 1) instead of indexing a deck and drawing.
 The scripted opponent's turn, which only END_TURN starts, goes through `envs.jax_batching.where_done` (`_advance`):
-under `vmap` its start and first actions run only for the environments that ended their turn, gathered, then each
-further action only for the turns still going, in smaller gathers, and the few long turns' rest in a last one.
+under `vmap` it runs only for the environments that ended their turn, gathered, and its long turns in a second gather.
 """
 
 from __future__ import annotations
@@ -28,20 +26,13 @@ from envs.jax_env import JaxEnv, float_dtype, uniform_index
 from envs.spaces import Box, Discrete
 
 I32 = jnp.int32
-# The state's dtype: every field fits int8 (values within -128..127 in any state of the metadata's bounds).
-I8 = jnp.int8
-COST = jnp.array([0, 1, 2, 3, 5, 2, 2, 3, 2], I8)
-ATTACK = jnp.array([0, 1, 3, 2, 5, 0, 0, 0, 0], I8)
-HEALTH = jnp.array([0, 2, 1, 4, 5, 0, 0, 0, 0], I8)
+COST = jnp.array([0, 1, 2, 3, 5, 2, 2, 3, 2], I32)
+ATTACK = jnp.array([0, 1, 3, 2, 5, 0, 0, 0, 0], I32)
+HEALTH = jnp.array([0, 2, 1, 4, 5, 0, 0, 0, 0], I32)
 KELP, EEL, SHELL, HARPOON, CHART, SURGE, GULLS = 1, 2, 3, 5, 6, 7, 8
 N_ACTIONS, MAX_TURNS, GULL_DRAWS = 27, 18, 6
-# Player 1's turn under vmap (`_advance`), as gathers sized for random legal play, where 42% of the steps are END_TURN
-# and the turns take 0-8 actions (12%, 24%, 28%, 19%, 10%, 5%, ...): the start and `OPENING_ACTIONS` actions in half
-# the batch, each next action of `ACTION_GATHERS` in one lane of that many (the third action: 15% of the batch, in a
-# quarter), the rest of the turn in an eighth (7%). More lanes than a gather holds take the full batch (`where_done`),
-# so any policy is served. Each gather is another compiled copy of an action: more gathers (one per action) measured
-# a few percent faster but overflowed the verifier's memory maps while compiling (the run's README).
-OPENING_ACTIONS, FIRST_GATHER, ACTION_GATHERS, REST_GATHER = 2, 2, (4,), 8
+# Player 1's actions computed for every environment that ended its turn; the rest of a longer turn in a second gather.
+OPENING_ACTIONS = 3
 
 
 @struct.dataclass
@@ -111,7 +102,7 @@ def _draw(s: State, p: int, on=True) -> State:
     return s.replace(
         fatigue=s.fatigue.at[p].set(jnp.where(tire, fatigue, s.fatigue[p])),
         keeper_hp=s.keeper_hp.at[p].add(jnp.where(tire, -fatigue, 0)),
-        deck_pos=s.deck_pos.at[p].add(take.astype(I8)),
+        deck_pos=s.deck_pos.at[p].add(take.astype(I32)),
         hand=s.hand.at[p].set(jnp.where(take, row, s.hand[p])),
     )
 
@@ -155,8 +146,8 @@ def _gull_swarm(s: State, p: int, u, used, on):
         t = jnp.where(k >= 2, uniform_index(_pick(u, jnp.minimum(used, GULL_DRAWS - 1)), 0, k), 0).astype(I32)
         used = used + ((k >= 2) & on).astype(I32)
         chosen = live & (_cumsum(live) - 1 == t) & on
-        s = s.replace(board_hp=s.board_hp.at[e].add(-chosen.astype(I8)),
-                      keeper_hp=s.keeper_hp.at[e].add(-((t >= n) & on).astype(I8)))
+        s = s.replace(board_hp=s.board_hp.at[e].add(-chosen.astype(I32)),
+                      keeper_hp=s.keeper_hp.at[e].add(((t >= n) & on).astype(I32) * -1))
         return s, used
 
     return lax.fori_loop(0, 3, hit, (s, used), unroll=True)
@@ -178,9 +169,9 @@ def _act(s: State, p: int, a, u, used):
                   board_card=s.board_card.at[p].set(jnp.where(at, card, s.board_card[p])),
                   board_atk=s.board_atk.at[p].set(jnp.where(at, _pick(ATTACK, card), s.board_atk[p])),
                   board_hp=s.board_hp.at[p].set(jnp.where(at, _pick(HEALTH, card), s.board_hp[p])),
-                  board_ready=s.board_ready.at[p].set(jnp.where(at, (card == EEL).astype(I8), s.board_ready[p])))
+                  board_ready=s.board_ready.at[p].set(jnp.where(at, (card == EEL).astype(I32), s.board_ready[p])))
     heal = jnp.where(card == KELP, jnp.minimum(20, s.keeper_hp[p] + 2) - s.keeper_hp[p], 0)
-    harpoon = (card == HARPOON).astype(I8)
+    harpoon = (card == HARPOON).astype(I32)
     s = s.replace(keeper_hp=s.keeper_hp.at[p].add(heal - harpoon).at[e].add(-3 * harpoon),
                   board_hp=s.board_hp.at[e].add(jnp.where((card == SURGE) & (s.board_card[e] != 0), -2, 0)))
     for _ in range(3):
@@ -211,7 +202,7 @@ def _remove_defeated(s: State) -> State:
     move = keep[:, :, None] & (dest[:, :, None] == jnp.arange(4)[None, None, :])  # [player, from, to]
 
     def pack(field):
-        return jnp.sum(jnp.where(move, field[:, :, None], jnp.zeros((), field.dtype)), axis=1).astype(field.dtype)
+        return jnp.sum(jnp.where(move, field[:, :, None], 0), axis=1).astype(I32)
 
     return s.replace(board_card=pack(s.board_card), board_atk=pack(s.board_atk), board_hp=pack(s.board_hp),
                      board_ready=pack(s.board_ready))
@@ -289,20 +280,6 @@ def _opponent_actions(carry, u, limit=None):
     return s, b, used
 
 
-def _going(carry):
-    """Whether player 1's turn goes on: its next action is not END_TURN and no keeper is down."""
-    s, b, _ = carry
-    return (b != 0) & ~_over(s)
-
-
-def _opponent_act(carry, u):
-    """One action of player 1 (its next one, carried, not END_TURN), and the one after it: an iteration of
-    `_opponent_actions` for a turn that goes on."""
-    s, b, used = carry
-    s, used = _resolve(s, 1, b, u, used)
-    return s, _opponent_action(s), used
-
-
 def _opponent_begins(s: State, u):
     """Player 1's start of turn and its first `OPENING_ACTIONS` actions: the carry of `_opponent_actions`."""
     s = _start_turn(s.replace(turn=s.turn + 1), 1)
@@ -322,11 +299,6 @@ def _end_turn(s: State, u):
     truncation). `_advance` computes the same in three parts, through `where_done`, for `vmap`."""
     s, _, _ = _opponent_actions(_opponent_begins(s, u), u)
     return _finish_turn(s)
-
-
-def _share(part: int):
-    """A `where_done` capacity: one lane in `part` (at least one)."""
-    return lambda batch: max(1, batch // part)
 
 
 def _permutation16(key):
@@ -363,22 +335,21 @@ class Brinewatch(JaxEnv):
     def reset_det(self, draws, params):
         """R-8.1 from the two permutations, its draws written out: BASE_DECK[i] is i // 2 + 1; from full decks into
         empty hands, player 0 draws 3 and 1 more at the start of its turn (tide 1), player 1 draws 3."""
-        deck = (jnp.stack([jnp.asarray(draws["deck0"], I32), jnp.asarray(draws["deck1"], I32)]) // 2 + 1).astype(I8)
-        hand = jnp.where(jnp.arange(6)[None, :] < jnp.array([4, 3])[:, None], deck[:, :6], jnp.zeros((), I8))
-        z2, z4 = jnp.zeros((2,), I8), jnp.zeros((2, 4), I8)
-        s = State(deck=deck, deck_pos=jnp.array([4, 3], I8), hand=hand, board_card=z4, board_atk=z4, board_hp=z4,
-                  board_ready=z4, keeper_hp=jnp.full((2,), 20, I8), tide=jnp.array([1, 0], I8),
-                  max_tide=jnp.array([1, 0], I8), fatigue=z2, turn=jnp.asarray(1, I8))
+        deck = jnp.stack([jnp.asarray(draws["deck0"], I32), jnp.asarray(draws["deck1"], I32)]) // 2 + 1
+        hand = jnp.where(jnp.arange(6)[None, :] < jnp.array([4, 3])[:, None], deck[:, :6], 0)
+        z2, z4 = jnp.zeros((2,), I32), jnp.zeros((2, 4), I32)
+        s = State(deck=deck, deck_pos=jnp.array([4, 3], I32), hand=hand, board_card=z4, board_atk=z4, board_hp=z4,
+                  board_ready=z4, keeper_hp=jnp.full((2,), 20, I32), tide=jnp.array([1, 0], I32),
+                  max_tide=jnp.array([1, 0], I32), fatigue=z2, turn=jnp.asarray(1, I32))
         return self.get_obs(s, params), s
 
     def _advance(self, s: State, action, u):
         """R-8.2: (state, reward, terminated, truncated).
 
         Player 1's turn (`_end_turn`) costs about ten times an action of player 0 and follows only END_TURN; under
-        `vmap` a `lax.cond` would compute it for every environment, and a `while_loop` runs the batch's longest turn
-        for every lane. `where_done` computes the start and first actions only for the environments that ended their
-        turn (gathered), then each of the next `ACTION_GATHERS` actions only for the turns still going, and the rest
-        of the few long turns in a last gather; the result is `_end_turn`'s, element for element.
+        `vmap` a `lax.cond` would compute it for every environment. `where_done` computes it only for the
+        environments that ended their turn (gathered), and its few long turns (more than `OPENING_ACTIONS` actions)
+        are finished in a second, smaller gather; the result is `_end_turn`'s, element for element.
         """
         a = jnp.asarray(action).astype(I32)
         legal = (a >= 0) & (a < N_ACTIONS) & _pick(legal_actions(s, 0), jnp.clip(a, 0, N_ACTIONS - 1))
@@ -386,10 +357,9 @@ class Brinewatch(JaxEnv):
         ends = a == 0
         played = _resolve(s, 0, a, u, jnp.asarray(0, I32))[0]  # discarded where the turn ends
         no_turn = (played, jnp.asarray(0, I32), jnp.asarray(0, I32))  # next action END_TURN: nothing to finish
-        carry = where_done(ends, _opponent_begins, no_turn, s, u, capacity=_share(FIRST_GATHER))
-        for part in ACTION_GATHERS:
-            carry = where_done(_going(carry), _opponent_act, carry, carry, u, capacity=_share(part))
-        opp, _, _ = where_done(_going(carry), _opponent_actions, carry, carry, u, capacity=_share(REST_GATHER))
+        carry = where_done(ends, _opponent_begins, no_turn, s, u)
+        long_turn = (carry[1] != 0) & ~_over(carry[0])
+        opp, _, _ = where_done(long_turn, _opponent_actions, carry, carry, u)
         finished, truncated = _finish_turn(opp)
         s = jax.tree.map(lambda x, y: jnp.where(ends, x, y), finished, opp)
         d0, d1 = s.keeper_hp[0] <= 0, s.keeper_hp[1] <= 0
