@@ -159,10 +159,8 @@ PORT = Port(
            "unreachable_branches": gym_face.RLCARD_UNREACHABLE_BRANCHES + gym_face.HOLDEM_ROUND_UNREACHABLE_BRANCHES + (
                ("games/leducholdem/judger.py", "elif player.status == 'alive':", "false",
                 "a Leduc player is 'alive' or 'folded', nothing else"),
-               ("utils/utils.py", "if rank == '':", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
-               ("utils/utils.py", "elif rank.isdigit():", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
-               ("utils/utils.py", "if int(rank) >= 2 and int(rank) <= 10:", None, "Leduc's cards are J, Q and K (rank2int of a digit)"),
-               ("utils/utils.py", "elif rank == 'A':", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
-               ("utils/utils.py", "elif rank == 'T':", "true", "Leduc's cards are J, Q and K (rank2int of another rank)"),
-               ("utils/utils.py", "elif rank == 'K':", "false", "Leduc's cards are J, Q and K (rank2int of another rank)"))},
+           ) + tuple(("utils/utils.py", condition, outcome, "Leduc's cards are J, Q and K: rank2int never sees another rank")
+                     for condition, outcome in (("if rank == '':", "true"), ("elif rank.isdigit():", "true"),
+                                                ("if int(rank) >= 2 and int(rank) <= 10:", None), ("elif rank == 'A':", "true"),
+                                                ("elif rank == 'T':", "true"), ("elif rank == 'K':", "false")))},
 )
