@@ -93,27 +93,11 @@ def _rk4(y0, dt, params):
     return tuple(y + dt / 6.0 * (p + 2 * q + 2 * r + s) for y, p, q, r, s in zip(y0[:4], k1, k2, k3, k4))
 
 
-def _wrap(values, m, big_m, unrolled=2):
-    """Wrap each value into [m, M] exactly as the reference's two loops: subtract M - m while above M, then add it
-    while below m. Each value carries whether it has started adding; `unrolled` rounds run as selects and a
-    `while_loop` finishes the rare value that needs more (one loop for all the values, not two per value)."""
+def _wrap(x, m, big_m):
+    """Wrap x into [m, M] by repeated subtraction, exactly as the reference's loops."""
     diff = big_m - m
-
-    def once(carry):
-        out = []
-        for x, up in carry:
-            down = (x > big_m) & ~up
-            add = ~down & (x < m)
-            out.append((jnp.where(down, x - diff, jnp.where(add, x + diff, x)), up | add))
-        return tuple(out)
-
-    def pending(carry):
-        return jnp.any(jnp.stack([((x > big_m) & ~up) | (x < m) for x, up in carry]))
-
-    carry = tuple((x, jnp.zeros(jnp.shape(x), bool)) for x in values)
-    for _ in range(unrolled):
-        carry = once(carry)
-    return tuple(x for x, _ in jax.lax.while_loop(pending, once, carry))
+    x = jax.lax.while_loop(lambda v: v > big_m, lambda v: v - diff, x)
+    return jax.lax.while_loop(lambda v: v < m, lambda v: v + diff, x)
 
 
 class Acrobot(JaxEnv):
@@ -140,7 +124,8 @@ class Acrobot(JaxEnv):
         torque = jnp.asarray(AVAIL_TORQUE, float_dtype())[action]
         y0 = (state.theta1, state.theta2, state.dtheta1, state.dtheta2, torque)
         ns = _rk4(y0, params.dt, params)
-        theta1, theta2 = _wrap((ns[0], ns[1]), -math.pi, math.pi)
+        theta1 = _wrap(ns[0], -math.pi, math.pi)
+        theta2 = _wrap(ns[1], -math.pi, math.pi)
         dtheta1 = jnp.minimum(jnp.maximum(ns[2], -params.max_vel_1), params.max_vel_1)
         dtheta2 = jnp.minimum(jnp.maximum(ns[3], -params.max_vel_2), params.max_vel_2)
         next_state = state.replace(theta1=theta1, theta2=theta2, dtheta1=dtheta1, dtheta2=dtheta2)
