@@ -2,6 +2,8 @@
 
 Float64 under jax_enable_x64 (matching the reference to round-off), float32 otherwise.
 The operation order follows the reference so that float64 results agree bit for bit.
+Sines and cosines come from `envs.jax_math` (the same values in float64, a fused polynomial
+in float32).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs import jax_random, spaces
+from envs import jax_math, jax_random, spaces
 from envs.jax_env import JaxEnv, float_dtype, int_dtype
 
 
@@ -70,8 +72,7 @@ class CartPole(JaxEnv):
         total_mass = params.masspole + params.masscart
         polemass_length = params.masspole * params.length
         force = jnp.where(action == 1, params.force_mag, -params.force_mag)
-        costheta = jnp.cos(state.theta)
-        sintheta = jnp.sin(state.theta)
+        sintheta, costheta = jax_math.sincos(state.theta)
         temp = (force + polemass_length * jnp.square(state.theta_dot) * sintheta) / total_mass
         thetaacc = (params.gravity * sintheta - costheta * temp) / (
             params.length * (4.0 / 3.0 - params.masspole * jnp.square(costheta) / total_mass)

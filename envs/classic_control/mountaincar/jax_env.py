@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs import jax_random, spaces
+from envs import jax_math, jax_random, spaces
 from envs.jax_env import JaxEnv, float_dtype, int_dtype
 
 
@@ -51,7 +51,7 @@ class MountainCar(JaxEnv):
 
     def transition(self, state, action, draws, params):
         velocity = state.velocity + (
-            (action - 1) * params.force + jnp.cos(3 * state.position) * (-params.gravity)
+            (action - 1) * params.force + jax_math.cos(3 * state.position) * (-params.gravity)
         )
         velocity = jnp.clip(velocity, -params.max_speed, params.max_speed)
         position = jnp.clip(state.position + velocity, params.min_position, params.max_position)

@@ -1,7 +1,8 @@
 """Pendulum-v1 in JAX, translated from gymnasium.envs.classic_control.pendulum.PendulumEnv.
 
 The action is float32 as in the reference's action space, so the torque terms
-run in float32 exactly where numpy runs them in float32.
+run in float32 exactly where numpy runs them in float32. Sines and cosines come from
+`envs.jax_math` (the same values in float64, a fused polynomial in float32).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from envs import jax_random, spaces
+from envs import jax_math, jax_random, spaces
 from envs.jax_env import JaxEnv, float_dtype, int_dtype
 
 
@@ -71,14 +72,15 @@ class Pendulum(JaxEnv):
         u = jnp.clip(jnp.asarray(action, jnp.float32), -max_torque, max_torque).reshape(-1)[0]
         costs = angle_normalize(th) ** 2 + 0.1 * thdot**2 + (0.001 * (u**2)).astype(float_dtype())
         torque_term = (jnp.asarray(3.0 / (m * l**2), jnp.float32) * u).astype(float_dtype())
-        newthdot = thdot + (3 * g / (2 * l) * jnp.sin(th) + torque_term) * dt
+        newthdot = thdot + (3 * g / (2 * l) * jax_math.sin(th) + torque_term) * dt
         newthdot = jnp.clip(newthdot, -params.max_speed, params.max_speed)
         newth = th + newthdot * dt
         next_state = state.replace(theta=newth, theta_dot=newthdot, last_u=u)
         return next_state, -costs, jnp.asarray(False)
 
     def get_obs(self, state, params=None):
-        return jnp.stack([jnp.cos(state.theta), jnp.sin(state.theta), state.theta_dot]).astype(jnp.float32)
+        sin, cos = jax_math.sincos(state.theta)
+        return jnp.stack([cos, sin, state.theta_dot]).astype(jnp.float32)
 
     def action_space(self, params=None):
         params = self.default_params if params is None else params
