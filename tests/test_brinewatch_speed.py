@@ -34,8 +34,24 @@ def test_argmax_argmin_cumsum_and_pick_match_numpy_with_ties():
     idx = rng.integers(0, 6, size=4000)
     assert (np.asarray(jax.vmap(bw._pick)(x, jnp.asarray(idx))) == rows[np.arange(4000), idx]).all()
     assert (np.asarray(jax.vmap(bw._pick)(jnp.asarray(flags), jnp.asarray(idx))) == flags[np.arange(4000), idx]).all()
+    both = np.stack([rows[:, :4], rows[:, 2:]], axis=1)  # a (2, 4) row pair: one pick gives both entries
+    idx4 = rng.integers(0, 4, size=4000)
+    assert (np.asarray(jax.vmap(bw._pick)(jnp.asarray(both), jnp.asarray(idx4))) == both[np.arange(4000), :, idx4]).all()
     u = jnp.asarray(rng.random((4000, 6)), jnp.float32)
     assert (np.asarray(jax.vmap(bw._pick)(u, jnp.asarray(idx))) == np.asarray(u)[np.arange(4000), idx]).all()
+
+
+def test_lowest_is_the_argmax_of_its_code_with_ties_and_negative_keys():
+    """`_lowest(flags, 8 * key - slot)` answers "is any flag set" and the first slot of the highest key among the
+    flagged slots (np.argmax's tie rule) from one reduction, for keys of any sign (health may be negative)."""
+    rng = np.random.default_rng(1)
+    keys = rng.integers(-6, 6, size=(4000, 6)).astype(np.int32)  # many ties
+    flags = rng.random((4000, 6)) < 0.5
+    flags[:40] = False
+    some, slot = jax.vmap(bw._lowest)(jnp.asarray(flags), jnp.asarray(8 * keys - np.arange(6)))
+    assert (np.asarray(some) == flags.any(axis=1)).all()
+    expected = np.where(flags, keys, -100).argmax(axis=1)
+    assert (np.asarray(slot)[flags.any(axis=1)] == expected[flags.any(axis=1)]).all()
 
 
 def test_the_written_out_reset_is_the_rules_reset():
@@ -52,10 +68,10 @@ def test_the_written_out_reset_is_the_rules_reset():
         s = bw.State(deck=jnp.stack([base[d["deck0"]], base[d["deck1"]]]), deck_pos=z2, hand=jnp.zeros((2, 6), jnp.int32),
                      board_card=z4, board_atk=z4, board_hp=z4, board_ready=z4, keeper_hp=jnp.full((2,), 20, jnp.int32),
                      tide=z2, max_tide=z2, fatigue=z2, turn=jnp.asarray(1, jnp.int32))
-        for p in (0, 1):
-            for _ in range(3):
-                s = bw._draw(s, p)
-        return bw._start_turn(s, 0)
+        p0, p1 = bw._sides(s)
+        for _ in range(3):
+            p0, p1 = bw._draw(p0), bw._draw(p1)
+        return bw._state(bw._start_turn(p0), p1, s.turn)
 
     expected = jax.vmap(by_the_rules)(draws)
     for name in bw.State.__dataclass_fields__:
@@ -85,10 +101,10 @@ def test_the_gathered_opponent_turn_is_the_rules_turn_under_vmap():
     rng = np.random.default_rng(2)
 
     def by_the_rules(s, a, u):
-        legal = (a >= 0) & (a < bw.N_ACTIONS) & bw.legal_actions(s, 0)[jnp.clip(a, 0, bw.N_ACTIONS - 1)]
+        legal = (a >= 0) & (a < bw.N_ACTIONS) & bw.legal_actions(*bw._sides(s))[jnp.clip(a, 0, bw.N_ACTIONS - 1)]
         a = jnp.where(legal, a, 0)
         ended, truncated = bw._end_turn(s, u)
-        played = bw._resolve(s, 0, a, u, jnp.asarray(0, jnp.int32))[0]
+        played = bw._state(*bw._resolve(*bw._sides(s), a, u, jnp.asarray(0, jnp.int32))[:2], s.turn)
         s = jax.tree.map(lambda x, y: jnp.where(a == 0, x, y), ended, played)
         return s, (a == 0) & truncated
 
@@ -102,5 +118,5 @@ def test_the_gathered_opponent_turn_is_the_rules_turn_under_vmap():
         assert (np.asarray(got[3]) == np.asarray(want[1])).all(), share
     # Both gathers are exercised: some of these opponent turns go past the opening actions, not all.
     opening = jax.vmap(bw._opponent_begins)(states, u)
-    long_turns = int(np.sum((np.asarray(opening[1]) != 0) & ~np.asarray(jax.vmap(bw._over)(opening[0]))))
+    long_turns = int(np.sum((np.asarray(opening[1]) != 0) & ~np.asarray(jax.vmap(lambda s: bw._over(*bw._sides(s)))(opening[0]))))
     assert 0 < long_turns < n
