@@ -1,5 +1,6 @@
 """Mutation counts: a timeout and a harness error are counted apart from kills, never as kills, and the kill rate
-says what it counts; the recorded results in docs/ follow the same rules."""
+says what it counts; a hang inside a level is a kill at that level (the level's time limit); the recorded results in
+docs/ follow the same rules."""
 
 import json
 import time
@@ -8,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from envs import get_port
+from verify.contract import IMPORT_TIMEOUT_S
 from verify.levels import MUTATION_LEVELS, VerifyOptions
-from verify.mutation.analysis import STATUSES, analyse, classify, summarize, upgrade_summary
+from verify.mutation.analysis import STATUSES, analyse, classify, level_time_limit, summarize, upgrade_summary
 from verify.mutation.mutants import GeneratedMutants, Mutant
-from verify.mutation.pool import MutantWorker, WorkerOptions
+from verify.mutation.pool import MutantWorker, WorkerOptions, WorkerOutcome
+from verify.watchdog import TIME_LIMIT_CHECK
 from verify.variants import translation_source
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -112,3 +115,55 @@ def test_the_mutate_table_shows_timeouts_and_harness_errors_apart_from_kills():
     header = next(line for line in text.splitlines() if "killed" in line and "timed out" in line)
     assert "harness error" in header and "kill rate" in header
     assert "25.0%" in text and "timeouts and harness errors are not kills" in text
+
+
+def _far_out_hang(original: str) -> str:
+    """CartPole's translation with a step that never returns once the cart is more than 1 from the centre: L0 (near
+    the centre) passes, L1's generated states hang it."""
+    step_line = "x = state.x + params.tau * state.x_dot"
+    assert original.count(step_line) == 1
+    return original.replace(step_line, "x = jax.lax.while_loop(lambda c: (jnp.abs(state.x) > 1.0) & (c[0] >= 0), "
+                            "lambda c: ((c[0] + 1) % 7, c[1] + 0.0 * c[0]), (0, state.x))[1] + params.tau * state.x_dot")
+
+
+def test_a_mutant_that_hangs_in_a_level_is_killed_there_by_the_level_time_limit_and_the_worker_goes_on():
+    original = translation_source(CARTPOLE)
+    options = WorkerOptions(class_name="CartPole", examples=30, episodes=3, policies=("uniform",))
+    with MutantWorker(CARTPOLE.name, options) as worker:
+        hung = worker.verify(_far_out_hang(original), timeout_s=300, level_timeout_s=15)
+        assert (hung.killed, hung.level, hung.check) == (True, "L1", TIME_LIMIT_CHECK), hung
+        assert "L1 did not finish within 15 s" in hung.message and hung.seconds < 300
+        after = worker.verify(original, timeout_s=300, level_timeout_s=60)  # a fresh worker process answers
+        assert after.passed, after
+
+
+def test_the_level_limit_is_twice_the_original_verification_and_at_least_the_load_limit():
+    assert level_time_limit({"seconds": 107.0}) == 214.0
+    assert level_time_limit({"seconds": 20.0}) == IMPORT_TIMEOUT_S
+    assert level_time_limit(None) is None
+
+
+def test_a_resumed_analysis_verifies_again_what_the_journal_holds_as_a_timeout_or_harness_error(tmp_path):
+    source = translation_source(CARTPOLE)
+    mutants = [Mutant(f"M{i}", "hand", i, "", f"diff {i}", source) for i in range(4)]
+    journal = tmp_path / "journal.jsonl"
+    old = [_record("M0", "L1"), _record("M1", "timeout"), _record("M2", "error"), _record("M3", None)]
+    journal.write_text("".join(json.dumps({**r, "diff": f"diff {i}"}) + "\n" for i, r in enumerate(old)))
+    asked: list[float | None] = []
+
+    class Answers:
+        """A worker that kills every mutant at L3, noting the level limit it is given."""
+
+        def verify(self, source, timeout_s, guided=None, level_timeout_s=None):
+            asked.append(level_timeout_s)
+            return WorkerOutcome(True, "L3", "differs", 1.0)
+
+        def close(self):
+            pass
+
+    summary = analyse(CARTPOLE, source, GeneratedMutants(mutants), mutants, make_worker=Answers, timeout_s=60,
+                      workers=1, options=VerifyOptions(), progress=lambda m: None, check_original=False,
+                      start=time.perf_counter(), journal=journal)
+    assert {r["id"]: (r["status"], r["level"]) for r in summary["results"]} == {
+        "M0": ("killed", "L1"), "M1": ("killed", "L3"), "M2": ("killed", "L3"), "M3": ("survived", None)}
+    assert asked == [None, None]  # no original verified here: no level limit to give

@@ -13,10 +13,12 @@ level runs.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from verify.reports.model import LevelResult
+from verify.watchdog import level_time_limit
 
 BACKENDS = ("jax", "rust")
 
@@ -39,6 +41,9 @@ class VerifyOptions:
     l4_seeds: int = 10  # L4: PPO seeds trained (one paired difference each)
     l4_episodes: int = 100  # L4: greedy evaluation episodes per seed, on each side
     l4_timesteps: int | None = None  # L4: steps per seed (None: the port's PPO configuration)
+    # Seconds a level (L4 aside) may run before the verifier stops it as hung (verify.watchdog); None: no limit.
+    # Kept only where the context has an `on_hang` handler: the process ends when the limit passes.
+    level_timeout_s: float | None = None
 
 
 def _quiet(message: str) -> None:
@@ -58,6 +63,8 @@ class LevelContext:
     `verify.contract.check_loads`, a fresh interpreter). `shrink` and `harvested` (L1's pool of
     rollout states, computed when L1 first asks) are mutation analysis's settings for L1.
     `lockstep_factory`: builds the lockstep the levels share (default: the backend's, on `env`).
+    `on_hang`: what this process does when a level runs past `options.level_timeout_s` (verify.watchdog); None: no
+    limit is kept.
     """
 
     port: Any
@@ -72,6 +79,7 @@ class LevelContext:
     lockstep_factory: Callable[[], Any] | None = None
     reproduce: str | None = None  # the lines a reproduction script builds `lock` with (None: the lockstep's default)
     tracer: Any = None  # the level's verify.branch_coverage.BranchTracer while it runs measured
+    on_hang: Callable[[str, float, str], None] | None = None
     _lock: Any = field(default=None, init=False, repr=False)
 
     def lockstep(self) -> Any:
@@ -198,6 +206,7 @@ class Level:
     mutation_rank: int | None = None  # its place in mutation analysis's cheapest-first order (None: not run there)
     gates: Callable[[LevelResult], bool] | None = None  # True: this result stops the comparison at the later levels
     crash_check: str = "run"  # the check under which the level's crash (an exception) is recorded
+    time_limited: bool = True  # VerifyOptions.level_timeout_s applies (not to L4: its time is the training asked)
 
 
 LEVELS: tuple[Level, ...] = (
@@ -211,7 +220,7 @@ LEVELS: tuple[Level, ...] = (
     Level("F32", "float32 production", _float32, backends=("jax",),
           not_applicable="the Rust translation computes in float64 only: there is no float32 build to check",
           registered_only="the float32 check runs registered translations only (it needs a fresh float32 process)"),
-    Level("L4", "policy transfer", _policy_transfer, default=False),  # trains PPO (minutes): only when named
+    Level("L4", "policy transfer", _policy_transfer, default=False, time_limited=False),  # trains PPO (minutes): only when named
 )
 
 # Why the levels after a gating failure are skipped, by backend.
@@ -247,21 +256,35 @@ COVERAGE_LEVELS = ("L1", "L2", "L3")  # the levels that measure the reference's 
 def run_level(level: Level, ctx: LevelContext) -> LevelResult:
     """The level's result on `ctx`; an exception (the translation is untrusted) is a failure of the level.
 
-    L1-L3 also measure the reference's branch coverage, unless `ctx.options.coverage` is off."""
+    L1-L3 also measure the reference's branch coverage, unless `ctx.options.coverage` is off. With
+    `ctx.options.level_timeout_s` and `ctx.on_hang`, the level runs under that time limit (verify.watchdog)."""
+    limit = ctx.options.level_timeout_s
+    guard = level_time_limit(level.name, limit, ctx.on_hang) if limit and ctx.on_hang and level.time_limited else nullcontext()
     try:
-        if ctx.options.coverage and level.name in COVERAGE_LEVELS:
-            from verify.branch_coverage import attach, measured
+        with guard:
+            if ctx.options.coverage and level.name in COVERAGE_LEVELS:
+                from verify.branch_coverage import attach, measured
 
-            with measured(ctx.lockstep(), ctx.port) as ctx.tracer:
+                with measured(ctx.lockstep(), ctx.port) as ctx.tracer:
+                    result = level.run(ctx)
+                attach(result, ctx.tracer)
+            else:
                 result = level.run(ctx)
-            attach(result, ctx.tracer)
-        else:
-            result = level.run(ctx)
     except Exception as exc:  # untrusted translation: report, don't crash
         result = LevelResult(level.name, passed=False, checks=1)
         result.fail(level.crash_check, f"{type(exc).__name__}: {exc}")
     ctx.tracer = None
     result.title = level.title
+    return result
+
+
+def timed_out_result(level: str, limit_s: float, message: str) -> LevelResult:
+    """The result of a level the watchdog stopped (verify.watchdog): failed on its `time limit` check."""
+    from verify.watchdog import TIME_LIMIT_CHECK
+
+    result = LevelResult(level, passed=False, checks=1, seconds=limit_s)
+    result.fail(TIME_LIMIT_CHECK, message)
+    result.title = LEVEL_TITLES.get(level, level)
     return result
 
 

@@ -8,6 +8,7 @@ object, or a third-party candidate) or the Rust one.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -21,6 +22,7 @@ from verify.levels import (  # noqa: F401 - AVAILABLE_LEVELS and parse_levels ar
     VerifyOptions,
     parse_levels,
     run_levels,
+    timed_out_result,
 )
 from verify.float32 import K_ULPS, float32_view
 from verify.precision import enable_verification_numerics, verification_numerics_enabled
@@ -40,6 +42,7 @@ def verify_port(
     loader: Callable[..., Any] | None = None,
     reproduce: str | None = None,
     on_level: Callable[[VerificationReport], None] | None = None,
+    on_hang: Callable[[VerificationReport], None] | None = None,
 ) -> VerificationReport:
     """Verify the JAX translation of `port` (or `env`, another translation of it, or a third-party `candidate`),
     or with `backend="rust"` its Rust translation.
@@ -68,6 +71,16 @@ def verify_port(
         report.options["not_compared"] = ignored
     ctx = LevelContext(port, backend, options, env=env, candidate=spec, loader=loader, progress=progress, reproduce=reproduce)
     start = time.perf_counter()
+
+    def hung(level: str, limit_s: float, message: str) -> None:
+        report.levels[level] = timed_out_result(level, limit_s, message)
+        report.seconds = time.perf_counter() - start
+        print(f"{port.name}: {message}", file=sys.stderr, flush=True)
+        if on_hang is not None:
+            on_hang(report)
+
+    if options.level_timeout_s:
+        ctx.on_hang = hung
     for name, result in run_levels(ctx, levels):
         report.levels[name] = result
         if name == "L0" and ignored:
@@ -87,7 +100,7 @@ class PortVerification:
     """One port of `envport verify --all` as a task for a verify.executors executor: `verify_port` on the registered
     port named `port_name` (looked up where the task runs); its result is the report.
 
-    `candidate`, `progress` and `on_level` are for a task run in this process (a local executor): a candidate object
+    `candidate`, `progress`, `on_level` and `on_hang` are for a task run in this process (a local executor): a candidate object
     and callbacks do not travel to another machine.
     """
 
@@ -98,6 +111,7 @@ class PortVerification:
     candidate: Candidate | None = field(default=None, compare=False)
     progress: Callable[[str], None] | None = field(default=None, compare=False)
     on_level: Callable[[VerificationReport], None] | None = field(default=None, compare=False)
+    on_hang: Callable[[VerificationReport], None] | None = field(default=None, compare=False)
 
     def run(self, workers: Any = None) -> VerificationReport:
         """The port's report (`workers` is unused: the levels start what they need)."""
@@ -106,7 +120,7 @@ class PortVerification:
         from envs import get_port
 
         return verify_port(get_port(self.port_name), self.levels, self.options, progress=self.progress or (lambda msg: None),
-                           on_level=self.on_level, candidate=self.candidate, backend=self.backend)
+                           on_level=self.on_level, on_hang=self.on_hang, candidate=self.candidate, backend=self.backend)
 
 
 def reproduce_setup(port: Port, backend: str = "jax", candidate: str | None = None, precision: str = "float64") -> str:

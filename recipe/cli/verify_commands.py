@@ -33,6 +33,11 @@ from recipe.cli.executor_options import address_option, executor_option, opened_
 from recipe.cli.paths import check_file, check_folder, is_stdout, write_text
 from recipe.cli.progress import Progress
 
+# `envport verify --level-timeout`'s default: each shipped port's JAX translation verifies at default sizes, every
+# level together, in under 120 s on a quiet 2-core machine (docs/verification-speed.md), so one level past 15 minutes
+# is hung, not slow.
+LEVEL_TIMEOUT_S = 900.0
+
 
 def list_ports(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List the registered ports (built-in, from ports folders and installed packages) and their backends.
@@ -81,12 +86,17 @@ def verify(
         "float64", help="float32: the translation computes in float32 by design (a float32-native candidate); compare it within the F32 level's tolerance instead of to float64 round-off."
     ),
     load_timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds a translation may take to load and take its first step."),
+    level_timeout: float = typer.Option(
+        LEVEL_TIMEOUT_S, "--level-timeout", min=0.0,
+        help="Seconds a level (L4 aside) may run before the verifier stops it as hung (a step that never returns); 0: no limit.",
+    ),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write the report as JSON, Markdown, HTML and JUnit XML here."),
     executor: str = executor_option(),
     address: Optional[str] = address_option(),
 ) -> None:
-    """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed; 2: bad usage; 130: interrupted
-    (the reports of what finished are kept, the rest marked partial)."""
+    """Verify a translation against its reference. Exit 0: all levels pass; 1: a level failed (a level stopped at
+    --level-timeout included: the run ends there, its reports written); 2: bad usage; 130: interrupted (the reports
+    of what finished are kept, the rest marked partial)."""
     json_path = check_file(json_path, "--json", stdout_ok=True)
     report_dir = check_folder(report_dir, "--report-dir")
     use_ports()
@@ -135,7 +145,8 @@ def verify(
 
     enable_verification_numerics()
     options = VerifyOptions(examples=examples, programs=programs, episodes=episodes, seed=seed, precision=precision, coverage=coverage,
-                            l4_seeds=l4_seeds, l4_episodes=l4_episodes, l4_timesteps=l4_timesteps)
+                            l4_seeds=l4_seeds, l4_episodes=l4_episodes, l4_timesteps=l4_timesteps,
+                            level_timeout_s=level_timeout or None)
     keeper = _ReportKeeper(ports, backend, as_list, json_path, report_dir)
     with opened_executor(executor, address) as runner:
         try:
@@ -155,10 +166,16 @@ def verify(
                     err.print(f"{VERDICT_CELL[report.verdict]}[/] {port.name} ({report.seconds:.1f} s)")
                     keeper.finish(port.name, report)
 
+                def level_hung(report, port) -> None:  # on the watchdog's thread; the process ends after it
+                    progress.advance(text=_level_line(port.name, *next(reversed(report.levels.items()))))
+                    keeper.hung(port.name, report)
+
                 live = runner.in_process
                 tasks = [PortVerification(port.name, level_tuple, options, backend, candidate=candidates.get(port.name),
                                           progress=progress.message if live else None,
-                                          on_level=functools.partial(level_done, port=port) if live else None) for port in ports]
+                                          on_level=functools.partial(level_done, port=port) if live else None,
+                                          on_hang=functools.partial(level_hung, port=port) if live else None)
+                         for port in ports]
                 run_tasks(runner, tasks, port_done)
         except KeyboardInterrupt:
             written = keeper.interrupted()
@@ -191,6 +208,16 @@ class _ReportKeeper:
     def reports(self) -> list:
         """The finished reports, in the order of the ports."""
         return [self.finished[p.name] for p in self.ports if p.name in self.finished]
+
+    def hung(self, name: str, report) -> None:
+        """A level of `name` ran past --level-timeout and the process ends: its report (that level failed) and the
+        others finished are written, the ports not verified yet marked partial, and the run's end said on stderr."""
+        self.finished[name] = report
+        self.current = None
+        self.stopped = True
+        written = self.write(final=True)
+        info(f"error: {name}: a level ran past --level-timeout; the run stops here (exit {EXIT_FAILED})"
+             + (f"; reports in {', '.join(written)}" if written else ""))
 
     def interrupted(self) -> list[str]:
         self.stopped = True

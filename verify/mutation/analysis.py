@@ -9,8 +9,15 @@ Every mutant ends with one status: `killed` (a level failed), `timed_out` (its v
 finish within the limit), `harness_error` (the worker crashed or raised outside a level), `equivalent`
 (a rule says it cannot change behaviour, verify.mutation.equivalence and verify.mutation.fingerprint),
 `unviable` (Rust: it does not build) or `survived`. A timeout or a harness error is not a kill: nothing
-showed the bug. The kill rate is killed / (mutants - equivalent - unviable); `kill_rate_with_timeouts`
-also counts the timeouts as caught (a mutant that hangs would be noticed by a user, not by a level).
+showed the bug (a resumed analysis verifies such a mutant again rather than reusing the journal's record).
+The kill rate is killed / (mutants - equivalent - unviable); `kill_rate_with_timeouts` also counts the
+timeouts as caught.
+
+A hang is a kill at its level, as `envport verify --level-timeout` fails it: each level of a mutant may run
+`level_time_limit(original)` seconds, twice the unmutated translation's whole first verification through the
+same workers (compilation included) and at least L0's load limit; a level still running then is stopped
+(verify.watchdog) and the mutant killed there with the check `time limit` (`hangs` in the summary). The
+mutant's overall limit (`--timeout`) stays above it, for a worker that is slow or stuck outside a level.
 The survivors, listed with their diffs, show what the verifier misses.
 
 With `guided` (the default of `envport mutate`), L1 runs its guided search (verify.guided) for
@@ -43,6 +50,7 @@ from verify.mutation.fingerprint import SAME_COMPILED, SAME_PROGRAM, same_progra
 from verify.mutation.generate import context_sources_for, generate_mutants
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT, UNVIABLE, GeneratedMutants, Mutant
 from verify.mutation.pool import JaxWorkers, MutantTask, WorkerOptions, WorkerOutcome
+from verify.watchdog import TIME_LIMIT_CHECK
 
 
 def mutants_for_port(port: Any) -> GeneratedMutants:
@@ -205,9 +213,11 @@ def analyse(
     try:
         original, timeout_s = _check_original(port, source, known, make_worker, executor, timeout_s, check_original,
                                               progress, record_in_journal, guided)
-        progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each")
+        level_limit = level_time_limit(original)
+        progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each"
+                 + (f", {level_limit:.0f} s a level" if level_limit else ""))
         results = _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal,
-                                  guided)
+                                  guided, level_limit)
     finally:
         if own_executor:
             executor.shutdown(cancel=True)
@@ -217,7 +227,8 @@ def analyse(
         generated=len(generated.mutants),
         skipped=generated.skipped,
         original=original,
-        options={**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s, "workers": workers},
+        options={**dict(vars(options)), "policies": list(options.policies), "timeout_s": timeout_s,
+                 "level_timeout_s": level_limit, "workers": workers},
         seconds=time.perf_counter() - start,
         backend=backend,
     )
@@ -257,6 +268,16 @@ def _check_original(port, source, known, make_worker, executor, timeout_s, check
     return original, 300.0 if timeout_s is None else timeout_s
 
 
+def level_time_limit(original: dict[str, Any] | None) -> float | None:
+    """Seconds each level of a mutant may run before it counts as a hang (module docstring): twice the unmutated
+    translation's first verification, at least L0's load limit; None without that verification."""
+    if not original or "seconds" not in original:
+        return None
+    from verify.contract import IMPORT_TIMEOUT_S
+
+    return round(max(IMPORT_TIMEOUT_S, 2 * float(original["seconds"])), 1)
+
+
 def _run_one(executor, task: MutantTask) -> WorkerOutcome:
     """One task's outcome, waited for."""
     found: list[WorkerOutcome] = []
@@ -274,9 +295,10 @@ def _outcome(future) -> WorkerOutcome:
 
 
 def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal,
-                    guided=False) -> list[dict[str, Any]]:
+                    guided=False, level_limit=None) -> list[dict[str, Any]]:
     """The record of each selected mutant, in selection order: from the journal when it has the same mutant verified
-    with the same `guided`, else verified by `executor`; each recorded in the journal and counted in a progress line
+    with the same `guided` to a verdict (not a timeout or a harness error), else verified by `executor` (each level
+    within `level_limit` seconds); each recorded in the journal and counted in a progress line
     once, as it comes in. With `guided`, the mutants the search killed or that timed out are verified again with the
     search off (`without_guided`) before they are recorded."""
     records: dict[int, dict[str, Any]] = {}
@@ -290,7 +312,8 @@ def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, pro
     todo = []
     for i, m in enumerate(selected):
         previous = known.get(m.id)
-        if previous is not None and previous.get("diff") == m.diff and previous.get("guided_search", False) == guided:
+        if (previous is not None and previous.get("diff") == m.diff and previous.get("guided_search", False) == guided
+                and previous.get("level") not in (TIMEOUT, HARNESS_ERROR)):
             finished(i, classify(previous, m.equivalent), " (from the journal)")
         else:
             todo.append(i)
@@ -312,7 +335,8 @@ def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, pro
         record_in_journal(record)
         finished(todo[k], record)
 
-    run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s) for i in todo], verified)
+    run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s, level_timeout_s=level_limit) for i in todo],
+              verified)
     waiting = sorted(again)
 
     def verified_without(k: int, future) -> None:
@@ -323,7 +347,8 @@ def _verify_mutants(port, selected, known, make_worker, executor, timeout_s, pro
         record_in_journal(record)
         finished(i, record)
 
-    run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s, guided=False) for i in waiting],
+    run_tasks(executor, [MutantTask(make_worker, selected[i].source, timeout_s, guided=False, level_timeout_s=level_limit)
+                         for i in waiting],
               verified_without)
     return [records[i] for i in range(len(selected))]
 
@@ -406,6 +431,8 @@ def summarize(
         "equivalents": [{k: r[k] for k in ("id", "operator", "line", "description", "diff", "equivalent")} for r in by_status["equivalent"]],
         "faults": [{k: r.get(k) for k in ("id", "operator", "line", "description", "status", "message")}
                    for r in by_status["timed_out"] + by_status["harness_error"]],
+        "hangs": [{k: r.get(k) for k in ("id", "operator", "line", "description", "level", "message")}
+                  for r in by_status["killed"] if r.get("check") == TIME_LIMIT_CHECK],
         "guided_search": search_effect(results),
         "results": results,
         "skipped": skipped,

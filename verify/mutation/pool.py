@@ -27,6 +27,7 @@ from verify.levels import MUTATION_LEVELS
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT
 from verify.process import child_env, kill_group, start_group
 from verify.replay_split import PROCESSES_ENV
+from verify.watchdog import TIME_LIMIT_CHECK
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT_S = 180.0
@@ -195,9 +196,11 @@ class MutantWorker:
         self._tmp.cleanup()
 
     # ----- verification -----
-    def verify(self, source: str, timeout_s: float, guided: bool | None = None) -> WorkerOutcome:
+    def verify(self, source: str, timeout_s: float, guided: bool | None = None,
+               level_timeout_s: float | None = None) -> WorkerOutcome:
         """Verify one translation source; the limit covers this mutant only, not the worker's start.
-        `guided`: L1's guided search on or off for this source (None: as the worker's options say)."""
+        `guided`: L1's guided search on or off for this source (None: as the worker's options say).
+        `level_timeout_s`: a level running longer kills the mutant there (`time limit`; the worker then exits)."""
         if self._proc is not None and (self._proc.poll() is not None or self._jobs_done >= JOBS_PER_WORKER):
             self._kill()
         if self._proc is None:
@@ -212,7 +215,9 @@ class MutantWorker:
         start = time.monotonic()
         try:
             request = {"job": job, "source": str(job_dir / "mutant_source.py"), "module_dir": str(job_dir / "modules")}
-            self._proc.stdin.write(json.dumps(request if guided is None else {**request, "guided": guided}) + "\n")
+            request.update({} if guided is None else {"guided": guided})
+            request.update({} if level_timeout_s is None else {"level_timeout_s": level_timeout_s})
+            self._proc.stdin.write(json.dumps(request) + "\n")
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass  # the reply below sees the end of the stream
@@ -221,6 +226,8 @@ class MutantWorker:
         if out is not None:
             self._jobs_done += 1
             shutil.rmtree(job_dir, ignore_errors=True)  # so a worker never closed (a lost Ray worker) leaves no sources
+            if out.get("check") == TIME_LIMIT_CHECK:
+                self._kill()  # the worker ends after a level's time limit (verify.watchdog): the next mutant starts another
             return outcome_of(out, seconds)
         # The end of its output is an exit even before the process is reaped: not a timeout.
         exited = self._stream_ended or self._proc.poll() is not None
@@ -253,10 +260,12 @@ class MutantTask:
     source: str
     timeout_s: float
     guided: bool | None = None  # None: as the worker's options say; False: this verification without the search
+    level_timeout_s: float | None = None  # a level running longer kills the mutant there (verify.watchdog)
 
     def run(self, workers: Any) -> WorkerOutcome:
         """The verdict, from this thread's worker in `workers` (a `WorkerCache`)."""
-        return workers.get(self.make_worker).verify(self.source, self.timeout_s, guided=self.guided)
+        return workers.get(self.make_worker).verify(self.source, self.timeout_s, guided=self.guided,
+                                                    level_timeout_s=self.level_timeout_s)
 
 
 def outcome_of(out: dict, seconds: float) -> WorkerOutcome:

@@ -259,9 +259,11 @@ class RustMutantWorker:
             path.write_bytes(pickle.dumps(original_states(get_port(self.port_name), self.options.seed)))
         return path
 
-    def verify(self, source: str, timeout_s: float, guided: bool | None = None) -> WorkerOutcome:
+    def verify(self, source: str, timeout_s: float, guided: bool | None = None,
+               level_timeout_s: float | None = None) -> WorkerOutcome:
         """Build and verify one version of the module; the limit covers the verification, not the build.
-        `guided`: L1's guided search on or off for this version (None: as the worker's options say)."""
+        `guided`: L1's guided search on or off for this version (None: as the worker's options say).
+        `level_timeout_s`: a level running longer kills the version there (`time limit`)."""
         start = time.monotonic()
         built, errors = self.build(source)
         if built is None:
@@ -273,6 +275,7 @@ class RustMutantWorker:
         options = self.options if guided is None else dataclasses.replace(self.options, guided=guided)
         cmd = [sys.executable, "-m", "verify.mutation.worker", self.port_name, "--backend", "rust", *options.argv(),
                "--harvested", str(self._harvested())]
+        cmd += [] if level_timeout_s is None else ["--level-timeout", str(level_timeout_s)]
         result = run_command(cmd, cwd=REPO_ROOT, timeout=timeout_s, env=child_env(site, REPO_ROOT))
         shutil.rmtree(site, ignore_errors=True)
         seconds = time.monotonic() - start

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from verify.levels import LEVELS_BY_NAME, MUTATION_LEVELS, LevelContext, VerifyOptions, run_level
 from verify.mutation.mutants import HARNESS_ERROR
+from verify.watchdog import TIME_LIMIT_CHECK, HangHandler
 
 MESSAGE_LIMIT = 1500
 
@@ -92,8 +93,11 @@ def verify_mutant(
     levels: tuple[str, ...] = MUTATION_LEVELS,
     module_dir: Path,
     guided: bool = False,
+    level_timeout_s: float | None = None,
+    on_hang: HangHandler | None = None,
 ) -> dict:
-    """Run the levels on the translation in `source`; stop at the first failing level."""
+    """Run the levels on the translation in `source`; stop at the first failing level. With `level_timeout_s`
+    and `on_hang`, a level that runs longer is a hang: `on_hang` answers for it and the process ends (verify.watchdog)."""
     from verify.precision import enable_verification_numerics
 
     enable_verification_numerics()  # before JAX computes anything
@@ -123,10 +127,11 @@ def verify_mutant(
         """L0's load check: this process is the fresh interpreter (see the module docstring)."""
         return None if module.__name__ in sys.modules else f"{module.__name__} was not imported"
 
-    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=guided, guided=guided)
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=guided, guided=guided,
+                            level_timeout_s=level_timeout_s)
     ctx = LevelContext(
         port.replace(jax_module=module.__name__, make_jax=cls), "jax", options, env=env, loader=loaded_here,
-        shrink=False, harvested=lambda: original_states(port, seed),
+        shrink=False, harvested=lambda: original_states(port, seed), on_hang=on_hang,
     )
     return _run_levels(ctx, levels, seconds)
 
@@ -166,6 +171,8 @@ def verify_rust_mutant(
     levels: tuple[str, ...] = MUTATION_LEVELS,
     harvested: list | None = None,
     guided: bool = False,
+    level_timeout_s: float | None = None,
+    on_hang: HangHandler | None = None,
 ) -> dict:
     """The levels on the Rust translation this process imports as `envport_rust` (a mutant's build,
     put first on the import path by verify.mutation.rust); stop at the first failing level.
@@ -173,21 +180,33 @@ def verify_rust_mutant(
     L0 is the Rust contract, L1 and L3 the shared levels in lockstep with the reference, D the
     distribution of the translation's own draws. `harvested`: L1's pool of rollout states (from
     the unmutated translation, harvested once by the parent), instead of harvesting per mutant.
+    `level_timeout_s`, `on_hang`: a level's time limit, as for `verify_mutant`.
     """
     from verify.precision import enable_verification_numerics
 
     enable_verification_numerics()
     from envs import get_port
 
-    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=guided, guided=guided)
-    ctx = LevelContext(get_port(port_name), "rust", options, shrink=False, harvested=lambda: harvested)
+    options = VerifyOptions(examples=examples, episodes=episodes, policies=policies, seed=seed, coverage=guided, guided=guided,
+                            level_timeout_s=level_timeout_s)
+    ctx = LevelContext(get_port(port_name), "rust", options, shrink=False, harvested=lambda: harvested, on_hang=on_hang)
     return _run_levels(ctx, levels, {})
 
 
-def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace, guided: bool | None = None) -> dict:
+def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse.Namespace, guided: bool | None = None,
+             level_timeout_s: float | None = None, job: str | None = None) -> dict:
     """verify_mutant on one source file, as the JSON-ready verdict (a fault of the harness is a HARNESS_ERROR, not a kill).
-    `guided`: this job's choice of L1's guided search (None: `--guided`)."""
+    `guided`: this job's choice of L1's guided search (None: `--guided`). `level_timeout_s`: a level running longer is
+    a hang, which kills the mutant at that level (`time limit`): its verdict line (with `job`) is printed and the
+    process ends (verify.watchdog; the parent starts another worker)."""
+
+    def hung(level: str, limit_s: float, message: str) -> None:
+        verdict = _killed(level, message, {level: round(limit_s, 2)}, TIME_LIMIT_CHECK)
+        print(json.dumps({"job": job, **verdict} if job is not None else verdict), flush=True)
+
     common = dict(
+        level_timeout_s=level_timeout_s,
+        on_hang=hung,
         guided=args.guided if guided is None else guided,
         examples=args.examples,
         episodes=args.episodes,
@@ -210,7 +229,8 @@ def _verdict(port_name: str, source_file: Path, module_dir: Path, args: argparse
 def serve(args: argparse.Namespace) -> int:
     """Verify mutants one after another, as the parent sends them: one JSON job per stdin line,
     {"job": ID, "source": FILE, "module_dir": DIR} (and "guided": bool to override `--guided` for this
-    mutant), answered by one stdout line {"job": ID, ...verdict}.
+    mutant, "level_timeout_s": a level's time limit), answered by one stdout line {"job": ID, ...verdict}; after a
+    verdict of a level's time limit the process ends.
 
     JAX, the reference and the verifier load once, and the many small programs that
     running JAX eagerly compiles stay compiled for the next mutant; each mutant is still
@@ -228,7 +248,8 @@ def serve(args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         job = json.loads(line)
-        out = _verdict(args.port, Path(job["source"]), Path(job["module_dir"]), args, job.get("guided"))
+        out = _verdict(args.port, Path(job["source"]), Path(job["module_dir"]), args, job.get("guided"),
+                       job.get("level_timeout_s"), job["job"])
         sys.stdout.flush()
         print(json.dumps({"job": job["job"], **out}), flush=True)
     return 0
@@ -251,15 +272,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default=",".join(MUTATION_LEVELS))
     parser.add_argument("--guided", action="store_true", help="L1 measures the reference's branch coverage and runs its guided search")
     parser.add_argument("--module-dir", type=Path, default=None, help="where to write the module (default: beside the source)")
+    parser.add_argument("--level-timeout", type=float, default=None,
+                        help="seconds a level may run: longer is a hang, which kills the mutant at that level (not with --serve: per job)")
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args)
     if args.backend == "rust":
-        out = _verdict(args.port, Path(), Path(), args)
+        out = _verdict(args.port, Path(), Path(), args, level_timeout_s=args.level_timeout)
     elif args.source is None:
         parser.error("give the mutant's source file, or --serve")
     else:
-        out = _verdict(args.port, args.source, args.module_dir or args.source.parent / "modules", args)
+        out = _verdict(args.port, args.source, args.module_dir or args.source.parent / "modules", args,
+                       level_timeout_s=args.level_timeout)
     sys.stdout.flush()
     print(json.dumps(out), flush=True)
     return 0
