@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from recipe.task import ROOT, Task
 from recipe.workspace import Workspace
-from verify.process import child_env, head_tail, run_command, workspace_env
+from verify.process import child_env, crash_cause, head_tail, run_command, workspace_env
 from verify.levels import LEVEL_ORDER, LEVEL_TITLES, UNREGISTERED_LEVELS
 
 DEFAULT_LEVELS = ",".join(UNREGISTERED_LEVELS)  # "L0,D,L1,L2,L3": a workspace translation is not registered
@@ -154,8 +154,9 @@ class Verifier:
             return {**failed_outcome("L0", "time limit", f"verification did not finish within {limit:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}
         if not report_path.is_file():
+            cause = crash_cause(result.output)
             return {**failed_outcome("L0", "crash", f"the verifier process exited with {result.returncode} without a report:\n"
-                                     + head_tail(result.output, 4000)), "report_path": None}
+                                     + (cause + "\n" if cause else "") + head_tail(result.output, 4000)), "report_path": None}
         outcome = condense(json.loads(report_path.read_text()))
         outcome["report_path"] = str(report_path)
         return outcome

@@ -1,6 +1,6 @@
 """A level's time limit (verify.watchdog): a translation whose step never returns fails the level it hangs in, with
 the check `time limit` and the reports of what ran, instead of hanging the verifier. The watchdog ends the process,
-so these tests run the verifier in a subprocess."""
+so these tests run the verifier in a subprocess. And a verifier process that crashes for a known cause says it."""
 
 import json
 import subprocess
@@ -46,3 +46,12 @@ def test_verify_stops_a_translation_that_hangs_in_L1_fails_that_level_and_keeps_
     levels = json.loads(report.read_text())["levels"]
     assert levels["L0"]["passed"] is True
     assert levels["L1"]["passed"] is False and [f["check"] for f in levels["L1"]["failures"]] == ["time limit"]
+
+
+def test_a_crash_from_llvm_running_out_of_memory_maps_is_explained_with_its_fix():
+    from verify.process import crash_cause
+
+    output = "E1205 15:24:02.802604 13 execution_engine.cc:54] LLVM compilation error: Cannot allocate memory\n" * 3
+    cause = crash_cause(output)
+    assert "vm.max_map_count" in cause and "sysctl -w vm.max_map_count=" in cause and "Compile fewer programs" in cause
+    assert crash_cause("Traceback (most recent call last):\nValueError: bad shape") == ""

@@ -25,7 +25,7 @@ from typing import Any
 
 from verify.levels import MUTATION_LEVELS
 from verify.mutation.mutants import HARNESS_ERROR, TIMEOUT
-from verify.process import child_env, kill_group, start_group
+from verify.process import child_env, crash_cause, kill_group, start_group
 from verify.replay_split import PROCESSES_ENV
 from verify.watchdog import TIME_LIMIT_CHECK
 
@@ -235,7 +235,8 @@ class MutantWorker:
         self._kill()
         shutil.rmtree(job_dir, ignore_errors=True)
         if exited:
-            return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with no verdict:\n{tail}", seconds)
+            message = "the worker exited with no verdict:\n" + (crash_cause(tail) + "\n" if crash_cause(tail) else "") + tail
+            return WorkerOutcome(False, HARNESS_ERROR, message, seconds)
         return WorkerOutcome(False, TIMEOUT, f"verification did not finish within {timeout_s:.0f} s", seconds)
 
 
