@@ -138,7 +138,7 @@ class Verifier:
         cmd = [sys.executable, "-m", "recipe.verify_worker", "--workspace", str(self.workspace.root),
                "--levels", levels, "--examples", str(s.examples), "--programs", str(s.programs),
                "--episodes", str(s.episodes), "--seed", str(s.seed), "--json", str(report_path),
-               "--load-timeout", str(max(10.0, min(120.0, limit / 2)))]
+               "--load-timeout", str(max(10.0, min(120.0, limit / 2))), "--level-timeout", str(max(10.0, limit / 2))]
         if self.task.target == "rust":
             cmd += ["--port", self.task.name, "--backend", "rust", "--rust-site", str(import_paths[0])]
             cmd += rust_classes_args(self.task)

@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--load-timeout", type=float, default=120.0)
+    parser.add_argument("--level-timeout", type=float, default=None,
+                        help="seconds a level may run before it fails as hung and the report so far is written")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--backend", default="jax", choices=("jax", "rust"))
     parser.add_argument("--rust-site", type=Path, help="the workspace build of envport_rust (must be what gets imported)")
@@ -174,35 +176,51 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         return smoke(workspace, args.package)
 
-    from verify.runner import VerifyOptions, parse_levels, verify_port
+    from verify.runner import VerifyOptions, parse_levels
 
     levels = parse_levels(args.levels)
-    options = VerifyOptions(examples=args.examples, programs=args.programs, episodes=args.episodes, seed=args.seed)
+    options = VerifyOptions(examples=args.examples, programs=args.programs, episodes=args.episodes, seed=args.seed,
+                            level_timeout_s=args.level_timeout)
+
+    def hung(report) -> None:  # a level ran past --level-timeout: the report so far, then the process ends
+        _write_report(args, report.to_dict())
+
     try:
         if args.backend == "rust":
-            report = verify_port(_rust_port(args), levels, options, backend="rust").to_dict()
-            args.json.write_text(json.dumps(report, indent=2, default=str))
-            return 0
-        port, candidate = _translation(args, workspace)
-        if candidate is not None:
-            report = verify_port(port, levels, options, candidate=candidate).to_dict()
-        else:  # a new port: loaded from the workspace, in a fresh process of its own; no registered translation
-            from verify.levels import LEVELS_BY_NAME
-
-            loader = lambda *a, **k: _smoke_new_port(workspace, args.package, args.load_timeout)  # noqa: E731
-            unregistered = tuple(l for l in levels if LEVELS_BY_NAME[l].registered_only is None)
-            reproduce = (f"import sys\nsys.path.insert(0, {str(workspace)!r})\nfrom {args.package} import PORT\n"
-                         "from verify.lockstep import Lockstep\nlock = Lockstep(PORT)\n")
-            report = verify_port(port, unregistered, options, loader=loader, reproduce=reproduce).to_dict()
+            report = verify_port(_rust_port(args), levels, options, backend="rust", on_hang=hung).to_dict()
+        else:
+            report = _verify_jax(args, workspace, levels, options, hung)
     except Exception as exc:  # the translation (or its metadata) does not load
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
         report = load_report("L0", "load", f"{type(exc).__name__}: {exc}\n{tb}")
+    _write_report(args, report)
+    return 0
+
+
+def _verify_jax(args, workspace: Path, levels, options, hung) -> dict:
+    """The report of the workspace's JAX translation: a registered port's (as a candidate), or a new port's."""
+    from verify.runner import verify_port
+
+    port, candidate = _translation(args, workspace)
+    if candidate is not None:
+        return verify_port(port, levels, options, candidate=candidate, on_hang=hung).to_dict()
+    from verify.levels import LEVELS_BY_NAME
+
+    # a new port: loaded from the workspace, in a fresh process of its own; no registered translation
+    loader = lambda *a, **k: _smoke_new_port(workspace, args.package, args.load_timeout)  # noqa: E731
+    unregistered = tuple(l for l in levels if LEVELS_BY_NAME[l].registered_only is None)
+    reproduce = (f"import sys\nsys.path.insert(0, {str(workspace)!r})\nfrom {args.package} import PORT\n"
+                 "from verify.lockstep import Lockstep\nlock = Lockstep(PORT)\n")
+    return verify_port(port, unregistered, options, loader=loader, reproduce=reproduce, on_hang=hung).to_dict()
+
+
+def _write_report(args, report: dict) -> None:
+    """The report as JSON, to --json or stdout."""
     text = json.dumps(report, indent=2, default=str)
     if args.json:
         args.json.write_text(text)
     else:
-        print(text)
-    return 0
+        print(text, flush=True)
 
 
 if __name__ == "__main__":

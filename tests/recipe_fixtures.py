@@ -15,6 +15,13 @@ BUGGY = CORRECT.replace(BUG_FROM, BUG_TO)
 # A first try that does not even import (cheap to verify: it fails at load, before any level runs).
 BROKEN = CORRECT.replace("class CartPole(JaxEnv):", "class CartPole(JaxEnvTypo):")
 assert BROKEN != CORRECT
+# A translation whose step never returns once the cart is more than 1 from the centre: it loads, resets and steps near
+# the centre, and hangs on L1's generated states. The loop's counter cycles 0..6 and its result is used, so XLA can
+# neither count its trips nor drop it.
+_X_STEP = "x = state.x + params.tau * state.x_dot"
+assert CORRECT.count(_X_STEP) == 1
+HANGS_FAR_OUT = CORRECT.replace(_X_STEP, "x = jax.lax.while_loop(lambda c: (jnp.abs(state.x) > 1.0) & (c[0] >= 0), "
+                                "lambda c: ((c[0] + 1) % 7, c[1] + 0.0 * c[0]), (0, state.x))[1] + params.tau * state.x_dot")
 SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
 # Cheap verification: L1 only, few examples; enough to catch the planted bug.
 CHEAP = ["--levels", "L1", "--examples", "5", "--verify-timeout", "240", "--optimise-rounds", "0"]

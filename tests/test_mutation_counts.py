@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from envs import get_port
+from recipe_fixtures import HANGS_FAR_OUT
 from verify.contract import IMPORT_TIMEOUT_S
 from verify.levels import MUTATION_LEVELS, VerifyOptions
 from verify.mutation.analysis import STATUSES, analyse, classify, level_time_limit, summarize, upgrade_summary
@@ -117,20 +118,11 @@ def test_the_mutate_table_shows_timeouts_and_harness_errors_apart_from_kills():
     assert "25.0%" in text and "timeouts and harness errors are not kills" in text
 
 
-def _far_out_hang(original: str) -> str:
-    """CartPole's translation with a step that never returns once the cart is more than 1 from the centre: L0 (near
-    the centre) passes, L1's generated states hang it."""
-    step_line = "x = state.x + params.tau * state.x_dot"
-    assert original.count(step_line) == 1
-    return original.replace(step_line, "x = jax.lax.while_loop(lambda c: (jnp.abs(state.x) > 1.0) & (c[0] >= 0), "
-                            "lambda c: ((c[0] + 1) % 7, c[1] + 0.0 * c[0]), (0, state.x))[1] + params.tau * state.x_dot")
-
-
 def test_a_mutant_that_hangs_in_a_level_is_killed_there_by_the_level_time_limit_and_the_worker_goes_on():
     original = translation_source(CARTPOLE)
     options = WorkerOptions(class_name="CartPole", examples=30, episodes=3, policies=("uniform",))
     with MutantWorker(CARTPOLE.name, options) as worker:
-        hung = worker.verify(_far_out_hang(original), timeout_s=300, level_timeout_s=15)
+        hung = worker.verify(HANGS_FAR_OUT, timeout_s=300, level_timeout_s=15)
         assert (hung.killed, hung.level, hung.check) == (True, "L1", TIME_LIMIT_CHECK), hung
         assert "L1 did not finish within 15 s" in hung.message and hung.seconds < 300
         after = worker.verify(original, timeout_s=300, level_timeout_s=60)  # a fresh worker process answers

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from recipe.accounting import read_events
-from recipe_fixtures import BUGGY, CHEAP, CORRECT, SECRET, hanging_translation, only_run, run_folder_text, translate
+from recipe_fixtures import BUGGY, CHEAP, CORRECT, HANGS_FAR_OUT, SECRET, hanging_translation, only_run, run_folder_text, translate
 from recipe_server import ScriptedServer, error, text_reply, tool_reply
 
 
@@ -198,6 +198,19 @@ def test_hanging_translation_is_killed(tmp_path):
     assert outcome["first_failure"]["check"] == "time limit" and "did not finish within 15 s" in outcome["first_failure"]["message"]
     assert int(pid_file.read_text()) > 0  # it really ran (its pid inside its own PID namespace, where isolated) ...
     assert not _processes_mentioning(str(tmp_path))  # ... and its process group was killed
+
+
+def test_a_translation_hanging_inside_L1_fails_L1_by_its_time_limit_and_the_repair_prompt_says_so(tmp_path):
+    script = [tool_reply(write("jax_env.py", HANGS_FAR_OUT), ("submit", {}))]
+    with ScriptedServer(script) as server:
+        result = translate(args(server, tmp_path, "--levels", "L0,L1", "--examples", "20", "--verify-timeout", "120",
+                                "--max-iterations", "1", "--optimise-rounds", "0"))
+    assert result.exit_code == 1
+    events = read_events(only_run(tmp_path / "runs") / "trajectory.jsonl")
+    outcome = [e for e in events if e["event"] == "verification"][0]["outcome"]
+    failure = outcome["first_failure"]
+    assert (failure["level"], failure["check"]) == ("L1", "time limit"), failure  # the level it hangs in, not L0
+    assert "L1 did not finish within 60 s" in failure["message"]
 
 
 def _processes_mentioning(text: str) -> list[str]:

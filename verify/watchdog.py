@@ -27,7 +27,7 @@ def hang_message(level: str, limit_s: float) -> str:
     """What a level that ran past its limit is reported with."""
     return (f"{level} did not finish within {limit_s:.0f} s and the verifier stopped it: a reset or step that never "
             "returns (an endless lax.while_loop or loop, whose condition a wrong value keeps true), or a machine far "
-            "slower than the limit assumes (raise --level-timeout)")
+            "slower than the limit assumes")
 
 
 @contextmanager
