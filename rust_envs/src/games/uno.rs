@@ -144,8 +144,8 @@ fn wild_queues(hand: &Pile) -> [[i8; QUEUE]; 2] {
         if t >= WILD {
             let k = (t - WILD) as usize;
             // more than four only where a written deck or pile held a wild twice (no game does): the first four
-            if lens[k] < QUEUE {
-                queues[k][lens[k]] = id / TRAITS;
+            if let Some(slot) = queues[k].get_mut(lens[k]) {
+                *slot = id / TRAITS;
                 lens[k] += 1;
             }
         }
