@@ -7,6 +7,7 @@ observation, rewards and state at every step to the end of the game, and `get_st
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -161,6 +162,65 @@ def deep_snapshot(value, depth=0):
     return repr(type(value))
 
 
+def uno_write_order(card) -> int:
+    """Where UNO's set_state puts a hand card: non-wild cards by printed id, then wild, then wild_draw_4 cards."""
+    printed = uno.ACTION_SPACE[card.str]
+    return printed if printed % 15 < 13 else 60 + printed % 15
+
+
+def comparable(game, env):
+    """`deep_snapshot` of the env; for UNO with each hand as set_state writes it (a stable sort by
+    `uno_write_order`, each wild's colour its printed one): neither is state (envs/rlcard/uno/reference.py), and
+    `test_uno_hand_order_and_a_hand_wilds_colour_change_no_outcome` checks that."""
+    if game is not uno:
+        return deep_snapshot(env.unwrapped)
+    saved = [p.hand for p in env.game.players]
+    try:
+        for player in env.game.players:
+            player.hand = [copy.copy(c) for c in sorted(player.hand, key=uno_write_order)]
+            for card in player.hand:
+                card.color = card.str.split("-")[0]
+        return deep_snapshot(env.unwrapped)
+    finally:
+        for player, hand in zip(env.game.players, saved):
+            player.hand = hand
+
+
+def test_uno_hand_order_and_a_hand_wilds_colour_change_no_outcome():
+    """The premise of UNO's hand fields (envs/rlcard/uno/reference.py): from visited states, a copy whose hands are
+    shuffled (each wild trait's cards kept in their order) and whose hand wilds get random current colours plays
+    the rest of the game exactly as the original: the same outputs and the same fields at every step."""
+    rng = np.random.default_rng(8)
+    reordered = recoloured = 0
+    for g in range(10):
+        env = uno.make_reference()
+        env.reset(seed=500 + g)
+        trace = record_game(uno, env, uniform_policy(rng))
+        for start in sorted({0, *rng.integers(0, len(trace), 3).tolist()}):
+            fresh = uno.make_reference()
+            uno.set_state(fresh, trace[start]["state"])
+            for player in fresh.game.players:
+                hand = player.hand
+                new = [hand[i] for i in rng.permutation(len(hand))]
+                for trait in uno.WILD_TRAITS:
+                    slots = [j for j, c in enumerate(new) if c.trait == trait]
+                    for j, card in zip(slots, [c for c in hand if c.trait == trait]):
+                        new[j] = card
+                reordered += [id(c) for c in new] != [id(c) for c in hand]
+                for card in new:
+                    if card.type == "wild":
+                        card.color = str(rng.choice(uno.COLORS))
+                        recoloured += card.color != card.str.split("-")[0]
+                player.hand = new
+            fresh.game.np_random.set_state(trace[start]["rng"])
+            for t in range(start, len(trace)):
+                assert_same_outputs(outputs(fresh), trace[t]["out"], f"game {g}, step {t} (from {start})")
+                assert_same_state(uno.get_state(fresh), trace[t]["state"], f"game {g}, step {t} (from {start})")
+                if t + 1 < len(trace):
+                    fresh.step(trace[t]["action"])
+    assert reordered > 50 and recoloured > 10
+
+
 @pytest.mark.parametrize("name", GAMES)
 def test_set_state_writes_every_attribute_rlcard_holds(name):
     """Independent of get_state's field list: after writing a state into an env that played another game (another
@@ -176,7 +236,7 @@ def test_set_state_writes_every_attribute_rlcard_holds(name):
                 other.step(uniform_policy(rng)(game, other))
         while True:
             game.set_state(other, game.get_state(original))
-            assert deep_snapshot(other.unwrapped) == deep_snapshot(original.unwrapped)
+            assert comparable(game, other) == comparable(game, original)
             if original.is_over():
                 break
             original.step(uniform_policy(rng)(game, original))
@@ -203,6 +263,17 @@ def test_a_wrong_state_is_one_clear_error():
         leduc.set_state(leduc.make_reference(), {**state, "deck_count": np.asarray(7)})
     with pytest.raises(ValueError, match="not wild"):
         uno.make_card(0, 2)  # r-0 cannot be blue
+    env = uno.make_reference()
+    env.reset(seed=0)
+    state = uno.get_state(env)
+    wilds = state["hand_wilds"].copy()
+    wilds[0, 0, :2] = [1, 1]  # the same printed wild twice
+    with pytest.raises(ValueError, match="hand_wilds"):
+        uno.set_state(uno.make_reference(), {**state, "hand_wilds": wilds})
+    counts = state["hand_counts"].copy()
+    counts[1] += 1
+    with pytest.raises(ValueError, match="hand_counts"):
+        uno.set_state(uno.make_reference(), {**state, "hand_counts": counts})
 
 
 # ----- card ids ------------------------------------------------------------------------------------------------
@@ -330,20 +401,26 @@ def uno_state_where(predicate, seeds=range(200), steps=400):
     raise AssertionError("no such state reached")
 
 
-PILES = {"deck": ("deck", "deck_colors", "deck_count"), "played": ("played", "played_colors", "played_count"),
-         "hand": ("hands", "hand_colors", "hand_counts")}
+PILES = {"deck": ("deck", "deck_colors", "deck_count"), "played": ("played", "played_colors", "played_count")}
 
 
 def move_cards(state: dict, source: str, dest: str, select, source_row=None, dest_row=None) -> None:
     """Move the cards `select(cards)` marks (cards: a list of (printed, colour)) from pile `source` to pile `dest`:
     under the played pile's top, or onto the end of a hand or the deck. Edits `state` in place."""
     def read(name, row):
+        if name == "hand":  # a hand as set_state writes it; a wild's colour in hand is not state: its printed one
+            printed = uno.hand_list(state["hand_cards"][row], state["hand_wilds"][row])
+            return [(p, p // 15) for p in printed], row
         ids, colors, count = PILES[name]
         index = () if row is None else (row,)
         n = int(state[count][index])
         return list(zip(state[ids][index][:n].tolist(), state[colors][index][:n].tolist())), index
 
     def write(name, index, cards):
+        if name == "hand":
+            state["hand_cards"][index], state["hand_wilds"][index] = uno.hand_fields([p for p, _ in cards])
+            state["hand_counts"][index] = len(cards)
+            return
         ids, colors, count = PILES[name]
         state[ids][index] = uno.padded([p for p, _ in cards], 108)
         state[colors][index] = uno.padded([c for _, c in cards], 108)
@@ -456,7 +533,7 @@ def test_uno_wild_card_on_top_at_the_start():
         assert int(state["played_count"]) == 1 and int(state["current_player"]) == 0
         target_plane = env.observe(0)[3]
         assert target_plane[printed, 13] == 1 and target_plane.sum() == 1
-        hand_colors = {int(c) for p, c in zip(state["hands"][0], state["hand_colors"][0]) if p >= 0 and p % 15 < 13}
+        hand_colors = {p // 15 for p in np.flatnonzero(state["hand_cards"][0]) if p % 15 < 13}
         playable = {a // 15 for a in np.flatnonzero(env.legal_action_mask()) if a < 60 and a % 15 < 13}
         assert playable <= {chosen} and (chosen not in hand_colors or playable == {chosen})
         replay_from(uno, env, uniform_policy(np.random.default_rng(seed)))

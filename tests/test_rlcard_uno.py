@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from envs.rlcard.uno import PORT, states
-from envs.rlcard.uno.reference import initial_deck
+from envs.rlcard.uno.reference import hand_list, initial_deck
 from verify.compare import compare_outcomes
 from verify.precision import enable_verification_numerics
 
@@ -102,7 +102,7 @@ def test_the_reshuffle_boundary_under_a_draw_2_and_a_draw_4(lock):
         legal = np.flatnonzero(lock.ref.facade.legal_action_mask())
         deck = int(state["deck_count"])
         player = int(state["current_player"])
-        hand = np.asarray(state["hands"])[player, : int(state["hand_counts"][player])]
+        hand = np.asarray(hand_list(state["hand_cards"][player], state["hand_wilds"][player]))
         for trait, k in ((states.DRAW_2, 2), (states.WILD_DRAW_4, 4)):
             ids = [a for a in legal if a < 60 and a % 15 == trait]
             if not ids or deck not in (k - 1, k) or (trait == states.WILD_DRAW_4 and len(ids) != len(legal)):

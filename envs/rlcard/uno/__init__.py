@@ -69,8 +69,10 @@ PORT = Port(
         _cards("deck", (108,), "game.dealer.deck, printed ids in list order (dealt from the end), -1 padded"),
         _cards("deck_colors", (108,), "each deck card's colour now (a wild's last chosen one)", high=3),
         _count("deck_count", "len(game.dealer.deck)"),
-        _cards("hands", (2, 108), "game.players[i].hand, printed ids in list order"),
-        _cards("hand_colors", (2, 108), "each hand card's colour now", high=3),
+        _cards("hand_cards", (2, 60), "game.players[i].hand as id counts: how many cards printed id", low=0, high=2),
+        _cards("hand_wilds", (2, 2, 4), "the printed colours of game.players[i].hand's wild (k = 0) and wild_draw_4 "
+               "(k = 1) cards in hand order, -1 after the last (a hand's order and a wild's colour in hand are not "
+               "state: envs.rlcard.uno.reference)", high=3),
         _count("hand_counts", "len(game.players[i].hand)", shape=(2,)),
         _cards("played", (108,), "game.round.played_cards in order (the top last)"),
         _cards("played_colors", (108,), "each played card's colour (a wild's chosen one)", high=3),

@@ -14,10 +14,22 @@ RLCard's observation encodes the target from `target.str` (the printed colour) w
 
 State fields (`get_state`), all numpy int64 unless said, card arrays padded with -1:
 `deck`, `deck_colors` (108,), the dealer's remaining cards in list order (RLCard deals from the end), and
-`deck_count`; `hands`, `hand_colors` (players, 108) and `hand_counts` (players,), each hand in list order;
-`played`, `played_colors` (108,) and `played_count`, the played pile (the round's `played_cards`) in order;
-`target`, `target_color`, the card to match; `current_player`; `direction` (1 or -1); `is_over` (bool);
-`winner` (-1 while nobody has won).
+`deck_count`; each hand as id counts, `hand_cards` (players, 60): `hand_cards[i, id]` the number of cards printed
+`id` in player i's hand (0..2), with `hand_wilds` (players, 2, 4): `hand_wilds[i, k, j]` the printed colour of the
+j-th card of wild trait k (0 wild, 1 wild_draw_4) in player i's hand, in hand order, -1 after the last, and
+`hand_counts` (players,); `played`, `played_colors` (108,) and `played_count`, the played pile (the round's
+`played_cards`) in order; `target`, `target_color`, the card to match; `current_player`; `direction` (1 or -1);
+`is_over` (bool); `winner` (-1 while nobody has won).
+
+Why a hand's order and a hand wild's current colour are not state (rlcard 1.2.0, games/uno/round.py, utils.py):
+a non-wild card is played as the first card of the hand with the action's colour and trait, and every such card
+has the same printed id, so which one leaves changes nothing; a wild is played as the first card of its trait in
+hand order, and its printed colour (`card.str`, fixed) later decides the target's encoding in the observation, so
+per trait the printed colours of the wilds in hand order are kept (`hand_wilds`, a queue: a drawn or dealt card
+joins the hand's end). A wild's current colour while in hand is read by nothing (the legal actions test a wild by
+type, the observation sets a wild trait's four rows whatever its colour, playing it overwrites it): `set_state`
+gives it the printed colour. `set_state` writes a hand as its non-wild cards by ascending printed id, then the
+wild cards of each trait in `hand_wilds` order (`hand_list`), so `get_state` gives the same fields back.
 """
 
 from __future__ import annotations
@@ -37,6 +49,8 @@ COLORS = tuple(UnoCard.info["color"])  # r, g, b, y
 TRAITS = tuple(UnoCard.info["trait"])
 NUM_TRAITS = len(TRAITS)  # 15
 WILD_TRAITS = ("wild", "wild_draw_4")
+N_IDS = len(COLORS) * NUM_TRAITS  # 60 printed ids
+WILD_TRAIT_IDS = tuple(TRAIT_MAP[t] for t in WILD_TRAITS)  # 13, 14: hand_wilds' k = 0, 1
 
 
 def make_reference(seed: int | None = None) -> RLCardReference:
@@ -77,6 +91,36 @@ def _pile(cards: Sequence[UnoCard]) -> tuple[np.ndarray, np.ndarray]:
     return padded([i for i, _ in ids], DECK_SIZE), padded([c for _, c in ids], DECK_SIZE)
 
 
+def hand_fields(printed: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(`hand_cards`, `hand_wilds`) rows of a hand given as printed ids in hand order (module docstring)."""
+    printed = [int(p) for p in printed]
+    cards = np.bincount(np.asarray(printed, np.int64), minlength=N_IDS).astype(np.int64) if printed \
+        else np.zeros(N_IDS, np.int64)
+    wilds = np.stack([padded([p // NUM_TRAITS for p in printed if p % NUM_TRAITS == t], len(COLORS))
+                      for t in WILD_TRAIT_IDS])
+    return cards, wilds
+
+
+def hand_list(cards: np.ndarray, wilds: np.ndarray) -> list[int]:
+    """The printed ids of a hand as `set_state` writes it from its `hand_cards` and `hand_wilds` rows: the non-wild
+    cards by ascending id (each as often as counted), then each wild trait's cards in `hand_wilds` order. Raises
+    ValueError where the two disagree (a wild counted but not queued, or queued twice, a count outside 0..2)."""
+    cards, wilds = np.asarray(cards), np.asarray(wilds)
+    if cards.min(initial=0) < 0 or cards.max(initial=0) > 2:
+        raise ValueError(f"hand_cards counts {cards.tolist()} are not all in 0..2")
+    out = [p for p in range(N_IDS) if p % NUM_TRAITS not in WILD_TRAIT_IDS for _ in range(int(cards[p]))]
+    for k, trait in enumerate(WILD_TRAIT_IDS):
+        queue = [int(c) for c in wilds[k]]
+        n = sum(c >= 0 for c in queue)
+        held = sorted(c for c in range(len(COLORS)) if cards[c * NUM_TRAITS + trait] > 0)
+        if queue[n:] != [PAD] * (len(queue) - n) or sorted(queue[:n]) != held \
+                or any(cards[c * NUM_TRAITS + trait] > 1 for c in held):
+            raise ValueError(f"hand_wilds[{k}] = {queue} does not list once each the colours of the {WILD_TRAITS[k]} "
+                             f"cards hand_cards holds ({held}), -1 after the last")
+        out += [c * NUM_TRAITS + trait for c in queue[:n]]
+    return out
+
+
 def _cards(printed: Sequence[int], colors: Sequence[int]) -> list[UnoCard]:
     return [make_card(int(p), int(c)) for p, c in zip(printed, colors)]
 
@@ -87,7 +131,7 @@ def get_state(env: Any) -> dict[str, np.ndarray]:
     rnd = game.round
     deck, deck_colors = _pile(game.dealer.deck)
     played, played_colors = _pile(rnd.played_cards)
-    hands = [_pile(p.hand) for p in game.players]
+    hands = [hand_fields([card_ids(c)[0] for c in p.hand]) for p in game.players]
     target, target_color = card_ids(rnd.target)
     if rnd.winner is not None and len(rnd.winner) != 1:
         raise ValueError(f"UNO round has winners {rnd.winner}; RLCard's round only ever sets one")
@@ -95,8 +139,8 @@ def get_state(env: Any) -> dict[str, np.ndarray]:
         "deck": deck,
         "deck_colors": deck_colors,
         "deck_count": np.asarray(len(game.dealer.deck), np.int64),
-        "hands": np.stack([h for h, _ in hands]),
-        "hand_colors": np.stack([c for _, c in hands]),
+        "hand_cards": np.stack([h for h, _ in hands]),
+        "hand_wilds": np.stack([w for _, w in hands]),
         "hand_counts": np.asarray([len(p.hand) for p in game.players], np.int64),
         "played": played,
         "played_colors": played_colors,
@@ -119,13 +163,16 @@ def set_state(env: Any, state: dict) -> None:
     n = game.num_players
     deck = _cards(unpadded(state, "deck", "deck_count"), unpadded(state, "deck_colors", "deck_count"))
     game.dealer = new_dealer(Dealer, rng, deck)
-    hands, hand_colors, counts = field(state, "hands"), field(state, "hand_colors"), field(state, "hand_counts")
-    if hands.shape != (n, DECK_SIZE) or hand_colors.shape != (n, DECK_SIZE) or counts.shape != (n,):
-        raise ValueError(f"hands, hand_colors and hand_counts have shapes {hands.shape}, {hand_colors.shape}, "
-                         f"{counts.shape}, not ({n}, {DECK_SIZE}), ({n}, {DECK_SIZE}), ({n},)")
+    cards, wilds, counts = field(state, "hand_cards"), field(state, "hand_wilds"), field(state, "hand_counts")
+    if cards.shape != (n, N_IDS) or wilds.shape != (n, 2, len(COLORS)) or counts.shape != (n,):
+        raise ValueError(f"hand_cards, hand_wilds and hand_counts have shapes {cards.shape}, {wilds.shape}, "
+                         f"{counts.shape}, not ({n}, {N_IDS}), ({n}, 2, {len(COLORS)}), ({n},)")
     game.players = [Player(i, rng) for i in range(n)]
-    for player, printed, colors, count in zip(game.players, hands, hand_colors, counts):
-        player.hand = _cards(printed[: int(count)], colors[: int(count)])
+    for i, player in enumerate(game.players):
+        printed = hand_list(cards[i], wilds[i])
+        if len(printed) != int(counts[i]):
+            raise ValueError(f"hand_counts[{i}] = {int(counts[i])}, but hand_cards[{i}] holds {len(printed)} cards")
+        player.hand = _cards(printed, [p // NUM_TRAITS for p in printed])
     rnd = Round(game.dealer, n, rng)
     rnd.played_cards = _cards(unpadded(state, "played", "played_count"), unpadded(state, "played_colors", "played_count"))
     target = (int(field(state, "target")), int(field(state, "target_color")))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from envs.rlcard.reference import PAD
-from envs.rlcard.uno.reference import DECK_SIZE, NUM_TRAITS, initial_deck
+from envs.rlcard.uno.reference import DECK_SIZE, N_IDS, NUM_TRAITS, hand_fields, hand_list, initial_deck
 
 WILD, WILD_DRAW_4, DRAW_2, SKIP, REVERSE = 13, 14, 12, 10, 11
 DRAW = 60
@@ -47,9 +47,13 @@ def _consistent(state: dict) -> bool:
         if min(counts) < 0 or sum(counts) != DECK_SIZE or min(counts[2:]) < 1 or bool(state["is_over"]):
             return False
         cards = _cards(state, "deck", "deck_colors", "deck_count") + _cards(state, "played", "played_colors", "played_count")
+        if np.shape(state["hand_cards"]) != (2, N_IDS) or np.shape(state["hand_wilds"]) != (2, 2, 4):
+            return False
         for player in range(2):
-            n = int(state["hand_counts"][player])
-            cards += list(zip(np.asarray(state["hands"])[player, :n].tolist(), np.asarray(state["hand_colors"])[player, :n].tolist()))
+            hand = _hand(state, player)  # ValueError where hand_cards and hand_wilds disagree
+            if len(hand) != int(state["hand_counts"][player]):
+                return False
+            cards += [(p, p // NUM_TRAITS) for p in hand]  # a wild's colour in hand is not state
         printed = np.asarray([p for p, _ in cards])
         if not np.array_equal(np.sort(printed), _FULL):
             return False
@@ -68,18 +72,25 @@ def _padded(values, length=DECK_SIZE) -> np.ndarray:
     return out
 
 
+def _hand(state: dict, player: int) -> list[int]:
+    """The printed ids of `player`'s hand in the order `set_state` writes it (`reference.hand_list`)."""
+    return hand_list(np.asarray(state["hand_cards"])[player], np.asarray(state["hand_wilds"])[player])
+
+
 def build(hands: list[list[int]], played: list[int], deck: list[int], target: int, target_color: int,
           current_player: int = 0, direction: int = 1, wild_colors: dict | None = None) -> dict:
-    """A running game's state from its piles of printed ids (each card's colour its printed one, or for a wild the
-    colour in `wild_colors[position]`, position = its index in hands[0] + hands[1] + played + deck)."""
+    """A running game's state from its piles of printed ids (hands in hand order: it decides each wild trait's
+    queue in `hand_wilds`); each pile card's colour its printed one, or for a wild the colour in
+    `wild_colors[position]`, position = its index in hands[0] + hands[1] + played + deck (a hand's wild has none)."""
     wild_colors = wild_colors or {}
     order = hands[0] + hands[1] + played + deck
     colors = [wild_colors.get(i, p // NUM_TRAITS) if _trait(p) >= WILD else p // NUM_TRAITS for i, p in enumerate(order)]
     split = np.cumsum([len(hands[0]), len(hands[1]), len(played)])
-    h0c, h1c, pc, dc = np.split(np.asarray(colors, np.int64), split)
+    _, _, pc, dc = np.split(np.asarray(colors, np.int64), split)
+    rows = [hand_fields(h) for h in hands]
     return {
         "deck": _padded(deck), "deck_colors": _padded(dc), "deck_count": np.asarray(len(deck), np.int64),
-        "hands": np.stack([_padded(hands[0]), _padded(hands[1])]), "hand_colors": np.stack([_padded(h0c), _padded(h1c)]),
+        "hand_cards": np.stack([c for c, _ in rows]), "hand_wilds": np.stack([w for _, w in rows]),
         "hand_counts": np.asarray([len(hands[0]), len(hands[1])], np.int64),
         "played": _padded(played), "played_colors": _padded(pc), "played_count": np.asarray(len(played), np.int64),
         "target": np.asarray(target, np.int64), "target_color": np.asarray(target_color, np.int64),
@@ -93,7 +104,7 @@ def canonical_state(state: dict) -> dict:
     if _consistent(state):
         return {**state, "rewards": np.zeros(2, np.float64)}
     seed = np.frombuffer(b"".join(np.ascontiguousarray(np.asarray(state[k], np.int64)).tobytes()
-                                  for k in ("deck", "hands", "played", "target")), np.uint8)
+                                  for k in ("deck", "hand_cards", "hand_wilds", "played", "target")), np.uint8)
     rng = np.random.default_rng(int.from_bytes(np.frombuffer(np.resize(seed, 8).tobytes(), np.uint8).tobytes(), "little"))
     cards = rng.permutation(initial_deck()).tolist()
     # Counts from the generated ones: both hands at least one card, deck + pile at least 4 (a draw-4 always finds
@@ -132,7 +143,7 @@ def _move_to_pile(state: dict, keep: int) -> dict:
 
 def _give(state: dict, player: int, printed: int) -> dict:
     """`state` with the card `printed` moved (from wherever it is) to the end of `player`'s hand."""
-    hands = [[p for p, _ in _cards_of_hand(state, i)] for i in range(2)]
+    hands = [_hand(state, i) for i in range(2)]
     deck = [p for p, _ in _cards(state, "deck", "deck_colors", "deck_count")]
     pile = [p for p, _ in _cards(state, "played", "played_colors", "played_count")]
     for group in (hands[0], hands[1], deck, pile):
@@ -147,16 +158,11 @@ def _give(state: dict, player: int, printed: int) -> dict:
     return build(hands, pile, deck, target, int(state["target_color"]), int(state["current_player"]), int(state["direction"]))
 
 
-def _cards_of_hand(state: dict, player: int) -> list[tuple[int, int]]:
-    n = int(state["hand_counts"][player])
-    return list(zip(np.asarray(state["hands"])[player, :n].tolist(), np.asarray(state["hand_colors"])[player, :n].tolist()))
-
-
 def _only_draw_4(state: dict, player: int) -> dict:
     """`state` with every card of `player`'s hand that RLCard would let them play besides a wild_draw_4 (a wild, the
     target's colour, the target's trait) moved to the bottom of the deck, so that the wild_draw_4 is their only legal
     card (RLCard allows it only then)."""
-    hands = [[p for p, _ in _cards_of_hand(state, i)] for i in range(2)]
+    hands = [_hand(state, i) for i in range(2)]
     target, color = int(state["target"]), int(state["target_color"])
 
     def playable(p: int) -> bool:
@@ -185,7 +191,7 @@ def rare_states(harvested: list[dict]) -> list[dict]:
         color = int(base["target_color"])
         # the last card: player to act holds one card of the target's colour
         last = [p for p in range(60) if _trait(p) < WILD and p // NUM_TRAITS == color][0]
-        hands = [[p for p, _ in _cards_of_hand(base, i)] for i in range(2)]
+        hands = [_hand(base, i) for i in range(2)]
         rest = [p for p, _ in _cards(base, "deck", "deck_colors", "deck_count")] + hands[player]
         pile = [p for p, _ in _cards(base, "played", "played_colors", "played_count")]
         for group in (rest, pile, hands[1 - player]):
@@ -208,7 +214,7 @@ def rare_states(harvested: list[dict]) -> list[dict]:
         # a wild on top as the game's first card: the pile is that card alone, its colour chosen
         wild = [p for p in range(60) if _trait(p) == WILD][player]
         first = _give(base, player, wild)
-        hands = [[p for p, _ in _cards_of_hand(first, i)] for i in range(2)]
+        hands = [_hand(first, i) for i in range(2)]
         hands[player].remove(wild)
         if not hands[player]:
             continue

@@ -10,6 +10,16 @@
 //! when it was played or drawn). Every pile (the deck, dealt from its end; each
 //! hand; the played pile, top last) is kept in RLCard's list order.
 //!
+//! A hand's state fields are not its list: `hand_cards` counts each printed id
+//! and `hand_wilds` lists, per trait (wild, wild_draw_4), the printed colours
+//! of the hand's wilds in hand order (-1 after the last). That is all RLCard's
+//! future depends on: a card is played as the first of its printed id, a wild
+//! as the first of its trait (its printed colour becomes the target's id), a
+//! dealt card joins the end, and a hand wild's current colour is read by
+//! nothing. Writing the fields builds each hand as the non-wild cards by
+//! ascending printed id, then the wilds of each trait in queue order (colour
+//! printed).
+//!
 //! Randomness, in RLCard's order: at reset the deck's shuffle (`deck`, a
 //! permutation of the unshuffled deck), a reshuffle of the 94 undealt cards
 //! each time the flipped first card is a wild_draw_4 (`flip_reshuffles`, one
@@ -33,6 +43,7 @@ const DRAW: usize = 60;
 const ACTIONS: usize = 61;
 const HAND: usize = 7;
 const FLIPS: usize = 4;
+const QUEUE: usize = 4; // a hand's wilds of one trait: one per colour
 const UNDEALT: usize = SLOTS - 2 * HAND;
 const SKIP: i8 = 10;
 const REVERSE: i8 = 11;
@@ -121,6 +132,74 @@ impl Pile {
 
 fn trait_of(id: i8) -> i8 {
     id % TRAITS
+}
+
+/// One hand's `hand_wilds` rows from its list: per trait (wild, wild_draw_4) the printed colours in hand order,
+/// -1 after the last.
+fn wild_queues(hand: &Pile) -> [[i8; QUEUE]; 2] {
+    let mut queues = [[-1i8; QUEUE]; 2];
+    let mut lens = [0usize; 2];
+    for &id in &hand.ids[..hand.n] {
+        let t = trait_of(id);
+        if t >= WILD {
+            let k = (t - WILD) as usize;
+            // more than four only where a written deck or pile held a wild twice (no game does): the first four
+            if let Some(slot) = queues[k].get_mut(lens[k]) {
+                *slot = id / TRAITS;
+                lens[k] += 1;
+            }
+        }
+    }
+    queues
+}
+
+/// Player `p`'s `hand_cards` row (`cards`, already within 0..=2), `hand_wilds` rows (`wilds`, trait-major, within
+/// -1..=3) and `hand_counts` entry (`n`) describe one hand: `n` is the cards' sum, and each trait's queue lists,
+/// once each and then only -1, exactly the colours whose wild of that trait the hand holds (once).
+fn hand_consistent(p: usize, cards: &[i64], wilds: &[i64], n: usize) -> Result<(), String> {
+    let sum: i64 = cards.iter().sum();
+    if sum != n as i64 {
+        return Err(format!("state field 'hand_counts' says player {p} holds {n} cards, 'hand_cards' counts {sum}"));
+    }
+    for k in 0..2 {
+        let queue = &wilds[k * QUEUE..(k + 1) * QUEUE];
+        let len = queue.iter().position(|&c| c < 0).unwrap_or(QUEUE);
+        if queue[len..].iter().any(|&c| c >= 0) {
+            return Err(format!("state field 'hand_wilds' of player {p}, trait {k}: a colour after -1: {queue:?}"));
+        }
+        for c in 0..4i64 {
+            let held = cards[(c * TRAITS as i64 + (WILD as i64) + k as i64) as usize];
+            let listed = queue[..len].iter().filter(|&&x| x == c).count() as i64;
+            if held > 1 || listed != held {
+                return Err(format!(
+                    "state fields 'hand_cards' / 'hand_wilds' of player {p} disagree: trait {k} colour {c} held \
+                     {held} times, listed {listed} times"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The hand a consistent (`hand_consistent`) pair of rows describes: the non-wild cards by ascending printed id
+/// (each as many times as counted), then the wilds of each trait in queue order; every colour the printed one.
+fn hand_from(cards: &[i64], wilds: &[i64]) -> Pile {
+    let mut hand = Pile::EMPTY;
+    for (id, &count) in cards.iter().enumerate() {
+        let id = id as i8;
+        if trait_of(id) < WILD {
+            for _ in 0..count {
+                hand.push(id, id / TRAITS);
+            }
+        }
+    }
+    for k in 0..2 {
+        for &c in wilds[k * QUEUE..(k + 1) * QUEUE].iter().take_while(|&&c| c >= 0) {
+            let c = c as i8;
+            hand.push(c * TRAITS + WILD + k as i8, c);
+        }
+    }
+    hand
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -295,7 +374,7 @@ impl RlcardUno {
                 (GameValue::Bools(_), false) => return Err(format!("state field '{}' must be int", f.name)),
             }
         }
-        // ints: deck, deck_colors, deck_count, hands, hand_colors, hand_counts, played, played_colors,
+        // ints: deck, deck_colors, deck_count, hand_cards, hand_wilds, hand_counts, played, played_colors,
         // played_count, target, target_color, current_player, direction, winner
         let check = |name: &str, xs: &[i64], low: i64, high: i64| -> Result<(), String> {
             match xs.iter().find(|x| !(low..=high).contains(*x)) {
@@ -317,9 +396,10 @@ impl RlcardUno {
         check("deck_colors", &ints[1][..dn], 0, 3)?;
         check("played", &ints[6][..pn], 0, IDS as i64 - 1)?;
         check("played_colors", &ints[7][..pn], 0, 3)?;
+        check("hand_cards", ints[3], 0, 2)?;
+        check("hand_wilds", ints[4], -1, 3)?;
         for p in 0..2 {
-            check("hands", &ints[3][p * SLOTS..p * SLOTS + hn[p]], 0, IDS as i64 - 1)?;
-            check("hand_colors", &ints[4][p * SLOTS..p * SLOTS + hn[p]], 0, 3)?;
+            hand_consistent(p, &ints[3][p * IDS..(p + 1) * IDS], &ints[4][p * 2 * QUEUE..(p + 1) * 2 * QUEUE], hn[p])?;
         }
         check("target", ints[9], 0, IDS as i64 - 1)?;
         check("target_color", ints[10], 0, 3)?;
@@ -332,8 +412,7 @@ impl RlcardUno {
         let mut s = RlcardUno::empty();
         s.deck = Pile::from_values(ints[0], ints[1], dn);
         for p in 0..2 {
-            let row = p * SLOTS..(p + 1) * SLOTS;
-            s.hands[p] = Pile::from_values(&ints[3][row.clone()], &ints[4][row], hn[p]);
+            s.hands[p] = hand_from(&ints[3][p * IDS..(p + 1) * IDS], &ints[4][p * 2 * QUEUE..(p + 1) * 2 * QUEUE]);
         }
         s.played = Pile::from_values(ints[6], ints[7], pn);
         s.target = ints[9][0] as i8;
@@ -353,8 +432,8 @@ impl Game for RlcardUno {
         GameField::ints("deck", &[SLOTS]),
         GameField::ints("deck_colors", &[SLOTS]),
         GameField::int("deck_count"),
-        GameField::ints("hands", &[2, SLOTS]),
-        GameField::ints("hand_colors", &[2, SLOTS]),
+        GameField::ints("hand_cards", &[2, IDS]),
+        GameField::ints("hand_wilds", &[2, 2, QUEUE]),
         GameField::ints("hand_counts", &[2]),
         GameField::ints("played", &[SLOTS]),
         GameField::ints("played_colors", &[SLOTS]),
@@ -545,15 +624,19 @@ impl Env for RlcardUno {
     }
     fn get_state(&self) -> Vec<GameValue> {
         let ints = |xs: &[i8]| GameValue::Ints(xs.iter().map(|&x| x as i64).collect());
-        let two = |f: fn(&Pile) -> &[i8; SLOTS]| {
-            GameValue::Ints(self.hands.iter().flat_map(|h| f(h).iter().map(|&x| x as i64)).collect())
-        };
+        let mut cards = vec![0i64; 2 * IDS];
+        for (p, hand) in self.hands.iter().enumerate() {
+            for &id in &hand.ids[..hand.n] {
+                cards[p * IDS + id as usize] += 1;
+            }
+        }
+        let wilds = self.hands.iter().flat_map(|h| wild_queues(h).into_iter().flatten().map(|c| c as i64)).collect();
         vec![
             ints(&self.deck.ids),
             ints(&self.deck.colors),
             GameValue::Ints(vec![self.deck.n as i64]),
-            two(|h| &h.ids),
-            two(|h| &h.colors),
+            GameValue::Ints(cards),
+            GameValue::Ints(wilds),
             GameValue::Ints(vec![self.hands[0].n as i64, self.hands[1].n as i64]),
             ints(&self.played.ids),
             ints(&self.played.colors),
@@ -676,7 +759,10 @@ mod tests {
         let state = g.get_state();
         let mut h = RlcardUno::empty();
         h.set_state(&state).unwrap();
-        assert_eq!(g, h);
+        assert_eq!(h.get_state(), state);
+        // player 1's hand, dealt y-skip y-9 y-9 y-8 y-8 y-7 y-7, is written back by ascending printed id
+        assert_eq!(&h.hands[1].ids[..7], &[52, 52, 53, 53, 54, 54, 55]);
+        assert_eq!((&h.deck, &h.played, &h.hands[0]), (&g.deck, &g.played, &g.hands[0]));
         assert_eq!(stepped(&mut h, 50), (1.0, true, false));
         assert_eq!(h.rewards(), vec![1.0, -1.0]);
         let mut bad = state.clone();
@@ -686,5 +772,135 @@ mod tests {
         bad[2] = GameValue::Ints(vec![108]);
         assert!(h.set_state(&bad).unwrap_err().contains("more than 108"));
         assert!(h.set_state(&state[..3].to_vec()).is_err());
+    }
+
+    fn ints(v: &GameValue) -> Vec<i64> {
+        match v {
+            GameValue::Ints(x) => x.clone(),
+            GameValue::Bools(_) => panic!("an int field"),
+        }
+    }
+
+    /// A hand's wilds as queues per trait in hand order, whatever their current colour; played as the first of
+    /// their trait, the printed colour becoming the target's id.
+    #[test]
+    fn hand_fields_count_ids_and_queue_wilds_in_hand_order() {
+        let order: Vec<usize> = (0..SLOTS).collect();
+        let values = reset_values(&order);
+        let mut g = RlcardUno::empty();
+        g.reset_with(&mut GivenDraws { decls: RlcardUno::RESET_DRAWS, values: &values });
+        // player 0: g-wild (now red), y-1, r-wd4, b-wild, y-1, y-wild, b-wd4 (current colours other than printed)
+        g.hands[0] = Pile::EMPTY;
+        for (id, colour) in [(43, 0), (46, 3), (14, 2), (28, 1), (46, 3), (58, 0), (44, 3)] {
+            g.hands[0].push(id, colour);
+        }
+        let state = g.get_state();
+        let cards = ints(&state[3]);
+        assert_eq!((cards[46], cards[43], cards[28], cards[58], cards[14], cards[44]), (2, 1, 1, 1, 1, 1));
+        assert_eq!(cards[..IDS].iter().sum::<i64>(), 7);
+        assert_eq!(&cards[IDS + 52..IDS + 56], &[2, 2, 2, 1]); // player 1: y-7 x2, y-8 x2, y-9 x2, y-skip
+        let wilds = ints(&state[4]);
+        assert_eq!(&wilds[..8], &[2, 1, 3, -1, 0, 2, -1, -1]); // wild: g b y; wild_draw_4: r b
+        assert_eq!(&wilds[8..], &[-1; 8]);
+        let mut h = RlcardUno::empty();
+        h.set_state(&state).unwrap();
+        assert_eq!(h.get_state(), state);
+        assert_eq!(&h.hands[0].ids[..7], &[46, 46, 43, 28, 58, 14, 44]);
+        assert_eq!(&h.hands[0].colors[..7], &[3, 3, 2, 1, 3, 0, 2]);
+        // playing the red wild (id 13) plays the hand's first wild, printed green: target g-wild, colour red
+        for s in [&mut g, &mut h] {
+            s.current_player = 0;
+            stepped(s, 13);
+            assert_eq!((s.target, s.target_color), (43, 0));
+            assert_eq!(&ints(&s.get_state()[4])[..8], &[1, 3, -1, -1, 0, 2, -1, -1]);
+        }
+        assert_eq!(g.get_state(), h.get_state());
+    }
+
+    /// Hand order beyond the fields is not state: after every step of random games, the state written into a
+    /// fresh game (hands rebuilt by ascending id, then the wild queues) reads back the same, and the two games
+    /// step identically with the same random numbers (masks, both seats' observations, rewards, next fields).
+    #[test]
+    fn written_hands_step_as_the_dealt_ones() {
+        let mut rng = Rng::new(7, 0);
+        let (mut steps, mut queued) = (0, 0);
+        for _ in 0..200 {
+            let mut g = RlcardUno::empty();
+            g.reset(&mut rng);
+            loop {
+                let state = g.get_state();
+                let mut h = RlcardUno::empty();
+                h.set_state(&state).unwrap();
+                assert_eq!(h.get_state(), state);
+                queued += ints(&state[4]).chunks(QUEUE).filter(|q| q[1] >= 0).count();
+                let (mut mg, mut mh) = ([false; ACTIONS], [false; ACTIONS]);
+                g.write_mask(&mut mg);
+                h.write_mask(&mut mh);
+                assert_eq!(mg, mh);
+                let legal: Vec<u32> = (0..ACTIONS as u32).filter(|&i| mg[i as usize]).collect();
+                let action = legal[rng.integer(0, legal.len() as i64) as usize];
+                let mut same = rng.clone();
+                let out = g.step(action, &mut rng);
+                assert_eq!(h.step(action, &mut same), out);
+                assert_eq!(h.get_state(), g.get_state());
+                for p in 0..2 {
+                    let (mut og, mut oh) = ([0.0; OBS], [0.0; OBS]);
+                    g.write_obs_of(p, &mut og);
+                    h.write_obs_of(p, &mut oh);
+                    assert_eq!(og, oh);
+                }
+                steps += 1;
+                if out.1 {
+                    break;
+                }
+            }
+        }
+        assert!(steps > 5000 && queued > 20, "{steps} steps, {queued} queues of two or more wilds");
+    }
+
+    #[test]
+    fn inconsistent_hand_fields_are_refused() {
+        let order: Vec<usize> = (0..SLOTS).collect();
+        let values = reset_values(&order);
+        let mut g = RlcardUno::empty();
+        g.reset_with(&mut GivenDraws { decls: RlcardUno::RESET_DRAWS, values: &values });
+        let state = g.get_state(); // player 0: y-wd4 y-wild y-dr2 x2 y-rev x2 y-skip
+        let refused = |cards: Vec<i64>, wilds: Vec<i64>, counts: Vec<i64>| {
+            let mut bad = state.clone();
+            bad[3] = GameValue::Ints(cards);
+            bad[4] = GameValue::Ints(wilds);
+            bad[5] = GameValue::Ints(counts);
+            RlcardUno::empty().set_state(&bad).unwrap_err()
+        };
+        let (cards, wilds, counts) = (ints(&state[3]), ints(&state[4]), ints(&state[5]));
+        assert_eq!(&wilds[..8], &[3, -1, -1, -1, 3, -1, -1, -1]);
+        // a count of 3, a colour 4
+        let mut c = cards.clone();
+        c[0] = 3;
+        assert!(refused(c, wilds.clone(), counts.clone()).contains("'hand_cards' must lie in 0..=2"));
+        let mut w = wilds.clone();
+        w[1] = 4;
+        assert!(refused(cards.clone(), w, counts.clone()).contains("'hand_wilds' must lie in -1..=3"));
+        // hand_counts not the sum
+        let mut n = counts.clone();
+        n[0] -= 1;
+        assert!(refused(cards.clone(), wilds.clone(), n).contains("holds 6 cards, 'hand_cards' counts 7"));
+        // a held wild missing from its queue, a listed one not held, one listed twice, one after -1, one held twice
+        let mut w = wilds.clone();
+        w[0] = -1;
+        assert!(refused(cards.clone(), w, counts.clone()).contains("trait 0 colour 3 held 1 times, listed 0"));
+        let mut w = wilds.clone();
+        w[1] = 0;
+        assert!(refused(cards.clone(), w, counts.clone()).contains("trait 0 colour 0 held 0 times, listed 1"));
+        let mut w = wilds.clone();
+        w[1] = 3;
+        assert!(refused(cards.clone(), w, counts.clone()).contains("colour 3 held 1 times, listed 2"));
+        let mut w = wilds.clone();
+        w[2] = 0;
+        assert!(refused(cards.clone(), w, counts.clone()).contains("a colour after -1"));
+        let mut c = cards.clone();
+        c[58] = 2;
+        c[57] = 1; // y-draw_2 once: the sum stays 7
+        assert!(refused(c, wilds.clone(), counts.clone()).contains("trait 0 colour 3 held 2 times"));
     }
 }
