@@ -1,6 +1,7 @@
 """rlcard-uno's JAX translation takes shortcuts that must not change a number (the speed runs): the short step
 (`_play`, no reshuffle) against the whole one (`_play_reshuffling`) on every state it is taken from; an illegal id
-as the (id mod c)-th legal one, computed only where an id is illegal; the key-driven `step`, whose draws are made
+as the (id mod c)-th legal one, computed only where an id is illegal, its legality read from the hand's counts
+without the mask; the key-driven `step`, whose draws are made
 only where they are read, against `step_det` on the sampler's draws; the key-driven `reset`, whose flip shuffles
 are sorted only where a wild_draw_4 comes up first, against `reset_det` on the sampler's draws. Every check runs
 vmapped, so `where_done` takes its gathered path."""
@@ -109,15 +110,26 @@ def test_key_driven_step_equals_step_det_on_the_sampled_draws():
     assert ended > 50 and wild_drawn > 5 and reshuffled > 10
 
 
+def _hand(states_):
+    return (jax.vmap(lambda s: jax_env._row(s.hand_cards, s.current_player))(states_), states_.target, states_.target_color)
+
+
 def test_an_illegal_id_plays_the_kth_legal_one():
     mask = np.asarray(jax.vmap(ENV.action_mask)(STATES))
     rng = np.random.default_rng(1)
     ids = rng.integers(-70, 140, len(mask)).astype(np.int32)
-    played = np.asarray(jax.jit(jax.vmap(jax_env._legal_action))(jnp.asarray(mask), ids))
+    played = np.asarray(jax.jit(jax.vmap(jax_env._played_id))(*_hand(STATES), jnp.asarray(ids)))
     legal = [np.flatnonzero(m) for m in mask]
     want = [i if 0 <= i <= 60 and m[i] else ls[i % len(ls)] for i, m, ls in zip(ids, mask, legal)]
     np.testing.assert_array_equal(played, want)
     assert (played != ids).sum() > len(ids) // 2  # most random ids are illegal: the gathered fallback ran
+
+
+def test_an_ids_legality_read_from_the_counts_is_the_masks_for_every_id():
+    mask = np.asarray(jax.vmap(ENV.action_mask)(STATES))
+    is_legal = jax.jit(jax.vmap(jax.vmap(jax_env._is_legal, in_axes=(None, None, None, 0)), in_axes=(0, 0, 0, None)))
+    np.testing.assert_array_equal(np.asarray(is_legal(*_hand(STATES), jnp.arange(jax_env.DRAW + 1))), mask)
+    assert mask[:, jax_env.DRAW].any() and mask[:, jax_env.WILD_DRAW_4::15].any()  # the draw and a lone wild_draw_4 met
 
 
 def test_the_short_step_is_the_whole_step_wherever_it_is_taken():
@@ -130,7 +142,7 @@ def test_the_short_step_is_the_whole_step_wherever_it_is_taken():
     @jax.jit
     def both(action):  # every id, legal or not, as its legal id: the short step against the whole one
         def one(s, d):
-            a = jax_env._legal_action(ENV.action_mask(s), action)
+            a = jax_env._played_id(jax_env._row(s.hand_cards, s.current_player), s.target, s.target_color, action)
             return jax_env._play(s, a, d["draw_color"]), jax_env._play_reshuffling(s, a, d)
 
         return jax.vmap(one)(states_, draws)

@@ -19,7 +19,8 @@ each a one-hot increment (a wild also appended to its queue). Every permutation 
 (`jax_random.packed_*`). What happens in few lanes is computed, under `vmap`, only for those lanes
 (`jax_batching.where_done`): a state whose deck holds at most `MAY_RESHUFFLE` cards takes the whole step (both
 reshuffles, their ranked uniforms drawn only for such a state), every other the short one, which cannot reshuffle;
-the (id mod c)-th legal id only for an illegal id; the key-driven `step` makes the step's draws and splits their
+an action's legality read from the hand's counts without making the mask, and the (id mod c)-th legal id
+only for an illegal id; the key-driven `step` makes the step's draws and splits their
 keys only in the lanes that read them (the reshuffling step's, a drawn wild's colour, the auto-reset's); the
 key-driven `reset` sorts the flip permutations only for a game whose first card is a wild_draw_4 (`reset_det`
 applies the drawn ones); the lazy auto-reset gathers the ending games into one lane in 32 first (`reset_capacity`).
@@ -136,27 +137,45 @@ def _where(cond, new, old):
     return jax.tree.map(lambda x, y: jnp.where(cond, x, y), new, old)
 
 
-def _legal(counts, target, target_color):
-    """RLCard's legal actions (round.get_legal_actions) as a mask over the 61 ids, from a hand's id counts."""
+def _playable(counts, target, target_color):
+    """A hand's cards RLCard may play besides a wild (round.get_legal_actions): per id, held and matching the target's
+    colour or (under a non-wild target) its trait; and whether the hand holds a wild, a wild_draw_4."""
     held = counts > 0
     target_trait = target % N_TRAITS
     matches = (ID_TRAIT < WILD) & ((ID_COLOUR == target_color) | ((target_trait < WILD) & (ID_TRAIT == target_trait)))
-    legal = (held & matches) | (jnp.any(held & (ID_TRAIT == WILD)) & (ID_TRAIT == WILD))
-    legal = legal | (~jnp.any(legal) & jnp.any(held & (ID_TRAIT == WILD_DRAW_4)) & (ID_TRAIT == WILD_DRAW_4))
+    return held & matches, jnp.any(held & (ID_TRAIT == WILD)), jnp.any(held & (ID_TRAIT == WILD_DRAW_4))
+
+
+def _legal(counts, target, target_color):
+    """RLCard's legal actions (round.get_legal_actions) as a mask over the 61 ids, from a hand's id counts."""
+    playable, any_wild, any_wd4 = _playable(counts, target, target_color)
+    legal = playable | (any_wild & (ID_TRAIT == WILD))
+    legal = legal | (~jnp.any(legal) & any_wd4 & (ID_TRAIT == WILD_DRAW_4))
     return jnp.concatenate([legal, ~jnp.any(legal)[None]])
 
 
-def _kth_legal(mask, action):
-    """The (action mod c)-th of the c legal ids in `mask` (the port's rule for an illegal id)."""
+def _is_legal(counts, target, target_color, a):
+    """Whether id `a` (0..60) is in `_legal`'s mask, without making the mask."""
+    playable, any_wild, any_wd4 = _playable(counts, target, target_color)
+    any_other = jnp.any(playable) | any_wild
+    a_trait = a % N_TRAITS
+    return jnp.where(a == DRAW, ~any_other & ~any_wd4,
+                     jnp.where(a_trait == WILD, any_wild,
+                               jnp.where(a_trait == WILD_DRAW_4, ~any_other & any_wd4, _at(playable, jnp.minimum(a, DRAW - 1)))))
+
+
+def _kth_legal(counts, target, target_color, action):
+    """The (action mod c)-th of the c legal ids (the port's rule for an illegal id)."""
+    mask = _legal(counts, target, target_color)
     return jnp.argmax(jnp.cumsum(mask) > jnp.mod(action, jnp.sum(mask))).astype(I32)
 
 
-def _legal_action(mask, action):
-    """The id played: `action` where legal, else the (action mod c)-th legal id (under `vmap` computed only for the
-    lanes whose id is not legal)."""
+def _played_id(counts, target, target_color, action):
+    """The id played: `action` where legal, else the (action mod c)-th legal id (under `vmap` the mask is made only
+    in the lanes whose id is not legal)."""
     action = jnp.asarray(action, I32)
-    legal = (action >= 0) & (action <= DRAW) & _at(mask, action)
-    return where_done(~legal, _kth_legal, action, mask, action, capacity=_rare)
+    legal = (action >= 0) & (action <= DRAW) & _is_legal(counts, target, target_color, jnp.clip(action, 0, DRAW))
+    return where_done(~legal, _kth_legal, action, counts, target, target_color, action, capacity=_rare)
 
 
 def _dealt(cards, wilds, dealt, k):
@@ -409,7 +428,7 @@ class Uno(TurnBasedJaxEnv):
         return _legal(_row(state.hand_cards, state.current_player), state.target, state.target_color)
 
     def transition(self, s, action, draws, params):
-        a = _legal_action(self.action_mask(s), action)
+        a = _played_id(_row(s.hand_cards, s.current_player), s.target, s.target_color, action)
         # A reshuffle needs a deck of at most MAY_RESHUFFLE cards: the step of such a state (under `vmap` only its
         # lanes, a few) goes the whole way, every other the short one, which never reshuffles.
         return where_done(s.deck_count <= MAY_RESHUFFLE, _play_reshuffling, _play(s, a, draws["draw_color"]),
@@ -423,7 +442,7 @@ class Uno(TurnBasedJaxEnv):
         step (the uniforms' zeros alone are 864 bytes a lane)."""
         params = self.default_params if params is None else params
         s = state
-        a = _legal_action(self.action_mask(s), action)
+        a = _played_id(_row(s.hand_cards, s.current_player), s.target, s.target_color, action)
         # the keys are split from `key` inside each lazy computation: only its lanes hash them
         wild_drawn = (a == DRAW) & (_at(s.deck, s.deck_count - 1) % N_TRAITS >= WILD)
         colour = where_done(wild_drawn, _drawn_colour, jnp.zeros((), jnp.int32), key, capacity=_some)
