@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,11 +209,15 @@ def _instantiate(obj: Any, spec: str) -> Any:
 def _adapter_file(port: Port, path: Path) -> Candidate:
     if not path.is_file():
         raise CandidateError(f"adapter file {path} does not exist")
-    spec = importlib.util.spec_from_file_location(f"_envport_adapter_{path.stem}", path)
+    name = f"_envport_adapter_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    # Registered while it runs, as an import would: dataclasses (flax.struct's too) look their module up by name.
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
+        sys.modules.pop(name, None)
         raise CandidateError(f"adapter file {path} failed to import: {type(exc).__name__}: {exc}") from exc
     if not hasattr(module, "make_candidate"):
         raise CandidateError(f"adapter file {path} must define make_candidate(port)")
