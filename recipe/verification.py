@@ -154,9 +154,8 @@ class Verifier:
             return {**failed_outcome("L0", "time limit", f"verification did not finish within {limit:.0f} s and was killed "
                                      "(a hang at import or in reset/step, or an endless loop?)"), "report_path": None}
         if not report_path.is_file():
-            cause = crash_cause(result.output)
             return {**failed_outcome("L0", "crash", f"the verifier process exited with {result.returncode} without a report:\n"
-                                     + (cause + "\n" if cause else "") + head_tail(result.output, 4000)), "report_path": None}
+                                     + crash_cause(result.output) + head_tail(result.output, 4000)), "report_path": None}
         outcome = condense(json.loads(report_path.read_text()))
         outcome["report_path"] = str(report_path)
         return outcome

@@ -8,8 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from recipe_fixtures import HANGS_FAR_OUT
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).parent / "data"
 
 
 def _python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -34,9 +35,11 @@ def test_a_body_within_its_limit_runs_to_its_end_and_the_handler_is_not_called()
 
 def test_verify_stops_a_translation_that_hangs_in_L1_fails_that_level_and_keeps_L0s_result(tmp_path):
     report = tmp_path / "report.json"
+    candidate = tmp_path / "hangs_far_out.py"  # an adapter file: the hanging translation and its make_candidate
+    candidate.write_text(HANGS_FAR_OUT + "\n\ndef make_candidate(port):\n    return CartPole()\n")
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "recipe.cli", "verify", "cartpole", "--candidate", str(DATA / "hang_far_out_candidate.py"),
+        [sys.executable, "-m", "recipe.cli", "verify", "cartpole", "--candidate", str(candidate),
          "--levels", "L0,L1", "--level-timeout", "20", "--json", str(report)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from verify.reports.model import LevelResult
-from verify.watchdog import level_time_limit
+from verify.watchdog import HangHandler, level_time_limit
 
 BACKENDS = ("jax", "rust")
 
@@ -79,7 +79,7 @@ class LevelContext:
     lockstep_factory: Callable[[], Any] | None = None
     reproduce: str | None = None  # the lines a reproduction script builds `lock` with (None: the lockstep's default)
     tracer: Any = None  # the level's verify.branch_coverage.BranchTracer while it runs measured
-    on_hang: Callable[[str, float, str], None] | None = None
+    on_hang: HangHandler | None = None
     _lock: Any = field(default=None, init=False, repr=False)
 
     def lockstep(self) -> Any:

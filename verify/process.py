@@ -118,14 +118,15 @@ MAP_COUNT_FILE = Path("/proc/sys/vm/max_map_count")
 
 
 def crash_cause(output: str) -> str:
-    """A line naming the likely cause and the fix of a crashed process whose output shows a known sign ('' if none)."""
+    """A line (with its newline) naming the likely cause and the fix of a crashed process whose output shows a known
+    sign, to put before that output; '' if none."""
     if "LLVM compilation error: Cannot allocate memory" in output:
         limit = MAP_COUNT_FILE.read_text().strip() if MAP_COUNT_FILE.is_file() else "unknown"
         return ("XLA could not map a compiled program's code. Most often the process reached the kernel's limit on "
                 f"memory maps (vm.max_map_count = {limit}): every program XLA compiles keeps its code mapped, and a "
                 "translation with many gathered or unrolled copies of a loop compiles many. Compile fewer programs or "
                 "smaller ones, or raise the limit (sudo sysctl -w vm.max_map_count=262144); else the machine ran out "
-                "of memory.")
+                "of memory.\n")
     return ""
 
 

@@ -235,8 +235,7 @@ class MutantWorker:
         self._kill()
         shutil.rmtree(job_dir, ignore_errors=True)
         if exited:
-            message = "the worker exited with no verdict:\n" + (crash_cause(tail) + "\n" if crash_cause(tail) else "") + tail
-            return WorkerOutcome(False, HARNESS_ERROR, message, seconds)
+            return WorkerOutcome(False, HARNESS_ERROR, f"the worker exited with no verdict:\n{crash_cause(tail)}{tail}", seconds)
         return WorkerOutcome(False, TIMEOUT, f"verification did not finish within {timeout_s:.0f} s", seconds)
 
 

@@ -94,8 +94,7 @@ def _pile(cards: Sequence[UnoCard]) -> tuple[np.ndarray, np.ndarray]:
 def hand_fields(printed: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """(`hand_cards`, `hand_wilds`) rows of a hand given as printed ids in hand order (module docstring)."""
     printed = [int(p) for p in printed]
-    cards = np.bincount(np.asarray(printed, np.int64), minlength=N_IDS).astype(np.int64) if printed \
-        else np.zeros(N_IDS, np.int64)
+    cards = np.bincount(np.asarray(printed, np.int64), minlength=N_IDS).astype(np.int64)
     wilds = np.stack([padded([p // NUM_TRAITS for p in printed if p % NUM_TRAITS == t], len(COLORS))
                       for t in WILD_TRAIT_IDS])
     return cards, wilds
