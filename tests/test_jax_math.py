@@ -62,3 +62,23 @@ def test_the_classic_ports_float32_step_has_no_scalar_sine_or_cosine(name):
         text = step.lower(key, state, action).compile().as_text()
         assert jax.tree.leaves(state)[0].dtype == jnp.float32
     assert " sine(" not in text and " cosine(" not in text
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 8, 9, 16, 61, 64, 65, 130])
+def test_kth_true_is_the_index_of_the_kth_true_for_every_k(n):
+    rng = np.random.default_rng(n)
+    for p in (0.05, 0.5, 0.95):
+        mask = rng.random((200, n)) < p
+        mask[:, rng.integers(0, n)] = True
+        count = mask.sum(axis=1)
+        k = np.floor(rng.random(200) * count).astype(np.int32)
+        want = np.asarray([np.flatnonzero(row)[j] for row, j in zip(mask, k)])
+        np.testing.assert_array_equal(np.asarray(jax_math.kth_true(jnp.asarray(mask), jnp.asarray(k))), want)
+        np.testing.assert_array_equal(np.asarray(jax_math.kth_true(jnp.asarray(mask), jnp.asarray(count - 1))),
+                                      [np.flatnonzero(row)[-1] for row in mask])
+    # every k of one row, and a negative k (an empty mask's, in the bench's rule) gives 0 as argmax did
+    row = rng.random(n) < 0.5
+    row[-1] = True
+    got = jax.vmap(lambda j: jax_math.kth_true(jnp.asarray(row), j))(jnp.arange(row.sum()))
+    np.testing.assert_array_equal(np.asarray(got), np.flatnonzero(row))
+    assert int(jax_math.kth_true(jnp.zeros(n, bool), -1)) == 0
