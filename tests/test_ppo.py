@@ -123,6 +123,8 @@ def test_train_command_learns_cartpole_and_writes_its_outputs(tmp_path):
     # 80 updates lift both seeds far above random play, in training and in the greedy evaluation
     assert min(summary["final_training_return"]) > 3 * RANDOM_CARTPOLE_RETURN, summary
     assert min(summary["evaluation"]["mean_return"]) > 3 * RANDOM_CARTPOLE_RETURN, summary
+    per_seed = ", ".join(f"{v:.4g}" for v in summary["evaluation"]["mean_return"])
+    assert f"(per seed {per_seed})" in " ".join(result.output.split()), result.output  # the summary's figures, not rounded away
     rows = (out / "curve.csv").read_text().splitlines()
     assert rows[0] == "step,mean,std,min,max,seed_0,seed_1" and len(rows) == 81
     from ppo.policy_io import load_policy

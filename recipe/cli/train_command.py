@@ -106,8 +106,9 @@ def _write_outputs(port, result, out_dir: Path, eval_episodes: int) -> None:
     info(
         f"{port.name} {result.backend}: {len(result.seeds)} seed(s), {result.env_steps:,} steps in {result.train_seconds:.1f} s "
         f"({result.steps_per_second / 1e3:,.1f}k steps/s, compile {result.compile_seconds:.1f} s); "
-        f"final training return {np.nanmean(final):.1f}; greedy evaluation {evaluation.mean():.1f} "
-        f"(per seed {', '.join(f'{v:.0f}' for v in evaluation.mean(axis=1))})"
+        # 4 significant digits: CartPole's returns of about 500 and a card game's payoffs in [-1, 1] both read
+        f"final training return {np.nanmean(final):.4g}; greedy evaluation {evaluation.mean():.4g} "
+        f"(per seed {', '.join(f'{v:.4g}' for v in evaluation.mean(axis=1))})"
     )
     outcomes = summary["evaluation"].get("outcomes")
     if outcomes:
