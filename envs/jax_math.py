@@ -16,7 +16,7 @@ verification build (float64) computes the reference's libm values bit for bit, a
 
 **The k-th true.** `jnp.cumsum` on the CPU is a reduce-window whose every output sums its whole prefix, n**2 / 2
 additions for a row of n: the k-th legal action of UNO's 61-action mask by `argmax(cumsum(mask) > k)` cost about a
-third of a microsecond an environment, as much as half the game's step. `kth_true` counts in blocks of about
+third of a microsecond an environment, up to 29% of UNO's bench loop (1.40x its steps/s without it at 8,192). `kth_true` counts in blocks of about
 sqrt(n) (for 61 actions, 8 blocks of 8): the same index, about 3x cheaper.
 """
 
