@@ -12,7 +12,7 @@ from envs import get_port
 from recipe_fixtures import HANGS_FAR_OUT
 from verify.contract import IMPORT_TIMEOUT_S
 from verify.levels import MUTATION_LEVELS, VerifyOptions
-from verify.mutation.analysis import STATUSES, analyse, classify, level_time_limit, summarize, upgrade_summary
+from verify.mutation.analysis import STATUSES, analyse, classify, mutant_level_timeout, summarize, upgrade_summary
 from verify.mutation.mutants import GeneratedMutants, Mutant
 from verify.mutation.pool import MutantWorker, WorkerOptions, WorkerOutcome
 from verify.watchdog import TIME_LIMIT_CHECK
@@ -130,9 +130,9 @@ def test_a_mutant_that_hangs_in_a_level_is_killed_there_by_the_level_time_limit_
 
 
 def test_the_level_limit_is_twice_the_original_verification_and_at_least_the_load_limit():
-    assert level_time_limit({"seconds": 107.0}) == 214.0
-    assert level_time_limit({"seconds": 20.0}) == IMPORT_TIMEOUT_S
-    assert level_time_limit(None) is None
+    assert mutant_level_timeout({"seconds": 107.0}) == 214.0
+    assert mutant_level_timeout({"seconds": 20.0}) == IMPORT_TIMEOUT_S
+    assert mutant_level_timeout(None) is None
 
 
 def test_a_resumed_analysis_verifies_again_what_the_journal_holds_as_a_timeout_or_harness_error(tmp_path):

@@ -14,7 +14,7 @@ The kill rate is killed / (mutants - equivalent - unviable); `kill_rate_with_tim
 timeouts as caught.
 
 A hang is a kill at its level, as `envport verify --level-timeout` fails it: each level of a mutant may run
-`level_time_limit(original)` seconds, twice the unmutated translation's whole first verification through the
+`mutant_level_timeout(original)` seconds, twice the unmutated translation's whole first verification through the
 same workers (compilation included) and at least L0's load limit; a level still running then is stopped
 (verify.watchdog) and the mutant killed there with the check `time limit` (`hangs` in the summary). The
 mutant's overall limit (`--timeout`) stays above it, for a worker that is slow or stuck outside a level.
@@ -213,7 +213,7 @@ def analyse(
     try:
         original, timeout_s = _check_original(port, source, known, make_worker, executor, timeout_s, check_original,
                                               progress, record_in_journal, guided)
-        level_limit = level_time_limit(original)
+        level_limit = mutant_level_timeout(original)
         progress(f"{port.name}: {len(selected)} of {len(generated.mutants)} mutants, {workers} workers, {timeout_s:.0f} s limit each"
                  + (f", {level_limit:.0f} s a level" if level_limit else ""))
         results = _verify_mutants(port, selected, known, make_worker, executor, timeout_s, progress, record_in_journal,
@@ -268,7 +268,7 @@ def _check_original(port, source, known, make_worker, executor, timeout_s, check
     return original, 300.0 if timeout_s is None else timeout_s
 
 
-def level_time_limit(original: dict[str, Any] | None) -> float | None:
+def mutant_level_timeout(original: dict[str, Any] | None) -> float | None:
     """Seconds each level of a mutant may run before it counts as a hang (module docstring): twice the unmutated
     translation's first verification, at least L0's load limit; None without that verification."""
     if not original or "seconds" not in original:

@@ -215,8 +215,10 @@ class MutantWorker:
         start = time.monotonic()
         try:
             request = {"job": job, "source": str(job_dir / "mutant_source.py"), "module_dir": str(job_dir / "modules")}
-            request.update({} if guided is None else {"guided": guided})
-            request.update({} if level_timeout_s is None else {"level_timeout_s": level_timeout_s})
+            if guided is not None:
+                request["guided"] = guided
+            if level_timeout_s is not None:
+                request["level_timeout_s"] = level_timeout_s
             self._proc.stdin.write(json.dumps(request) + "\n")
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError):
